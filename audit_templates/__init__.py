@@ -1,0 +1,1 @@
+"""Audit frameworks as data: schema, loader, validator and scoring (the templates issue)."""

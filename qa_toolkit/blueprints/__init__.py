@@ -1,0 +1,12 @@
+"""One blueprint per area of the service."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from qa_toolkit.blueprints import admin, auth, cases, dashboard, health, staff
+
+
+def register_blueprints(app: Flask) -> None:
+    for module in (auth, dashboard, cases, staff, admin, health):
+        app.register_blueprint(module.bp)

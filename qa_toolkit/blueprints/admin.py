@@ -1,0 +1,121 @@
+"""Administration: accounts and roles in this organisation, and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from qa_toolkit.db import get_session
+from qa_toolkit.forms import EditUserForm, NewUserForm, ResetPasswordForm
+from qa_toolkit.models import Role, User
+from qa_toolkit.security.access import ADMINS, current_organisation, roles
+from qa_toolkit.services import audit_log as audit_log_service
+from qa_toolkit.services import organisations
+from qa_toolkit.services import users as user_service
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+AUDIT_LOG_PAGE = 100
+
+
+@bp.get("/users")
+@roles(ADMINS)
+def users() -> str:
+    org = current_organisation()
+    return render_template("admin/users.html", rows=user_service.members(get_session(), org.id))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(ADMINS)
+def new_user() -> str | Response:
+    form = NewUserForm()
+    error = None
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = user_service.create_user(
+                db,
+                current_organisation(),
+                user_service.NewUser(
+                    email=form.email.data or "",
+                    display_name=form.display_name.data or "",
+                    password=form.password.data or "",
+                    role=Role(form.role.data),
+                ),
+            )
+        except user_service.UserError as exc:
+            db.rollback()
+            error = str(exc)
+            form.password.errors = [error]
+        else:
+            db.commit()
+            flash(f"{user.display_name} can now sign in as {Role(form.role.data).label}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/new_user.html", form=form, error=error)
+
+
+def _member_or_404(user_id: int) -> tuple[User, str]:
+    found = user_service.member_or_none(get_session(), current_organisation().id, user_id)
+    if found is None:
+        abort(404)
+    return found[0], found[1].role
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(ADMINS)
+def edit_user(user_id: int) -> str | Response:
+    org = current_organisation()
+    db = get_session()
+    user, role = _member_or_404(user_id)
+    staff = organisations.staff(db, org.id)
+    linked = user_service.linked_staff_id(db, org.id, user.id)
+    form = EditUserForm(data={"role": role, "staff_id": linked, "active": user.active})
+    form.staff_id.choices = [(None, "Not linked")] + [
+        (s.id, f"{s.name} ({s.staff_role.replace('_', ' ')})") for s in staff
+    ]
+    error = None
+    if form.validate_on_submit():
+        try:
+            user_service.set_role(db, user, org, Role(form.role.data))
+            user_service.link_staff(db, user, org, form.staff_id.data)
+            user_service.set_active(db, user, org, bool(form.active.data))
+        except user_service.UserError as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            db.commit()
+            flash(f"Saved the changes to {user.display_name}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/edit_user.html", form=form, user=user, error=error, password_form=ResetPasswordForm()
+    )
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles(ADMINS)
+def reset_password(user_id: int) -> str | Response:
+    db = get_session()
+    user, _role = _member_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user_service.reset_password(db, user, form.password.data or "")
+        except user_service.UserError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash(f"Set a new password for {user.display_name}.", "success")
+    else:
+        flash("Enter a new password.", "error")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.get("/audit-log")
+@roles(ADMINS)
+def audit_log() -> str:
+    org = current_organisation()
+    db = get_session()
+    entity = request.args.get("entity", "")
+    rows = audit_log_service.recent(db, org.id, entity=entity, limit=AUDIT_LOG_PAGE)
+    return render_template("admin/audit_log.html", rows=rows, entity=entity)

@@ -1,0 +1,52 @@
+"""Case lists: case-level data, never shown to viewers, every view logged."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from qa_toolkit.db import get_session
+from qa_toolkit.security.access import CASE_ROLES, current_organisation, roles
+from qa_toolkit.services import cases as case_service
+from qa_toolkit.services.dashboard import latest_frame
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.get("/")
+@roles(CASE_ROLES)
+def latest() -> str | Response:
+    frame = latest_frame(get_session(), current_organisation().id)
+    if frame is None:
+        return render_template("cases/none.html")
+    return redirect(url_for("cases.frame", frame_id=frame.id, **request.args))
+
+
+@bp.get("/frames/<int:frame_id>")
+@roles(CASE_ROLES)
+def frame(frame_id: int) -> str:
+    db = get_session()
+    found = case_service.frame_for(db, current_organisation().id, frame_id)
+    if found is None:
+        abort(404)
+    due = request.args.get("due", "")
+    page = case_service.page_of_cases(
+        db,
+        found,
+        date.today(),
+        team=request.args.get("team", ""),
+        due=due if due in case_service.DUE_FILTERS else "",
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=current_app.config["CASES_PER_PAGE"],
+    )
+    db.commit()  # The view of case-level data is logged.
+    return render_template(
+        "cases/frame.html",
+        page=page,
+        today=date.today(),
+        team=request.args.get("team", ""),
+        due=due,
+        due_filters=case_service.DUE_FILTERS,
+    )

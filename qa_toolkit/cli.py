@@ -1,0 +1,140 @@
+"""The `qa-toolkit` command line: one group per noun, each a thin wrapper over services."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+from werkzeug.serving import run_simple
+
+from qa_toolkit import auditing, migrate
+from qa_toolkit.db import get_session, writing
+from qa_toolkit.models import Role
+from qa_toolkit.services import demo, organisations
+from qa_toolkit.services import users as user_service
+
+db_cli = AppGroup("db", help="Create or upgrade the database.")
+demo_cli = AppGroup("demo", help="The demo service.")
+users_cli = AppGroup("users", help="User accounts.")
+orgs_cli = AppGroup("orgs", help="Organisations (local authorities).")
+
+
+def _cli_session():  # type: ignore[no-untyped-def]
+    session = get_session()
+    auditing.set_actor(session, auditing.SYSTEM)
+    return session
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations to DATABASE_URL (default: the SQLite file under instance/)."""
+    url = current_app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        os.makedirs(current_app.instance_path, exist_ok=True)
+    migrate.upgrade(url, revision)
+    click.echo(f"Database is at revision {migrate.head_revision(url) if revision == 'head' else revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION (e.g. -1). Take a backup first."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Downgraded to {revision}.")
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Create the demo service once (a second run changes nothing) and print its logins."""
+    with writing():
+        session = _cli_session()
+        created = demo.seed(session, date.today())
+        session.commit()
+    click.echo("Created the demo service." if created else "The demo service is already there.")
+    click.echo("\nDemo logins (password for all: %s)" % demo.DEMO_PASSWORD)
+    for login in demo.DEMO_LOGINS:
+        click.echo(f"  {login.role.label:<24} {login.email}")
+    click.echo("")
+
+
+@orgs_cli.command("create")
+@click.argument("name")
+def orgs_create(name: str) -> None:
+    """Add an organisation (a local authority)."""
+    with writing():
+        session = _cli_session()
+        org, created = organisations.get_or_create_organisation(session, name)
+        session.commit()
+    click.echo(f"{'Created' if created else 'Already there'}: {org.name} ({org.slug})")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", "display_name", required=True, help="The person's full name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--org", "org_name", default=None, help="Organisation (optional when there is one).")
+@click.option("--password", default=None, help="Omit to generate a one-time password.")
+def users_create(
+    email: str, display_name: str, role: str, org_name: str | None, password: str | None
+) -> None:
+    """Create an account (or give an existing one a role in --org)."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    with writing():
+        session = _cli_session()
+        try:
+            org = organisations.find_organisation(session, org_name)
+            user = user_service.create_user(
+                session, org, user_service.NewUser(email, display_name, password, Role(role))
+            )
+        except (LookupError, user_service.UserError) as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        session.commit()
+    click.echo(f"{user.display_name} <{user.email}> is {role} in {org.name}.")
+    if generated:
+        click.echo(f"One-time password: {password}  (give it to them safely)")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--prod", is_flag=True, help="Run under gunicorn instead of the development server.")
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
+def serve(host: str, port: int, prod: bool, workers: int) -> None:
+    """Serve the toolkit (development server by default)."""
+    if prod:
+        gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        env = dict(os.environ, QA_TOOLKIT_ENV="production")
+        args = [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}", "qa_toolkit.wsgi:app"]
+        os.execve(gunicorn, args, env)  # noqa: S606 (replaces this process with gunicorn)
+    click.echo(f"Serving the QA toolkit on http://{host}:{port}  (Ctrl+C to stop)")
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_cli, demo_cli, users_cli, orgs_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(serve)
+
+
+def main() -> None:
+    cli = FlaskGroup(
+        name="qa-toolkit",
+        create_app=lambda: __import__("qa_toolkit").create_app(),
+        add_default_commands=False,
+        add_version_option=False,
+        load_dotenv=False,
+        set_debug_flag=False,
+        help="qa-toolkit: audits, dip samples and findings for children's social care.",
+    )
+    cli.main(prog_name="qa-toolkit")

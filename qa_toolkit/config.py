@@ -1,0 +1,102 @@
+"""Configuration: defaults in one place, overrides from the environment.
+
+Nothing here reads the environment at import time; `from_environment` is called
+by the app factory so that tests can pass a plain dict instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "QA_TOOLKIT_"
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "DATABASE_URL": None,  # None: the SQLite file under the instance folder.
+    "SECRET_KEY": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 8 * 60 * 60,
+    "WTF_CSRF_TIME_LIMIT": None,  # Long audit forms must not lose their token after an hour.
+    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    "CASES_PER_PAGE": 50,
+}
+
+# Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
+_BARE_NAMES = ("DATABASE_URL", "SECRET_KEY")
+_INT_SETTINGS = {"PERMANENT_SESSION_LIFETIME", "MAX_CONTENT_LENGTH", "CASES_PER_PAGE"}
+_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE"}
+
+
+class ConfigurationError(RuntimeError):
+    """The deployment is configured in a way that would be unsafe to run."""
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Collect overrides from the environment (prefixed, plus DATABASE_URL and SECRET_KEY)."""
+    env = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name in DEFAULTS:
+        raw = env.get(ENV_PREFIX + name)
+        if raw is None and name in _BARE_NAMES:
+            raw = env.get(name)
+        if raw is None or raw == "":
+            continue
+        if name in _INT_SETTINGS:
+            found[name] = int(raw)
+        elif name in _BOOL_SETTINGS:
+            found[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            found[name] = raw
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would otherwise pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "qa_toolkit.sqlite3")
+
+
+def demo_secret_key(instance_path: str) -> str:
+    """Read, or create once, the development secret key kept in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def finalise(config: dict[str, Any], instance_path: str) -> dict[str, Any]:
+    """Fill derived settings and refuse an unsafe production configuration."""
+    production = config.get("ENV") == "production"
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. A production server needs its own secret key: "
+                "set SECRET_KEY (at least 32 random characters) in the environment."
+            )
+        config["SECRET_KEY"] = demo_secret_key(instance_path)
+    if production and len(str(config["SECRET_KEY"])) < 32:
+        raise ConfigurationError("SECRET_KEY is too short: use at least 32 random characters.")
+    if production:
+        config["SESSION_COOKIE_SECURE"] = config.get("SESSION_COOKIE_SECURE_OVERRIDE", True)
+        config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    url = config.get("DATABASE_URL") or default_database_url(instance_path)
+    config["DATABASE_URL"] = normalise_database_url(url)
+    return config

@@ -1,0 +1,19 @@
+"""SQLAlchemy models. Every row of case-level or staff data belongs to one organisation."""
+
+from qa_toolkit.models.audit_log import AuditEvent
+from qa_toolkit.models.cases import CaseRecord, Frame
+from qa_toolkit.models.organisations import Organisation, Staff, StaffRole, Team
+from qa_toolkit.models.users import Membership, Role, User
+
+__all__ = [
+    "AuditEvent",
+    "CaseRecord",
+    "Frame",
+    "Membership",
+    "Organisation",
+    "Role",
+    "Staff",
+    "StaffRole",
+    "Team",
+    "User",
+]

@@ -1,0 +1,71 @@
+"""Case lists (sampling frames) as imported, and their rows.
+
+A frame is immutable once imported: later imports are new frames. Only what an
+audit needs is kept: a case reference, never a child's name.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qa_toolkit.db import Base
+from qa_toolkit.models.organisations import Organisation, Staff, Team
+from qa_toolkit.models.types import IntPK, Name, ShortText, Timestamp, utcnow
+
+
+class Frame(Base):
+    __tablename__ = "frame"
+    __table_args__ = (CheckConstraint("row_count >= 0", name="row_count_not_negative"),)
+    __audited__ = True
+
+    id: Mapped[IntPK]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    label: Mapped[Name]
+    source_filename: Mapped[str | None] = mapped_column(String(255))
+    as_at: Mapped[date] = mapped_column(Date)
+    imported_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    row_count: Mapped[int]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class CaseRecord(Base):
+    """One child's case in one frame: a reference and the fields audits and samples use."""
+
+    __tablename__ = "case_record"
+    __table_args__ = (UniqueConstraint("frame_id", "case_ref"),)
+
+    id: Mapped[IntPK]
+    frame_id: Mapped[int] = mapped_column(ForeignKey("frame.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    row_number: Mapped[int]
+    case_ref: Mapped[str] = mapped_column(String(40))
+    team_name: Mapped[str | None] = mapped_column(String(200))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    social_worker_name: Mapped[str | None] = mapped_column(String(200))
+    social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    iro_name: Mapped[str | None] = mapped_column(String(200))
+    iro_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    legal_status: Mapped[ShortText | None]
+    placement_type: Mapped[ShortText | None]
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[str | None] = mapped_column(String(40))
+    ethnicity: Mapped[ShortText | None]
+    disability: Mapped[str | None] = mapped_column(String(40))
+    uasc: Mapped[bool | None]
+    became_looked_after: Mapped[date | None] = mapped_column(Date)
+    last_review: Mapped[date | None] = mapped_column(Date)
+    next_review_due: Mapped[date | None] = mapped_column(Date)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    frame: Mapped[Frame] = relationship()
+    team: Mapped[Team | None] = relationship()
+    iro: Mapped[Staff | None] = relationship(foreign_keys=[iro_id])
+    social_worker: Mapped[Staff | None] = relationship(foreign_keys=[social_worker_id])

@@ -1,0 +1,1 @@
+"""Business operations: plain functions taking a session; they flush, the caller commits."""

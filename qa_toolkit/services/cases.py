@@ -1,0 +1,79 @@
+"""Browsing a case list (case-level data: every view is logged)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qa_toolkit import auditing
+from qa_toolkit.models import CaseRecord, Frame
+from qa_toolkit.services.dashboard import DUE_SOON_DAYS
+
+DUE_FILTERS = {"": "Any", "overdue": "Review overdue", "soon": f"Due in {DUE_SOON_DAYS} days"}
+
+
+@dataclass(frozen=True)
+class CasePage:
+    frame: Frame
+    cases: list[CaseRecord]
+    total: int
+    page: int
+    pages: int
+    team_names: list[str]
+
+
+def frame_for(session: Session, organisation_id: int, frame_id: int) -> Frame | None:
+    frame = session.get(Frame, frame_id)
+    return frame if frame is not None and frame.organisation_id == organisation_id else None
+
+
+def page_of_cases(
+    session: Session,
+    frame: Frame,
+    today: date,
+    *,
+    team: str = "",
+    due: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> CasePage:
+    query = select(CaseRecord).where(CaseRecord.frame_id == frame.id)
+    if team:
+        query = query.where(CaseRecord.team_name == team)
+    if due == "overdue":
+        query = query.where(CaseRecord.next_review_due < today)
+    elif due == "soon":
+        query = query.where(
+            CaseRecord.next_review_due >= today,
+            CaseRecord.next_review_due <= today + timedelta(days=DUE_SOON_DAYS),
+        )
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    cases = list(
+        session.scalars(
+            query.order_by(CaseRecord.case_ref).offset((page - 1) * per_page).limit(per_page)
+        )
+    )
+    team_names = [
+        t
+        for t in session.scalars(
+            select(CaseRecord.team_name)
+            .where(CaseRecord.frame_id == frame.id, CaseRecord.team_name.is_not(None))
+            .distinct()
+            .order_by(CaseRecord.team_name)
+        )
+        if t
+    ]
+    auditing.record(
+        session,
+        "view",
+        "case_list",
+        frame.id,
+        summary=f"page {page} of {pages}, team={team or 'all'}, due={due or 'any'}",
+        organisation_id=frame.organisation_id,
+    )
+    return CasePage(frame, cases, total, page, pages, team_names)

@@ -1,0 +1,131 @@
+"""Seed the demo service: one organisation, its staff, a case list and one login per role."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from qa_toolkit.models import CaseRecord, Frame, Organisation, Role, Staff, Team
+from qa_toolkit.services.users import NewUser, create_user
+from sampling.synthetic import SyntheticService, generate
+
+DEMO_ORGANISATION = "Demo Borough Council"
+DEMO_SEED = 20_240_331
+DEMO_PASSWORD = "demo-only-password-2026"  # Printed for the demo; never a production account.
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: Role
+    email: str
+    display_name: str
+
+
+DEMO_LOGINS = (
+    DemoLogin(Role.ADMIN, "admin@demo.example", "Alex Admin"),
+    DemoLogin(Role.MANAGER, "manager@demo.example", "Morgan Manager"),
+    DemoLogin(Role.AUDITOR, "auditor@demo.example", "Ash Auditor"),
+    DemoLogin(Role.VIEWER, "viewer@demo.example", "Vic Viewer"),
+)
+
+
+def seed(session: Session, today: date) -> bool:
+    """Create the demo once. Returns False (and changes nothing) when it already exists."""
+    if session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION)):
+        return False
+    org = Organisation(name=DEMO_ORGANISATION, slug="demo")
+    session.add(org)
+    session.flush()
+    service = generate(np.random.default_rng(DEMO_SEED), today)
+    team_ids, staff_ids = _seed_staff(session, org, service)
+    _seed_frame(session, org, service, team_ids, staff_ids)
+    auditor_staff = next(s for (name, role), s in staff_ids.items() if role == "iro")
+    for login in DEMO_LOGINS:
+        user = create_user(
+            session, org, NewUser(login.email, login.display_name, DEMO_PASSWORD, login.role)
+        )
+        if login.role == Role.AUDITOR:
+            # The demo auditor is one of the IROs, so conflicts of interest can be shown.
+            staff = session.get(Staff, auditor_staff)
+            assert staff is not None
+            staff.user_id = user.id
+    session.flush()
+    return True
+
+
+def _seed_staff(
+    session: Session, org: Organisation, service: SyntheticService
+) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    team_ids: dict[str, int] = {}
+    for name in service.teams:
+        team = Team(organisation_id=org.id, name=name)
+        session.add(team)
+        session.flush()
+        team_ids[name] = team.id
+    ids: dict[tuple[str, str], int] = {}
+    for person in service.staff:
+        row = Staff(
+            organisation_id=org.id,
+            team_id=team_ids[person.team] if person.team else None,
+            name=person.name,
+            staff_role=person.staff_role,
+        )
+        session.add(row)
+        session.flush()
+        ids[(person.name, person.staff_role)] = row.id
+    return team_ids, ids
+
+
+def _seed_frame(
+    session: Session,
+    org: Organisation,
+    service: SyntheticService,
+    team_ids: dict[str, int],
+    staff_ids: dict[tuple[str, str], int],
+) -> None:
+    digest = hashlib.sha256()
+    for case in service.cases:
+        digest.update(repr(case).encode())
+    frame = Frame(
+        organisation_id=org.id,
+        label=f"Children in care at {service.as_at:%d %B %Y} (demo export)",
+        source_filename="demo-lcs-export.csv",
+        as_at=service.as_at,
+        row_count=len(service.cases),
+        fingerprint=digest.hexdigest(),
+    )
+    session.add(frame)
+    session.flush()
+    rows = [
+        {
+            "frame_id": frame.id,
+            "organisation_id": org.id,
+            "row_number": number,
+            "case_ref": c.case_ref,
+            "team_name": c.team,
+            "team_id": team_ids.get(c.team or ""),
+            "social_worker_name": c.social_worker,
+            "social_worker_id": staff_ids.get((c.social_worker or "", "social_worker")),
+            "iro_name": c.iro,
+            "iro_id": staff_ids.get((c.iro or "", "iro")),
+            "legal_status": c.legal_status,
+            "placement_type": c.placement_type,
+            "date_of_birth": c.date_of_birth,
+            "age_band": c.age_band,
+            "gender": c.gender,
+            "ethnicity": c.ethnicity,
+            "disability": c.disability,
+            "uasc": c.uasc,
+            "became_looked_after": c.became_looked_after,
+            "last_review": c.last_review,
+            "next_review_due": c.next_review_due,
+            "attributes": {},
+        }
+        for number, c in enumerate(service.cases, start=2)  # Row 1 of the export is the header.
+    ]
+    session.execute(insert(CaseRecord), rows)
