@@ -91,9 +91,12 @@ def _is_audited(obj: object) -> bool:
 def _column_changes(obj: object, kind: str) -> dict[str, list[Any]]:
     state = inspect(obj)
     excluded: frozenset[str] = getattr(type(obj), "__audit_exclude__", frozenset())
+    ignored: frozenset[str] = getattr(type(obj), "__audit_ignore__", frozenset())
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
+        if key in ignored:
+            continue
         hist = state.attrs[key].history
         if kind == "create":
             before, after = None, getattr(obj, key)

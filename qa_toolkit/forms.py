@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from qa_toolkit.models import Role
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class LoginForm(FlaskForm):
@@ -34,7 +35,10 @@ class NewUserForm(FlaskForm):
         "Email address",
         validators=[
             DataRequired("Enter an email address."),
-            Email("Enter an email address in the right format, like name@council.gov.uk."),
+            Regexp(
+                r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$",
+                message="Enter an email address in the right format, like name@council.gov.uk.",
+            ),
             Length(max=254),
         ],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from qa_toolkit.db import get_session
 from qa_toolkit.forms import EditUserForm, NewUserForm, ResetPasswordForm
@@ -70,8 +71,8 @@ def edit_user(user_id: int) -> str | Response:
     staff = organisations.staff(db, org.id)
     linked = user_service.linked_staff_id(db, org.id, user.id)
     form = EditUserForm(data={"role": role, "staff_id": linked, "active": user.active})
-    form.staff_id.choices = [(None, "Not linked")] + [
-        (s.id, f"{s.name} ({s.staff_role.replace('_', ' ')})") for s in staff
+    form.staff_id.choices = [SelectChoice("", "Not linked")] + [
+        SelectChoice(str(s.id), f"{s.name} ({s.staff_role.replace('_', ' ')})") for s in staff
     ]
     error = None
     if form.validate_on_submit():

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
@@ -64,7 +65,9 @@ def logout() -> Response:
 @roles(ALL_ROLES)
 def switch_organisation() -> Response:
     form = OrganisationSwitchForm()
-    form.organisation_id.choices = [(m.organisation_id, m.organisation.name) for m in g.memberships]
+    form.organisation_id.choices = [
+        SelectChoice(str(m.organisation_id), m.organisation.name) for m in g.memberships
+    ]
     if form.validate_on_submit():
         session["org_id"] = form.organisation_id.data
         chosen = next(m for m in g.memberships if m.organisation_id == form.organisation_id.data)

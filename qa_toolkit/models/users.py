@@ -38,7 +38,10 @@ class User(Base):
     # "user" is a reserved word in PostgreSQL.
     __tablename__ = "user_account"
     __audited__ = True
+    # The hash is never copied into the log (a change is noted, not shown).
     __audit_exclude__ = frozenset({"password_hash"})
+    # Sign-ins have their own log entries; the timestamp bump is not a change worth one.
+    __audit_ignore__ = frozenset({"last_login_at"})
 
     id: Mapped[IntPK]
     email: Mapped[str] = mapped_column(String(254), unique=True)

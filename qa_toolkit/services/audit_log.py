@@ -19,4 +19,5 @@ def recent(
     )
     if entity:
         query = query.where(AuditEvent.entity_type == entity)
-    return list(session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)).tuples())
+    rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(limit))
+    return [(event, name) for event, name in rows]

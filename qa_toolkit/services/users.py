@@ -156,7 +156,7 @@ def members(session: Session, organisation_id: int) -> list[tuple[User, Membersh
         .where(Membership.organisation_id == organisation_id)
         .order_by(User.display_name)
     )
-    return [(u, m) for u, m in rows.tuples()]
+    return [(u, m) for u, m in rows]
 
 
 def member_or_none(session: Session, organisation_id: int, user_id: int) -> tuple[User, Membership] | None:

@@ -1,0 +1,229 @@
+"""Fixtures: a migrated database per test (SQLite always, PostgreSQL when configured),
+the app, clients logged in per role, and a world of two organisations."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from qa_toolkit import create_app, migrate
+from qa_toolkit.config import normalise_database_url
+from qa_toolkit.db import Base, make_engine
+from qa_toolkit.models import (
+    CaseRecord,
+    Frame,
+    Membership,
+    Organisation,
+    Role,
+    Staff,
+    Team,
+    User,
+)
+from qa_toolkit.security.passwords import hash_password
+
+TEST_PASSWORD = "a-long-test-password-2026"
+SECRET = "test-secret-key-that-is-long-enough-000"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; each test gets its own copy of the file (fast and fully isolated)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = normalise_database_url(os.environ["TEST_DATABASE_URL"])
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    migrate.upgrade(url)
+    return url
+
+
+def _empty_postgres(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        # TRUNCATE does not fire the audit log's row triggers: that is what makes it the reset.
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "test.sqlite3"
+        shutil.copy(template, target)
+        return f"sqlite:///{target}"
+    url: str = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
+def make_test_app(database_url: str, **overrides: object) -> Flask:
+    settings: dict[str, object] = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "WTF_CSRF_ENABLED": False,
+    }
+    settings.update(overrides)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = make_test_app(database_url)
+    yield app
+    app.extensions["qa_engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session on the test database, outside any request."""
+    with app.app_context():
+        from qa_toolkit.db import get_session
+
+        yield get_session()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """Hash the shared test password once: argon2id is slow on purpose."""
+    return hash_password(TEST_PASSWORD)
+
+
+@dataclass
+class OrgWorld:
+    org: Organisation
+    users: dict[Role, User]
+    teams: list[Team]
+    iros: list[Staff]
+    frame: Frame
+    case_refs: list[str]
+
+
+@dataclass
+class World:
+    a: OrgWorld
+    b: OrgWorld
+    shared_user: User  # Auditor in A, manager in B: a shared staffing arrangement.
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def _build_org(session: Session, name: str, slug: str, prefix: str, pw_hash: str) -> OrgWorld:
+    org = Organisation(name=name, slug=slug)
+    session.add(org)
+    session.flush()
+    users: dict[Role, User] = {}
+    for role in Role:
+        user = User(
+            email=f"{role.value}@{slug}.example",
+            display_name=f"{role.value.title()} of {name}",
+            password_hash=pw_hash,
+        )
+        session.add(user)
+        session.flush()
+        session.add(Membership(user_id=user.id, organisation_id=org.id, role=role.value))
+        users[role] = user
+    teams = [Team(organisation_id=org.id, name=f"{prefix} Team {i}") for i in (1, 2)]
+    session.add_all(teams)
+    session.flush()
+    iros = [
+        Staff(organisation_id=org.id, name=f"{prefix} IRO {i}", staff_role="iro") for i in (1, 2)
+    ]
+    session.add_all(iros)
+    session.flush()
+    iros[0].user_id = users[Role.AUDITOR].id
+    today = date.today()
+    frame = Frame(
+        organisation_id=org.id,
+        label=f"{name} children in care",
+        as_at=today,
+        row_count=3,
+        fingerprint="0" * 64,
+    )
+    session.add(frame)
+    session.flush()
+    refs = [f"{prefix}{n:05d}" for n in (1, 2, 3)]
+    dues = [today - timedelta(days=3), today + timedelta(days=10), today + timedelta(days=90)]
+    for i, (ref, due) in enumerate(zip(refs, dues, strict=True)):
+        session.add(
+            CaseRecord(
+                frame_id=frame.id,
+                organisation_id=org.id,
+                row_number=i + 2,
+                case_ref=ref,
+                team_name=teams[i % 2].name,
+                team_id=teams[i % 2].id,
+                iro_name=iros[i % 2].name,
+                iro_id=iros[i % 2].id,
+                legal_status="Full care order",
+                next_review_due=due,
+            )
+        )
+    session.flush()
+    return OrgWorld(org, users, teams, iros, frame, refs)
+
+
+@pytest.fixture
+def world(app: Flask, password_hash: str) -> World:
+    """Two organisations with a user of every role each, and one user who belongs to both."""
+    with app.app_context():
+        from qa_toolkit.db import get_session
+
+        session = get_session()
+        a = _build_org(session, "North Shire Council", "north", "N", password_hash)
+        b = _build_org(session, "South Borough Council", "south", "S", password_hash)
+        shared = User(email="shared@both.example", display_name="Sam Shared", password_hash=password_hash)
+        session.add(shared)
+        session.flush()
+        session.add(Membership(user_id=shared.id, organisation_id=a.org.id, role="auditor"))
+        session.add(Membership(user_id=shared.id, organisation_id=b.org.id, role="manager"))
+        session.commit()
+        return World(a, b, shared)
+
+
+LoginAs = Callable[[User | None], FlaskClient]
+
+
+@pytest.fixture
+def login_as(app: Flask) -> LoginAs:
+    """A new client signed in as `user` (None: anonymous), without the cost of argon2."""
+
+    def make(user: User | None) -> FlaskClient:
+        new_client = app.test_client()
+        if user is not None:
+            with new_client.session_transaction() as sess:
+                sess["_user_id"] = str(user.id)
+                sess["_fresh"] = True
+        return new_client
+
+    return make

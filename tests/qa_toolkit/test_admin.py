@@ -1,0 +1,141 @@
+"""Administrators create users, set roles and reset passwords; every change is logged."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from qa_toolkit.db import get_session
+from qa_toolkit.models import AuditEvent, Membership, Role, Staff, User
+from qa_toolkit.security.passwords import verify_password
+from tests.conftest import LoginAs, World
+
+
+def _count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return int(get_session().scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_admin_creates_a_user_who_can_then_sign_in(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    admin = login_as(world.a.users[Role.ADMIN])
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "display_name": "Nia Okafor",
+            "email": "nia.okafor@north.example",
+            "role": "auditor",
+            "password": "reviewing officer 2026",
+        },
+        follow_redirects=True,
+    )
+    assert "Nia Okafor can now sign in as Auditor (IRO)" in response.get_data(as_text=True)
+    fresh = app.test_client()
+    signed_in = fresh.post(
+        "/login", data={"email": "nia.okafor@north.example", "password": "reviewing officer 2026"}
+    )
+    assert signed_in.status_code == 302
+    with app.app_context():
+        session = get_session()
+        user = session.scalar(select(User).where(User.email == "nia.okafor@north.example"))
+        assert user is not None
+        event = session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.entity_type == "user_account",
+                AuditEvent.action == "create",
+                AuditEvent.entity_id == str(user.id),
+            )
+        )
+        assert event is not None
+        assert event.user_id == world.a.users[Role.ADMIN].id
+        assert event.organisation_id == world.a.org.id or event.organisation_id is None
+        assert event.changes["email"] == [None, "nia.okafor@north.example"]
+        assert "argon2" not in str(event.changes)  # The hash never reaches the log.
+
+
+def test_a_weak_password_is_refused_with_a_reason_and_nothing_is_created(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    users_before, log_before = _count(app, User), _count(app, AuditEvent)
+    response = login_as(world.a.users[Role.ADMIN]).post(
+        "/admin/users/new",
+        data={"display_name": "Ben Short", "email": "ben@north.example", "role": "viewer", "password": "short"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page and "at least 12 characters" in page
+    assert _count(app, User) == users_before and _count(app, AuditEvent) == log_before
+
+
+def test_adding_an_existing_account_gives_it_a_role_and_keeps_its_password(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    other = world.b.users[Role.AUDITOR]
+    login_as(world.a.users[Role.ADMIN]).post(
+        "/admin/users/new",
+        data={"display_name": "ignored", "email": other.email, "role": "viewer", "password": "irrelevant-but-long"},
+    )
+    with app.app_context():
+        session = get_session()
+        roles = dict(
+            session.execute(
+                select(Membership.organisation_id, Membership.role).where(Membership.user_id == other.id)
+            ).all()
+        )
+        refreshed = session.get(User, other.id)
+        assert refreshed is not None and refreshed.password_hash == other.password_hash
+    assert roles == {world.b.org.id: "auditor", world.a.org.id: "viewer"}
+
+
+def test_admin_changes_a_role_links_staff_and_the_log_has_before_and_after(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    target = world.a.users[Role.VIEWER]
+    staff_id = world.a.iros[1].id
+    response = login_as(world.a.users[Role.ADMIN]).post(
+        f"/admin/users/{target.id}",
+        data={"role": "auditor", "staff_id": str(staff_id), "active": "y"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        session = get_session()
+        staff = session.get(Staff, staff_id)
+        assert staff is not None and staff.user_id == target.id
+        change = session.scalar(
+            select(AuditEvent).where(AuditEvent.entity_type == "membership", AuditEvent.action == "update")
+        )
+        assert change is not None and change.changes["role"] == ["viewer", "auditor"]
+
+
+def test_the_last_administrator_cannot_be_demoted(app: Flask, login_as: LoginAs, world: World) -> None:
+    admin = world.a.users[Role.ADMIN]
+    response = login_as(admin).post(f"/admin/users/{admin.id}", data={"role": "viewer", "active": "y"})
+    assert "at least one administrator" in response.get_data(as_text=True)
+    with app.app_context():
+        role = get_session().scalar(
+            select(Membership.role).where(Membership.user_id == admin.id, Membership.organisation_id == world.a.org.id)
+        )
+    assert role == "admin"
+
+
+def test_admin_resets_a_password(app: Flask, login_as: LoginAs, world: World) -> None:
+    target = world.a.users[Role.AUDITOR]
+    login_as(world.a.users[Role.ADMIN]).post(
+        f"/admin/users/{target.id}/password", data={"password": "a fresh start for 2027"}
+    )
+    with app.app_context():
+        user = get_session().get(User, target.id)
+        assert user is not None and verify_password(user.password_hash, "a fresh start for 2027")
+
+
+def test_viewing_case_level_data_is_logged(app: Flask, login_as: LoginAs, world: World) -> None:
+    login_as(world.a.users[Role.AUDITOR]).get(f"/cases/frames/{world.a.frame.id}?team=N+Team+1")
+    with app.app_context():
+        event = get_session().scalar(
+            select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.entity_type == "case_list")
+        )
+    assert event is not None
+    assert event.user_id == world.a.users[Role.AUDITOR].id
+    assert event.organisation_id == world.a.org.id
+    assert "team=N Team 1" in event.summary

@@ -1,0 +1,105 @@
+"""Every registered route, walked with every role (and no login): the answer matches the rule.
+
+EXPECTED must name every endpoint, so a new route cannot be added without deciding here
+who may reach it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from qa_toolkit.models import Role
+from qa_toolkit.security.access import ADMINS, ALL_ROLES, CASE_ROLES, MANAGERS, declared_roles
+from tests.conftest import LoginAs, World
+
+PUBLIC = None
+EXPECTED: dict[str, frozenset[Role] | None] = {
+    "auth.login": PUBLIC,
+    "health.healthz": PUBLIC,
+    "auth.logout": ALL_ROLES,
+    "auth.switch_organisation": ALL_ROLES,
+    "dashboard.index": ALL_ROLES,
+    "cases.latest": CASE_ROLES,
+    "cases.frame": CASE_ROLES,
+    "staff.index": MANAGERS,
+    "admin.users": ADMINS,
+    "admin.new_user": ADMINS,
+    "admin.edit_user": ADMINS,
+    "admin.reset_password": ADMINS,
+    "admin.audit_log": ADMINS,
+}
+
+
+def _routes(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, method, rule) for every route but static files."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule))
+    return found
+
+
+def test_every_route_is_in_the_expected_table(app: Flask) -> None:
+    endpoints = {endpoint for endpoint, _, _ in _routes(app)}
+    assert endpoints == set(EXPECTED), "add new routes to EXPECTED with the roles they allow"
+    for endpoint in endpoints:
+        assert declared_roles(app.view_functions[endpoint]) == EXPECTED[endpoint], endpoint
+
+
+def test_a_route_without_a_role_stops_the_app_from_starting(database_url: str) -> None:
+    from flask import Blueprint
+
+    from qa_toolkit import blueprints
+    from tests.conftest import make_test_app
+
+    rogue = Blueprint("rogue", __name__)
+    rogue.add_url_rule("/rogue", "rogue", lambda: "children's data")
+    original = blueprints.register_blueprints
+
+    def with_rogue(app: Flask) -> None:
+        original(app)
+        app.register_blueprint(rogue)
+
+    blueprints.register_blueprints = with_rogue
+    try:
+        import qa_toolkit.app as app_module
+
+        app_module.register_blueprints = with_rogue
+        with pytest.raises(RuntimeError, match="rogue.rogue"):
+            make_test_app(database_url)
+    finally:
+        blueprints.register_blueprints = original
+        app_module.register_blueprints = original
+
+
+def _url(rule: str, world: World) -> str:
+    return (
+        rule.replace("<int:user_id>", str(world.a.users[Role.AUDITOR].id))
+        .replace("<int:frame_id>", str(world.a.frame.id))
+    )
+
+
+@pytest.mark.parametrize("who", [None, *Role], ids=lambda r: r.value if r else "anonymous")
+def test_every_route_answers_each_role_as_declared(
+    app: Flask, world: World, login_as: LoginAs, who: Role | None
+) -> None:
+    checked = 0
+    for endpoint, method, rule in _routes(app):
+        client = login_as(world.a.users[who] if who else None)
+        url = _url(rule, world)
+        response = client.open(url, method=method, data={})
+        allowed = EXPECTED[endpoint]
+        if allowed is PUBLIC:
+            assert response.status_code in (200, 302), (endpoint, method, who)
+        elif who is None:
+            assert response.status_code == 302, (endpoint, method)
+            assert "/login" in response.headers["Location"], (endpoint, method)
+        elif who in allowed:
+            assert response.status_code in (200, 302), (endpoint, method, who, response.status)
+        else:
+            assert response.status_code == 403, (endpoint, method, who, response.status)
+        checked += 1
+    assert checked == len(_routes(app)) > 10
