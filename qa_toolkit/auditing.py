@@ -164,13 +164,11 @@ def install(session_class: type[Session] = Session) -> None:
 
 def _refuse_log_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent) and (
-            obj in session.deleted or session.is_modified(obj)
-        ):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise PermissionError("The audit log is append-only: entries cannot be changed.")
 
 
 def _after_flush(session: Session, _ctx: Any) -> None:
     rows = _entity_rows(session)
     if rows:
-        session.connection().execute(insert(AuditEvent.__table__), rows)
+        session.connection().execute(insert(AuditEvent), rows)

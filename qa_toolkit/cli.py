@@ -11,6 +11,7 @@ from datetime import date
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
+from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
 from qa_toolkit import auditing, migrate
@@ -25,7 +26,8 @@ users_cli = AppGroup("users", help="User accounts.")
 orgs_cli = AppGroup("orgs", help="Organisations (local authorities).")
 
 
-def _cli_session():  # type: ignore[no-untyped-def]
+def _cli_session() -> Session:
+    """The command's session; its changes are logged as made by the system."""
     session = get_session()
     auditing.set_actor(session, auditing.SYSTEM)
     return session
@@ -39,7 +41,9 @@ def db_upgrade(revision: str) -> None:
     if url.startswith("sqlite:///"):
         os.makedirs(current_app.instance_path, exist_ok=True)
     migrate.upgrade(url, revision)
-    click.echo(f"Database is at revision {migrate.head_revision(url) if revision == 'head' else revision}.")
+    click.echo(
+        f"Database is at revision {migrate.head_revision(url) if revision == 'head' else revision}."
+    )
 
 
 @db_cli.command("downgrade")
@@ -58,7 +62,7 @@ def demo_seed() -> None:
         created = demo.seed(session, date.today())
         session.commit()
     click.echo("Created the demo service." if created else "The demo service is already there.")
-    click.echo("\nDemo logins (password for all: %s)" % demo.DEMO_PASSWORD)
+    click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
     for login in demo.DEMO_LOGINS:
         click.echo(f"  {login.role.label:<24} {login.email}")
     click.echo("")
@@ -111,9 +115,18 @@ def users_create(
 def serve(host: str, port: int, prod: bool, workers: int) -> None:
     """Serve the toolkit (development server by default)."""
     if prod:
-        gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        gunicorn = shutil.which("gunicorn") or os.path.join(
+            os.path.dirname(sys.executable), "gunicorn"
+        )
         env = dict(os.environ, QA_TOOLKIT_ENV="production")
-        args = [gunicorn, "--workers", str(workers), "--bind", f"{host}:{port}", "qa_toolkit.wsgi:app"]
+        args = [
+            gunicorn,
+            "--workers",
+            str(workers),
+            "--bind",
+            f"{host}:{port}",
+            "qa_toolkit.wsgi:app",
+        ]
         os.execve(gunicorn, args, env)  # noqa: S606 (replaces this process with gunicorn)
     click.echo(f"Serving the QA toolkit on http://{host}:{port}  (Ctrl+C to stop)")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -7,12 +7,27 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
-    403: ("You do not have access to this page", "If you think you should, ask your QA manager or administrator."),
-    404: ("Page not found", "The page or record does not exist, or belongs to another organisation."),
+    400: (
+        "Something in that request was not right",
+        "Go back, check what you entered and try again.",
+    ),
+    403: (
+        "You do not have access to this page",
+        "If you think you should, ask your QA manager or administrator.",
+    ),
+    404: (
+        "Page not found",
+        "The page or record does not exist, or belongs to another organisation.",
+    ),
     405: ("That action is not allowed here", "Go back and use the buttons on the page."),
-    413: ("The file is too large", "Split it into smaller files, or ask your administrator about the upload limit."),
-    500: ("Sorry, there is a problem with the service", "Nothing you entered has been half-saved. Try again later."),
+    413: (
+        "The file is too large",
+        "Split it into smaller files, or ask your administrator about the upload limit.",
+    ),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Nothing you entered has been half-saved. Try again later.",
+    ),
 }
 
 

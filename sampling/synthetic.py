@@ -59,7 +59,13 @@ UASC_SHARE = 0.09
 UASC_AGE = {"10-15": 0.2, "16-17": 0.8}
 UASC_GENDER = {"Male": 0.95, "Female": 0.05}
 UASC_LEGAL = {"Section 20 (accommodated)": 0.9, "Full care order": 0.1}
-UASC_ETHNICITY = {"Black": 0.3, "Asian": 0.25, "Other ethnic group": 0.35, "White": 0.05, "Mixed": 0.05}
+UASC_ETHNICITY = {
+    "Black": 0.3,
+    "Asian": 0.25,
+    "Other ethnic group": 0.35,
+    "White": 0.05,
+    "Mixed": 0.05,
+}
 
 TEAMS = (
     "Children in Care North",
@@ -70,15 +76,79 @@ TEAMS = (
 )
 
 _FIRST = (
-    "Amara Ben Carys Dev Elin Femi Grace Harun Imogen Jonah Kiran Lena Marcus Nia Owen Priya "
-    "Quinn Rosa Sami Tamsin Uma Vikram Wren Yusuf Zara Aled Bea Cian Dana Ewan Farah Gethin "
-    "Hana Idris Jade Kofi Lowri Mateo Noor Ollie"
-).split()
+    "Amara",
+    "Ben",
+    "Carys",
+    "Dev",
+    "Elin",
+    "Femi",
+    "Grace",
+    "Harun",
+    "Imogen",
+    "Jonah",
+    "Kiran",
+    "Lena",
+    "Marcus",
+    "Nia",
+    "Owen",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tamsin",
+    "Uma",
+    "Vikram",
+    "Wren",
+    "Yusuf",
+    "Zara",
+    "Aled",
+    "Bea",
+    "Cian",
+    "Dana",
+    "Ewan",
+    "Farah",
+    "Gethin",
+    "Hana",
+    "Idris",
+    "Jade",
+    "Kofi",
+    "Lowri",
+    "Mateo",
+    "Noor",
+    "Ollie",
+)
 _LAST = (
-    "Adeyemi Baker Chowdhury Davies Evans Fraser Gill Hughes Iqbal Jones Kaur Lewis Morgan "
-    "Nowak Okafor Patel Quigley Rees Shah Thomas Usman Vaughan Walsh Young Zielinska Ahmed "
-    "Bennett Campbell Doyle Ellis"
-).split()
+    "Adeyemi",
+    "Baker",
+    "Chowdhury",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Gill",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Kaur",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quigley",
+    "Rees",
+    "Shah",
+    "Thomas",
+    "Usman",
+    "Vaughan",
+    "Walsh",
+    "Young",
+    "Zielinska",
+    "Ahmed",
+    "Bennett",
+    "Campbell",
+    "Doyle",
+    "Ellis",
+)
 
 
 @dataclass(frozen=True)

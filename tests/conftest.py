@@ -202,7 +202,9 @@ def world(app: Flask, password_hash: str) -> World:
         session = get_session()
         a = _build_org(session, "North Shire Council", "north", "N", password_hash)
         b = _build_org(session, "South Borough Council", "south", "S", password_hash)
-        shared = User(email="shared@both.example", display_name="Sam Shared", password_hash=password_hash)
+        shared = User(
+            email="shared@both.example", display_name="Sam Shared", password_hash=password_hash
+        )
         session.add(shared)
         session.flush()
         session.add(Membership(user_id=shared.id, organisation_id=a.org.id, role="auditor"))

@@ -50,7 +50,9 @@ def new_user() -> str | Response:
             form.password.errors = [error]
         else:
             db.commit()
-            flash(f"{user.display_name} can now sign in as {Role(form.role.data).label}.", "success")
+            flash(
+                f"{user.display_name} can now sign in as {Role(form.role.data).label}.", "success"
+            )
             return redirect(url_for("admin.users"))
     return render_template("admin/new_user.html", form=form, error=error)
 

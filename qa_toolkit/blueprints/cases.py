@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -21,7 +22,10 @@ def latest() -> str | Response:
     frame = latest_frame(get_session(), current_organisation().id)
     if frame is None:
         return render_template("cases/none.html")
-    return redirect(url_for("cases.frame", frame_id=frame.id, **request.args))
+    filters: dict[str, Any] = {
+        key: request.args[key] for key in ("team", "due", "page") if key in request.args
+    }
+    return redirect(url_for("cases.frame", frame_id=frame.id, **filters))
 
 
 @bp.get("/frames/<int:frame_id>")

@@ -9,7 +9,8 @@ from qa_toolkit.db import Base, make_engine, writing
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
-assert url, "sqlalchemy.url must be set by qa_toolkit.migrate"
+if not url:
+    raise RuntimeError("sqlalchemy.url must be set: run migrations through qa_toolkit.migrate")
 
 engine = make_engine(url)
 with writing(), engine.connect() as connection:

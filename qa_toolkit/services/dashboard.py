@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import CaseRecord, Frame, Staff, Team
@@ -50,7 +51,8 @@ def latest_frame(session: Session, organisation_id: int) -> Frame | None:
     )
 
 
-def _due_columns(today: date) -> tuple[object, object, object]:
+def _due_columns(today: date) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """Counts of overdue, due-soon and undated reviews, as SQL aggregates."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
     overdue = func.sum(case((CaseRecord.next_review_due < today, 1), else_=0))
     due_soon = func.sum(
@@ -77,7 +79,12 @@ def summary(session: Session, organisation_id: int, today: date) -> Summary:
         totals_row = session.execute(
             select(func.count(), overdue, due_soon, missing).where(CaseRecord.frame_id == frame.id)
         ).one()
-        totals = tuple(int(v or 0) for v in totals_row)  # type: ignore[assignment]
+        totals = (
+            int(totals_row[0] or 0),
+            int(totals_row[1] or 0),
+            int(totals_row[2] or 0),
+            int(totals_row[3] or 0),
+        )
         for name, n, o, s in session.execute(
             select(
                 func.coalesce(CaseRecord.team_name, "(no team recorded)"),
@@ -90,14 +97,14 @@ def summary(session: Session, organisation_id: int, today: date) -> Summary:
             .order_by(CaseRecord.team_name)
         ):
             team_rows.append(TeamLine(name, int(n), int(o or 0), int(s or 0)))
-        caseload = dict(
-            (iro_id, (int(n), int(o or 0)))
+        caseload = {
+            iro_id: (int(n), int(o or 0))
             for iro_id, n, o in session.execute(
                 select(CaseRecord.iro_id, func.count(), overdue)
                 .where(CaseRecord.frame_id == frame.id)
                 .group_by(CaseRecord.iro_id)
             )
-        )
+        }
     else:
         caseload = {}
     for iro in session.scalars(

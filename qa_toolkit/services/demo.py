@@ -16,7 +16,8 @@ from sampling.synthetic import SyntheticService, generate
 
 DEMO_ORGANISATION = "Demo Borough Council"
 DEMO_SEED = 20_240_331
-DEMO_PASSWORD = "demo-only-password-2026"  # Printed for the demo; never a production account.
+# Printed for the demo's own accounts only; no other account has a default password.
+DEMO_PASSWORD = "demo-only-password-2026"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,7 @@ def seed(session: Session, today: date) -> bool:
         )
         if login.role == Role.AUDITOR:
             # The demo auditor is one of the IROs, so conflicts of interest can be shown.
-            staff = session.get(Staff, auditor_staff)
-            assert staff is not None
-            staff.user_id = user.id
+            session.get_one(Staff, auditor_staff).user_id = user.id
     session.flush()
     return True
 
@@ -101,7 +100,7 @@ def _seed_frame(
     )
     session.add(frame)
     session.flush()
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "frame_id": frame.id,
             "organisation_id": org.id,

@@ -39,7 +39,9 @@ def find_organisation(session: Session, name_or_slug: str | None) -> Organisatio
     if len(orgs) == 1:
         return orgs[0]
     if not orgs:
-        raise LookupError("There are no organisations yet: run `qa-toolkit demo seed` or create one.")
+        raise LookupError(
+            "There are no organisations yet: run `qa-toolkit demo seed` or create one."
+        )
     names = ", ".join(o.name for o in orgs)
     raise LookupError(f"There are several organisations; name one with --org ({names}).")
 

@@ -130,7 +130,9 @@ def set_active(session: Session, user: User, organisation: Organisation, active:
     session.flush()
 
 
-def link_staff(session: Session, user: User, organisation: Organisation, staff_id: int | None) -> None:
+def link_staff(
+    session: Session, user: User, organisation: Organisation, staff_id: int | None
+) -> None:
     """Link the account to a staff record, so conflicts of interest can be checked."""
     current = session.scalar(
         select(Staff).where(Staff.organisation_id == organisation.id, Staff.user_id == user.id)
@@ -159,7 +161,9 @@ def members(session: Session, organisation_id: int) -> list[tuple[User, Membersh
     return [(u, m) for u, m in rows]
 
 
-def member_or_none(session: Session, organisation_id: int, user_id: int) -> tuple[User, Membership] | None:
+def member_or_none(
+    session: Session, organisation_id: int, user_id: int
+) -> tuple[User, Membership] | None:
     """A user seen from one organisation: only if they belong to it (no cross-org lookups)."""
     row = session.execute(
         select(User, Membership)

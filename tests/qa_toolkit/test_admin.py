@@ -60,7 +60,12 @@ def test_a_weak_password_is_refused_with_a_reason_and_nothing_is_created(
     users_before, log_before = _count(app, User), _count(app, AuditEvent)
     response = login_as(world.a.users[Role.ADMIN]).post(
         "/admin/users/new",
-        data={"display_name": "Ben Short", "email": "ben@north.example", "role": "viewer", "password": "short"},
+        data={
+            "display_name": "Ben Short",
+            "email": "ben@north.example",
+            "role": "viewer",
+            "password": "short",
+        },
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -74,13 +79,20 @@ def test_adding_an_existing_account_gives_it_a_role_and_keeps_its_password(
     other = world.b.users[Role.AUDITOR]
     login_as(world.a.users[Role.ADMIN]).post(
         "/admin/users/new",
-        data={"display_name": "ignored", "email": other.email, "role": "viewer", "password": "irrelevant-but-long"},
+        data={
+            "display_name": "ignored",
+            "email": other.email,
+            "role": "viewer",
+            "password": "irrelevant-but-long",
+        },
     )
     with app.app_context():
         session = get_session()
         roles = dict(
             session.execute(
-                select(Membership.organisation_id, Membership.role).where(Membership.user_id == other.id)
+                select(Membership.organisation_id, Membership.role).where(
+                    Membership.user_id == other.id
+                )
             ).all()
         )
         refreshed = session.get(User, other.id)
@@ -103,18 +115,26 @@ def test_admin_changes_a_role_links_staff_and_the_log_has_before_and_after(
         staff = session.get(Staff, staff_id)
         assert staff is not None and staff.user_id == target.id
         change = session.scalar(
-            select(AuditEvent).where(AuditEvent.entity_type == "membership", AuditEvent.action == "update")
+            select(AuditEvent).where(
+                AuditEvent.entity_type == "membership", AuditEvent.action == "update"
+            )
         )
         assert change is not None and change.changes["role"] == ["viewer", "auditor"]
 
 
-def test_the_last_administrator_cannot_be_demoted(app: Flask, login_as: LoginAs, world: World) -> None:
+def test_the_last_administrator_cannot_be_demoted(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
     admin = world.a.users[Role.ADMIN]
-    response = login_as(admin).post(f"/admin/users/{admin.id}", data={"role": "viewer", "active": "y"})
+    response = login_as(admin).post(
+        f"/admin/users/{admin.id}", data={"role": "viewer", "active": "y"}
+    )
     assert "at least one administrator" in response.get_data(as_text=True)
     with app.app_context():
         role = get_session().scalar(
-            select(Membership.role).where(Membership.user_id == admin.id, Membership.organisation_id == world.a.org.id)
+            select(Membership.role).where(
+                Membership.user_id == admin.id, Membership.organisation_id == world.a.org.id
+            )
         )
     assert role == "admin"
 
@@ -133,7 +153,9 @@ def test_viewing_case_level_data_is_logged(app: Flask, login_as: LoginAs, world:
     login_as(world.a.users[Role.AUDITOR]).get(f"/cases/frames/{world.a.frame.id}?team=N+Team+1")
     with app.app_context():
         event = get_session().scalar(
-            select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.entity_type == "case_list")
+            select(AuditEvent).where(
+                AuditEvent.action == "view", AuditEvent.entity_type == "case_list"
+            )
         )
     assert event is not None
     assert event.user_id == world.a.users[Role.AUDITOR].id

@@ -16,15 +16,25 @@ from tests.conftest import World
 def _one_event(app: Flask, world: World) -> int:
     with app.app_context():
         session = get_session()
-        auditing.record(session, "view", "case_list", world.a.frame.id, organisation_id=world.a.org.id)
+        auditing.record(
+            session, "view", "case_list", world.a.frame.id, organisation_id=world.a.org.id
+        )
         session.commit()
         event_id = session.scalar(text("SELECT max(id) FROM audit_event"))
         assert isinstance(event_id, int)
         return event_id
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_event SET action = 'x' WHERE id = :id", "DELETE FROM audit_event WHERE id = :id"])
-def test_database_refuses_to_change_or_delete_entries(app: Flask, world: World, statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'x' WHERE id = :id",
+        "DELETE FROM audit_event WHERE id = :id",
+    ],
+)
+def test_database_refuses_to_change_or_delete_entries(
+    app: Flask, world: World, statement: str
+) -> None:
     event_id = _one_event(app, world)
     with app.app_context():
         session = get_session()

@@ -31,22 +31,28 @@ def test_unknown_user_and_wrong_password_get_the_same_message(
     assert strip.sub("", unknown) == strip.sub("", wrong)
 
 
-def test_failed_and_successful_logins_are_logged(app: Flask, client: FlaskClient, world: World) -> None:
+def test_failed_and_successful_logins_are_logged(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
     _login(client, "manager@north.example", "wrong-password-here")
     _login(client, "manager@north.example", TEST_PASSWORD)
     with app.app_context():
         actions = list(
             get_session().scalars(
-                select(AuditEvent.action).where(
+                select(AuditEvent.action)
+                .where(
                     AuditEvent.entity_type == "user_account",
                     AuditEvent.entity_id == str(world.a.users[Role.MANAGER].id),
-                ).order_by(AuditEvent.id)
+                )
+                .order_by(AuditEvent.id)
             )
         )
     assert actions[-2:] == ["login_failed", "login"]
 
 
-def test_email_is_matched_without_regard_to_case_or_spaces(client: FlaskClient, world: World) -> None:
+def test_email_is_matched_without_regard_to_case_or_spaces(
+    client: FlaskClient, world: World
+) -> None:
     response = client.post(
         "/login", data={"email": "  Manager@North.EXAMPLE ", "password": TEST_PASSWORD}
     )
@@ -126,7 +132,9 @@ def test_forms_without_a_csrf_token_are_refused_and_change_nothing(
     app.extensions["qa_engine"].dispose()
 
 
-def test_security_headers_and_cookie_flags(client: FlaskClient, login_as: LoginAs, world: World) -> None:
+def test_security_headers_and_cookie_flags(
+    client: FlaskClient, login_as: LoginAs, world: World
+) -> None:
     anonymous = client.get("/login")
     csp = anonymous.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
@@ -175,7 +183,9 @@ def test_passwords_are_hashed_with_argon2id() -> None:
     ],
 )
 def test_password_policy_refuses_weak_passwords(password: str, expected: str) -> None:
-    problems = " ".join(password_problems(password, email="jo.bloggs@council.example", name="Jo Bloggs"))
+    problems = " ".join(
+        password_problems(password, email="jo.bloggs@council.example", name="Jo Bloggs")
+    )
     assert expected in problems
 
 

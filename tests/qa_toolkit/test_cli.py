@@ -39,13 +39,19 @@ def test_demo_seed_builds_the_service_once(app: Flask, runner: FlaskCliRunner) -
     assert counts["organisation"] == 1
     with app.app_context():
         session = get_session()
-        iros = session.scalar(select(func.count()).select_from(Staff).where(Staff.staff_role == "iro"))
+        iros = session.scalar(
+            select(func.count()).select_from(Staff).where(Staff.staff_role == "iro")
+        )
         workers = session.scalar(
             select(func.count()).select_from(Staff).where(Staff.staff_role == "social_worker")
         )
         roles = set(session.scalars(select(Membership.role)))
-        linked = session.scalar(select(func.count()).select_from(Staff).where(Staff.user_id.is_not(None)))
-        no_iro = session.scalar(select(func.count()).select_from(CaseRecord).where(CaseRecord.iro_id.is_(None)))
+        linked = session.scalar(
+            select(func.count()).select_from(Staff).where(Staff.user_id.is_not(None))
+        )
+        no_iro = session.scalar(
+            select(func.count()).select_from(CaseRecord).where(CaseRecord.iro_id.is_(None))
+        )
     assert (iros, workers) == (10, 40)
     assert roles == {r.value for r in Role}
     assert linked == 1 and no_iro == 0
@@ -67,10 +73,20 @@ def test_demo_logins_work(app: Flask, runner: FlaskCliRunner) -> None:
         client.post("/logout")
 
 
-def test_users_create_prints_a_one_time_password_that_works(app: Flask, runner: FlaskCliRunner) -> None:
+def test_users_create_prints_a_one_time_password_that_works(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     assert runner.invoke(args=["orgs", "create", "East Riding Council"]).exit_code == 0
     result = runner.invoke(
-        args=["users", "create", "first.admin@east.example", "--name", "First Admin", "--role", "admin"]
+        args=[
+            "users",
+            "create",
+            "first.admin@east.example",
+            "--name",
+            "First Admin",
+            "--role",
+            "admin",
+        ]
     )
     assert result.exit_code == 0, result.output
     password = result.output.split("One-time password: ")[1].split()[0]
@@ -82,15 +98,35 @@ def test_users_create_prints_a_one_time_password_that_works(app: Flask, runner: 
         assert org is not None and org.slug == "east-riding-council"
 
 
-def test_users_create_needs_an_organisation_and_says_which(app: Flask, runner: FlaskCliRunner) -> None:
-    none_yet = runner.invoke(args=["users", "create", "a@b.example", "--name", "A B", "--role", "viewer"])
+def test_users_create_needs_an_organisation_and_says_which(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    none_yet = runner.invoke(
+        args=["users", "create", "a@b.example", "--name", "A B", "--role", "viewer"]
+    )
     assert none_yet.exit_code != 0 and "no organisations yet" in none_yet.output
     runner.invoke(args=["orgs", "create", "One"])
     runner.invoke(args=["orgs", "create", "Two"])
-    ambiguous = runner.invoke(args=["users", "create", "a@b.example", "--name", "A B", "--role", "viewer"])
-    assert ambiguous.exit_code != 0 and "--org" in ambiguous.output and "One, Two" in ambiguous.output
+    ambiguous = runner.invoke(
+        args=["users", "create", "a@b.example", "--name", "A B", "--role", "viewer"]
+    )
+    assert (
+        ambiguous.exit_code != 0 and "--org" in ambiguous.output and "One, Two" in ambiguous.output
+    )
     weak = runner.invoke(
-        args=["users", "create", "a@b.example", "--name", "A B", "--role", "viewer", "--org", "One", "--password", "short"]
+        args=[
+            "users",
+            "create",
+            "a@b.example",
+            "--name",
+            "A B",
+            "--role",
+            "viewer",
+            "--org",
+            "One",
+            "--password",
+            "short",
+        ]
     )
     assert weak.exit_code != 0 and "12 characters" in weak.output
     assert _row_counts(app)["user_account"] == 0
@@ -98,10 +134,17 @@ def test_users_create_needs_an_organisation_and_says_which(app: Flask, runner: F
 
 def test_console_script_runs_db_upgrade_on_a_new_sqlite_file(tmp_path: Path) -> None:
     """The real `qa-toolkit` entry point, as `make run` calls it."""
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}", SECRET_KEY="x" * 40)
+    env = dict(
+        os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}", SECRET_KEY="x" * 40
+    )
     script = Path(sys.executable).with_name("qa-toolkit")
     result = subprocess.run(
-        [str(script), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(script), "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Database is at revision" in result.stdout

@@ -58,7 +58,10 @@ def test_environment_overrides_are_read_with_and_without_the_prefix() -> None:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        (
+            "postgresql://postgres@127.0.0.1:5432/test",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        ),
         ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
         ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
         ("sqlite:///x.db", "sqlite:///x.db"),

@@ -31,12 +31,16 @@ def test_admin_cannot_see_or_change_users_of_another_organisation(
     listing = admin.get("/admin/users").get_data(as_text=True)
     assert victim.email not in listing
     assert admin.get(f"/admin/users/{victim.id}").status_code == 404
-    assert admin.post(
-        f"/admin/users/{victim.id}", data={"role": "viewer", "active": ""}
-    ).status_code == 404
-    assert admin.post(
-        f"/admin/users/{victim.id}/password", data={"password": "a-brand-new-password-1"}
-    ).status_code == 404
+    assert (
+        admin.post(f"/admin/users/{victim.id}", data={"role": "viewer", "active": ""}).status_code
+        == 404
+    )
+    assert (
+        admin.post(
+            f"/admin/users/{victim.id}/password", data={"password": "a-brand-new-password-1"}
+        ).status_code
+        == 404
+    )
     with app.app_context():
         session = get_session()
         role = session.scalar(

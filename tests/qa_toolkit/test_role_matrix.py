@@ -76,9 +76,8 @@ def test_a_route_without_a_role_stops_the_app_from_starting(database_url: str) -
 
 
 def _url(rule: str, world: World) -> str:
-    return (
-        rule.replace("<int:user_id>", str(world.a.users[Role.AUDITOR].id))
-        .replace("<int:frame_id>", str(world.a.frame.id))
+    return rule.replace("<int:user_id>", str(world.a.users[Role.AUDITOR].id)).replace(
+        "<int:frame_id>", str(world.a.frame.id)
     )
 
 

@@ -60,8 +60,18 @@ def upgrade() -> None:
         "audit_event",
         _id(),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("user_account.id", name="fk_audit_event_user_id_user_account"), nullable=True),
-        sa.Column("organisation_id", sa.Integer(), sa.ForeignKey("organisation.id", name="fk_audit_event_organisation_id_organisation"), nullable=True),
+        sa.Column(
+            "user_id",
+            sa.Integer(),
+            sa.ForeignKey("user_account.id", name="fk_audit_event_user_id_user_account"),
+            nullable=True,
+        ),
+        sa.Column(
+            "organisation_id",
+            sa.Integer(),
+            sa.ForeignKey("organisation.id", name="fk_audit_event_organisation_id_organisation"),
+            nullable=True,
+        ),
         sa.Column("action", sa.String(40), nullable=False),
         sa.Column("entity_type", sa.String(60), nullable=False),
         sa.Column("entity_id", sa.String(60), nullable=True),
@@ -77,12 +87,21 @@ def upgrade() -> None:
     op.create_table(
         "membership",
         _id(),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("user_account.id", name="fk_membership_user_id_user_account"), nullable=False),
+        sa.Column(
+            "user_id",
+            sa.Integer(),
+            sa.ForeignKey("user_account.id", name="fk_membership_user_id_user_account"),
+            nullable=False,
+        ),
         _org("membership"),
         sa.Column("role", sa.String(20), nullable=False),
-        sa.CheckConstraint("role IN ('admin', 'manager', 'auditor', 'viewer')", name="ck_membership_role_known"),
+        sa.CheckConstraint(
+            "role IN ('admin', 'manager', 'auditor', 'viewer')", name="ck_membership_role_known"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_membership"),
-        sa.UniqueConstraint("user_id", "organisation_id", name="uq_membership_user_id_organisation_id"),
+        sa.UniqueConstraint(
+            "user_id", "organisation_id", name="uq_membership_user_id_organisation_id"
+        ),
     )
     op.create_index("ix_membership_organisation_id", "membership", ["organisation_id"])
     op.create_index("ix_membership_user_id", "membership", ["user_id"])
@@ -102,13 +121,26 @@ def upgrade() -> None:
         "staff",
         _id(),
         _org("staff"),
-        sa.Column("team_id", sa.Integer(), sa.ForeignKey("team.id", name="fk_staff_team_id_team"), nullable=True),
+        sa.Column(
+            "team_id",
+            sa.Integer(),
+            sa.ForeignKey("team.id", name="fk_staff_team_id_team"),
+            nullable=True,
+        ),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("staff_role", sa.String(20), nullable=False),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("user_account.id", name="fk_staff_user_id_user_account"), nullable=True),
+        sa.Column(
+            "user_id",
+            sa.Integer(),
+            sa.ForeignKey("user_account.id", name="fk_staff_user_id_user_account"),
+            nullable=True,
+        ),
         sa.Column("active", sa.Boolean(), nullable=False),
         _created(),
-        sa.CheckConstraint("staff_role IN ('iro', 'social_worker', 'team_manager', 'other')", name="ck_staff_staff_role_known"),
+        sa.CheckConstraint(
+            "staff_role IN ('iro', 'social_worker', 'team_manager', 'other')",
+            name="ck_staff_staff_role_known",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_staff"),
         sa.UniqueConstraint("organisation_id", "user_id", name="uq_staff_organisation_id_user_id"),
     )
@@ -123,7 +155,12 @@ def upgrade() -> None:
         sa.Column("source_filename", sa.String(255), nullable=True),
         sa.Column("as_at", sa.Date(), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("imported_by_id", sa.Integer(), sa.ForeignKey("user_account.id", name="fk_frame_imported_by_id_user_account"), nullable=True),
+        sa.Column(
+            "imported_by_id",
+            sa.Integer(),
+            sa.ForeignKey("user_account.id", name="fk_frame_imported_by_id_user_account"),
+            nullable=True,
+        ),
         sa.Column("row_count", sa.Integer(), nullable=False),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.CheckConstraint("row_count >= 0", name="ck_frame_row_count_not_negative"),
@@ -134,16 +171,36 @@ def upgrade() -> None:
     op.create_table(
         "case_record",
         _id(),
-        sa.Column("frame_id", sa.Integer(), sa.ForeignKey("frame.id", name="fk_case_record_frame_id_frame"), nullable=False),
+        sa.Column(
+            "frame_id",
+            sa.Integer(),
+            sa.ForeignKey("frame.id", name="fk_case_record_frame_id_frame"),
+            nullable=False,
+        ),
         _org("case_record"),
         sa.Column("row_number", sa.Integer(), nullable=False),
         sa.Column("case_ref", sa.String(40), nullable=False),
         sa.Column("team_name", sa.String(200), nullable=True),
-        sa.Column("team_id", sa.Integer(), sa.ForeignKey("team.id", name="fk_case_record_team_id_team"), nullable=True),
+        sa.Column(
+            "team_id",
+            sa.Integer(),
+            sa.ForeignKey("team.id", name="fk_case_record_team_id_team"),
+            nullable=True,
+        ),
         sa.Column("social_worker_name", sa.String(200), nullable=True),
-        sa.Column("social_worker_id", sa.Integer(), sa.ForeignKey("staff.id", name="fk_case_record_social_worker_id_staff"), nullable=True),
+        sa.Column(
+            "social_worker_id",
+            sa.Integer(),
+            sa.ForeignKey("staff.id", name="fk_case_record_social_worker_id_staff"),
+            nullable=True,
+        ),
         sa.Column("iro_name", sa.String(200), nullable=True),
-        sa.Column("iro_id", sa.Integer(), sa.ForeignKey("staff.id", name="fk_case_record_iro_id_staff"), nullable=True),
+        sa.Column(
+            "iro_id",
+            sa.Integer(),
+            sa.ForeignKey("staff.id", name="fk_case_record_iro_id_staff"),
+            nullable=True,
+        ),
         sa.Column("legal_status", sa.String(100), nullable=True),
         sa.Column("placement_type", sa.String(100), nullable=True),
         sa.Column("date_of_birth", sa.Date(), nullable=True),
@@ -195,5 +252,14 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_event_no_change ON audit_event")
         op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
-    for table in ("case_record", "frame", "staff", "team", "membership", "audit_event", "user_account", "organisation"):
+    for table in (
+        "case_record",
+        "frame",
+        "staff",
+        "team",
+        "membership",
+        "audit_event",
+        "user_account",
+        "organisation",
+    ):
         op.drop_table(table)
