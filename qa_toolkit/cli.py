@@ -10,11 +10,11 @@ from datetime import date
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
-from qa_toolkit import auditing, migrate
+from qa_toolkit import auditing, config, migrate
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.models import Role
 from qa_toolkit.services import demo, organisations
@@ -112,9 +112,15 @@ def users_create(
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--prod", is_flag=True, help="Run under gunicorn instead of the development server.")
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
+@with_appcontext
 def serve(host: str, port: int, prod: bool, workers: int) -> None:
     """Serve the toolkit (development server by default)."""
     if prod:
+        settings = {**config.DEFAULTS, **config.from_environment(), "ENV": "production"}
+        try:
+            config.finalise(settings, current_app.instance_path)
+        except config.ConfigurationError as exc:
+            raise click.ClickException(str(exc)) from exc
         gunicorn = shutil.which("gunicorn") or os.path.join(
             os.path.dirname(sys.executable), "gunicorn"
         )

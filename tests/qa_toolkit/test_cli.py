@@ -149,3 +149,12 @@ def test_console_script_runs_db_upgrade_on_a_new_sqlite_file(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "Database is at revision" in result.stdout
     assert (tmp_path / "fresh.sqlite3").exists()
+
+
+def test_serve_prod_refuses_to_start_without_a_secret_key(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    env = {"SECRET_KEY": "", "QA_TOOLKIT_SECRET_KEY": ""}
+    result = runner.invoke(args=["serve", "--prod", "--port", "5999"], env=env)
+    assert result.exit_code != 0
+    assert "SECRET_KEY is not set" in result.output
