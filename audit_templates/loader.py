@@ -1,0 +1,193 @@
+"""Load a template from YAML, rejecting it whole with every problem found, each on its line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path as FilePath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from audit_templates import cross_check
+from audit_templates.builtin_scales import BUILTIN_SCALES
+from audit_templates.errors import TemplateError, TemplateInvalid
+from audit_templates.schema import (
+    Condition,
+    Grading,
+    Limiting,
+    Question,
+    Scale,
+    ScaleOption,
+    Section,
+    Template,
+    Theme,
+)
+from audit_templates.yaml_source import Path, Source, format_path, parse
+
+
+def decode(raw: bytes, file: str) -> str:
+    """UTF-8 (with or without a BOM); Windows-1252 as saved by older Windows editors."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise TemplateInvalid(
+                [TemplateError(file, None, "", "encoding", "the file is not readable text")]
+            ) from exc
+
+
+def load_template_file(path: str | FilePath) -> Template:
+    target = FilePath(path)
+    return load_template_bytes(target.read_bytes(), target.name)
+
+
+def load_template_bytes(raw: bytes, file: str) -> Template:
+    return load_template_text(decode(raw, file), file)
+
+
+def load_template_text(text: str, file: str = "template.yaml") -> Template:
+    """Parse, check the shape, then cross-check; raise TemplateInvalid listing every problem."""
+    source = parse(text, file)
+    if not isinstance(source.data, dict):
+        raise TemplateInvalid(
+            [TemplateError(file, 1, "", "not_mapping", "a template starts with id:, title:, ...")]
+        )
+    try:
+        template = Template.model_validate(source.data)
+    except ValidationError as exc:
+        raise TemplateInvalid(_translate(exc, source)) from exc
+    template = template.model_copy(update={"all_scales": {**BUILTIN_SCALES, **template.scales}})
+    problems = cross_check.check(template)
+    if problems:
+        raise TemplateInvalid(
+            [
+                TemplateError(file, source.line_of(path), format_path(path), code, message)
+                for path, code, message in problems
+            ]
+        )
+    return template
+
+
+def content_hash(template: Template) -> str:
+    """A fingerprint of the template's meaning (not its comments or layout)."""
+    canonical = json.dumps(
+        template.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Which model sits at each place, to list the keys that are allowed there.
+def _model_at(path: Path) -> type[BaseModel] | None:
+    names = [p for p in path if isinstance(p, str)]
+    if not names:
+        return Template
+    if "show_if" in names:
+        return Condition
+    last = names[-1]
+    table: dict[str, type[BaseModel]] = {
+        "sections": Section,
+        "questions": Question,
+        "themes": Theme,
+        "limiting": Limiting,
+        "grading": Grading,
+        "options": ScaleOption,
+    }
+    if len(names) == 2 and names[0] == "scales":
+        return Scale
+    return table.get(last)
+
+
+def _data_path(loc: tuple[int | str, ...], data: Any) -> Path:
+    """Keep the part of pydantic's location that exists in the file (drop its type names)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        key: str | int = "in" if part == "in_" else part
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            if isinstance(node, dict) and isinstance(key, str) and not _is_type_name(key):
+                path.append(key)
+            break
+        path.append(key)
+    return tuple(path)
+
+
+def _is_type_name(part: str) -> bool:
+    return "[" in part or part in {"int", "float", "str", "bool", "list", "dict"}
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: Any, path: Path) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    given = error.get("input")
+    if kind == "missing":
+        return "is missing: it is required here"
+    if kind == "extra_forbidden":
+        model = _model_at(path[:-1])
+        known = ""
+        if model is not None:
+            fields = [f.alias or n for n, f in model.model_fields.items() if not f.exclude]
+            known = f" (known: {', '.join(fields)})"
+        return f"unknown key '{path[-1]}'{known}"
+    if kind == "string_pattern_mismatch":
+        return (
+            f"{_show(given)} is not a valid id: use lower-case letters, digits and _, "
+            "starting with a letter"
+        )
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected')}, got {_show(given)}"
+    if kind in {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"}:
+        whole = "a whole number" if kind.startswith("int") else "a number"
+        return f"expected {whole}, got {_show(given)}"
+    if kind == "greater_than":
+        return f"must be more than {ctx.get('gt')}, got {_show(given)}"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}, got {_show(given)}"
+    if kind in {"less_than_equal", "less_than"}:
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}, got {_show(given)}"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"expected true or false, got {_show(given)}"
+    if kind == "list_type":
+        return f"expected a list (lines starting with -), got {_show(given)}"
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return f"expected a group of key: value lines, got {_show(given)}"
+    if kind in {"string_type"}:
+        return f"expected text, got {_show(given)}"
+    if kind in {"string_too_short"}:
+        return "must not be empty"
+    if kind in {"too_short"}:
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind in {"too_long", "string_too_long"}:
+        return f"is too long (at most {ctx.get('max_length')})"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    return str(error["msg"])
+
+
+def _translate(exc: ValidationError, source: Source) -> list[TemplateError]:
+    seen: set[tuple[str, str]] = set()
+    found: list[TemplateError] = []
+    for error in exc.errors():
+        path = _data_path(tuple(error["loc"]), source.data)
+        message = _message(error, path)
+        key = (format_path(path), message)
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(
+            TemplateError(
+                source.file, source.line_of(path), format_path(path), error["type"], message
+            )
+        )
+    return found

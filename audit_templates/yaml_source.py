@@ -1,0 +1,129 @@
+"""Read YAML safely and remember the line of every value, so errors can point at it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from audit_templates.errors import TemplateError, TemplateInvalid
+
+Path = tuple[str | int, ...]
+
+MAX_TEMPLATE_BYTES = 1_000_000
+MAX_NODES = 100_000  # Aliases can multiply a small file into billions of values ("YAML bombs").
+MAX_DEPTH = 40
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:str",
+}
+
+
+@dataclass
+class Source:
+    """Parsed data plus the 1-based line of every node, keyed by its path."""
+
+    file: str
+    data: Any = None
+    lines: dict[Path, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path) -> int | None:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.lines:
+                return self.lines[probe]
+            probe = probe[:-1]
+        return self.lines.get(())
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """The safe loader, but only true/false are booleans (YAML 1.2): yes and no stay words."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def format_path(path: Path) -> str:
+    """sections[2].questions[4].scale, as a manager reads it."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _fail(file: str, line: int | None, code: str, message: str) -> TemplateInvalid:
+    return TemplateInvalid([TemplateError(file, line, "", code, message)])
+
+
+def parse(text: str, file: str) -> Source:
+    """Compose with PyYAML's safe loader (no Python objects) and convert, counting nodes."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_TEMPLATE_BYTES:
+        raise _fail(file, None, "too_large", "the file is larger than 1 MB; is it a template?")
+    loader = _Yaml12Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise _fail(file, line, "yaml_syntax", f"this is not valid YAML: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise _fail(file, None, "yaml_syntax", f"this is not valid YAML: {exc}") from exc
+    try:
+        if node is None:
+            raise _fail(file, 1, "empty", "the file is empty")
+        source = Source(file=file)
+        counter = [0]
+        source.data = _convert(loader, node, (), source, counter)
+        return source
+    finally:
+        loader.dispose()
+
+
+def _convert(
+    loader: _Yaml12Loader, node: yaml.Node, path: Path, source: Source, counter: list[int]
+) -> Any:
+    line = node.start_mark.line + 1
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        raise _fail(source.file, line, "too_big", "the template has too many values (over 100,000)")
+    if len(path) > MAX_DEPTH:
+        raise _fail(source.file, line, "too_deep", "the template is nested too deeply")
+    source.lines.setdefault(path, line)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _fail(source.file, key_line, "bad_key", "a key must be a plain word")
+            key = str(key_node.value)
+            if key in result:
+                where = format_path((*path, key))
+                raise _fail(source.file, key_line, "duplicate_key", f"{where} is given twice")
+            source.lines[(*path, key)] = key_line
+            result[key] = _convert(loader, value_node, (*path, key), source, counter)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(loader, child, (*path, index), source, counter)
+            for index, child in enumerate(node.value)
+        ]
+    if node.tag not in _SCALAR_TAGS:
+        kind = "a date" if node.tag.endswith("timestamp") else f"the YAML tag {node.tag}"
+        raise _fail(
+            source.file, line, "bad_value", f"{format_path(path)}: {kind} is not allowed here"
+        )
+    return loader.construct_object(node, deep=True)
