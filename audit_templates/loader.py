@@ -106,9 +106,9 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> Path:
     node = data
     for part in loc:
         key: str | int = "in" if part == "in_" else part
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+        in_dict = isinstance(node, dict) and key in node
+        in_list = isinstance(node, list) and isinstance(key, int) and key < len(node)
+        if in_dict or in_list:
             node = node[key]
         else:
             if isinstance(node, dict) and isinstance(key, str) and not _is_type_name(key):
