@@ -104,17 +104,19 @@ def _answers_of(template: Template, question: Question) -> list[str] | None:
 def _questions(template: Template) -> Iterator[Problem]:
     theme_ids = [t.id for t in template.themes]
     for path, q in _q_path(template):
+        # When the scale itself is wrong, checks of answers on it would only repeat the problem.
+        scale_known = True
         if q.type == "scale":
             if q.scale is None:
+                scale_known = False
                 yield (*path, "scale"), "missing_scale", "a scale question needs scale:"
-                continue
-            if q.scale not in template.all_scales:
+            elif q.scale not in template.all_scales:
+                scale_known = False
                 yield (
                     (*path, "scale"),
                     "unknown_scale",
                     f"unknown scale '{q.scale}' (known: {_known(template.all_scales)})",
                 )
-                continue
         elif q.scale is not None:
             yield (*path, "scale"), "scale_not_allowed", f"a {q.type} question takes no scale"
         if q.type in ("choice", "multi_choice"):
@@ -137,6 +139,8 @@ def _questions(template: Template) -> Iterator[Problem]:
                     "unknown_theme",
                     f"unknown theme '{theme}' (known: {_known(theme_ids) or 'none declared'})",
                 )
+        if not scale_known:
+            continue
         answers = _answers_of(template, q)
         for key in ("evidence_required_when", "good_practice"):
             for index, value in enumerate(getattr(q, key)):

@@ -28,6 +28,19 @@ from audit_templates.yaml_source import Path, Source, format_path, parse
 
 def decode(raw: bytes, file: str) -> str:
     """UTF-8 (with or without a BOM); Windows-1252 as saved by older Windows editors."""
+    if b"\x00" in raw[:8192]:
+        raise TemplateInvalid(
+            [
+                TemplateError(
+                    file,
+                    None,
+                    "",
+                    "binary",
+                    "this is not a text file (is it a spreadsheet or a picture?); "
+                    "a template is a YAML text file",
+                )
+            ]
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

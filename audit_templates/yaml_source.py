@@ -73,7 +73,10 @@ def parse(text: str, file: str) -> Source:
     """Compose with PyYAML's safe loader (no Python objects) and convert, counting nodes."""
     if len(text.encode("utf-8", errors="replace")) > MAX_TEMPLATE_BYTES:
         raise _fail(file, None, "too_large", "the file is larger than 1 MB; is it a template?")
-    loader = _Yaml12Loader(text)
+    try:
+        loader = _Yaml12Loader(text)
+    except yaml.YAMLError as exc:  # The reader refuses control characters at once.
+        raise _fail(file, None, "yaml_syntax", f"this is not valid YAML text: {exc}") from exc
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -82,6 +85,9 @@ def parse(text: str, file: str) -> Source:
         raise _fail(file, line, "yaml_syntax", f"this is not valid YAML: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise _fail(file, None, "yaml_syntax", f"this is not valid YAML: {exc}") from exc
+    except Exception:
+        loader.dispose()
+        raise
     try:
         if node is None:
             raise _fail(file, 1, "empty", "the file is empty")

@@ -7,6 +7,7 @@ import secrets
 import shutil
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -14,16 +15,20 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
+from audit_templates.errors import TemplateInvalid
+from audit_templates.loader import load_template_file
 from qa_toolkit import auditing, config, migrate
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.models import Role
 from qa_toolkit.services import demo, organisations
+from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
 
 db_cli = AppGroup("db", help="Create or upgrade the database.")
 demo_cli = AppGroup("demo", help="The demo service.")
 users_cli = AppGroup("users", help="User accounts.")
 orgs_cli = AppGroup("orgs", help="Organisations (local authorities).")
+templates_cli = AppGroup("templates", help="Audit templates: check, list and publish.")
 
 
 def _cli_session() -> Session:
@@ -107,6 +112,75 @@ def users_create(
         click.echo(f"One-time password: {password}  (give it to them safely)")
 
 
+@templates_cli.command("lint")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def templates_lint(paths: tuple[str, ...]) -> None:
+    """Check template files; print every problem with its line. Exit 1 if any is wrong."""
+    failed = 0
+    for path in paths:
+        try:
+            template = load_template_file(path)
+        except TemplateInvalid as exc:
+            failed += 1
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+        else:
+            count = len(template.questions())
+            click.echo(f"ok  {path}: {template.label}, {count} questions")
+    if failed:
+        raise SystemExit(1)
+
+
+@templates_cli.command("list")
+@click.option("--org", "org_name", default=None, help="Also show this organisation's own.")
+def templates_list(org_name: str | None) -> None:
+    """List published templates and their versions."""
+    session = _cli_session()
+    try:
+        org = organisations.find_organisation(session, org_name) if org_name else None
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    entries = template_service.library(session, org.id if org else -1)
+    if not entries:
+        click.echo("No templates are published yet.")
+    for entry in entries:
+        versions = ", ".join(
+            f"v{line.row.version} ({line.audits} audits)" for line in reversed(entry.versions)
+        )
+        owner = "shared" if entry.latest.row.shared else "own"
+        click.echo(f"{entry.key:<24} {entry.title} [{entry.kind}, {owner}]: {versions}")
+
+
+@templates_cli.command("publish")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--org", "org_name", default=None, help="Publish for one organisation only.")
+@click.option("--shipped", is_flag=True, help="Publish the frameworks that ship with the toolkit.")
+def templates_publish(paths: tuple[str, ...], org_name: str | None, shipped: bool) -> None:
+    """Publish template files (shared by every organisation unless --org is given)."""
+    if not paths and not shipped:
+        raise click.UsageError("Name template files to publish, or use --shipped.")
+    with writing():
+        session = _cli_session()
+        try:
+            org = organisations.find_organisation(session, org_name) if org_name else None
+            results = template_service.publish_shipped(session) if shipped else []
+            for path in paths:
+                raw = Path(path).read_bytes()
+                results.append(template_service.publish(session, raw, Path(path).name, org))
+        except TemplateInvalid as exc:
+            session.rollback()
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+            raise SystemExit(1) from exc
+        except (LookupError, template_service.PublishRefused) as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        session.commit()
+    for result in results:
+        state = "published" if result.created else "already published"
+        click.echo(f"{state}: {result.row.template_key} version {result.row.version}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -141,7 +215,7 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, demo_cli, users_cli, orgs_cli):
+    for group in (db_cli, demo_cli, users_cli, orgs_cli, templates_cli):
         app.cli.add_command(group)
     app.cli.add_command(serve)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -67,4 +68,12 @@ class ResetPasswordForm(FlaskForm):
         "New password",
         description="At least 12 characters.",
         validators=[DataRequired("Enter a new password.")],
+    )
+
+
+class UploadTemplateForm(FlaskForm):
+    file = FileField(
+        "Template file (YAML)",
+        description="A .yaml file written as in the guide. It is checked before anything is saved.",
+        validators=[FileRequired("Choose a template file to upload.")],
     )

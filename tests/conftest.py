@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.security.passwords import hash_password
+from qa_toolkit.services.templates import publish
 
 TEST_PASSWORD = "a-long-test-password-2026"
 SECRET = "test-secret-key-that-is-long-enough-000"
@@ -135,7 +136,16 @@ class World:
     a: OrgWorld
     b: OrgWorld
     shared_user: User  # Auditor in A, manager in B: a shared staffing arrangement.
-    ids: dict[str, int] = field(default_factory=dict)
+    template_version_id: int  # A shared template: the example from the template guide.
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def example_template_yaml() -> str:
+    """The worked example in docs/template-format.md (so the guide's example stays valid)."""
+    guide = (ROOT / "docs" / "template-format.md").read_text(encoding="utf-8")
+    return guide.split("```yaml", 1)[1].split("```", 1)[0]
 
 
 def _build_org(session: Session, name: str, slug: str, prefix: str, pw_hash: str) -> OrgWorld:
@@ -209,8 +219,9 @@ def world(app: Flask, password_hash: str) -> World:
         session.flush()
         session.add(Membership(user_id=shared.id, organisation_id=a.org.id, role="auditor"))
         session.add(Membership(user_id=shared.id, organisation_id=b.org.id, role="manager"))
+        published = publish(session, example_template_yaml().encode(), "voice.yaml", None)
         session.commit()
-        return World(a, b, shared)
+        return World(a, b, shared, published.row.id)
 
 
 LoginAs = Callable[[User | None], FlaskClient]

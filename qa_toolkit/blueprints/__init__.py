@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from qa_toolkit.blueprints import admin, auth, cases, dashboard, health, staff
+from qa_toolkit.blueprints import admin, auth, cases, dashboard, frameworks, health, staff
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, dashboard, cases, staff, admin, health):
+    for module in (auth, dashboard, cases, staff, frameworks, admin, health):
         app.register_blueprint(module.bp)

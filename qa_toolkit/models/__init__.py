@@ -1,12 +1,17 @@
 """SQLAlchemy models. Every row of case-level or staff data belongs to one organisation."""
 
 from qa_toolkit.models.audit_log import AuditEvent
+from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.cases import CaseRecord, Frame
 from qa_toolkit.models.organisations import Organisation, Staff, StaffRole, Team
+from qa_toolkit.models.templates import SHARED_SCOPE, TemplateVersion
 from qa_toolkit.models.users import Membership, Role, User
 
 __all__ = [
+    "SHARED_SCOPE",
+    "Audit",
     "AuditEvent",
+    "AuditStatus",
     "CaseRecord",
     "Frame",
     "Membership",
@@ -15,5 +20,6 @@ __all__ = [
     "Staff",
     "StaffRole",
     "Team",
+    "TemplateVersion",
     "User",
 ]

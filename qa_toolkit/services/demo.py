@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import CaseRecord, Frame, Organisation, Role, Staff, Team
+from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
 from sampling.synthetic import SyntheticService, generate
 
@@ -37,6 +38,7 @@ DEMO_LOGINS = (
 
 def seed(session: Session, today: date) -> bool:
     """Create the demo once. Returns False (and changes nothing) when it already exists."""
+    publish_shipped(session)  # Idempotent: a framework already published is left as it is.
     if session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION)):
         return False
     org = Organisation(name=DEMO_ORGANISATION, slug="demo")

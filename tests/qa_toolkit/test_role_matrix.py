@@ -23,6 +23,11 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "cases.latest": CASE_ROLES,
     "cases.frame": CASE_ROLES,
     "staff.index": MANAGERS,
+    "frameworks.library": ALL_ROLES,
+    "frameworks.preview": ALL_ROLES,
+    "frameworks.changes": ALL_ROLES,
+    "frameworks.source": MANAGERS,
+    "frameworks.upload": ADMINS,
     "admin.users": ADMINS,
     "admin.new_user": ADMINS,
     "admin.edit_user": ADMINS,
@@ -76,9 +81,16 @@ def test_a_route_without_a_role_stops_the_app_from_starting(database_url: str) -
 
 
 def _url(rule: str, world: World) -> str:
-    return rule.replace("<int:user_id>", str(world.a.users[Role.AUDITOR].id)).replace(
-        "<int:frame_id>", str(world.a.frame.id)
-    )
+    """A real URL for the rule, with ids of organisation A's records."""
+    ids = {
+        "<int:user_id>": world.a.users[Role.AUDITOR].id,
+        "<int:frame_id>": world.a.frame.id,
+        "<int:version_id>": world.template_version_id,
+    }
+    for placeholder, value in ids.items():
+        rule = rule.replace(placeholder, str(value))
+    assert "<" not in rule, f"add an id for {rule} to _url"
+    return rule
 
 
 @pytest.mark.parametrize("who", [None, *Role], ids=lambda r: r.value if r else "anonymous")

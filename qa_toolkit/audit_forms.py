@@ -1,0 +1,191 @@
+"""Build a WTForms form class from a template at run time (one new class per call).
+
+Field classes come from a registry keyed by question type, never from names in the data.
+Required answers are checked on submit by the scoring engine (drafts may be partial), so the
+fields themselves only check what each answer must look like.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    Field,
+    RadioField,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from audit_templates.describe import condition_in_words, limiting_in_words
+from audit_templates.schema import Question, Template
+
+MAX_TEXT = 20_000
+
+FieldFactory = Callable[[Template, Question], Field]
+
+
+def _scale(template: Template, question: Question) -> Field:
+    scale = template.scale_of(question)
+    assert scale is not None  # noqa: S101 (the loader guarantees every scale question has one)
+    return RadioField(
+        template.text_of(question),
+        choices=[SelectChoice(o.value, o.label) for o in scale.options],
+        validators=[Optional()],
+        validate_choice=True,
+    )
+
+
+def _choice(template: Template, question: Question) -> Field:
+    return RadioField(
+        template.text_of(question),
+        choices=[SelectChoice(o, o) for o in question.options or []],
+        validators=[Optional()],
+    )
+
+
+def _multi_choice(template: Template, question: Question) -> Field:
+    return SelectMultipleField(
+        template.text_of(question),
+        choices=[SelectChoice(o, o) for o in question.options or []],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
+    )
+
+
+def _text(template: Template, question: Question) -> Field:
+    return TextAreaField(template.text_of(question), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+def _number(template: Template, question: Question) -> Field:
+    return DecimalField(
+        template.text_of(question),
+        validators=[Optional(), NumberRange(min=question.min, max=question.max)],
+    )
+
+
+def _date(template: Template, question: Question) -> Field:
+    return DateField(template.text_of(question), validators=[Optional()])
+
+
+FIELD_FACTORIES: dict[str, FieldFactory] = {
+    "scale": _scale,
+    "choice": _choice,
+    "multi_choice": _multi_choice,
+    "text": _text,
+    "number": _number,
+    "date": _date,
+}
+
+
+def answer_field(question_id: str) -> str:
+    return f"q_{question_id}"
+
+
+def evidence_field(question_id: str) -> str:
+    return f"ev_{question_id}"
+
+
+def highlight_field(question_id: str) -> str:
+    return f"hl_{question_id}"
+
+
+def share_field(question_id: str) -> str:
+    return f"hs_{question_id}"
+
+
+def build_audit_form(template: Template) -> type[FlaskForm]:
+    """A new FlaskForm subclass with a field per question, plus evidence and highlight boxes."""
+    attrs: dict[str, Any] = {}
+    for question in template.questions():
+        attrs[answer_field(question.id)] = FIELD_FACTORIES[question.type](template, question)
+        if question.evidence_required_when:
+            attrs[evidence_field(question.id)] = TextAreaField(
+                "Evidence: what did you see on the file?",
+                validators=[Optional(), Length(max=MAX_TEXT)],
+            )
+        if question.good_practice:
+            attrs[highlight_field(question.id)] = TextAreaField(
+                "Good practice to highlight (optional)",
+                validators=[Optional(), Length(max=MAX_TEXT)],
+            )
+            attrs[share_field(question.id)] = BooleanField(
+                "Share this highlight in partner reports (no names or case details)"
+            )
+    name = f"AuditForm_{template.id}_v{template.version}"
+    return type(name, (FlaskForm,), attrs)
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """What the page shows beside one question: numbering, words for its rules, its fields."""
+
+    number: str
+    question: Question
+    text: str
+    themes: list[str]
+    condition: str | None
+    condition_json: str | None
+    limiting: str | None
+    evidence_when: list[str]
+    answer: Field
+    evidence: Field | None
+    highlight: Field | None
+    share: Field | None
+
+
+@dataclass(frozen=True)
+class SectionView:
+    number: int
+    id: str
+    title: str
+    description: str
+    questions: list[QuestionView]
+
+
+def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
+    theme_titles = {t.id: t.title for t in template.themes}
+    sections: list[SectionView] = []
+    for s_number, section in enumerate(template.sections, start=1):
+        views = []
+        for q_number, question in enumerate(section.questions, start=1):
+            scale = template.scale_of(question)
+            views.append(
+                QuestionView(
+                    number=f"{s_number}.{q_number}",
+                    question=question,
+                    text=template.text_of(question),
+                    themes=[theme_titles[t] for t in question.themes],
+                    condition=(
+                        condition_in_words(template, question.show_if) if question.show_if else None
+                    ),
+                    condition_json=(
+                        json.dumps(question.show_if.model_dump(by_alias=True, exclude_none=True))
+                        if question.show_if
+                        else None
+                    ),
+                    limiting=limiting_in_words(template, question),
+                    evidence_when=[
+                        (o.label if scale and (o := scale.option(v)) else v)
+                        for v in question.evidence_required_when
+                    ],
+                    answer=form[answer_field(question.id)],
+                    evidence=form._fields.get(evidence_field(question.id)),
+                    highlight=form._fields.get(highlight_field(question.id)),
+                    share=form._fields.get(share_field(question.id)),
+                )
+            )
+        sections.append(
+            SectionView(s_number, section.id, section.title, section.description, views)
+        )
+    return sections
