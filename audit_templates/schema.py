@@ -179,9 +179,12 @@ class Template(_Model):
     def grade_scale(self) -> Scale:
         return self.all_scales[self.grading.scale]
 
+    def fill(self, text: str) -> str:
+        """`text` with the template's settings ({name}) filled in."""
+        return text.format_map(_Settings(self.settings))
+
     def text_of(self, question: Question) -> str:
-        """The question text with the template's settings filled in."""
-        return question.text.format_map(_Settings(self.settings))
+        return self.fill(question.text)
 
     @property
     def label(self) -> str:

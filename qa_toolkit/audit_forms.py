@@ -133,6 +133,8 @@ class QuestionView:
     number: str
     question: Question
     text: str
+    help: str
+    good_looks_like: str
     themes: list[str]
     condition: str | None
     condition_json: str | None
@@ -165,6 +167,8 @@ def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
                     number=f"{s_number}.{q_number}",
                     question=question,
                     text=template.text_of(question),
+                    help=template.fill(question.help),
+                    good_looks_like=template.fill(question.good_looks_like),
                     themes=[theme_titles[t] for t in question.themes],
                     condition=(
                         condition_in_words(template, question.show_if) if question.show_if else None
