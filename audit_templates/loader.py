@@ -66,7 +66,16 @@ def load_template_text(text: str, file: str = "template.yaml") -> Template:
     source = parse(text, file)
     if not isinstance(source.data, dict):
         raise TemplateInvalid(
-            [TemplateError(file, 1, "", "not_mapping", "a template starts with id:, title:, ...")]
+            [
+                TemplateError(
+                    file,
+                    source.line_of(()),
+                    "",
+                    "not_mapping",
+                    "a template starts with id:, title:, version: ... (key: value lines), "
+                    "not a list or a single value",
+                )
+            ]
         )
     try:
         template = Template.model_validate(source.data)

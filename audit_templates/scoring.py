@@ -7,6 +7,7 @@ whose threshold the overall score reaches, then capped by any limiting answer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,16 +182,22 @@ def _matches(value: object, wanted: list[str]) -> bool:
     return any(v in wanted for v in values)
 
 
-# Scores are compared with a little tolerance so that 2/3 reaches a threshold written 0.67.
-_EPSILON = 1e-9
+def as_percent(value: float) -> int:
+    """A score as the whole percentage people see (half up): 2/3 is 67%, 0.745 is 75%."""
+    return math.floor(value * 100 + 0.5 + 1e-9)
 
 
 def grade_for(template: Template, overall: float | None) -> str | None:
-    """The best grade whose threshold the overall score reaches."""
+    """The best grade whose threshold the overall score, as a whole percentage, reaches.
+
+    Grading the score people see keeps the grade and the printed percentage consistent:
+    a file shown as 67% meets a threshold written as 0.67.
+    """
     if overall is None:
         return None
+    shown = as_percent(overall)
     for option in template.grade_scale().options:
-        if overall + _EPSILON >= template.grading.thresholds[option.value]:
+        if shown >= template.grading.thresholds[option.value] * 100 - 1e-9:
             return option.value
     return template.grade_scale().options[-1].value
 

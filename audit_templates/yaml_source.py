@@ -15,6 +15,7 @@ Path = tuple[str | int, ...]
 MAX_TEMPLATE_BYTES = 1_000_000
 MAX_NODES = 100_000  # Aliases can multiply a small file into billions of values ("YAML bombs").
 MAX_DEPTH = 40
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:bool",
@@ -57,6 +58,26 @@ _Yaml12Loader.add_implicit_resolver(
 )
 
 
+# PyYAML's words for common slips, and what to do about each in plain English.
+_ADVICE = {
+    "mapping values are not allowed here": (
+        "A value that contains a colon followed by a space must be in quotes, "
+        "or start the value with > on its own line"
+    ),
+    "found character '\\t' that cannot start any token": ("Indent with spaces, never tabs"),
+    "found undefined alias": "Remove the * or & signs, or put the value in quotes",
+    "could not find expected ':'": (
+        "A line is missing its colon, or a quote is not closed on an earlier line"
+    ),
+    "expected <block end>, but found '-'": (
+        "A list item (-) is indented differently from the others in its list"
+    ),
+    "did not find expected key": (
+        "Check the indentation of this line and the one before: keys of one item line up"
+    ),
+}
+
+
 def format_path(path: Path) -> str:
     """sections[2].questions[4].scale, as a manager reads it."""
     out = ""
@@ -81,8 +102,14 @@ def parse(text: str, file: str) -> Source:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        # An unclosed [ or { is reported where the parser gave up; the opening is the mistake.
+        if exc.context_mark is not None and "flow" in str(exc.context or ""):
+            mark = exc.context_mark
+            exc.problem = f"{exc.problem} (a [ or {{ opened here is never closed)"
         line = mark.line + 1 if mark else None
-        raise _fail(file, line, "yaml_syntax", f"this is not valid YAML: {exc.problem}") from exc
+        advice = _ADVICE.get(str(exc.problem).split(" (")[0], "")
+        message = f"this is not valid YAML: {exc.problem}{'. ' + advice if advice else ''}"
+        raise _fail(file, line, "yaml_syntax", message) from exc
     except yaml.YAMLError as exc:
         raise _fail(file, None, "yaml_syntax", f"this is not valid YAML: {exc}") from exc
     except Exception:
@@ -109,6 +136,13 @@ def _convert(
     if len(path) > MAX_DEPTH:
         raise _fail(source.file, line, "too_deep", "the template is nested too deeply")
     source.lines.setdefault(path, line)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTION_TAGS:
+        raise _fail(
+            source.file,
+            line,
+            "bad_value",
+            f"{format_path(path)}: the YAML tag {node.tag} is not allowed",
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:

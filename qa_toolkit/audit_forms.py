@@ -140,6 +140,7 @@ class QuestionView:
     condition_json: str | None
     limiting: str | None
     evidence_when: list[str]
+    option_hints: dict[str, str]
     answer: Field
     evidence: Field | None
     highlight: Field | None
@@ -183,6 +184,11 @@ def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
                         (o.label if scale and (o := scale.option(v)) else v)
                         for v in question.evidence_required_when
                     ],
+                    option_hints=(
+                        {o.value: o.description for o in scale.options if o.description}
+                        if scale
+                        else {}
+                    ),
                     answer=form[answer_field(question.id)],
                     evidence=form._fields.get(evidence_field(question.id)),
                     highlight=form._fields.get(highlight_field(question.id)),
