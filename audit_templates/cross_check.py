@@ -6,7 +6,7 @@ Each check returns (path, code, message); the loader adds the file and line.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from string import Formatter
 
 from audit_templates.builtin_scales import BUILTIN_SCALES
@@ -31,8 +31,9 @@ def check(template: Template) -> list[Problem]:
     return problems
 
 
-def _known(values: object) -> str:
-    return ", ".join(str(v) for v in values)  # type: ignore[attr-defined]
+def _known(values: Iterable[object]) -> str:
+    """The distinct values, in order, for a "(known: ...)" hint."""
+    return ", ".join(str(v) for v in dict.fromkeys(values))
 
 
 def _q_path(template: Template) -> Iterator[tuple[Path, Question]]:
@@ -79,10 +80,15 @@ def _scales(template: Template) -> Iterator[Problem]:
                 "builtin_scale",
                 f"'{name}' is a built-in scale; give your scale another name",
             )
-        values = Counter(o.value for o in scale.options)
-        for value, count in values.items():
-            if count > 1:
-                yield ("scales", name, "options"), "duplicate_option", f"'{value}' is listed twice"
+        first_seen: set[str] = set()
+        for index, option in enumerate(scale.options):
+            if option.value in first_seen:
+                yield (
+                    ("scales", name, "options", index, "value"),
+                    "duplicate_option",
+                    f"'{option.value}' is listed twice",
+                )
+            first_seen.add(option.value)
         if all(o.score is None for o in scale.options):
             yield (
                 ("scales", name, "options"),
@@ -224,7 +230,7 @@ def _condition(
         )
         return
     answers = _answers_of(template, target)
-    if answers is None:
+    if not answers:  # Free answers, or options already reported missing.
         return
     for value in [condition.equals, *(condition.in_ or []), *(condition.not_in or [])]:
         if value is not None and value not in answers:

@@ -81,7 +81,9 @@ def load_template_text(text: str, file: str = "template.yaml") -> Template:
         template = Template.model_validate(source.data)
     except ValidationError as exc:
         raise TemplateInvalid(_translate(exc, source)) from exc
-    template = template.model_copy(update={"all_scales": {**BUILTIN_SCALES, **template.scales}})
+    # Built-ins win: a template that redefines one is told so once, not about every answer.
+    own = {k: v for k, v in template.scales.items() if k not in BUILTIN_SCALES}
+    template = template.model_copy(update={"all_scales": {**BUILTIN_SCALES, **own}})
     problems = cross_check.check(template)
     if problems:
         raise TemplateInvalid(
@@ -144,6 +146,25 @@ def _is_type_name(part: str) -> bool:
     return "[" in part or part in {"int", "float", "str", "bool", "list", "dict"}
 
 
+def _number(value: object) -> str:
+    """0 rather than 0.0: numbers as a person writes them."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_SCALAR_KINDS = {
+    "float_parsing",
+    "float_type",
+    "int_parsing",
+    "int_type",
+    "int_from_float",
+    "string_type",
+    "bool_parsing",
+    "bool_type",
+}
+
+
 def _show(value: Any) -> str:
     text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -173,11 +194,13 @@ def _message(error: Any, path: Path) -> str:
         whole = "a whole number" if kind.startswith("int") else "a number"
         return f"expected {whole}, got {_show(given)}"
     if kind == "greater_than":
-        return f"must be more than {ctx.get('gt')}, got {_show(given)}"
+        return f"must be more than {_number(ctx.get('gt'))}, got {_show(given)}"
     if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}, got {_show(given)}"
+        return f"must be at least {_number(ctx.get('ge'))}, got {_show(given)}"
+    if kind == "less_than_equal" and ctx.get("le") == 1:
+        return f"must be between 0 and 1 (write 90% as 0.9), got {_show(given)}"
     if kind in {"less_than_equal", "less_than"}:
-        return f"must be at most {ctx.get('le', ctx.get('lt'))}, got {_show(given)}"
+        return f"must be at most {_number(ctx.get('le', ctx.get('lt')))}, got {_show(given)}"
     if kind in {"bool_parsing", "bool_type"}:
         return f"expected true or false, got {_show(given)}"
     if kind == "list_type":
@@ -198,11 +221,23 @@ def _message(error: Any, path: Path) -> str:
 
 
 def _translate(exc: ValidationError, source: Source) -> list[TemplateError]:
+    errors = exc.errors()
+    # A value that may be one of several types fails once per type; say it once.
+    per_path: dict[Path, set[str]] = {}
+    for error in errors:
+        path = _data_path(tuple(error["loc"]), source.data)
+        per_path.setdefault(path, set()).add(error["type"])
     seen: set[tuple[str, str]] = set()
     found: list[TemplateError] = []
-    for error in exc.errors():
+    for error in errors:
         path = _data_path(tuple(error["loc"]), source.data)
-        message = _message(error, path)
+        kinds = per_path[path]
+        if len(kinds & _SCALAR_KINDS) > 1:
+            message = (
+                f"expected a single number, word or true/false, got {_show(error.get('input'))}"
+            )
+        else:
+            message = _message(error, path)
         key = (format_path(path), message)
         if key in seen:
             continue

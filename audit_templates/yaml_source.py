@@ -72,6 +72,10 @@ _ADVICE = {
     "expected <block end>, but found '-'": (
         "A list item (-) is indented differently from the others in its list"
     ),
+    "expected <block end>, but found '<block mapping start>'": (
+        "This line is indented more than the lines above it: keys of the same block must "
+        "line up exactly"
+    ),
     "did not find expected key": (
         "Check the indentation of this line and the one before: keys of one item line up"
     ),
@@ -86,8 +90,8 @@ def format_path(path: Path) -> str:
     return out
 
 
-def _fail(file: str, line: int | None, code: str, message: str) -> TemplateInvalid:
-    return TemplateInvalid([TemplateError(file, line, "", code, message)])
+def _fail(file: str, line: int | None, code: str, message: str, path: Path = ()) -> TemplateInvalid:
+    return TemplateInvalid([TemplateError(file, line, format_path(path), code, message)])
 
 
 def parse(text: str, file: str) -> Source:
@@ -151,8 +155,7 @@ def _convert(
                 raise _fail(source.file, key_line, "bad_key", "a key must be a plain word")
             key = str(key_node.value)
             if key in result:
-                where = format_path((*path, key))
-                raise _fail(source.file, key_line, "duplicate_key", f"{where} is given twice")
+                raise _fail(source.file, key_line, "duplicate_key", "is given twice", (*path, key))
             source.lines[(*path, key)] = key_line
             result[key] = _convert(loader, value_node, (*path, key), source, counter)
         return result
@@ -163,7 +166,5 @@ def _convert(
         ]
     if node.tag not in _SCALAR_TAGS:
         kind = "a date" if node.tag.endswith("timestamp") else f"the YAML tag {node.tag}"
-        raise _fail(
-            source.file, line, "bad_value", f"{format_path(path)}: {kind} is not allowed here"
-        )
+        raise _fail(source.file, line, "bad_value", f"{kind} is not allowed here", path)
     return loader.construct_object(node, deep=True)

@@ -25,7 +25,12 @@ def test_manager_previews_the_iro_footprint_audit(page: Page, live_app: tuple[Fl
     _sign_in(page, base, "manager@demo.example")
     page.get_by_role("link", name="Templates").click()
     expect(page.get_by_role("heading", name="Audit templates")).to_be_visible()
-    for title in ("IRO footprint audit", "Peer observation", "Voice of the child", "Drift and delay"):
+    for title in (
+        "IRO footprint audit",
+        "Peer observation",
+        "Voice of the child",
+        "Drift and delay",
+    ):
         expect(page.get_by_role("link", name=re.compile(title)).first).to_be_visible()
     screenshot(page, "template-library")
 
