@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_toolkit.db import Base
@@ -31,6 +39,10 @@ class Frame(Base):
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     row_count: Mapped[int]
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # How the file's columns were read, and what the import found: the record an inspector sees.
+    column_mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    quality: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    warning_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -69,3 +81,34 @@ class CaseRecord(Base):
     team: Mapped[Team | None] = relationship()
     iro: Mapped[Staff | None] = relationship(foreign_keys=[iro_id])
     social_worker: Mapped[Staff | None] = relationship(foreign_keys=[social_worker_id])
+
+
+class ColumnMapping(Base):
+    """A named mapping from a case management system's export headers to our fields."""
+
+    __tablename__ = "column_mapping"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __audited__ = True
+
+    id: Mapped[IntPK]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[Name]
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+
+
+class FrameUpload(Base):
+    """An uploaded case list waiting for its columns to be confirmed (deleted once imported).
+
+    Kept in the database, not in one process's memory or disk, so any app process can
+    continue the import; stale uploads are removed after a day.
+    """
+
+    __tablename__ = "frame_upload"
+
+    id: Mapped[IntPK]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
