@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -77,3 +84,39 @@ class UploadTemplateForm(FlaskForm):
         description="A .yaml file written as in the guide. It is checked before anything is saved.",
         validators=[FileRequired("Choose a template file to upload.")],
     )
+
+
+class UploadCaseListForm(FlaskForm):
+    file = FileField(
+        "Case list (CSV or Excel .xlsx)",
+        description="An export of children in care from Liquidlogic, Mosaic or Eclipse. "
+        "Nothing is imported until you have checked the columns.",
+        validators=[FileRequired("Choose the case list file to upload.")],
+    )
+
+
+def build_mapping_form(fields: dict[str, tuple[str, bool]], headers: list[str]) -> type[FlaskForm]:
+    """A form with one 'which column?' choice per field of ours (a new class per call)."""
+    choices = [SelectChoice("", "(not in this file)")] + [SelectChoice(h, h) for h in headers]
+    attrs: dict[str, object] = {
+        "as_at": DateField(
+            "Date the list was exported",
+            description="Ages and overdue reviews are worked out at this date.",
+            validators=[DataRequired("Enter the date the list was exported, like 31/3/2026.")],
+        ),
+        "label": StringField(
+            "Name for this case list",
+            description="For example 'Children in care, March 2026 (LCS)'.",
+            validators=[Optional(), Length(max=200)],
+        ),
+        "save_mapping_as": StringField(
+            "Save these column choices as (optional)",
+            description="Give them a name, such as 'LCS CLA export', to use next time.",
+            validators=[Optional(), Length(max=200)],
+        ),
+    }
+    for name, (label, required) in fields.items():
+        attrs[f"map_{name}"] = SelectField(
+            label + (" (required)" if required else ""), choices=choices, validate_choice=True
+        )
+    return type("MappingForm", (FlaskForm,), attrs)

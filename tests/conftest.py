@@ -22,6 +22,7 @@ from qa_toolkit.db import Base, make_engine
 from qa_toolkit.models import (
     CaseRecord,
     Frame,
+    FrameUpload,
     Membership,
     Organisation,
     Role,
@@ -137,6 +138,7 @@ class World:
     b: OrgWorld
     shared_user: User  # Auditor in A, manager in B: a shared staffing arrangement.
     template_version_id: int  # A shared template: the example from the template guide.
+    upload_id: int  # A case list uploaded in A, waiting for its columns to be confirmed.
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,8 +222,15 @@ def world(app: Flask, password_hash: str) -> World:
         session.add(Membership(user_id=shared.id, organisation_id=a.org.id, role="auditor"))
         session.add(Membership(user_id=shared.id, organisation_id=b.org.id, role="manager"))
         published = publish(session, example_template_yaml().encode(), "voice.yaml", None)
+        upload = FrameUpload(
+            organisation_id=a.org.id,
+            user_id=a.users[Role.MANAGER].id,
+            filename="pending.csv",
+            content=b"Case reference,Team\r\nN90001,N Team 1\r\n",
+        )
+        session.add(upload)
         session.commit()
-        return World(a, b, shared, published.row.id)
+        return World(a, b, shared, published.row.id, upload.id)
 
 
 LoginAs = Callable[[User | None], FlaskClient]

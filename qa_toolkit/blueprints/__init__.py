@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from qa_toolkit.blueprints import admin, auth, cases, dashboard, frameworks, health, staff
+from qa_toolkit.blueprints import (
+    admin,
+    auth,
+    cases,
+    dashboard,
+    frames,
+    frameworks,
+    health,
+    staff,
+)
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, dashboard, cases, staff, frameworks, admin, health):
+    for module in (auth, dashboard, cases, frames, staff, frameworks, admin, health):
         app.register_blueprint(module.bp)

@@ -23,6 +23,10 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "cases.latest": CASE_ROLES,
     "cases.frame": CASE_ROLES,
     "staff.index": MANAGERS,
+    "frames.index": MANAGERS,
+    "frames.upload": MANAGERS,
+    "frames.review": MANAGERS,
+    "frames.cancel": MANAGERS,
     "frameworks.library": ALL_ROLES,
     "frameworks.preview": ALL_ROLES,
     "frameworks.changes": ALL_ROLES,
@@ -86,6 +90,7 @@ def _url(rule: str, world: World) -> str:
         "<int:user_id>": world.a.users[Role.AUDITOR].id,
         "<int:frame_id>": world.a.frame.id,
         "<int:version_id>": world.template_version_id,
+        "<int:upload_id>": world.upload_id,
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))

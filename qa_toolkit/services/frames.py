@@ -1,0 +1,328 @@
+"""Case-list imports: stage an upload, check it with a mapping, import it whole or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from qa_toolkit.models import (
+    CaseRecord,
+    ColumnMapping,
+    Frame,
+    FrameUpload,
+    Organisation,
+    Staff,
+    Team,
+)
+from sampling.frame import FrameResult, guess_mapping, parse_frame
+from sampling.records import CaseRow
+from sampling.tables import Table, TableProblem, read_table
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+STALE_AFTER = timedelta(days=1)
+
+
+class ImportRefused(ValueError):
+    """The file cannot be read as a case list at all; the message says why, in plain words."""
+
+
+class ImportRejected(ValueError):
+    """The case list was read but has errors: nothing was imported."""
+
+    def __init__(self, result: FrameResult) -> None:
+        self.result = result
+        super().__init__(
+            f"The case list has {len(result.errors)} problem(s); nothing was imported."
+        )
+
+
+def read(raw: bytes, filename: str) -> Table:
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ImportRefused("The file is larger than 100 MB. Export fewer columns or rows.")
+    if not raw.strip():
+        raise ImportRefused("The file is empty.")
+    try:
+        return read_table(raw, filename)
+    except TableProblem as exc:
+        raise ImportRefused(str(exc)) from exc
+
+
+def stage_upload(
+    session: Session, organisation_id: int, user_id: int, filename: str, raw: bytes
+) -> FrameUpload:
+    """Keep an uploaded file while its columns are confirmed (refusing unreadable files now)."""
+    read(raw, filename)
+    purge_stale_uploads(session)
+    upload = FrameUpload(
+        organisation_id=organisation_id, user_id=user_id, filename=filename[:255], content=raw
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def purge_stale_uploads(session: Session, now: datetime | None = None) -> int:
+    cutoff = (now or datetime.now(UTC)) - STALE_AFTER
+    result = session.execute(delete(FrameUpload).where(FrameUpload.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def upload_for(session: Session, organisation_id: int, upload_id: int) -> FrameUpload | None:
+    """A pending upload of this organisation (any of its managers may finish the import)."""
+    upload = session.get(FrameUpload, upload_id)
+    if upload is None or upload.organisation_id != organisation_id:
+        return None
+    return upload
+
+
+def saved_mappings(session: Session, organisation_id: int) -> list[ColumnMapping]:
+    return list(
+        session.scalars(
+            select(ColumnMapping)
+            .where(ColumnMapping.organisation_id == organisation_id)
+            .order_by(ColumnMapping.name)
+        )
+    )
+
+
+def mapping_named(session: Session, organisation_id: int, name: str) -> dict[str, str | None]:
+    found = session.scalar(
+        select(ColumnMapping).where(
+            ColumnMapping.organisation_id == organisation_id, ColumnMapping.name == name
+        )
+    )
+    if found is None:
+        known = ", ".join(m.name for m in saved_mappings(session, organisation_id)) or "none yet"
+        raise ImportRefused(f"There is no saved column mapping called '{name}' (saved: {known}).")
+    return dict(found.mapping)
+
+
+def initial_mapping(table: Table, saved: dict[str, str | None] | None) -> dict[str, str | None]:
+    """The saved mapping where its headers are in this file, else the guess."""
+    guessed = guess_mapping(table.headers)
+    if not saved:
+        return guessed
+    return {
+        field: (saved.get(field) if saved.get(field) in table.headers else guessed.get(field))
+        for field in guessed
+    }
+
+
+def check(table: Table, mapping: dict[str, str | None], as_at: date) -> FrameResult:
+    return parse_frame(table, mapping, as_at)
+
+
+@dataclass(frozen=True)
+class Imported:
+    frame: Frame
+    result: FrameResult
+
+
+def import_table(
+    session: Session,
+    organisation: Organisation,
+    table: Table,
+    mapping: dict[str, str | None],
+    *,
+    as_at: date,
+    label: str,
+    filename: str,
+    user_id: int | None,
+    save_mapping_as: str | None = None,
+) -> Imported:
+    """Import every row or none: raise ImportRejected (changing nothing) when there are errors."""
+    result = parse_frame(table, mapping, as_at)
+    if not result.ok:
+        raise ImportRejected(result)
+    team_ids = _ensure_teams(session, organisation.id, (r.team for r in result.rows))
+    iro_ids = _ensure_staff(session, organisation.id, "iro", (r.iro for r in result.rows), {})
+    worker_ids = _ensure_staff(
+        session,
+        organisation.id,
+        "social_worker",
+        ((r.social_worker, r.team) for r in result.rows),
+        team_ids,
+    )
+    frame = Frame(
+        organisation_id=organisation.id,
+        label=label.strip()[:200] or f"Case list at {as_at:%d %B %Y}",
+        source_filename=filename[:255],
+        as_at=as_at,
+        imported_by_id=user_id,
+        row_count=len(result.rows),
+        fingerprint=result.fingerprint or "",
+        column_mapping={k: v for k, v in mapping.items() if v},
+        quality=[asdict(q) for q in result.quality],
+        warning_counts=dict(result.counts),  # Only warnings: an import with errors stops above.
+    )
+    session.add(frame)
+    session.flush()
+    if result.rows:
+        session.execute(
+            insert(CaseRecord),
+            [
+                _record(frame, organisation.id, number, row, team_ids, iro_ids, worker_ids)
+                for number, row in zip(result.row_numbers, result.rows, strict=True)
+            ],
+        )
+    if save_mapping_as:
+        _save_mapping(session, organisation.id, save_mapping_as, mapping)
+    return Imported(frame, result)
+
+
+def _save_mapping(
+    session: Session, organisation_id: int, name: str, mapping: dict[str, str | None]
+) -> None:
+    name = name.strip()[:200]
+    existing = session.scalar(
+        select(ColumnMapping).where(
+            ColumnMapping.organisation_id == organisation_id, ColumnMapping.name == name
+        )
+    )
+    cleaned = {k: v for k, v in mapping.items() if v}
+    if existing is None:
+        session.add(ColumnMapping(organisation_id=organisation_id, name=name, mapping=cleaned))
+    else:
+        existing.mapping = cleaned
+    session.flush()
+
+
+def _ensure_teams(
+    session: Session, organisation_id: int, names: Iterable[str | None]
+) -> dict[str, int]:
+    wanted = {n for n in names if n}
+    found = {
+        t.name.casefold(): t.id
+        for t in session.scalars(select(Team).where(Team.organisation_id == organisation_id))
+    }
+    for name in sorted(wanted):
+        if name.casefold() not in found:
+            team = Team(organisation_id=organisation_id, name=name[:200])
+            session.add(team)
+            session.flush()
+            found[name.casefold()] = team.id
+    return found
+
+
+def _ensure_staff(
+    session: Session,
+    organisation_id: int,
+    staff_role: str,
+    people: Iterable[str | None | tuple[str | None, str | None]],
+    team_ids: dict[str, int],
+) -> dict[str, int]:
+    """Match people by name (ignoring case); add those the case list names for the first time."""
+    wanted: dict[str, str | None] = {}
+    for person in people:
+        name, team = person if isinstance(person, tuple) else (person, None)
+        if name:
+            wanted.setdefault(name, team)
+    found = {
+        s.name.casefold(): s.id
+        for s in session.scalars(
+            select(Staff).where(
+                Staff.organisation_id == organisation_id, Staff.staff_role == staff_role
+            )
+        )
+    }
+    for name in sorted(wanted):
+        if name.casefold() not in found:
+            team = wanted[name]
+            added = Staff(
+                organisation_id=organisation_id,
+                name=name[:200],
+                staff_role=staff_role,
+                team_id=team_ids.get(team.casefold()) if team else None,
+            )
+            session.add(added)
+            session.flush()
+            found[name.casefold()] = added.id
+    return found
+
+
+def _record(
+    frame: Frame,
+    organisation_id: int,
+    number: int,
+    row: CaseRow,
+    team_ids: dict[str, int],
+    iro_ids: dict[str, int],
+    worker_ids: dict[str, int],
+) -> dict[str, Any]:
+    return {
+        "frame_id": frame.id,
+        "organisation_id": organisation_id,
+        "row_number": number,
+        "case_ref": row.case_ref,
+        "team_name": row.team,
+        "team_id": team_ids.get(row.team.casefold()) if row.team else None,
+        "social_worker_name": row.social_worker,
+        "social_worker_id": worker_ids.get(row.social_worker.casefold())
+        if row.social_worker
+        else None,
+        "iro_name": row.iro,
+        "iro_id": iro_ids.get(row.iro.casefold()) if row.iro else None,
+        "legal_status": row.legal_status,
+        "placement_type": row.placement_type,
+        "date_of_birth": row.date_of_birth,
+        "age_band": row.age_band,
+        "gender": row.gender,
+        "ethnicity": row.ethnicity,
+        "disability": row.disability,
+        "uasc": row.uasc,
+        "became_looked_after": row.became_looked_after,
+        "last_review": row.last_review,
+        "next_review_due": row.next_review_due,
+        "attributes": row.attributes,
+    }
+
+
+def case_rows(session: Session, frame_id: int) -> list[tuple[int, CaseRow]]:
+    """The frame's rows as plain data (with their database ids) for the pure sampling code."""
+    records = session.execute(
+        select(
+            CaseRecord.id,
+            CaseRecord.case_ref,
+            CaseRecord.team_name,
+            CaseRecord.social_worker_name,
+            CaseRecord.iro_name,
+            CaseRecord.legal_status,
+            CaseRecord.placement_type,
+            CaseRecord.date_of_birth,
+            CaseRecord.age_band,
+            CaseRecord.gender,
+            CaseRecord.ethnicity,
+            CaseRecord.disability,
+            CaseRecord.uasc,
+            CaseRecord.became_looked_after,
+            CaseRecord.last_review,
+            CaseRecord.next_review_due,
+        )
+        .where(CaseRecord.frame_id == frame_id)
+        .order_by(CaseRecord.id)
+    )
+    return [(r[0], CaseRow(*r[1:])) for r in records]
+
+
+def frames_of(session: Session, organisation_id: int) -> list[Frame]:
+    return list(
+        session.scalars(
+            select(Frame)
+            .where(Frame.organisation_id == organisation_id)
+            .order_by(Frame.as_at.desc(), Frame.id.desc())
+        )
+    )
+
+
+def row_count(session: Session, frame_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(CaseRecord).where(CaseRecord.frame_id == frame_id)
+        )
+        or 0
+    )

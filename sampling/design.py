@@ -1,0 +1,169 @@
+"""A sample design as data: filters, strata and the size rule, stored with each programme.
+
+The design plus the seed plus the frame's fingerprint is everything needed to draw the
+same sample again, so it is a plain, JSON-friendly value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from sampling.records import CaseRow
+
+# Fields a manager may filter or stratify on, with the words shown for them.
+CATEGORY_FIELDS: dict[str, str] = {
+    "team": "Team",
+    "legal_status": "Legal status",
+    "placement_type": "Placement type",
+    "age_band": "Age band",
+    "gender": "Gender",
+    "ethnicity": "Ethnicity",
+    "disability": "Disability",
+    "uasc": "Unaccompanied asylum-seeking child",
+    "iro": "IRO",
+    "social_worker": "Social worker",
+}
+DATE_FIELDS: dict[str, str] = {
+    "became_looked_after": "Date became looked after",
+    "last_review": "Last review",
+    "next_review_due": "Next review due",
+    "date_of_birth": "Date of birth",
+}
+NOT_RECORDED = "(not recorded)"
+MAX_STRATA_FIELDS = 3
+
+SizeMethod = Literal["fixed", "margin", "discovery", "percent", "per_stratum"]
+AllocationMethod = Literal["proportional", "equal", "neyman"]
+DrawMethod = Literal["prn", "systematic"]
+
+
+class DesignProblem(ValueError):
+    """The design cannot be used as it stands; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class CategoryFilter:
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    field: str
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    method: SizeMethod = "fixed"
+    n: int | None = None
+    margin: float | None = None
+    confidence: float = 0.95
+    expected: float = 0.5
+    tolerable: float | None = None
+    max_failures: int = 0
+    percent: float | None = None
+    per_stratum: int | None = None
+
+
+@dataclass(frozen=True)
+class SampleDesign:
+    strata: tuple[str, ...] = ()
+    categories: tuple[CategoryFilter, ...] = ()
+    dates: tuple[DateFilter, ...] = ()
+    size: SizeRule = field(default_factory=SizeRule)
+    allocation: AllocationMethod = "proportional"
+    minimum: int = 2
+    reserves: int = 2
+    method: DrawMethod = "prn"
+    exclude_audited_months: int | None = 12
+
+    def __post_init__(self) -> None:
+        if len(self.strata) > MAX_STRATA_FIELDS:
+            raise DesignProblem(f"Stratify on at most {MAX_STRATA_FIELDS} fields.")
+        if len(set(self.strata)) != len(self.strata):
+            raise DesignProblem("Each stratification field can be chosen once.")
+        for name in self.strata:
+            if name not in CATEGORY_FIELDS:
+                raise DesignProblem(f"'{name}' cannot be used to stratify.")
+        for category in self.categories:
+            if category.field not in CATEGORY_FIELDS:
+                raise DesignProblem(f"'{category.field}' cannot be used to filter.")
+            if not category.values:
+                raise DesignProblem(f"Choose at least one value of {category.field} to keep.")
+        for dates in self.dates:
+            if dates.field not in DATE_FIELDS:
+                raise DesignProblem(f"'{dates.field}' is not a date field.")
+            if dates.start and dates.end and dates.start > dates.end:
+                raise DesignProblem(f"The {DATE_FIELDS[dates.field]} range ends before it starts.")
+        if self.minimum < 0 or self.reserves < 0:
+            raise DesignProblem("The minimum per stratum and the reserves cannot be negative.")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for entry in data["dates"]:
+            for key in ("start", "end"):
+                entry[key] = entry[key].isoformat() if entry[key] else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SampleDesign:
+        return cls(
+            strata=tuple(data.get("strata", ())),
+            categories=tuple(
+                CategoryFilter(c["field"], tuple(c["values"])) for c in data.get("categories", ())
+            ),
+            dates=tuple(
+                DateFilter(
+                    d["field"],
+                    date.fromisoformat(d["start"]) if d.get("start") else None,
+                    date.fromisoformat(d["end"]) if d.get("end") else None,
+                )
+                for d in data.get("dates", ())
+            ),
+            size=SizeRule(**data.get("size", {})),
+            allocation=data.get("allocation", "proportional"),
+            minimum=int(data.get("minimum", 2)),
+            reserves=int(data.get("reserves", 2)),
+            method=data.get("method", "prn"),
+            exclude_audited_months=data.get("exclude_audited_months", 12),
+        )
+
+
+def category_value(row: CaseRow, name: str) -> str:
+    value = getattr(row, name)
+    if value is None or value == "":
+        return NOT_RECORDED
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def keeps(design: SampleDesign, row: CaseRow) -> bool:
+    """Whether the row passes every filter of the design."""
+    for category in design.categories:
+        if category_value(row, category.field) not in category.values:
+            return False
+    for dates in design.dates:
+        value = getattr(row, dates.field)
+        if value is None:
+            return False
+        if (dates.start and value < dates.start) or (dates.end and value > dates.end):
+            return False
+    return True
+
+
+def stratum_of(design: SampleDesign, row: CaseRow) -> tuple[str, ...]:
+    return tuple(category_value(row, name) for name in design.strata)
+
+
+def stratum_label(design: SampleDesign, key: tuple[str, ...]) -> str:
+    """'Team: North · Legal status: Full care order', or 'Whole frame' when unstratified."""
+    if not design.strata:
+        return "Whole frame"
+    return " · ".join(
+        f"{CATEGORY_FIELDS[name]}: {value}" for name, value in zip(design.strata, key, strict=True)
+    )
