@@ -14,13 +14,24 @@ from qa_toolkit.db import Base, get_session
 from qa_toolkit.models import CaseRecord, ColumnMapping, Frame, FrameUpload, Role, Staff
 from tests.conftest import LoginAs, World
 
-HEADER = "Child ID,Allocated Team,Allocated Worker,IRO,Legal Status,DOB,CLA Start Date,Last Review Date,Next Review Due,Ethnicity\r\n"
+HEADER = (
+    "Child ID,Allocated Team,Allocated Worker,IRO,Legal Status,DOB,CLA Start Date,"
+    "Last Review Date,Next Review Due,Ethnicity\r\n"
+)
+# Dates in three forms (dd/mm/yyyy, d Mon yyyy / dd-Mon-yyyy, ISO), as real exports mix them.
 ROWS = [
-    "LCS001,Team Café,Jo Bloggs,Sam Reviewer,Full care order,03/04/2015,3 Apr 2020,2025-10-01,01/04/2026,White\r\n",
-    "LCS002,Team Café,Jo Bloggs,Sam Reviewer,Section 20,12/11/2010,12-Nov-2022,2025-11-01,01/05/2026,\r\n",
-    "LCS003,North,Ali Khan,Pat IRO,Placement order,25/12/2021,1 Jan 2023,2025-12-01,01/06/2026,Mixed\r\n",
-    "LCS002,North,Ali Khan,Pat IRO,Full care order,01/01/2012,1 Feb 2021,2025-09-01,01/03/2026,Black\r\n",
-]
+    ",".join(cells) + "\r\n"
+    for cells in (
+        ("LCS001", "Team Café", "Jo Bloggs", "Sam Reviewer", "Full care order", "03/04/2015",
+         "3 Apr 2020", "2025-10-01", "01/04/2026", "White"),
+        ("LCS002", "Team Café", "Jo Bloggs", "Sam Reviewer", "Section 20", "12/11/2010",
+         "12-Nov-2022", "2025-11-01", "01/05/2026", ""),
+        ("LCS003", "North", "Ali Khan", "Pat IRO", "Placement order", "25/12/2021",
+         "1 Jan 2023", "2025-12-01", "01/06/2026", "Mixed"),
+        ("LCS002", "North", "Ali Khan", "Pat IRO", "Full care order", "01/01/2012",
+         "1 Feb 2021", "2025-09-01", "01/03/2026", "Black"),
+    )
+]  # fmt: skip
 
 
 def _messy_csv(rows: list[str]) -> bytes:
