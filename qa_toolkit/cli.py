@@ -66,6 +66,8 @@ def demo_seed() -> None:
         session = _cli_session()
         created = demo.seed(session, date.today())
         session.commit()
+    for line in session.info.pop("shipped_skipped", []):
+        click.echo(line, err=True)
     click.echo("Created the demo service." if created else "The demo service is already there.")
     click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
     for login in demo.DEMO_LOGINS:
@@ -163,7 +165,12 @@ def templates_publish(paths: tuple[str, ...], org_name: str | None, shipped: boo
         session = _cli_session()
         try:
             org = organisations.find_organisation(session, org_name) if org_name else None
-            results = template_service.publish_shipped(session) if shipped else []
+            results = []
+            if shipped:
+                outcome = template_service.publish_shipped(session)
+                results.extend(outcome.published)
+                for line in outcome.skipped:
+                    click.echo(line, err=True)
             for path in paths:
                 raw = Path(path).read_bytes()
                 results.append(template_service.publish(session, raw, Path(path).name, org))

@@ -31,7 +31,9 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.security.passwords import hash_password
+from qa_toolkit.services.programmes import draw_programme
 from qa_toolkit.services.templates import publish
+from sampling.design import SampleDesign, SizeRule
 
 TEST_PASSWORD = "a-long-test-password-2026"
 SECRET = "test-secret-key-that-is-long-enough-000"
@@ -139,6 +141,7 @@ class World:
     shared_user: User  # Auditor in A, manager in B: a shared staffing arrangement.
     template_version_id: int  # A shared template: the example from the template guide.
     upload_id: int  # A case list uploaded in A, waiting for its columns to be confirmed.
+    programme_id: int  # A dip sample of 2 of A's 3 cases.
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,8 +232,21 @@ def world(app: Flask, password_hash: str) -> World:
             content=b"Case reference,Team\r\nN90001,N Team 1\r\n",
         )
         session.add(upload)
+        programme = draw_programme(
+            session,
+            organisation_id=a.org.id,
+            name="North dip sample",
+            template_version=published.row,
+            frame=a.frame,
+            design=SampleDesign(size=SizeRule(n=2), reserves=1, exclude_audited_months=None),
+            seed=7,
+            due_date=None,
+            exclude_own_team=False,
+            created_by_id=a.users[Role.MANAGER].id,
+            today=date.today(),
+        )
         session.commit()
-        return World(a, b, shared, published.row.id, upload.id)
+        return World(a, b, shared, published.row.id, upload.id, programme.id)
 
 
 LoginAs = Callable[[User | None], FlaskClient]

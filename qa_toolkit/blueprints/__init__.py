@@ -12,10 +12,21 @@ from qa_toolkit.blueprints import (
     frames,
     frameworks,
     health,
+    programmes,
     staff,
 )
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (auth, dashboard, cases, frames, staff, frameworks, admin, health):
+    for module in (
+        auth,
+        dashboard,
+        cases,
+        frames,
+        programmes,
+        staff,
+        frameworks,
+        admin,
+        health,
+    ):
         app.register_blueprint(module.bp)

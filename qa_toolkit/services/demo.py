@@ -38,7 +38,8 @@ DEMO_LOGINS = (
 
 def seed(session: Session, today: date) -> bool:
     """Create the demo once. Returns False (and changes nothing) when it already exists."""
-    publish_shipped(session)  # Idempotent: a framework already published is left as it is.
+    # Idempotent: a framework already published is left as it is; clashes are reported.
+    session.info["shipped_skipped"] = publish_shipped(session).skipped
     if session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION)):
         return False
     org = Organisation(name=DEMO_ORGANISATION, slug="demo")

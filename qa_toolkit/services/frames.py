@@ -326,3 +326,22 @@ def row_count(session: Session, frame_id: int) -> int:
         )
         or 0
     )
+
+
+_VALUE_COLUMNS = {
+    "team": CaseRecord.team_name,
+    "legal_status": CaseRecord.legal_status,
+    "age_band": CaseRecord.age_band,
+    "placement_type": CaseRecord.placement_type,
+}
+
+
+def frame_values(session: Session, frame_id: int) -> dict[str, list[str]]:
+    """The distinct values of the fields a manager filters on, for the design form."""
+    values: dict[str, list[str]] = {}
+    for name, column in _VALUE_COLUMNS.items():
+        found = session.scalars(
+            select(column).where(CaseRecord.frame_id == frame_id).distinct().order_by(column)
+        )
+        values[name] = [v if v else "(not recorded)" for v in found]
+    return values

@@ -91,12 +91,27 @@ def publish(
     return Published(row, created=True)
 
 
-def publish_shipped(session: Session) -> list[Published]:
-    """Publish every framework that ships with the toolkit, shared by all organisations."""
-    return [
-        publish(session, path.read_bytes(), path.name, None)
-        for path in sorted(FRAMEWORKS.glob("*.yaml"))
-    ]
+@dataclass(frozen=True)
+class ShippedResult:
+    published: list[Published]
+    skipped: list[str]  # Why a shipped framework was left out (a clash with one already there).
+
+
+def publish_shipped(session: Session) -> ShippedResult:
+    """Publish every framework that ships with the toolkit, shared by all organisations.
+
+    A deployment may already hold a different shared template under the same id and version;
+    that one is kept (published versions never change) and the clash is reported, not fatal.
+    """
+    published: list[Published] = []
+    skipped: list[str] = []
+    for path in sorted(FRAMEWORKS.glob("*.yaml")):
+        try:
+            with session.begin_nested():
+                published.append(publish(session, path.read_bytes(), path.name, None))
+        except PublishRefused as exc:
+            skipped.append(f"{path.name}: not published. {exc}")
+    return ShippedResult(published, skipped)
 
 
 @lru_cache(maxsize=256)

@@ -1,0 +1,158 @@
+"""Dip-sample programmes: design and preview, draw, the record, exclusions, launch."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from qa_toolkit import auditing
+from qa_toolkit.db import get_session
+from qa_toolkit.models import Programme
+from qa_toolkit.programme_forms import ProgrammeForm, design_from, set_choices
+from qa_toolkit.security.access import MANAGERS, current_organisation, roles
+from qa_toolkit.services import frames as frame_service
+from qa_toolkit.services import programmes as programme_service
+from qa_toolkit.services import templates as template_service
+from sampling.design import CATEGORY_FIELDS, DesignProblem, SampleDesign
+from sampling.draw import fresh_seed
+
+bp = Blueprint("programmes", __name__, url_prefix="/programmes")
+
+
+@bp.get("/")
+@roles(MANAGERS)
+def index() -> str:
+    found = programme_service.programmes_of(get_session(), current_organisation().id)
+    return render_template("programmes/index.html", programmes=found)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(MANAGERS)
+def new() -> str | Response | tuple[str, int]:
+    db = get_session()
+    org = current_organisation()
+    frames = frame_service.frames_of(db, org.id)
+    if not frames:
+        flash("Import a case list first: a sample is drawn from a case list.", "info")
+        return redirect(url_for("frames.upload"))
+    templates = [
+        (entry.latest.row.id, f"{entry.title} (version {entry.latest.row.version})")
+        for entry in template_service.library(db, org.id)
+    ]
+    form = ProgrammeForm()
+    frame_id = (
+        form.frame_id.data if request.method == "POST" else request.args.get("frame_id", type=int)
+    )
+    frame = next((f for f in frames if f.id == frame_id), frames[0])
+    if request.method == "GET":
+        form.frame_id.data = frame.id
+    set_choices(
+        form,
+        templates,
+        [(f.id, f"{f.label} ({f.row_count} children)") for f in frames],
+        frame_service.frame_values(db, frame.id),
+    )
+    planned = None
+    problem = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            design = design_from(form)
+            planned = programme_service.plan(db, frame, design)
+            if request.form.get("action") == "draw":
+                version = template_service.visible_version(
+                    db, org.id, form.template_version_id.data
+                )
+                if version is None:
+                    abort(404)
+                programme = programme_service.draw_programme(
+                    db,
+                    organisation_id=org.id,
+                    name=form.name.data or "",
+                    template_version=version,
+                    frame=frame,
+                    design=design,
+                    seed=form.seed.data if form.seed.data is not None else fresh_seed(),
+                    due_date=form.due_date.data,
+                    exclude_own_team=bool(form.exclude_own_team.data),
+                    created_by_id=int(current_user.id),
+                    today=date.today(),
+                )
+                db.commit()
+                flash(f"Drew the sample for '{programme.name}'.", "success")
+                return redirect(url_for("programmes.show", programme_id=programme.id))
+        except (DesignProblem, programme_service.ProgrammeProblem) as exc:
+            db.rollback()
+            problem, status, planned = str(exc), 400, None
+    elif request.method == "POST":
+        status = 400
+    page = render_template(
+        "programmes/new.html", form=form, planned=planned, problem=problem, frame=frame
+    )
+    return (page, status) if status != 200 else page
+
+
+def _programme_or_404(programme_id: int) -> Programme:
+    found = programme_service.programme_for(get_session(), current_organisation().id, programme_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/<int:programme_id>")
+@roles(MANAGERS)
+def show(programme_id: int) -> str:
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    cases = programme_service.sample_of(db, programme)
+    design = SampleDesign.from_dict(programme.design)
+    auditing.record(
+        db, "view", "programme_sample", programme.id, organisation_id=programme.organisation_id
+    )
+    db.commit()
+    return render_template(
+        "programmes/show.html",
+        programme=programme,
+        design=design,
+        fields=CATEGORY_FIELDS,
+        strata_labels=[CATEGORY_FIELDS[name] for name in design.strata],
+        allocation_rows=[
+            (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
+            for a in programme.allocation
+        ],
+        in_sample=[c for c in cases if c.status == "in_sample"],
+        reserves=[c for c in cases if c.status == "reserve"],
+        excluded=[c for c in cases if c.status == "excluded"],
+        by_id={c.id: c for c in cases},
+    )
+
+
+@bp.post("/<int:programme_id>/exclude")
+@roles(MANAGERS)
+def exclude(programme_id: int) -> Response:
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    try:
+        replacement = programme_service.exclude(
+            db,
+            programme,
+            request.form.get("sample_case_id", type=int) or 0,
+            request.form.get("reason", ""),
+        )
+    except programme_service.ProgrammeProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        if replacement is not None:
+            flash(
+                f"Excluded. Reserve {replacement.case_record.case_ref} takes its place.", "success"
+            )
+        else:
+            flash(
+                "Excluded. That stratum has no reserves left, so the sample is one smaller.", "info"
+            )
+    return redirect(url_for("programmes.show", programme_id=programme.id))
