@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
