@@ -1,0 +1,519 @@
+"""The seeded draw: which case files are audited, which are reserves, and why, on the record.
+
+Permanent random numbers (the default). The units are put in a canonical order, ascending
+case reference, so the order of the uploaded list never matters. `numpy.random.default_rng(seed)`
+then gives one uniform number in [0, 1) to every unit in that order: the first number to the
+lowest case reference, and so on. In each stratum the n_h units with the smallest numbers
+are the sample, and the next `reserves` smallest are the reserves, in the order they will be
+used (a stratum with nothing to draw has no reserves). Equal numbers (vanishingly rare) are
+broken by case reference.
+
+Systematic (an option). Within each stratum the units are listed in a chosen order (a
+`sort_by` value such as the date the child became looked after, ties by the random number;
+without `sort_by`, by the random number alone). With interval k = N_h / n_h (a fraction is
+allowed) and a random start s = r × k, where r is one more uniform number from the same
+generator (one per stratum, strata in key order, after the unit numbers), the units at
+0-based positions floor(s + i × k) for i = 0 .. n_h - 1 are taken: exactly n_h of them, spread
+evenly along the list. The reserves are the stratum's other units with the smallest random
+numbers. The start and interval are stored with the draw.
+
+NumPy promises the same stream only on the same build, so the draw keeps the numbers it used
+and the cases it chose: the stored record, not a re-derivation, is the evidence. A fingerprint
+(SHA-256) of the seed, method, and every selected and reserve case with its stratum, number
+and rank lets anyone confirm that a record is the one that was drawn.
+
+Speed: a frame is turned into `Units` once (case references sorted, strata as integer codes);
+the draw itself is then a handful of vectorised numpy passes over the frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from sampling.allocation import AllocationLine, stratum_label
+
+DrawMethod = Literal["prn", "systematic"]
+Key = tuple[str, ...]
+Role = Literal["selected", "reserve"]
+
+# Seeds are stored in a signed 64-bit column; numpy accepts any non-negative integer.
+MAX_SEED = 2**63 - 1
+
+
+def fresh_seed() -> int:
+    """A new seed for a new draw, from the operating system's randomness; store it."""
+    return secrets.randbelow(MAX_SEED + 1)
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A drawn case: its random number and its rank in the stratum, kept as evidence.
+
+    `rank_in_stratum` is the order of use (1 .. n_h for the sample, then the reserves). For a
+    systematic draw `position` is the case's 1-based place in the ordered stratum list.
+    """
+
+    case_ref: str
+    stratum: Key
+    prn: float
+    rank_in_stratum: int
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A drawn case taken out, why, and the reserve that took its place (None if none left)."""
+
+    case_ref: str
+    stratum: Key
+    reason: str
+    role: Role
+    replaced_by: str | None
+
+
+@dataclass(frozen=True)
+class SystematicPlan:
+    """The start and interval of a systematic draw in one stratum (0-based positions)."""
+
+    stratum: Key
+    start: float
+    interval: float
+
+
+@dataclass(frozen=True)
+class Draw:
+    """What was drawn, from which seed and how; selected and reserves in stratum, rank order."""
+
+    seed: int
+    method: DrawMethod
+    selected: list[Selected]
+    reserves: list[Selected]
+    fingerprint: str
+    allocation: list[AllocationLine]
+    frame_size: int
+    exclusions: list[Exclusion] = field(default_factory=list)
+    systematic: list[SystematicPlan] = field(default_factory=list)
+
+    def case_refs(self) -> list[str]:
+        return [s.case_ref for s in self.selected]
+
+    def shortfalls(self) -> dict[Key, int]:
+        """Strata where excluded cases could not be replaced because the reserves ran out."""
+        short: dict[Key, int] = {}
+        for exclusion in self.exclusions:
+            if exclusion.role == "selected" and exclusion.replaced_by is None:
+                short[exclusion.stratum] = short.get(exclusion.stratum, 0) + 1
+        return short
+
+    def weights(self) -> dict[Key, float | None]:
+        """Design weight per stratum, N_h / (cases now in the sample), for weighting back.
+
+        After exclusions without a replacement the achieved n_h is smaller than planned, so the
+        weight uses what is actually in the sample.
+        """
+        counts: dict[Key, int] = {}
+        for case in self.selected:
+            counts[case.stratum] = counts.get(case.stratum, 0) + 1
+        return {
+            line.key: (line.population / counts[line.key] if counts.get(line.key) else None)
+            for line in self.allocation
+        }
+
+
+IntArray = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True, eq=False)
+class Units:
+    """A frame ready to draw from: case references ascending, stratum codes aligned to them.
+
+    `keys[codes[i]]` is the stratum of `case_refs[i]`; keys are in ascending order. Build it
+    once per frame (a frame never changes) with one of the constructors.
+    """
+
+    case_refs: npt.NDArray[np.str_]
+    codes: IntArray
+    keys: tuple[Key, ...]
+    sort_by: npt.NDArray[Any] | None = None
+
+    def __len__(self) -> int:
+        return int(self.case_refs.shape[0])
+
+    @classmethod
+    def from_pairs(
+        cls,
+        units: Iterable[tuple[str, Key]],
+        sort_by: Sequence[Any] | npt.NDArray[Any] | None = None,
+    ) -> Units:
+        """From (case_ref, stratum key) pairs in any order."""
+        refs: list[str] = []
+        index: dict[Key, int] = {}
+        codes: list[int] = []
+        for case_ref, key in units:
+            refs.append(case_ref)
+            codes.append(index.setdefault(tuple(key), len(index)))
+        return cls._build(refs, np.asarray(codes, dtype=np.intp), list(index), sort_by)
+
+    @classmethod
+    def from_columns(
+        cls,
+        case_refs: Sequence[str] | npt.NDArray[np.str_],
+        fields: Sequence[Sequence[str] | npt.NDArray[np.str_]],
+        sort_by: Sequence[Any] | npt.NDArray[Any] | None = None,
+    ) -> Units:
+        """From a column of case references and one column per stratification field."""
+        size = len(case_refs)
+        combined = np.zeros(size, dtype=np.intp)
+        values_per_field: list[list[str]] = []
+        for column in fields:
+            if len(column) != size:
+                raise ValueError("every stratification column must have one value per case")
+            # Python strings hash far faster than numpy's string scalars: go through a list.
+            plain = column.tolist() if isinstance(column, np.ndarray) else list(column)
+            values = sorted(set(plain))
+            lookup = {value: code for code, value in enumerate(values)}
+            codes = np.fromiter(map(lookup.__getitem__, plain), dtype=np.intp, count=size)
+            combined = combined * len(values) + codes
+            values_per_field.append(values)
+        present, compact = _compact(combined, math.prod(len(v) for v in values_per_field))
+        keys: list[Key] = []
+        for code in present.tolist():
+            parts: list[str] = []
+            for values in reversed(values_per_field):
+                code, digit = divmod(code, len(values))
+                parts.append(values[digit])
+            keys.append(tuple(reversed(parts)))
+        return cls._build(case_refs, compact, keys, sort_by)
+
+    @classmethod
+    def from_codes(
+        cls,
+        case_refs: Sequence[str] | npt.NDArray[np.str_],
+        codes: Sequence[int] | npt.NDArray[np.integer[Any]],
+        keys: Sequence[Key],
+        sort_by: Sequence[Any] | npt.NDArray[Any] | None = None,
+    ) -> Units:
+        """From case references with stratum codes already worked out (e.g. by the database)."""
+        code_array = np.asarray(codes, dtype=np.intp)
+        if code_array.size and (code_array.min() < 0 or code_array.max() >= len(keys)):
+            raise ValueError("a stratum code does not point at one of the keys")
+        return cls._build(case_refs, code_array, [tuple(k) for k in keys], sort_by)
+
+    @classmethod
+    def _build(
+        cls,
+        case_refs: Sequence[str] | npt.NDArray[np.str_],
+        codes: IntArray,
+        keys: list[Key],
+        sort_by: Sequence[Any] | npt.NDArray[Any] | None,
+    ) -> Units:
+        refs = np.asarray(case_refs, dtype=np.str_)
+        if refs.ndim != 1 or codes.shape != refs.shape:
+            raise ValueError("case references and strata must be one value per case")
+        if len(set(keys)) != len(keys):
+            raise ValueError("the same stratum key is given twice")
+        order_keys = sorted(range(len(keys)), key=keys.__getitem__)
+        if order_keys != list(range(len(keys))):
+            renumber = np.empty(len(keys), dtype=np.intp)
+            renumber[order_keys] = np.arange(len(keys), dtype=np.intp)
+            codes = renumber[codes]
+            keys = [keys[i] for i in order_keys]
+        sort_values = None if sort_by is None else np.asarray(sort_by)
+        if sort_values is not None and sort_values.shape != refs.shape:
+            raise ValueError("sort_by must have one value per case")
+        # A frame read with ORDER BY case_ref is already in order: checking costs one pass.
+        if refs.size > 1 and not bool(np.all(refs[1:] > refs[:-1])):
+            order = np.argsort(refs, kind="stable")
+            refs, codes = refs[order], codes[order]
+            if sort_values is not None:
+                sort_values = sort_values[order]
+            repeated = np.flatnonzero(refs[1:] == refs[:-1])
+            if repeated.size:
+                shown = ", ".join(sorted({str(refs[i]) for i in repeated[:10]}))
+                raise ValueError(f"case references must be unique; repeated: {shown}")
+        return cls(refs, codes, tuple(keys), sort_values)
+
+
+def _compact(codes: IntArray, limit: int) -> tuple[IntArray, IntArray]:
+    """The distinct codes present, ascending, and every code renumbered 0.. among them.
+
+    A count per possible code is one fast pass when the combinations are few (as they are for
+    up to three stratification fields); np.unique, which sorts, covers the rest.
+    """
+    if limit <= 10_000_000:
+        present = np.flatnonzero(np.bincount(codes, minlength=limit))
+        renumber = np.zeros(limit, dtype=np.intp)
+        renumber[present] = np.arange(present.size, dtype=np.intp)
+        return present.astype(np.intp), renumber[codes]
+    found, inverse = np.unique(codes, return_inverse=True)
+    return found.astype(np.intp), inverse.astype(np.intp).reshape(-1)
+
+
+def fingerprint(
+    seed: int, method: DrawMethod, selected: Sequence[Selected], reserves: Sequence[Selected]
+) -> str:
+    """SHA-256 of the record, so stored rows can be checked against the draw's fingerprint.
+
+    Covers the seed, the method and every selected and reserve case with its stratum, random
+    number (repr, which round-trips exactly) and rank, in stratum and rank order; rebuild
+    `Selected` rows from storage and compare with the fingerprint kept with the programme.
+    """
+
+    def rows(cases: Sequence[Selected]) -> list[list[Any]]:
+        ordered = sorted(cases, key=lambda c: (c.stratum, c.rank_in_stratum))
+        return [[c.case_ref, list(c.stratum), repr(c.prn), c.rank_in_stratum] for c in ordered]
+
+    text = json.dumps(
+        {"seed": seed, "method": method, "selected": rows(selected), "reserves": rows(reserves)},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plan(units: Units, allocation: Sequence[AllocationLine]) -> IntArray:
+    """n_h per unit stratum code, after checking the allocation was made for this frame."""
+    counts = np.bincount(units.codes, minlength=len(units.keys))
+    by_key = {line.key: line for line in allocation}
+    if len(by_key) != len(allocation):
+        raise ValueError("the allocation lists a stratum twice")
+    wanted = np.zeros(len(units.keys), dtype=np.intp)
+    for code, key in enumerate(units.keys):
+        line = by_key.pop(key, None)
+        if line is None:
+            raise ValueError(
+                f"the allocation has no line for stratum {stratum_label(key)}: it was made for "
+                "a different list"
+            )
+        if line.population != counts[code]:
+            raise ValueError(
+                f"the allocation expects {line.population:,} cases in {stratum_label(key)} but "
+                f"the list has {int(counts[code]):,}: it was made for a different list"
+            )
+        if not 0 <= line.sample <= line.population:
+            raise ValueError(f"the allocation for {stratum_label(key)} is outside 0..N_h")
+        wanted[code] = line.sample
+    for key, line in by_key.items():
+        if line.population or line.sample:
+            raise ValueError(
+                f"the allocation has {line.population:,} cases in {stratum_label(key)} but the "
+                "list has none"
+            )
+    return wanted
+
+
+def _smallest_per_stratum(
+    prn: npt.NDArray[np.float64], codes: IntArray, sizes: IntArray, take: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Indexes of the `take[h]` smallest numbers in each stratum h, and their 0-based ranks.
+
+    Rather than sort a million numbers, keep only those below a per-stratum threshold set so
+    that comfortably more than take[h] fall under it (mean take + 5 sd + 10), then sort those
+    few. If a stratum ever comes up short (odds far below one in a million) its threshold is
+    lifted to 1 and the pass repeated, so the answer is always exact.
+    """
+    safe = np.maximum(sizes, 1)
+    threshold = np.minimum(1.0, (take + 5 * np.sqrt(take) + 10) / safe)
+    threshold[take == 0] = 0.0
+    threshold[take >= sizes] = 1.0  # Numbers are < 1, so the whole stratum is kept.
+    while True:
+        candidates = np.flatnonzero(prn < threshold[codes])
+        found = np.bincount(codes[candidates], minlength=sizes.size)
+        short = found < take
+        if not short.any():
+            break
+        threshold[short] = 1.0
+    candidate_codes = codes[candidates]
+    # Sort by stratum, then number; lexsort is stable, so ties keep case-reference order.
+    order = np.lexsort((prn[candidates], candidate_codes))
+    candidates, candidate_codes = candidates[order], candidate_codes[order]
+    starts = np.concatenate(([0], np.cumsum(found)[:-1]))
+    rank = np.arange(candidates.size, dtype=np.intp) - starts[candidate_codes]
+    keep = rank < take[candidate_codes]
+    return candidates[keep], rank[keep]
+
+
+def _cases(
+    units: Units,
+    prn: npt.NDArray[np.float64],
+    indexes: IntArray,
+    ranks: IntArray,
+    positions: IntArray | None = None,
+) -> list[Selected]:
+    refs = units.case_refs[indexes].tolist()
+    codes = units.codes[indexes].tolist()
+    numbers = prn[indexes].tolist()
+    places = positions.tolist() if positions is not None else [None] * len(refs)
+    return [
+        Selected(ref, units.keys[code], number, int(rank) + 1, place)
+        for ref, code, number, rank, place in zip(
+            refs, codes, numbers, ranks.tolist(), places, strict=True
+        )
+    ]
+
+
+def draw(
+    units: Sequence[tuple[str, Key]] | Units,
+    allocation: Sequence[AllocationLine],
+    seed: int,
+    reserves: int = 2,
+    method: DrawMethod = "prn",
+    *,
+    sort_by: Sequence[Any] | None = None,
+) -> Draw:
+    """Draw the sample and reserves stratum by stratum (see the module docstring for how).
+
+    `units` are (case_ref, stratum key) pairs in any order, or a prepared `Units` (much faster
+    for a large frame). `sort_by` (pairs only; give it to `Units` otherwise) orders the strata
+    for a systematic draw.
+    """
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"the seed must be a whole number from 0 to {MAX_SEED}")
+    if reserves < 0:
+        raise ValueError("the number of reserves cannot be negative")
+    if method not in ("prn", "systematic"):
+        raise ValueError(f"unknown draw method {method!r}: use 'prn' or 'systematic'")
+    if not isinstance(units, Units):
+        units = Units.from_pairs(units, sort_by=sort_by)
+    elif sort_by is not None:
+        raise ValueError("give sort_by to Units, not to draw, when passing prepared Units")
+
+    wanted = _plan(units, allocation)
+    sizes = np.bincount(units.codes, minlength=len(units.keys)).astype(np.intp)
+    # Reserves only stand in for excluded cases of their own stratum, so a stratum with
+    # nothing to draw has none.
+    spare = np.where(wanted > 0, np.minimum(reserves, sizes - wanted), 0)
+    rng = np.random.default_rng(seed)
+    prn = rng.random(len(units))
+
+    plans: list[SystematicPlan] = []
+    if method == "prn":
+        indexes, ranks = _smallest_per_stratum(prn, units.codes, sizes, wanted + spare)
+        in_sample = ranks < wanted[units.codes[indexes]]
+        chosen = _cases(units, prn, indexes[in_sample], ranks[in_sample])
+        kept = _cases(units, prn, indexes[~in_sample], ranks[~in_sample])
+    else:
+        chosen, kept, plans = _systematic(units, prn, rng.random(len(units.keys)), wanted, spare)
+
+    return Draw(
+        seed=seed,
+        method=method,
+        selected=chosen,
+        reserves=kept,
+        fingerprint=fingerprint(seed, method, chosen, kept),
+        allocation=list(allocation),
+        frame_size=len(units),
+        systematic=plans,
+    )
+
+
+def _systematic(
+    units: Units,
+    prn: npt.NDArray[np.float64],
+    starts: npt.NDArray[np.float64],
+    wanted: IntArray,
+    spare: IntArray,
+) -> tuple[list[Selected], list[Selected], list[SystematicPlan]]:
+    grouped = np.argsort(units.codes, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(units.codes, minlength=wanted.size))))
+    chosen: list[Selected] = []
+    kept: list[Selected] = []
+    plans: list[SystematicPlan] = []
+    for code, key in enumerate(units.keys):
+        members = grouped[bounds[code] : bounds[code + 1]]
+        n_h, size = int(wanted[code]), int(members.size)
+        if n_h == 0:
+            continue
+        if units.sort_by is None:
+            listed = members[np.argsort(prn[members], kind="stable")]
+        else:
+            listed = members[np.lexsort((prn[members], units.sort_by[members]))]
+        interval = size / n_h
+        start = float(starts[code]) * interval
+        positions = np.minimum(
+            np.floor(start + np.arange(n_h) * interval).astype(np.intp), size - 1
+        )
+        plans.append(SystematicPlan(key, start, interval))
+        chosen += _cases(units, prn, listed[positions], np.arange(n_h), positions + 1)
+        if spare[code]:
+            rest_mask = np.ones(size, dtype=bool)
+            rest_mask[positions] = False
+            rest_positions = np.flatnonzero(rest_mask)
+            by_number = rest_positions[np.argsort(prn[listed[rest_positions]], kind="stable")]
+            use = by_number[: int(spare[code])]
+            kept += _cases(units, prn, listed[use], n_h + np.arange(use.size), use + 1)
+    return chosen, kept, plans
+
+
+def replace_excluded(draw: Draw, excluded: Mapping[str, str]) -> Draw:
+    """Take out excluded cases (case_ref -> reason) and bring in reserves in their place.
+
+    Each excluded selected case is replaced by the next unused reserve of the same stratum, in
+    reserve order; the earliest-ranked excluded case is replaced first, whatever order the
+    exclusions are given in. An excluded reserve is simply taken off the reserve list. Where a
+    stratum runs out of reserves the gap is recorded (see `Draw.shortfalls`). Earlier
+    exclusions are kept, so the record shows every change.
+    """
+    selected = {case.case_ref: case for case in draw.selected}
+    spare = {case.case_ref: case for case in draw.reserves}
+    unknown = sorted(ref for ref in excluded if ref not in selected and ref not in spare)
+    if unknown:
+        raise ValueError(
+            "these cases are not in the sample or its unused reserves: " + ", ".join(unknown)
+        )
+    for ref, reason in excluded.items():
+        if not reason.strip():
+            raise ValueError(f"give a reason for excluding {ref}")
+
+    exclusions = list(draw.exclusions)
+    queue: dict[Key, list[Selected]] = {}
+    for case in draw.reserves:
+        if case.case_ref in excluded:
+            exclusions.append(
+                Exclusion(case.case_ref, case.stratum, excluded[case.case_ref], "reserve", None)
+            )
+        else:
+            queue.setdefault(case.stratum, []).append(case)
+
+    still: list[Selected] = []
+    for case in sorted(draw.selected, key=lambda c: (c.stratum, c.rank_in_stratum)):
+        if case.case_ref not in excluded:
+            still.append(case)
+            continue
+        waiting = queue.get(case.stratum, [])
+        stand_in = waiting.pop(0) if waiting else None
+        if stand_in is not None:
+            still.append(stand_in)
+        exclusions.append(
+            Exclusion(
+                case.case_ref,
+                case.stratum,
+                excluded[case.case_ref],
+                "selected",
+                None if stand_in is None else stand_in.case_ref,
+            )
+        )
+    still.sort(key=lambda c: (c.stratum, c.rank_in_stratum))
+    unused = [case for key in sorted(queue) for case in queue[key]]
+    return replace(
+        draw,
+        selected=still,
+        reserves=unused,
+        exclusions=exclusions,
+        fingerprint=fingerprint(draw.seed, draw.method, still, unused),
+    )
+
+
+def frame_strata_sizes(units: Units) -> dict[Key, int]:
+    """N_h for every stratum of a prepared frame, to build `Stratum` rows for allocation."""
+    counts = np.bincount(units.codes, minlength=len(units.keys))
+    return {key: int(count) for key, count in zip(units.keys, counts.tolist(), strict=True)}

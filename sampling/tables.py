@@ -1,0 +1,349 @@
+"""Turn an uploaded case list (CSV or XLSX bytes) into a plain table, refusing what we cannot read.
+
+The kind of file is decided from its content, not its name: exports are often renamed, and
+some case management systems save HTML or old binary workbooks with an `.xls` name. Every
+refusal is a `TableProblem` whose message tells a manager what to do next.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+__all__ = ["CellValue", "MAX_UNZIPPED_BYTES", "Table", "TableProblem", "cell_text", "read_table"]
+
+CellValue = str | int | float | date | time | timedelta
+"""A cell as read: text from CSV; from XLSX also numbers, dates and times. Blank is ''.
+
+XLSX booleans become 'TRUE'/'FALSE', as Excel shows them: kept as bool, True would be equal
+to 1 and the two would share a cache entry when a column is parsed."""
+
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_MEMBERS = 10_000
+_SNIFF_CHARS = 64 * 1024
+_DELIMITERS = (",", ";", "\t")
+_SHOWN_BAD_ROWS = 5
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_BINARY_BYTES = frozenset(range(0x00, 0x09)) | frozenset(range(0x0E, 0x20)) - {0x1A}
+
+
+class TableProblem(ValueError):
+    """The file as a whole cannot be read as a case list; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The headings and non-blank rows of a case list, numbered as the spreadsheet numbers them."""
+
+    headers: list[str]
+    rows: list[tuple[CellValue, ...]]
+    row_numbers: list[int]
+    kind: Literal["csv", "xlsx"]
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def read_table(
+    raw: bytes, filename: str, *, max_rows: int = 1_000_000, max_columns: int = 200
+) -> Table:
+    """Read an uploaded case list. `filename` is only used in messages; content decides the kind."""
+    name = filename or "the file"
+    if not raw.strip():
+        raise TableProblem(f"{name} is empty")
+    if raw.startswith(_ZIP):
+        return _read_xlsx(raw, name, max_rows, max_columns)
+    _refuse_other_binaries(raw, name)
+    text, encoding = _decode(raw, name)
+    return _read_csv(text, encoding, name, max_rows, max_columns)
+
+
+def _refuse_other_binaries(raw: bytes, name: str) -> None:
+    if raw.startswith(_OLE2):
+        raise TableProblem(
+            f"{name} looks like an old Excel .xls file (or a workbook with a password): "
+            "save it as .xlsx or CSV, without a password"
+        )
+    if raw.startswith(b"%PDF"):
+        raise TableProblem(f"{name} is a PDF: export the case list as CSV or .xlsx instead")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return  # UTF-16 text (Excel's "Unicode text"): NUL bytes are expected.
+    head = raw[:8192]
+    if any(byte in _BINARY_BYTES for byte in head):
+        raise TableProblem(
+            f"{name} is not a CSV or Excel file: export the case list as CSV or .xlsx"
+        )
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    if start.startswith((b"<", b"{", b"[")) and (b"<" in start or b":" in start):
+        raise TableProblem(
+            f"{name} looks like a web page or data file, not a spreadsheet: "
+            "open it in Excel and save it as .xlsx or CSV"
+        )
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    candidates: tuple[str, ...]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        candidates = ("utf-8-sig",)
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ("utf-16",)
+    else:
+        candidates = ("utf-8", "cp1252")
+    for encoding in candidates:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise TableProblem(
+        f"{name} is not text in a form we can read: save it from Excel as 'CSV UTF-8' or .xlsx"
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Choose the delimiter that splits the first lines into the most, and most regular, columns."""
+    sample = text[:_SNIFF_CHARS]
+    if len(text) > _SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    best, best_score = ",", (0.0, 1)
+    for delimiter in _DELIMITERS:
+        try:
+            records = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(r)]
+        except csv.Error:
+            continue
+        if not records:
+            continue
+        widths = [len(r) for r in records[:200]]
+        header_width = widths[0]
+        if header_width < 2:
+            continue
+        regular = sum(1 for w in widths if w == header_width) / len(widths)
+        score = (regular, header_width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(text: str, encoding: str, name: str, max_rows: int, max_columns: int) -> Table:
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: Iterator[list[CellValue]] = ([v.strip() for v in r] for r in reader)
+    try:
+        return _build(records, "csv", encoding, delimiter, name, max_rows, max_columns)
+    except csv.Error as error:
+        raise TableProblem(
+            f"{name} could not be read as CSV near row {reader.line_num}: {error}"
+        ) from None
+
+
+def _read_xlsx(raw: bytes, name: str, max_rows: int, max_columns: int) -> Table:
+    _check_zip(raw, name)
+    from openpyxl import load_workbook  # Imported here: CSV-only callers never pay for it.
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for damaged files; all mean the same here.
+        raise TableProblem(
+            f"{name} could not be opened as an Excel workbook (it may be damaged): "
+            "open it in Excel and save it again as .xlsx or CSV"
+        ) from None
+    try:
+        if not workbook.worksheets:
+            raise TableProblem(f"{name} has no worksheet with cells in it")
+        sheet = workbook.worksheets[0]
+        # The stored dimensions can be wrong (some exporters write A1:A1); trusting them
+        # would silently cut the list short.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        return _build(_xlsx_cells(rows), "xlsx", None, None, name, max_rows, max_columns)
+    finally:
+        workbook.close()
+
+
+def _check_zip(raw: bytes, name: str) -> None:
+    """Refuse zip bombs and non-workbooks before any XML is parsed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise TableProblem(
+            f"{name} looks like an Excel file but is damaged: open it in Excel and save it again"
+        ) from None
+    if len(members) > MAX_ZIP_MEMBERS or (sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES):
+        raise TableProblem(
+            f"{name} unpacks to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB, far more than "
+            "any case list: save it as CSV, or check it is the right file"
+        )
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" in names:
+        return
+    if "mimetype" in names and any(n == "content.xml" for n in names):
+        raise TableProblem(
+            f"{name} looks like an OpenDocument spreadsheet (.ods): save it as .xlsx or CSV"
+        )
+    if any(n.startswith("word/") for n in names):
+        raise TableProblem(f"{name} is a Word document: export the case list as CSV or .xlsx")
+    raise TableProblem(f"{name} is a zip file, not an Excel workbook: upload the .xlsx or CSV")
+
+
+def _xlsx_cells(rows: Iterable[tuple[object, ...]]) -> Iterator[list[CellValue]]:
+    for row in rows:
+        yield [_cell(value) for value in row]
+
+
+def _cell(value: object) -> CellValue:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float | date | time | timedelta):
+        return value
+    return str(value).strip()  # pragma: no cover - openpyxl returns only the kinds above.
+
+
+def _build(
+    records: Iterable[list[CellValue]],
+    kind: Literal["csv", "xlsx"],
+    encoding: str | None,
+    delimiter: str | None,
+    name: str,
+    max_rows: int,
+    max_columns: int,
+) -> Table:
+    """Find the header (the first non-blank row), then keep the non-blank rows and their numbers.
+
+    Records arrive with text already stripped and blanks as ''. Rows are cut or padded to the
+    header's width, so a sheet whose formatting reaches column XFD costs no memory.
+    """
+    iterator = iter(records)
+    header_cells: list[CellValue] = []
+    header_row = 0
+    for number, record in enumerate(iterator, start=1):
+        if record.count("") != len(record):
+            header_cells, header_row = record, number
+            break
+    else:
+        raise TableProblem(f"{name} has no rows: the first row should be the column headings")
+    while header_cells[-1] == "":
+        header_cells.pop()
+    named = len(header_cells) - header_cells.count("")
+    if named > max_columns:
+        raise TableProblem(
+            f"{name} has {named:,} columns; the most one import can take is {max_columns:,}"
+        )
+    width = len(header_cells)
+    padding = ("",) * width
+    rows: list[tuple[CellValue, ...]] = []
+    row_numbers: list[int] = []
+    unheaded: list[tuple[int, int]] = []  # (row number, column index) of values with no heading
+    for number, record in enumerate(iterator, start=header_row + 1):
+        if record.count("") == len(record):
+            continue
+        if len(record) > width:
+            extra = record[width:]
+            if extra.count("") != len(extra):
+                unheaded.append((number, width + next(i for i, v in enumerate(extra) if v != "")))
+            del record[width:]
+            if record.count("") == width:
+                continue
+        if len(rows) >= max_rows:
+            raise TableProblem(
+                f"{name} has more than {max_rows:,} rows of cases; the most one import can take "
+                f"is {max_rows:,}"
+            )
+        rows.append(
+            tuple(record) if len(record) == width else tuple(record) + padding[len(record) :]
+        )
+        row_numbers.append(number)
+    if unheaded:
+        _refuse_unheaded(unheaded, kind, name)
+    headers, keep = _headers(header_cells, rows, name)
+    if len(keep) < width:
+        rows = [tuple(row[i] for i in keep) for row in rows]
+    return Table(headers, rows, row_numbers, kind, encoding, delimiter)
+
+
+def _refuse_unheaded(unheaded: list[tuple[int, int]], kind: str, name: str) -> None:
+    shown = ", ".join(str(number) for number, _ in unheaded[:_SHOWN_BAD_ROWS])
+    more = len(unheaded) - _SHOWN_BAD_ROWS
+    rows = f"row {shown}" if len(unheaded) == 1 else f"rows {shown}"
+    if more > 0:
+        rows += f" and {more:,} more"
+    if kind == "csv":
+        raise TableProblem(
+            f"{name}: {rows} {'has' if len(unheaded) == 1 else 'have'} more values than there are "
+            "column headings; a value may contain a comma or semicolon without quotes round it"
+        )
+    column = _column_letter(unheaded[0][1])
+    raise TableProblem(
+        f"{name}: {rows} {'has' if len(unheaded) == 1 else 'have'} values in columns with no "
+        f"heading (the first in column {column}): give every column a heading in the first row"
+    )
+
+
+def _headers(
+    cells: list[CellValue], rows: list[tuple[CellValue, ...]], name: str
+) -> tuple[list[str], list[int]]:
+    """Name the columns; drop empty unheaded ones (Excel leaves them); refuse anything unclear."""
+    headers: list[str] = []
+    keep: list[int] = []
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        header = _header_text(cell)
+        if not header:
+            if any(row[index] != "" for row in rows):  # Only reached for gaps inside the header.
+                raise TableProblem(
+                    f"{name}: column {_column_letter(index)} has values but no heading: "
+                    "give it a heading in the first row"
+                )
+            continue
+        if header in seen:
+            raise TableProblem(
+                f"{name}: columns {_column_letter(seen[header])} and {_column_letter(index)} "
+                f"are both headed '{header}': rename one of them"
+            )
+        seen[header] = index
+        headers.append(header)
+        keep.append(index)
+    return headers, keep
+
+
+def _header_text(cell: CellValue) -> str:
+    return " ".join(cell_text(cell).split())
+
+
+def _column_letter(index: int) -> str:
+    """Column letters as a spreadsheet shows them (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def cell_text(value: CellValue) -> str:
+    """Show a cell as text the way Excel shows it in the UK, so XLSX and CSV of one list agree.
+
+    Whole numbers lose Excel's `.0` (a reference 123 stays '123'), dates read day first.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}"
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return f"{value:%d/%m/%Y}"
+        return f"{value:%d/%m/%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
