@@ -127,6 +127,10 @@ def show(programme_id: int) -> str:
         reserves=[c for c in cases if c.status == "reserve"],
         excluded=[c for c in cases if c.status == "excluded"],
         by_id={c.id: c for c in cases},
+        candidates=programme_service.candidates(db, programme.organisation_id),
+        names={
+            c.user_id: c.name for c in programme_service.candidates(db, programme.organisation_id)
+        },
     )
 
 
@@ -155,4 +159,69 @@ def exclude(programme_id: int) -> Response:
             flash(
                 "Excluded. That stratum has no reserves left, so the sample is one smaller.", "info"
             )
+    return redirect(url_for("programmes.show", programme_id=programme.id))
+
+
+@bp.post("/<int:programme_id>/assign")
+@roles(MANAGERS)
+def assign(programme_id: int) -> Response:
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    capacities: dict[int, int] = {}
+    for raw in request.form.getlist("auditor"):
+        if raw.isdigit():
+            capacities[int(raw)] = request.form.get(f"capacity-{raw}", type=int) or 0
+    try:
+        result = programme_service.auto_assign(db, programme, capacities)
+    except programme_service.ProgrammeProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        if result.unassigned:
+            reasons = "; ".join(f"{ref}: {why}" for ref, why in result.unassigned[:10])
+            flash(f"{len(result.unassigned)} case(s) could not be assigned. {reasons}", "error")
+        else:
+            flash(
+                f"Assigned all {len(result.pairs)} cases with no conflicts of interest.", "success"
+            )
+    return redirect(url_for("programmes.show", programme_id=programme.id) + "#assignment")
+
+
+@bp.post("/<int:programme_id>/reassign")
+@roles(MANAGERS)
+def reassign(programme_id: int) -> Response:
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    try:
+        clash = programme_service.reassign(
+            db,
+            programme,
+            request.form.get("sample_case_id", type=int) or 0,
+            request.form.get("auditor_id", type=int) or 0,
+            request.form.get("reason", ""),
+        )
+    except programme_service.ProgrammeProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        note = f" The conflict ({clash}) was overridden with your reason." if clash else ""
+        flash("Changed the auditor." + note, "success")
+    return redirect(url_for("programmes.show", programme_id=programme.id) + "#assignment")
+
+
+@bp.post("/<int:programme_id>/launch")
+@roles(MANAGERS)
+def launch(programme_id: int) -> Response:
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    try:
+        count = programme_service.launch(db, programme)
+    except programme_service.ProgrammeProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(f"Launched: {count} audits are now with their auditors.", "success")
     return redirect(url_for("programmes.show", programme_id=programme.id))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_toolkit.db import Base
@@ -41,6 +41,9 @@ class Audit(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     template_version_id: Mapped[int] = mapped_column(ForeignKey("template_version.id"), index=True)
     case_record_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    # Set for audits launched from a dip sample; observations and one-off audits have none.
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date)
     auditor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=AuditStatus.ASSIGNED.value)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

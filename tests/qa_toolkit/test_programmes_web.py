@@ -206,3 +206,68 @@ def test_auditors_and_other_organisations_cannot_reach_programmes(
     auditor.post("/login", data={"email": "auditor@demo.example", "password": demo.DEMO_PASSWORD})
     assert auditor.get(url).status_code == 403
     assert login_as(world.a.users[Role.MANAGER]).get(url).status_code == 404
+
+
+def test_assign_without_conflicts_then_launch_creates_the_audits(app: Flask) -> None:
+    from qa_toolkit.models import Audit, CaseRecord, Staff, User
+
+    frame_id, version_id = _demo(app)
+    client = _manager(app)
+    url = client.post("/programmes/new", data=_design(frame_id, version_id, action="draw")).headers[
+        "Location"
+    ]
+    with app.app_context():
+        session = get_session()
+        auditor = session.scalar(select(User).where(User.email == "auditor@demo.example"))
+        manager = session.scalar(select(User).where(User.email == "manager@demo.example"))
+        assert auditor is not None and manager is not None
+        auditor_staff = session.scalar(select(Staff).where(Staff.user_id == auditor.id))
+        assert auditor_staff is not None
+        auditor_id, manager_id, staff_id = auditor.id, manager.id, auditor_staff.id
+    refused = client.post(f"{url}/launch", follow_redirects=True)
+    assert "have no auditor yet" in refused.get_data(as_text=True)
+    assigned = client.post(
+        f"{url}/assign",
+        data={
+            "auditor": [str(auditor_id), str(manager_id)],
+            f"capacity-{auditor_id}": "25",
+            f"capacity-{manager_id}": "25",
+        },
+        follow_redirects=True,
+    )
+    assert "Assigned all 40 cases with no conflicts" in assigned.get_data(as_text=True)
+    with app.app_context():
+        session = get_session()
+        rows = session.execute(
+            select(SampleCase.auditor_id, CaseRecord.iro_id, CaseRecord.social_worker_id)
+            .join(CaseRecord, SampleCase.case_record_id == CaseRecord.id)
+            .where(SampleCase.status == "in_sample")
+        ).all()
+        assert len(rows) == 40
+        # The demo auditor is one of the IROs: never given a child whose IRO they are.
+        assert not [r for r in rows if r[0] == auditor_id and r[1] == staff_id]
+        loads = [sum(1 for r in rows if r[0] == who) for who in (auditor_id, manager_id)]
+        assert sum(loads) == 40 and max(loads) <= 25
+        own_case = session.scalar(
+            select(SampleCase.id)
+            .join(CaseRecord, SampleCase.case_record_id == CaseRecord.id)
+            .where(SampleCase.status == "in_sample", CaseRecord.iro_id == staff_id)
+        )
+    if own_case is not None:
+        clash = client.post(
+            f"{url}/reassign",
+            data={"sample_case_id": own_case, "auditor_id": auditor_id, "reason": ""},
+            follow_redirects=True,
+        )
+        assert "cannot audit" in clash.get_data(as_text=True)
+    launched = client.post(f"{url}/launch", follow_redirects=True)
+    assert "Launched: 40 audits" in launched.get_data(as_text=True)
+    with app.app_context():
+        session = get_session()
+        audits = list(session.scalars(select(Audit)))
+        assert len(audits) == 40
+        assert {a.status for a in audits} == {"assigned"}
+        assert {a.template_version_id for a in audits} == {version_id}
+        assert all(a.auditor_id in (auditor_id, manager_id) for a in audits)
+    again = client.post(f"{url}/launch", follow_redirects=True)
+    assert "can no longer change" in again.get_data(as_text=True)

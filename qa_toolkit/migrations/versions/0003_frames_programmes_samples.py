@@ -151,9 +151,21 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("warning_counts", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
         )
+    with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("programme_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("due_date", sa.Date(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_audit_programme_id_programme", "programme", ["programme_id"], ["id"]
+        )
+        batch_op.create_index("ix_audit_programme_id", ["programme_id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_programme_id")
+        batch_op.drop_constraint("fk_audit_programme_id_programme", type_="foreignkey")
+        batch_op.drop_column("due_date")
+        batch_op.drop_column("programme_id")
     with op.batch_alter_table("frame", schema=None) as batch_op:
         batch_op.drop_column("warning_counts")
         batch_op.drop_column("quality")
