@@ -21,6 +21,9 @@ from qa_toolkit import auditing, config, migrate
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.models import Role
 from qa_toolkit.services import demo, organisations
+from qa_toolkit.services import cases as case_service
+from qa_toolkit.services import frames as frame_service
+from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
 
@@ -29,6 +32,8 @@ demo_cli = AppGroup("demo", help="The demo service.")
 users_cli = AppGroup("users", help="User accounts.")
 orgs_cli = AppGroup("orgs", help="Organisations (local authorities).")
 templates_cli = AppGroup("templates", help="Audit templates: check, list and publish.")
+frame_cli = AppGroup("frame", help="Case lists (sampling frames).")
+sample_cli = AppGroup("sample", help="Dip samples.")
 
 
 def _cli_session() -> Session:
@@ -188,6 +193,163 @@ def templates_publish(paths: tuple[str, ...], org_name: str | None, shipped: boo
         click.echo(f"{state}: {result.row.template_key} version {result.row.version}")
 
 
+@frame_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--mapping", "mapping_name", default=None, help="A saved column mapping to use.")
+@click.option("--org", "org_name", default=None, help="Organisation (optional when there is one).")
+@click.option(
+    "--as-at", "as_at", default=None, help="Date of the export (YYYY-MM-DD); today if left out."
+)
+@click.option("--label", default="", help="A name for this case list.")
+def frame_import(
+    file: str, mapping_name: str | None, org_name: str | None, as_at: str | None, label: str
+) -> None:
+    """Import a case list (CSV or XLSX): all of it, or nothing with the report (exit 1)."""
+    from sampling.frame import FIELDS
+
+    day = date.fromisoformat(as_at) if as_at else date.today()
+    raw = Path(file).read_bytes()
+    with writing():
+        session = _cli_session()
+        try:
+            org = organisations.find_organisation(session, org_name)
+            click.echo(f"Reading {Path(file).name} ({len(raw) / 1_048_576:.1f} MB)...", err=True)
+            table = frame_service.read(raw, Path(file).name)
+            saved = (
+                frame_service.mapping_named(session, org.id, mapping_name) if mapping_name else None
+            )
+            mapping = frame_service.initial_mapping(table, saved)
+            if not mapping_name:
+                click.echo("Columns used (guessed from the headers):")
+                for name, spec in FIELDS.items():
+                    click.echo(f"  {spec.label:<28} <- {mapping.get(name) or '(not in the file)'}")
+            with click.progressbar(length=len(table.rows), label="Checking and importing") as bar:
+                imported = frame_service.import_table(
+                    session,
+                    org,
+                    table,
+                    mapping,
+                    as_at=day,
+                    label=label,
+                    filename=Path(file).name,
+                    user_id=None,
+                )
+                bar.update(len(table.rows))
+        except (LookupError, frame_service.ImportRefused) as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        except frame_service.ImportRejected as exc:
+            session.rollback()
+            click.echo(f"Nothing was imported: {len(exc.result.errors)} problem(s).", err=True)
+            for problem in exc.result.errors[:500]:
+                click.echo(f"  {problem.message}", err=True)
+            raise SystemExit(1) from exc
+        session.commit()
+    frame = imported.frame
+    click.echo(f"Imported {frame.row_count} cases as frame {frame.id} ('{frame.label}').")
+    click.echo(f"Fingerprint {frame.fingerprint}")
+    for problem in imported.result.warnings[:50]:
+        click.echo(f"  warning: {problem.message}")
+    if len(imported.result.warnings) > 50:
+        click.echo(f"  ... and {len(imported.result.warnings) - 50} more warnings")
+
+
+@sample_cli.command("draw")
+@click.option("--frame", "frame_id", type=int, required=True, help="The case list's number.")
+@click.option("--template", "template_key", required=True, help="Template id, e.g. iro_footprint.")
+@click.option("--name", required=True, help="A name for the programme.")
+@click.option("--org", "org_name", default=None)
+@click.option("--n", type=int, default=None, help="A fixed number of files.")
+@click.option("--margin", type=float, default=None, help="Margin of error, e.g. 0.05.")
+@click.option("--strata", default="", help="Comma-separated fields, e.g. team,legal_status.")
+@click.option(
+    "--allocation",
+    type=click.Choice(["proportional", "equal", "neyman"]),
+    default="proportional",
+    show_default=True,
+)
+@click.option("--minimum", type=int, default=2, show_default=True)
+@click.option("--reserves", type=int, default=2, show_default=True)
+@click.option("--seed", type=int, default=None, help="Reproduce an earlier draw with its seed.")
+@click.option("--dry-run", is_flag=True, help="Show the allocation without drawing.")
+def sample_draw(
+    frame_id: int,
+    template_key: str,
+    name: str,
+    org_name: str | None,
+    n: int | None,
+    margin: float | None,
+    strata: str,
+    allocation: str,
+    minimum: int,
+    reserves: int,
+    seed: int | None,
+    dry_run: bool,
+) -> None:
+    """Draw a stratified dip sample; print the allocation table and the chosen cases."""
+    from sampling.design import DesignProblem, SampleDesign, SizeRule
+    from sampling.draw import fresh_seed
+
+    size = SizeRule(method="margin", margin=margin) if margin else SizeRule(n=n)
+    with writing():
+        session = _cli_session()
+        try:
+            org = organisations.find_organisation(session, org_name)
+            design = SampleDesign(
+                strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
+                size=size,
+                allocation=allocation,  # type: ignore[arg-type]
+                minimum=minimum,
+                reserves=reserves,
+            )
+            frame = case_service.frame_for(session, org.id, frame_id)
+            if frame is None:
+                raise LookupError(f"There is no case list {frame_id} in {org.name}.")
+            versions = [
+                e.latest.row
+                for e in template_service.library(session, org.id)
+                if e.key == template_key
+            ]
+            if not versions:
+                raise LookupError(f"There is no template '{template_key}'.")
+            planned = programme_service.plan(session, frame, design)
+            for step in planned.size.steps:
+                click.echo(step)
+            click.echo(f"\n{'Stratum':<60} {'N_h':>7} {'n_h':>5} {'fraction':>9} {'weight':>8}")
+            for label, population, sample, fraction, weight in planned.labelled():
+                shown = f"{weight:.2f}" if weight else "-"
+                click.echo(
+                    f"{label[:60]:<60} {population:>7} {sample:>5} {fraction:>9.3f} {shown:>8}"
+                )
+            click.echo(f"{'Total':<60} {planned.frame_size:>7} {planned.allocation.total:>5}")
+            if dry_run:
+                return
+            used_seed = seed if seed is not None else fresh_seed()
+            programme = programme_service.draw_programme(
+                session,
+                organisation_id=org.id,
+                name=name,
+                template_version=versions[0],
+                frame=frame,
+                design=design,
+                seed=used_seed,
+                due_date=None,
+                exclude_own_team=False,
+                created_by_id=None,
+                today=date.today(),
+            )
+            cases = programme_service.sample_of(session, programme)
+        except (LookupError, DesignProblem, programme_service.ProgrammeProblem) as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        session.commit()
+    click.echo(f"\nProgramme {programme.id} '{programme.name}', seed {used_seed}")
+    for case in cases:
+        kind = {"in_sample": "sample ", "reserve": "reserve", "excluded": "excluded"}[case.status]
+        note = f"  ({case.exclusion_reason})" if case.exclusion_reason else ""
+        click.echo(f"  {kind} {case.case_record.case_ref:<12} {case.stratum}{note}")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -222,7 +384,7 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, demo_cli, users_cli, orgs_cli, templates_cli):
+    for group in (db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli):
         app.cli.add_command(group)
     app.cli.add_command(serve)
 
