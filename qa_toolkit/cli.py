@@ -20,8 +20,8 @@ from audit_templates.loader import load_template_file
 from qa_toolkit import auditing, config, migrate
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.models import Role
-from qa_toolkit.services import demo, organisations
 from qa_toolkit.services import cases as case_service
+from qa_toolkit.services import demo, organisations
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
