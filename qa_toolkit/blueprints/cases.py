@@ -11,7 +11,9 @@ from werkzeug.wrappers import Response
 from qa_toolkit.db import get_session
 from qa_toolkit.security.access import CASE_ROLES, current_organisation, roles
 from qa_toolkit.services import cases as case_service
+from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services.dashboard import latest_frame
+from sampling.census import census
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -46,8 +48,14 @@ def frame(frame_id: int) -> str:
         per_page=current_app.config["CASES_PER_PAGE"],
     )
     db.commit()  # The view of case-level data is logged.
+    report = None
+    if page.page == 1 and not request.args.get("team") and not due:
+        report = census(
+            [row for _, row in frame_service.case_rows(db, found.id)], found.as_at
+        )
     return render_template(
         "cases/frame.html",
+        report=report,
         page=page,
         today=date.today(),
         team=request.args.get("team", ""),

@@ -191,3 +191,14 @@ def test_another_organisation_cannot_see_a_pending_upload(login_as: LoginAs, wor
     url = _upload(login_as(world.a.users[Role.MANAGER]), _messy_csv(ROWS[:3]), "x.csv")
     assert login_as(world.b.users[Role.MANAGER]).get(url).status_code == 404
     assert login_as(world.a.users[Role.AUDITOR]).get(url).status_code == 403
+
+
+def test_the_case_list_page_reports_review_timeliness_by_team(
+    login_as: LoginAs, world: World
+) -> None:
+    page = login_as(world.a.users[Role.MANAGER]).get(f"/cases/frames/{world.a.frame.id}")
+    text = page.get_data(as_text=True)
+    # The world's three cases: one review due 3 days ago, the others in 10 and 90 days.
+    assert "Review timeliness and data quality" in text
+    assert "Reviews overdue: 1." in text
+    assert re.search(r"N Team 1</th><td class=\"num\">2</td>", text)
