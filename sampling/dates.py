@@ -45,27 +45,12 @@ _NAMED = re.compile(
 _SERIAL = re.compile(r"\d+(?:\.\d+)?")
 _YEAR_ONLY = re.compile(r"(19|20)\d\d")
 
-_MONTHS: dict[str, int] = {}
-for _number, _name in enumerate(
-    (
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ),
-    start=1,
-):
-    _MONTHS[_name] = _number
-    _MONTHS[_name[:3]] = _number
-_MONTHS["sept"] = 9
+MONTH_NAMES = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+_MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, start=1)}
+_MONTHS |= {name[:3]: number for name, number in list(_MONTHS.items())} | {"sept": 9}
 
 
 class DateProblem(ValueError):
@@ -74,7 +59,9 @@ class DateProblem(ValueError):
 
 def format_date(day: date) -> str:
     """Write a date so no reader can take it month-first: `3 Apr 2025`."""
-    return f"{day.day} {day:%b %Y}"
+    return (
+        f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year}"  # Not %b: it follows the locale.
+    )
 
 
 def parse_date(value: object) -> date | None:
@@ -126,8 +113,6 @@ def _parse_text(text: str) -> date | None:
         if month is not None:
             return _real(text, _year(match[3]), month, int(match[1]))
     elif _SERIAL.fullmatch(text):
-        if _YEAR_ONLY.fullmatch(text):
-            raise DateProblem(f"'{text}' looks like a year, not a whole date: use {EXAMPLE}")
         return _from_serial(float(text), text)
     raise DateProblem(f"'{_show(text)}' is not a date in a form we recognise: use {EXAMPLE}")
 
@@ -147,6 +132,8 @@ def _real(text: str, year: int, month: int, day: int) -> date:
 
 
 def _from_serial(number: float, shown: str) -> date:
+    if _YEAR_ONLY.fullmatch(shown):
+        raise DateProblem(f"'{shown}' looks like a year, not a whole date: use {EXAMPLE}")
     if not math.isfinite(number) or not FIRST_SERIAL <= number < LAST_SERIAL + 1:
         raise DateProblem(
             f"'{shown}' is not a date in a form we recognise: use {EXAMPLE}"

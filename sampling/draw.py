@@ -137,7 +137,8 @@ class Units:
     """A frame ready to draw from: case references ascending, stratum codes aligned to them.
 
     `keys[codes[i]]` is the stratum of `case_refs[i]`; keys are in ascending order. Build it
-    once per frame (a frame never changes) with one of the constructors.
+    once per frame (a frame never changes) with one of the constructors. Key values are
+    strings: give missing values a label ("Not recorded") first, so they sort and display.
     """
 
     case_refs: npt.NDArray[np.str_]
@@ -232,7 +233,7 @@ class Units:
             raise ValueError("sort_by must have one value per case")
         # A frame read with ORDER BY case_ref is already in order: checking costs one pass.
         if refs.size > 1 and not bool(np.all(refs[1:] > refs[:-1])):
-            order = np.argsort(refs, kind="stable")
+            order = _ascending(refs)
             refs, codes = refs[order], codes[order]
             if sort_values is not None:
                 sort_values = sort_values[order]
@@ -241,6 +242,33 @@ class Units:
                 shown = ", ".join(sorted({str(refs[i]) for i in repeated[:10]}))
                 raise ValueError(f"case references must be unique; repeated: {shown}")
         return cls(refs, codes, tuple(keys), sort_values)
+
+
+def _ascending(refs: npt.NDArray[np.str_]) -> IntArray:
+    """The order that sorts the case references, as numpy's string sort would, but faster.
+
+    Sorting a million strings is the slowest step of preparing a frame. References are short
+    and almost always Latin-1 (C0012345, 123456), so they are packed eight characters to a
+    64-bit integer, code point by code point, and integers sort several times faster. Shorter
+    references are padded with code point 0, which sorts first, exactly as a string prefix
+    does. Anything else falls back to the plain string sort.
+    """
+    width = refs.dtype.itemsize // 4
+    if refs.size == 0 or width == 0 or width > 32:
+        return np.argsort(refs, kind="stable")
+    points = refs.view(np.uint32).reshape(refs.size, width)
+    if int(points.max()) >= 256:
+        return np.argsort(refs, kind="stable")
+    words: list[npt.NDArray[np.uint64]] = []
+    for start in range(0, width, 8):
+        word = np.zeros(refs.size, dtype=np.uint64)
+        for column in range(start, start + 8):
+            word <<= np.uint64(8)
+            if column < width:
+                word |= points[:, column].astype(np.uint64)
+        words.append(word)
+    # lexsort sorts by its last key first, and stably: ties (repeats) keep their order.
+    return np.lexsort(words[::-1]).astype(np.intp)
 
 
 def _compact(codes: IntArray, limit: int) -> tuple[IntArray, IntArray]:

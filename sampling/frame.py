@@ -21,7 +21,14 @@ from typing import Literal, TypeVar, cast
 
 from sampling.dates import DateProblem, format_date, parse_date
 from sampling.records import CaseRow
-from sampling.tables import CellValue, Table, TableProblem, cell_text, read_table
+from sampling.tables import (
+    CellValue,
+    Table,
+    TableProblem,
+    cell_text,
+    collector_paused,
+    read_table,
+)
 
 __all__ = [
     "AGE_BANDS",
@@ -122,6 +129,11 @@ PLACEHOLDERS = frozenset(
 )
 _NOT_WORD = re.compile(r"[\W_]+")
 _ROW_VALUES = attrgetter(*FIELDS)
+_EXACT_OWNER = {  # normalised spelling -> the field it belongs to (the first field wins)
+    _NOT_WORD.sub("", alias.casefold()): spec.name
+    for spec in reversed(list(FIELDS.values()))
+    for alias in spec.aliases
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +224,7 @@ def guess_mapping(headers: Sequence[str]) -> dict[str, str | None]:
             if i not in used
             and any(a in key for a in aliases)
             and (spec.kind == "date" or "date" not in key)
+            and _EXACT_OWNER.get(key, spec.name) == spec.name  # "Worker team" is a team
         ]
         if candidates:
             index = min(candidates, key=lambda i: len(keys[i]))
@@ -245,13 +258,14 @@ def fingerprint(rows: Sequence[CaseRow]) -> str:
     return _digest(fields, extra)
 
 
-def _digest(fields: list[list[object]], attributes: dict[str, list[str | None]]) -> str:
+def _digest(fields: Sequence[Sequence[object]], attributes: dict[str, list[str | None]]) -> str:
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     digest = hashlib.sha256(b"qa-toolkit frame v2\n")
     for spec, column in zip(FIELDS.values(), fields, strict=True):
         if spec.kind == "date":
-            iso = {day: day.isoformat() for day in set(column) if isinstance(day, date)}
-            column = [iso.get(day) for day in column]  # type: ignore[call-overload]
+            iso: dict[object, str | None] = {None: None}
+            iso.update((day, day.isoformat()) for day in set(column) if isinstance(day, date))
+            column = [iso[day] for day in column]
         digest.update(f"{spec.name}\n{encode(column)}\n".encode())
     for key in sorted(attributes):
         digest.update(f"attribute {encode(key)}\n{encode(attributes[key])}\n".encode())
@@ -267,7 +281,13 @@ def parse_frame(
     children repeats a few thousand dates and a few dozen teams.
     Unmapped columns are kept, as text, in each row's `attributes` under the file's heading.
     """
-    report = _Report(max_per_code)
+    with collector_paused():
+        return _parse(table, mapping, as_at, _Report(max_per_code))
+
+
+def _parse(
+    table: Table, mapping: Mapping[str, str | None], as_at: date, report: _Report
+) -> FrameResult:
     columns = _resolve(table.headers, mapping, report)
     if not table.rows:
         report.error("no_rows", "the file has column headings but no cases under them")
@@ -277,15 +297,15 @@ def parse_frame(
     position = {header: i for i, header in enumerate(table.headers)}
     by_position = list(zip(*table.rows, strict=True)) or [() for _ in table.headers]
     numbers = table.row_numbers
-    values: dict[str, list[object]] = {}
+    values: dict[str, Sequence[object]] = {}
     for name, header in columns.items():
         spec, cells = FIELDS[name], by_position[position[header]]
         if spec.kind == "date":
-            values[name] = list(_dates(cells, numbers, header, report))
+            values[name] = _dates(cells, numbers, header, report)
         elif spec.kind == "yes_no":
-            values[name] = list(_yes_no(cells, numbers, header, report))
+            values[name] = _yes_no(cells, numbers, header, report)
         else:
-            values[name] = list(_texts(cells, numbers, header, spec, report, table.kind))
+            values[name] = _texts(cells, numbers, header, spec, report, table.kind)
     _check_case_refs(values["case_ref"], numbers, columns["case_ref"], report)
     if "age_band" not in columns and "date_of_birth" in values:
         values["age_band"] = _derive_bands(values["date_of_birth"], as_at)
@@ -306,6 +326,10 @@ def parse_frame(
     return report.result(rows, list(numbers), quality, digest, resolved)
 
 
+_Hit = TypeVar("_Hit")
+_Said = tuple[int | None, str | None, str]  # row, column, message
+
+
 class _Report:
     """Collects problems: exact counts per code, but at most `cap` kept for each code."""
 
@@ -315,25 +339,25 @@ class _Report:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def error(
-        self, code: str, message: str, row: int | None = None, column: str | None = None
-    ) -> None:
-        self.many("error", code, [(row, column, message)], lambda hit: hit)
+    def error(self, code: str, message: str, *, column: str | None = None) -> None:
+        """A problem with the file or mapping as a whole; the message is used as given."""
+        self.many("error", code, [message], lambda said: (None, column, said))
 
-    def warn(
-        self, code: str, message: str, row: int | None = None, column: str | None = None
-    ) -> None:
-        self.many("warning", code, [(row, column, message)], lambda hit: hit)
+    def warn(self, code: str, message: str) -> None:
+        """A warning about the file as a whole; the message is used as given."""
+        self.many("warning", code, [message], lambda said: (None, None, said))
 
     def many(
         self,
         severity: Severity,
         code: str,
         hits: Sequence[_Hit],
-        describe: Callable[[_Hit], tuple[int | None, str | None, str]],
+        describe: Callable[[_Hit], _Said],
     ) -> None:
         """Count every hit, but word only those that will be kept: `describe` gives
         (row, column, message), the message already opening with where it is."""
+        if not hits:
+            return
         kept = self.counts.get(code, 0)
         self.counts[code] = kept + len(hits)
         store = self.errors if severity == "error" else self.warnings
@@ -356,10 +380,7 @@ class _Report:
         return FrameResult(rows, numbers, errors, warnings, self.counts, quality, digest, mapping)
 
 
-_Hit = TypeVar("_Hit")
-
-
-def _at(row: int | None, column: str | None, message: str) -> tuple[int | None, str | None, str]:
+def _at(row: int | None, column: str | None, message: str) -> _Said:
     """Open a message with where the problem is: "row 5, column 'DOB': ..."; the column named
     here is also the one recorded on the Problem."""
     if row is None:
@@ -430,15 +451,20 @@ def _texts(
 ) -> list[str | None]:
     texts: list[str | None]
     if kind == "csv":  # Every CSV cell is already stripped text: the fast path for big files.
-        texts = [cell or None for cell in cast(Sequence[str], cells)]
+        shown = cast(Sequence[str], cells)
+        texts = [cell or None for cell in shown]
     else:
-        texts = [cell_text(cell) or None for cell in cells]
+        shown = [cell_text(cell) for cell in cells]
+        texts = [text or None for text in shown]
     limit = spec.max_length
-    if limit is not None and max(map(len, filter(None, texts)), default=0) > limit:
-        long = [i for i, text in enumerate(texts) if text is not None and len(text) > limit]
-        report.many("error", "too_long", long, lambda i: _at(numbers[i], header,
-                    f"this is {len(texts[i] or '')} characters long; the most we can keep is "
-                    f"{limit}"))  # fmt: skip
+    if limit is not None and max(map(len, shown), default=0) > limit:
+        long = [i for i, text in enumerate(shown) if len(text) > limit]
+
+        def too_long(i: int) -> _Said:
+            said = f"this is {len(shown[i])} characters long; the most we can keep is {limit}"
+            return _at(numbers[i], header, said)
+
+        report.many("error", "too_long", long, too_long)
     return texts
 
 
@@ -456,8 +482,7 @@ def _dates(
     bad = {cell for cell, outcome in outcomes.items() if isinstance(outcome, str)}
     if bad:
         wrong = [i for i, cell in enumerate(cells) if cell in bad]
-        report.many("error", "bad_date", wrong,
-                    lambda i: _at(numbers[i], header, str(parsed[i])))  # fmt: skip
+        report.many("error", "bad_date", wrong, lambda i: _at(numbers[i], header, str(parsed[i])))
         for index in wrong:
             parsed[index] = None
     return cast(list[date | None], parsed)
@@ -469,15 +494,26 @@ def _yes_no(
     texts = {cell: cell_text(cell) for cell in set(cells)}
     answers = {cell: _YES_NO.get(text.lower()) for cell, text in texts.items()}
     unknown = [i for i, cell in enumerate(cells) if texts[cell] and answers[cell] is None]
-    report.many("warning", "unknown_yes_no", unknown, lambda i: _at(numbers[i], header,
-                f"'{texts[cells[i]][:40]}' is not yes or no, so it is left blank"))  # fmt: skip
+
+    def not_yes_or_no(i: int) -> _Said:
+        said = f"'{texts[cells[i]][:40]}' is not yes or no, so it is left blank"
+        return _at(numbers[i], header, said)
+
+    report.many("warning", "unknown_yes_no", unknown, not_yes_or_no)
     return [answers[cell] for cell in cells]
 
 
-def _check_case_refs(refs: list[object], numbers: list[int], header: str, report: _Report) -> None:
+def _check_case_refs(
+    refs: Sequence[object], numbers: list[int], header: str, report: _Report
+) -> None:
     empty = [i for i, ref in enumerate(refs) if ref is None]
     said = "the case reference is empty"
-    report.many("error", "case_ref_empty", empty, lambda i: _at(numbers[i], None, said))
+    report.many(
+        "error",
+        "case_ref_empty",
+        empty,
+        lambda i: (numbers[i], header, f"row {numbers[i]}: {said}"),
+    )
     if len(set(refs)) + max(0, len(empty) - 1) == len(refs):
         return
     first_row: dict[object, int] = {}
@@ -488,18 +524,25 @@ def _check_case_refs(refs: list[object], numbers: list[int], header: str, report
                 repeats.append((first_row[ref], number, ref))
             else:
                 first_row[ref] = number
-    report.many("error", "duplicate_case_ref", repeats, lambda hit: (hit[1], header,
-                f"rows {hit[0]} and {hit[1]} have the same case reference {hit[2]}"))  # fmt: skip
+
+    def repeated(hit: tuple[int, int, object]) -> _Said:
+        first, again, ref = hit
+        return again, header, f"rows {first} and {again} have the same case reference {ref}"
+
+    report.many("error", "duplicate_case_ref", repeats, repeated)
 
 
-def _derive_bands(dates_of_birth: list[object], as_at: date) -> list[object]:
+def _derive_bands(dates_of_birth: Sequence[object], as_at: date) -> list[object]:
     """Age bands at the list's date, for files that carry a date of birth but no band."""
-    bands = {dob: age_band_at(dob, as_at) for dob in set(dates_of_birth) if isinstance(dob, date)}
-    return [bands.get(dob) for dob in dates_of_birth]  # type: ignore[call-overload]
+    bands: dict[object, str | None] = {None: None}
+    bands.update(
+        (dob, age_band_at(dob, as_at)) for dob in set(dates_of_birth) if isinstance(dob, date)
+    )
+    return [bands[dob] for dob in dates_of_birth]
 
 
 def _warn(
-    values: dict[str, list[object]],
+    values: dict[str, Sequence[object]],
     numbers: list[int],
     columns: dict[str, str],
     as_at: date,
@@ -515,11 +558,14 @@ def _warn(
     else:
         header, recorded = columns["ethnicity"], values["ethnicity"]
         missing = {text for text in set(recorded) if text is None or _placeholder(text)}
-        report.many("warning", "ethnicity_missing",
-                    [i for i, text in enumerate(recorded) if text in missing],
-                    lambda i: _at(numbers[i], header, "ethnicity is not recorded"
-                                  if recorded[i] is None
-                                  else f"ethnicity is recorded as '{recorded[i]}'"))  # fmt: skip
+
+        def not_recorded(i: int) -> _Said:
+            text = recorded[i]
+            said = "not recorded" if text is None else f"recorded as '{text}'"
+            return _at(numbers[i], header, f"ethnicity is {said}")
+
+        hits = [i for i, text in enumerate(recorded) if text in missing]
+        report.many("warning", "ethnicity_missing", hits, not_recorded)
     today = format_date(as_at)
     for name in ("date_of_birth", "became_looked_after", "last_review", "next_review_due"):
         if name not in values:
@@ -531,42 +577,69 @@ def _warn(
         else:
             code, late = "date_in_future", {d for d in set(column) if d is not None and d > as_at}
             wording = "{} is after the date of this list (" + today + ")"
-        report.many("warning", code, [i for i, d in enumerate(column) if d in late],
-                    lambda i, h=header, c=column, w=wording:  # type: ignore[misc]
-                    _at(numbers[i], h, w.format(format_date(c[i]))))  # fmt: skip
-    _warn_order(values, numbers, columns, "last_review", "became_looked_after",
-                "review_before_looked_after", "the last review ({}) is before the child became "
-                "looked after ({}): check it belongs to this period of care", report)  # fmt: skip
-    _warn_order(values, numbers, columns, "became_looked_after", "date_of_birth",
-                "born_after_looked_after", "the child became looked after ({}) before the date "
-                "of birth ({})", report)  # fmt: skip
+        hits = [i for i, day in enumerate(column) if day in late]
+        report.many("warning", code, hits, _dated_words(numbers, header, column, wording))
+    for later, earlier, code, wording in _ORDER_CHECKS:
+        if later in values and earlier in values:
+            _warn_order(
+                values[later], values[earlier], numbers, columns[later], code, wording, report
+            )
+
+
+# Two dates of one row that should not come in this order: (later, earlier, code, wording).
+_ORDER_CHECKS = (
+    (
+        "last_review",
+        "became_looked_after",
+        "review_before_looked_after",
+        "the last review ({}) is before the child became looked after ({}): "
+        "check it belongs to this period of care",
+    ),
+    (
+        "became_looked_after",
+        "date_of_birth",
+        "born_after_looked_after",
+        "the child became looked after ({}) before the date of birth ({})",
+    ),
+)
+
+
+def _dated_words(
+    numbers: list[int], header: str, column: list[date | None], wording: str
+) -> Callable[[int], _Said]:
+    """Word a warning about one date only when it is going to be kept."""
+
+    def word(i: int) -> _Said:
+        return _at(numbers[i], header, wording.format(format_date(column[i] or date.min)))
+
+    return word
 
 
 def _warn_order(
-    values: dict[str, list[object]],
+    later: Sequence[object],
+    earlier: Sequence[object],
     numbers: list[int],
-    columns: dict[str, str],
-    later: str,
-    earlier: str,
+    header: str,
     code: str,
     wording: str,
     report: _Report,
 ) -> None:
     """Warn where the `later` date comes before the `earlier` one in the same row."""
-    if later not in values or earlier not in values:
-        return
-    late, early = cast(list[date], values[later]), cast(list[date], values[earlier])
+    late, early = cast(list[date], later), cast(list[date], earlier)
     wrong = [
         i
         for i, (one, other) in enumerate(zip(late, early, strict=True))
         if one is not None and other is not None and one < other
     ]
-    report.many("warning", code, wrong, lambda i: _at(numbers[i], columns[later],
-                wording.format(format_date(late[i]), format_date(early[i]))))  # fmt: skip
+
+    def out_of_order(i: int) -> _Said:
+        return _at(numbers[i], header, wording.format(format_date(late[i]), format_date(early[i])))
+
+    report.many("warning", code, wrong, out_of_order)
 
 
 def _quality(
-    values: dict[str, list[object]], columns: dict[str, str], total: int
+    values: dict[str, Sequence[object]], columns: dict[str, str], total: int
 ) -> list[FieldQuality]:
     """Completeness of every field; placeholders such as 'Not known' count as missing."""
     quality = []
@@ -577,7 +650,9 @@ def _quality(
         else:
             unfilled = [None]
         filled = len(column) - sum(column.count(v) for v in unfilled)
-        derived = "Date of birth" if spec.name not in columns and column else None
+        derived = None
+        if spec.name == "age_band" and "age_band" not in columns and "date_of_birth" in columns:
+            derived = FIELDS["date_of_birth"].label
         percent = round(100 * filled / total, 1) if total else 0.0
         header = columns.get(spec.name)
         quality.append(FieldQuality(spec.name, spec.label, header, filled, total, percent, derived))

@@ -20,7 +20,7 @@ from typing import Literal
 
 from scipy import stats
 
-SizeMethod = Literal["proportion", "discovery", "percentage", "per_stratum"]
+SizeMethod = Literal["fixed", "proportion", "discovery", "percentage", "per_stratum"]
 
 # Floating-point results within this distance above a whole number are taken to be that whole
 # number before rounding up (z^2 is irrational, so exact whole numbers are only ever the
@@ -322,4 +322,16 @@ def per_stratum(count: int, stratum_sizes: Sequence[int] | None = None) -> Sampl
         steps=steps,
         parameters={"per_stratum": count, "strata": len(stratum_sizes)},
         per_stratum=count,
+    )
+
+
+def fixed(n: int) -> SampleSize:
+    """A number of files chosen by the manager (for example, what the team can audit)."""
+    if n < 1:
+        raise ValueError(f"Enter how many files to sample (a whole number above 0); got {n!r}")
+    return SampleSize(
+        method="fixed",
+        n=n,
+        steps=[f"A fixed sample of {_num(n)} files was asked for: n = {_num(n)}."],
+        parameters={"n": n},
     )

@@ -74,12 +74,7 @@ def _size(design: SampleDesign, population: int, strata: list[Stratum]) -> sizes
         raise ProgrammeProblem(str(exc)) from exc
     if not rule.n or rule.n < 1:
         raise ProgrammeProblem("Enter how many files to sample (a whole number above 0).")
-    return sizes.SampleSize(
-        method="fixed",  # type: ignore[arg-type]  # TODO: sizes.fixed() once sizes.py settles
-        n=rule.n,
-        steps=[f"A fixed sample of {rule.n:,} files was asked for."],
-        parameters={"n": rule.n},
-    )
+    return sizes.fixed(rule.n)
 
 
 def plan(session: Session, frame: Frame, design: SampleDesign) -> Plan:

@@ -42,11 +42,12 @@ def test_proportional_exact_shares() -> None:
 
 
 def test_largest_remainder_with_a_tie_goes_to_the_larger_stratum() -> None:
-    # Shares of 10: 10 x 400/1000 = 4.0, 10 x 350/1000 = 3.5, 10 x 250/1000 = 2.5.
-    # Whole parts 4 + 3 + 2 = 9; one file left; remainders 0, 0.5, 0.5 tie -> larger (350).
-    lines = allocate(strata(400, 350, 250), 10, "proportional")
-    assert samples(lines) == [4, 4, 2]
-    assert [line.ideal for line in lines] == [4.0, 3.5, 2.5]
+    # Shares of 10: 10 x 250/1000 = 2.5, 10 x 350/1000 = 3.5, 10 x 400/1000 = 4.0.
+    # Whole parts 2 + 3 + 4 = 9; one file left; remainders 0.5, 0.5, 0 tie between A and B ->
+    # the larger stratum (B, 350), although A comes first by key.
+    lines = allocate(strata(250, 350, 400), 10, "proportional")
+    assert samples(lines) == [2, 4, 4]
+    assert [line.ideal for line in lines] == [2.5, 3.5, 4.0]
 
 
 def test_largest_remainder_where_rounding_either_way_misses_n() -> None:

@@ -137,6 +137,20 @@ def test_prepared_units_give_the_same_draw(frame: list[tuple[str, Key]]) -> None
     assert frame_strata_sizes(from_columns) == dict(Counter(key for _, key in frame))
 
 
+@pytest.mark.parametrize(
+    "refs",
+    [
+        ["C10", "C1", "C2", "B", "C1a", "C100000000000000001", "C10000000000000000", "a", "Z"],
+        ["Ω12", "Ω1", "A", "é", "e"],  # Beyond Latin-1: the plain string sort.
+        ["X" * 40 + "b", "X" * 40 + "a", "X"],  # Very long: the plain string sort.
+        [f"{i}" for i in range(1000, 0, -7)],
+    ],
+)
+def test_case_references_are_put_in_string_order(refs: list[str]) -> None:
+    units = Units.from_pairs((ref, ("all",)) for ref in refs)
+    assert units.case_refs.tolist() == sorted(refs)
+
+
 def test_allocation_for_another_list_is_refused(frame: list[tuple[str, Key]]) -> None:
     allocation = allocation_for(frame, 60)
     with pytest.raises(ValueError, match="different list"):

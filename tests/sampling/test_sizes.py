@@ -208,3 +208,11 @@ def test_fixed_number_per_stratum() -> None:
     assert "n = 2 × 3 + 3 = 9." in result.steps
     assert per_stratum(3, [10, 20]).n == 6
     assert per_stratum(4).n == 4 and per_stratum(4).per_stratum == 4
+
+
+def test_a_fixed_size_is_taken_as_given_and_must_be_positive() -> None:
+    from sampling.sizes import fixed
+
+    assert fixed(40).n == 40 and "n = 40" in fixed(40).steps[-1]
+    with pytest.raises(ValueError, match="above 0"):
+        fixed(0)
