@@ -32,10 +32,12 @@ from sampling.tables import (
 
 __all__ = [
     "AGE_BANDS",
+    "ERROR_CODES",
     "FIELDS",
     "FieldQuality",
     "FieldSpec",
     "FrameResult",
+    "PLACEHOLDERS",
     "Problem",
     "Table",
     "TableProblem",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from qa_toolkit.models import CaseRecord, Frame, Organisation, Role, Staff, Team
 from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
+from sampling.frame import fingerprint
 from sampling.synthetic import SyntheticService, generate
 
 DEMO_ORGANISATION = "Demo Borough Council"
@@ -90,16 +90,13 @@ def _seed_frame(
     team_ids: dict[str, int],
     staff_ids: dict[tuple[str, str], int],
 ) -> None:
-    digest = hashlib.sha256()
-    for case in service.cases:
-        digest.update(repr(case).encode())
     frame = Frame(
         organisation_id=org.id,
         label=f"Children in care at {service.as_at:%d %B %Y} (demo export)",
         source_filename="demo-lcs-export.csv",
         as_at=service.as_at,
         row_count=len(service.cases),
-        fingerprint=digest.hexdigest(),
+        fingerprint=fingerprint(service.cases),
     )
     session.add(frame)
     session.flush()
