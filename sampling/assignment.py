@@ -94,6 +94,13 @@ def _plural(count: int, one: str, many: str) -> str:
 def _why_no_auditor(case: CaseToAssign, auditors: Sequence[Auditor], exclude_own_team: bool) -> str:
     if not auditors:
         return "There are no auditors for this programme."
+    if len(auditors) == 1:
+        only = conflict(case, auditors[0], exclude_own_team=exclude_own_team) or "a conflict"
+        return (
+            "No auditor can take this case without a conflict of interest: "
+            + only.replace("the auditor", "the only auditor chosen", 1)
+            + "."
+        )
     iro = social_worker = team = 0
     for auditor in auditors:
         reason = conflict(case, auditor, exclude_own_team=exclude_own_team)
@@ -112,7 +119,7 @@ def _why_no_auditor(case: CaseToAssign, auditors: Sequence[Auditor], exclude_own
         parts.append(f"{_plural(social_worker, 'is', 'are')} the child's social worker")
     if team:
         parts.append(f"{_plural(team, 'works', 'work')} in the case's team ({case.team})")
-    who = "The only auditor" if len(auditors) == 1 else f"All {len(auditors)} auditors"
+    who = f"Of the {len(auditors)} auditors chosen"
     return (
         f"No auditor can take this case without a conflict of interest. {who}: "
         + "; ".join(parts)

@@ -32,6 +32,8 @@ DEMO_LOGINS = (
     DemoLogin(Role.ADMIN, "admin@demo.example", "Alex Admin"),
     DemoLogin(Role.MANAGER, "manager@demo.example", "Morgan Manager"),
     DemoLogin(Role.AUDITOR, "auditor@demo.example", "Ash Auditor"),
+    DemoLogin(Role.AUDITOR, "auditor2@demo.example", "Bea Auditor"),
+    DemoLogin(Role.AUDITOR, "auditor3@demo.example", "Cal Auditor"),
     DemoLogin(Role.VIEWER, "viewer@demo.example", "Vic Viewer"),
 )
 
@@ -48,14 +50,14 @@ def seed(session: Session, today: date) -> bool:
     service = generate(np.random.default_rng(DEMO_SEED), today)
     team_ids, staff_ids = _seed_staff(session, org, service)
     _seed_frame(session, org, service, team_ids, staff_ids)
-    auditor_staff = next(s for (name, role), s in staff_ids.items() if role == "iro")
+    # The demo auditors are IROs of the service, so conflicts of interest are real.
+    iro_staff = iter(s for (_name, role), s in staff_ids.items() if role == "iro")
     for login in DEMO_LOGINS:
         user = create_user(
             session, org, NewUser(login.email, login.display_name, DEMO_PASSWORD, login.role)
         )
         if login.role == Role.AUDITOR:
-            # The demo auditor is one of the IROs, so conflicts of interest can be shown.
-            session.get_one(Staff, auditor_staff).user_id = user.id
+            session.get_one(Staff, next(iro_staff)).user_id = user.id
     session.flush()
     return True
 

@@ -54,7 +54,7 @@ def test_demo_seed_builds_the_service_once(app: Flask, runner: FlaskCliRunner) -
         )
     assert (iros, workers) == (10, 40)
     assert roles == {r.value for r in Role}
-    assert linked == 1 and no_iro == 0
+    assert linked == 3 and no_iro == 0  # Three IROs have auditor accounts.
 
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0

@@ -69,3 +69,39 @@ def test_frame_import_rejects_then_imports_and_sample_draw_reproduces(
     assert chosen(first.output) == chosen(second.output)
     dry = runner.invoke(args=[*args, "--name", "three", "--dry-run"])
     assert dry.exit_code == 0 and "Programme" not in dry.output
+
+
+def test_the_recorded_draw_is_the_pure_draw_on_every_database(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """SQLite and PostgreSQL both store exactly what the pure functions choose for the seed."""
+    from collections import Counter
+    from datetime import date
+
+    from sampling.allocation import Stratum, allocate
+    from sampling.draw import draw
+
+    runner.invoke(args=["orgs", "create", "Cli Borough"])
+    runner.invoke(args=["templates", "publish", "--shipped"])
+    good = tmp_path / "good.csv"
+    _write_csv(good, 300)
+    assert (
+        runner.invoke(args=["frame", "import", str(good), "--as-at", "2026-03-31"]).exit_code == 0
+    )
+    with app.app_context():
+        frame_id = get_session().scalar(select(Frame.id))
+    result = runner.invoke(
+        args=["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint",
+              "--n", "30", "--strata", "team", "--seed", "424242", "--name", "pure"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    stored = sorted(
+        line.split()[1] for line in result.output.splitlines() if line.strip().startswith("sample ")
+    )
+
+    service = generate(np.random.default_rng(5), date(2026, 3, 31), children=300)
+    units = [(case.case_ref, (case.team or "(not recorded)",)) for case in service.cases]
+    sizes = Counter(key for _, key in units)
+    allocation = allocate([Stratum(k, n) for k, n in sorted(sizes.items())], 30, "proportional")
+    expected = sorted(case.case_ref for case in draw(units, allocation, 424242, 2).selected)
+    assert stored == expected

@@ -93,11 +93,16 @@ def test_a_case_nobody_can_take_says_why() -> None:
     ((ref, reason),) = result.unassigned
     assert ref == "C1"
     assert reason == (
-        "No auditor can take this case without a conflict of interest. All 4 auditors: "
+        "No auditor can take this case without a conflict of interest. Of the 4 auditors chosen: "
         "1 is the child's IRO; 1 is the child's social worker; 2 work in the case's team "
         "(Permanence)."
     )
     assert assign(cases, []).unassigned == [("C1", "There are no auditors for this programme.")]
+    ((_, alone),) = assign(cases, auditors[:1]).unassigned
+    assert alone == (
+        "No auditor can take this case without a conflict of interest: "
+        "the only auditor chosen is the child's IRO."
+    )
 
 
 def test_cases_are_moved_round_to_make_room() -> None:

@@ -1,0 +1,79 @@
+"""A manager imports a messy case list, then draws, assigns and launches a dip sample."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from qa_toolkit.services.demo import DEMO_PASSWORD
+from tests.e2e.conftest import screenshot
+
+MESSY = (
+    "\ufeffChild ID,Allocated Team,IRO,Legal Status,DOB,Next Review Due\r\n"
+    "E001,East,Sam Reviewer,Full care order,03/04/2015,01/06/2026\r\n"
+    "E002,East,Sam Reviewer,Section 20,12 Nov 2010,2026-05-01\r\n"
+    "E003,West,Pat IRO,Placement order,31/02/2021,01/07/2026\r\n"
+    "E002,West,Pat IRO,Full care order,01/01/2012,01/03/2026\r\n"
+    ",,,,,\r\n"
+)
+
+
+def _sign_in(page: Page, base: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email address").fill("manager@demo.example")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+
+
+def test_a_messy_import_is_explained(
+    page: Page, live_app: tuple[Flask, str], tmp_path: Path
+) -> None:
+    _app, base = live_app
+    messy = tmp_path / "lcs-export.csv"
+    messy.write_text(MESSY, encoding="utf-8")
+    _sign_in(page, base)
+    page.get_by_role("link", name="Imports").click()
+    page.get_by_role("link", name="Import a case list").click()
+    page.get_by_label("Case list (CSV or Excel .xlsx)").set_input_files(str(messy))
+    page.get_by_role("button", name="Upload and check columns").click()
+    expect(page.get_by_role("heading", name="Check the columns")).to_be_visible()
+    expect(page.get_by_label("Case reference (required)")).to_have_value("Child ID")
+    page.get_by_role("button", name="Check the file").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("cannot be imported yet")
+    expect(summary).to_contain_text(re.compile(r"rows? 3 and 5"))
+    expect(summary).to_contain_text("31/02/2021")
+    screenshot(page, "import-report")
+
+
+def test_manager_draws_assigns_and_launches_a_dip_sample(
+    page: Page, live_app: tuple[Flask, str]
+) -> None:
+    _app, base = live_app
+    _sign_in(page, base)
+    page.get_by_role("link", name="Programmes").click()
+    page.get_by_role("link", name="Start a dip sample").click()
+    page.get_by_label("Name of the programme").fill("Footprint dip sample, Q4")
+    page.get_by_label("Audit template").select_option(label="IRO footprint audit (version 1)")
+    page.get_by_label("First stratification field").select_option("team")
+    page.get_by_label("Number of files", exact=True).fill("30")
+    page.get_by_label("Seed", exact=True).fill("2026")
+    page.get_by_role("button", name="Preview the allocation").click()
+    expect(page.get_by_text("How the sample size was worked out")).to_be_visible()
+    expect(
+        page.get_by_role("table", name=re.compile("Allocation across strata \\(30 files\\)"))
+    ).to_be_visible()
+    screenshot(page, "sample-preview")
+    page.get_by_role("button", name="Draw the sample").click()
+    expect(page.get_by_role("heading", name="Footprint dip sample, Q4")).to_be_visible()
+    expect(page.get_by_role("heading", name="The sample (30 cases)")).to_be_visible()
+
+    page.get_by_role("button", name="Assign automatically").click()
+    expect(page.get_by_text("Assigned all 30 cases with no conflicts")).to_be_visible()
+    screenshot(page, "sample-record")
+    page.get_by_role("button", name="Launch the programme").click()
+    expect(page.get_by_text("Launched: 30 audits")).to_be_visible()
