@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from qa_toolkit import create_app, migrate
 from qa_toolkit.config import normalise_database_url
 from qa_toolkit.db import Base, make_engine
 from qa_toolkit.models import (
+    Audit,
     CaseRecord,
     Frame,
     FrameUpload,
@@ -142,6 +143,7 @@ class World:
     template_version_id: int  # A shared template: the example from the template guide.
     upload_id: int  # A case list uploaded in A, waiting for its columns to be confirmed.
     programme_id: int  # A dip sample of 2 of A's 3 cases.
+    audit_id: int  # An audit of one of A's cases, assigned to A's auditor (not yet started).
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -245,8 +247,18 @@ def world(app: Flask, password_hash: str) -> World:
             created_by_id=a.users[Role.MANAGER].id,
             today=date.today(),
         )
+        audit = Audit(
+            organisation_id=a.org.id,
+            template_version_id=published.row.id,
+            case_record_id=session.scalar(
+                select(CaseRecord.id).where(CaseRecord.case_ref == a.case_refs[0])
+            ),
+            auditor_id=a.users[Role.AUDITOR].id,
+            status="assigned",
+        )
+        session.add(audit)
         session.commit()
-        return World(a, b, shared, published.row.id, upload.id, programme.id)
+        return World(a, b, shared, published.row.id, upload.id, programme.id, audit.id)
 
 
 LoginAs = Callable[[User | None], FlaskClient]

@@ -6,6 +6,7 @@ from flask import Flask
 
 from qa_toolkit.blueprints import (
     admin,
+    audits,
     auth,
     cases,
     dashboard,
@@ -24,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
         cases,
         frames,
         programmes,
+        audits,
         staff,
         frameworks,
         admin,

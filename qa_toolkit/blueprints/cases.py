@@ -50,9 +50,7 @@ def frame(frame_id: int) -> str:
     db.commit()  # The view of case-level data is logged.
     report = None
     if page.page == 1 and not request.args.get("team") and not due:
-        report = census(
-            [row for _, row in frame_service.case_rows(db, found.id)], found.as_at
-        )
+        report = census([row for _, row in frame_service.case_rows(db, found.id)], found.as_at)
     return render_template(
         "cases/frame.html",
         report=report,

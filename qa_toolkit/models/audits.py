@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_toolkit.db import Base
@@ -48,10 +48,35 @@ class Audit(Base):
     status: Mapped[str] = mapped_column(String(20), default=AuditStatus.ASSIGNED.value)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     evidence: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Good-practice highlights per question: {"text": ..., "share": bool} (share = partner reports).
+    highlights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Optimistic locking: a save that read an older version is refused, never overwritten.
     lock_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+    # The score and grade as submitted (and, once finalised, as finalised).
+    overall_score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(40))
+    # An immediate concern about the child's safety or plan: managers are told at once.
+    concern: Mapped[str | None] = mapped_column(Text)
+    concern_raised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    concern_acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    concern_acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Feedback for the practitioner, separate from the scoring; and their response.
+    feedback_went_well: Mapped[str | None] = mapped_column(Text)
+    feedback_even_better: Mapped[str | None] = mapped_column(Text)
+    practitioner_response: Mapped[str | None] = mapped_column(Text)
+    # Moderation: per question {"agree": bool, "answer": ..., "comment": ...}; originals kept.
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    moderation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    moderation_comment: Mapped[str | None] = mapped_column(Text)
+    proposed_grade: Mapped[str | None] = mapped_column(String(40))
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    final_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     template_version: Mapped[TemplateVersion] = relationship()
     case_record: Mapped[CaseRecord | None] = relationship()

@@ -1,0 +1,298 @@
+"""Doing an audit: the form, autosave, submit, the result; and the manager's actions on it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from audit_templates.schema import Template
+from audit_templates.scoring import score
+from qa_toolkit import auditing
+from qa_toolkit.audit_forms import build_audit_form, form_view
+from qa_toolkit.db import get_session
+from qa_toolkit.models import Audit, Role, User
+from qa_toolkit.security.access import (
+    CASE_ROLES,
+    MANAGERS,
+    current_organisation,
+    current_role,
+    roles,
+)
+from qa_toolkit.services import audits as audit_service
+from qa_toolkit.services import users as user_service
+
+bp = Blueprint("audits", __name__, url_prefix="/audits")
+
+
+def _audit_or_404(audit_id: int) -> Audit:
+    audit = audit_service.audit_for(get_session(), current_organisation().id, audit_id)
+    role = current_role()
+    if (
+        audit is None
+        or role is None
+        or not audit_service.can_open(audit, int(current_user.id), role)
+    ):
+        abort(404)
+    return audit
+
+
+def _posted(template: Template) -> dict[str, Any]:
+    """The form as plain values: a list for tick-all-that-apply questions, else one value."""
+    multi = {f"q_{q.id}" for q in template.questions() if q.type == "multi_choice"}
+    return {key: values if key in multi else values[-1] for key, values in request.form.lists()}
+
+
+def _prefill(template: Template, audit: Audit) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for question in template.questions():
+        value = audit.answers.get(question.id)
+        if value is None:
+            continue
+        if question.type == "date":
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                continue
+        elif question.type == "number":
+            value = Decimal(str(value))
+        data[f"q_{question.id}"] = value
+    for question_id, text in audit.evidence.items():
+        data[f"ev_{question_id}"] = text
+    for question_id, highlight in audit.highlights.items():
+        data[f"hl_{question_id}"] = highlight.get("text", "")
+        data[f"hs_{question_id}"] = bool(highlight.get("share"))
+    return data
+
+
+@bp.get("/")
+@roles(CASE_ROLES)
+def index() -> str:
+    db = get_session()
+    org = current_organisation()
+    mine = audit_service.work_of(db, org.id, int(current_user.id))
+    everyone = (
+        audit_service.all_audits(db, org.id) if current_role() in (Role.ADMIN, Role.MANAGER) else []
+    )
+    return render_template("audits/index.html", mine=mine, everyone=everyone)
+
+
+def _render_form(
+    audit: Audit,
+    template: Template,
+    form: Any,
+    *,
+    status: int = 200,
+    missing: list[audit_service.Missing] | None = None,
+    conflict: Audit | None = None,
+    draft: audit_service.Draft | None = None,
+) -> tuple[str, int]:
+    editable = audit.status in audit_service.EDITABLE and audit.auditor_id == int(current_user.id)
+    page = render_template(
+        "audits/form.html",
+        audit=audit,
+        template=template,
+        form=form,
+        sections=form_view(template, form),
+        editable=editable,
+        missing=missing or [],
+        conflict=conflict,
+        draft=draft,
+        concern=(draft.concern if draft else audit.concern) or "",
+        went_well=(draft.went_well if draft else audit.feedback_went_well) or "",
+        even_better=(draft.even_better if draft else audit.feedback_even_better) or "",
+        moderators=[
+            (user, membership)
+            for user, membership in user_service.members(get_session(), audit.organisation_id)
+            if membership.role in ("auditor", "manager") and user.id != audit.auditor_id
+        ],
+        result=score(template, audit.final_answers or audit.answers, audit.evidence)
+        if audit.status not in audit_service.EDITABLE
+        else None,
+    )
+    return page, status
+
+
+@bp.route("/<int:audit_id>", methods=["GET", "POST"])
+@roles(CASE_ROLES)
+def edit(audit_id: int) -> tuple[str, int] | Response:
+    db = get_session()
+    audit = _audit_or_404(audit_id)
+    template = audit_service.template_for(audit)
+    form_class = build_audit_form(template)
+    if request.method == "GET":
+        auditing.record(db, "view", "audit", audit.id, organisation_id=audit.organisation_id)
+        db.commit()
+        return _render_form(audit, template, form_class(data=_prefill(template, audit)))
+    if audit.auditor_id != int(current_user.id):
+        abort(403)
+    expected = request.form.get("version", type=int)
+    if expected is None:  # Not sent by our page: refuse rather than guess which version it saw.
+        abort(400)
+    form = form_class()
+    draft = audit_service.draft_from(template, _posted(template))
+    try:
+        if request.form.get("action") == "submit":
+            audit_service.submit(db, audit, draft, expected)
+            db.commit()
+            flash("Submitted. The scores and grade are below.", "success")
+            return redirect(url_for("audits.edit", audit_id=audit.id) + "#result")
+        audit_service.save_draft(db, audit, draft, expected)
+        db.commit()
+        flash("Saved. You can come back to this audit at any time.", "success")
+        return redirect(url_for("audits.edit", audit_id=audit.id))
+    except audit_service.SubmitIncomplete as exc:
+        db.commit()  # The draft itself was saved: nothing typed is lost.
+        return _render_form(audit, template, form, status=400, missing=exc.missing)
+    except audit_service.EditConflict as exc:
+        db.rollback()
+        return _render_form(
+            exc.current, template, form, status=409, conflict=exc.current, draft=draft
+        )
+    except audit_service.AuditProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("audits.edit", audit_id=audit.id))
+
+
+@bp.post("/<int:audit_id>/autosave")
+@roles(CASE_ROLES)
+def autosave(audit_id: int) -> tuple[Response, int]:
+    """Save a draft from the page's script (JSON, CSRF token in the X-CSRFToken header)."""
+    db = get_session()
+    audit = _audit_or_404(audit_id)
+    if audit.auditor_id != int(current_user.id):
+        abort(403)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("values"), dict):
+        return jsonify({"ok": False, "message": "The page sent something unexpected."}), 400
+    template = audit_service.template_for(audit)
+    if not isinstance(payload.get("version"), int):
+        return jsonify(
+            {"ok": False, "message": "Reload the page: it did not say its version."}
+        ), 400
+    draft = audit_service.draft_from(template, payload["values"])
+    try:
+        audit_service.save_draft(db, audit, draft, payload["version"])
+    except audit_service.EditConflict as exc:
+        db.rollback()
+        return jsonify(
+            {
+                "ok": False,
+                "conflict": True,
+                "version": exc.current.lock_version,
+                "message": str(exc),
+            }
+        ), 409
+    except audit_service.AuditProblem as exc:
+        db.rollback()
+        return jsonify({"ok": False, "message": str(exc)}), 409
+    db.commit()
+    return jsonify(
+        {"ok": True, "version": audit.lock_version, "saved_at": audit.updated_at.isoformat()}
+    ), 200
+
+
+@bp.post("/<int:audit_id>/return")
+@roles(MANAGERS)
+def return_for_amendment(audit_id: int) -> Response:
+    return _manager_action(
+        audit_id,
+        lambda db, audit: audit_service.return_for_amendment(
+            db, audit, request.form.get("reason", "")
+        ),
+        "Returned to the auditor with your reason.",
+    )
+
+
+@bp.post("/<int:audit_id>/moderator")
+@roles(MANAGERS)
+def assign_moderator(audit_id: int) -> Response:
+    def act(db: Any, audit: Audit) -> None:
+        found = user_service.member_or_none(
+            db, audit.organisation_id, request.form.get("moderator_id", type=int) or 0
+        )
+        if found is None:
+            raise audit_service.AuditProblem("Choose a moderator from this organisation.")
+        moderator: User = found[0]
+        audit_service.assign_moderator(db, audit, moderator)
+
+    return _manager_action(audit_id, act, "Moderator assigned.")
+
+
+@bp.post("/<int:audit_id>/finalise")
+@roles(MANAGERS)
+def finalise(audit_id: int) -> Response:
+    return _manager_action(
+        audit_id, lambda db, audit: audit_service.finalise(db, audit), "Finalised."
+    )
+
+
+@bp.post("/<int:audit_id>/acknowledge")
+@roles(MANAGERS)
+def acknowledge(audit_id: int) -> Response:
+    return _manager_action(
+        audit_id,
+        lambda db, audit: audit_service.acknowledge_concern(db, audit, int(current_user.id)),
+        "Concern acknowledged. Record what you did about it on the child's file.",
+    )
+
+
+def _manager_action(audit_id: int, action: Any, done: str) -> Response:
+    db = get_session()
+    audit = _audit_or_404(audit_id)
+    try:
+        action(db, audit)
+    except audit_service.AuditProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(done, "success")
+    return redirect(url_for("audits.edit", audit_id=audit.id))
+
+
+@bp.route("/<int:audit_id>/moderate", methods=["GET", "POST"])
+@roles(CASE_ROLES)
+def moderate(audit_id: int) -> str | Response | tuple[str, int]:
+    db = get_session()
+    audit = _audit_or_404(audit_id)
+    if audit.moderator_id != int(current_user.id) and current_role() not in (
+        Role.ADMIN,
+        Role.MANAGER,
+    ):
+        abort(403)
+    template = audit_service.template_for(audit)
+    status = 200
+    if request.method == "POST":
+        decisions: dict[str, dict[str, Any]] = {}
+        for question in template.questions():
+            if question.id in audit.answers:
+                agree = request.form.get(f"agree_{question.id}", "yes") == "yes"
+                decisions[question.id] = {
+                    "agree": agree,
+                    "answer": request.form.get(f"answer_{question.id}"),
+                    "comment": request.form.get(f"comment_{question.id}", ""),
+                }
+        try:
+            audit_service.moderate(
+                db,
+                audit,
+                decisions,
+                request.form.get("proposed_grade") or None,
+                request.form.get("comment", ""),
+            )
+        except audit_service.AuditProblem as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            status = 400
+        else:
+            db.commit()
+            flash("Moderation saved. The manager can now finalise the audit.", "success")
+            return redirect(url_for("audits.edit", audit_id=audit.id))
+    page = render_template("audits/moderate.html", audit=audit, template=template)
+    return (page, status) if status != 200 else page
