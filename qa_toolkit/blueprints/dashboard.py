@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Role
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
+from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import dashboard
 
 bp = Blueprint("dashboard", __name__)
@@ -23,8 +25,25 @@ def index() -> str:
     overview = dashboard.summary(db, org.id, today)
     # Viewers see counts only; the list of case references is case-level data.
     urgent = []
-    if overview.frame is not None and current_role() != Role.VIEWER:
+    role = current_role()
+    if overview.frame is not None and role != Role.VIEWER:
         urgent = dashboard.reviews_due(db, overview.frame.id, today)
+    concerns = audit_service.open_concerns(db, org.id) if role in (Role.ADMIN, Role.MANAGER) else []
+    my_work = (
+        [
+            w
+            for w in audit_service.work_of(db, org.id, int(current_user.id))
+            if w.audit.status != "finalised"
+        ]
+        if role != Role.VIEWER
+        else []
+    )
     return render_template(
-        "dashboard/index.html", overview=overview, urgent=urgent, today=today, org=org
+        "dashboard/index.html",
+        overview=overview,
+        urgent=urgent,
+        today=today,
+        org=org,
+        concerns=concerns,
+        my_work=my_work,
     )
