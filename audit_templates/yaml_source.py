@@ -107,9 +107,20 @@ def parse(text: str, file: str) -> Source:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         # An unclosed [ or { is reported where the parser gave up; the opening is the mistake.
-        if exc.context_mark is not None and "flow" in str(exc.context or ""):
-            mark = exc.context_mark
+        opened = exc.context_mark
+        if (
+            opened is not None
+            and "flow" in str(exc.context or "")
+            and exc.problem_mark is not None
+            and exc.problem_mark.line != opened.line
+        ):
+            mark = opened
             exc.problem = f"{exc.problem} (a [ or {{ opened here is never closed)"
+        elif opened is not None and "flow" in str(exc.context or ""):
+            exc.problem = (
+                f"{exc.problem}. Inside [ ] or {{ }}, put text that contains ? : , or # "
+                "in quotes"
+            )
         line = mark.line + 1 if mark else None
         advice = _ADVICE.get(str(exc.problem).split(" (")[0], "")
         message = f"this is not valid YAML: {exc.problem}{'. ' + advice if advice else ''}"

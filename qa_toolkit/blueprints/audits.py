@@ -105,6 +105,7 @@ def _render_form(
         concern=(draft.concern if draft else audit.concern) or "",
         went_well=(draft.went_well if draft else audit.feedback_went_well) or "",
         even_better=(draft.even_better if draft else audit.feedback_even_better) or "",
+        agreement=audit_service.agreement_of(audit),
         moderators=[
             (user, membership)
             for user, membership in user_service.members(get_session(), audit.organisation_id)

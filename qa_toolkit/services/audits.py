@@ -367,3 +367,21 @@ def open_concerns(session: Session, organisation_id: int) -> list[AuditLine]:
         .order_by(Audit.concern_raised_at)
     ).all()
     return [AuditLine(a, ref, title, "manager") for a, ref, title in rows]
+
+
+@dataclass(frozen=True)
+class AuditAgreement:
+    agreed: int
+    compared: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.agreed / self.compared if self.compared else None
+
+
+def agreement_of(audit: Audit) -> AuditAgreement | None:
+    """How many of the moderated answers the moderator agreed with."""
+    if not audit.moderation:
+        return None
+    decisions = list(audit.moderation.values())
+    return AuditAgreement(sum(1 for d in decisions if d.get("agree", True)), len(decisions))

@@ -54,6 +54,7 @@
   var version = document.getElementById("audit-version");
   var dirty = false;
   var stopped = false;
+  var inflight = false;  // One save at a time: each must carry the version the last one returned.
   var timer = null;
 
   function values() {
@@ -71,7 +72,8 @@
   function say(text) { if (status) { status.textContent = text; } }
 
   function save() {
-    if (!url || stopped || !dirty) { return; }
+    if (!url || stopped || !dirty || inflight) { return; }
+    inflight = true;
     dirty = false;
     var token = form.querySelector('[name="csrf_token"]').value;
     fetch(url, {
@@ -93,6 +95,9 @@
     }).catch(function () {
       dirty = true;
       say("Not saved: the connection was lost. Your answers are still on this page; it will try again.");
+    }).then(function () {
+      inflight = false;
+      if (dirty && !stopped) { save(); }  // Changes made while saving go in the next save.
     });
   }
 

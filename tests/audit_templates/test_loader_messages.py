@@ -39,3 +39,17 @@ def test_messages_and_places_read_the_same_for_reading_and_checking_errors() -> 
     )
     (error,) = _errors(duplicate)
     assert error.startswith("t.yaml:43 sections[0].questions[0].weight: ")
+
+
+def test_a_question_mark_inside_braces_is_explained_on_its_own_line() -> None:
+    text = example_template_yaml().replace(
+        "      - id: age_band\n        text: Age of the child at the review\n",
+        "      - {id: age_band, text: How old is the child?, type: text}\n"
+        "      - id: age_band_2\n        text: Age of the child at the review\n",
+    )
+    (error,) = _errors(text)
+    line = next(
+        n for n, row in enumerate(text.split("\n"), start=1) if "How old is the child?" in row
+    )
+    assert error.startswith(f"t.yaml:{line}: this is not valid YAML")
+    assert "in quotes" in error and "never closed" not in error
