@@ -167,7 +167,29 @@ def test_the_issue_figures_with_125_files() -> None:
     assert (round(percent), round(kappa, 2), round(ac1, 2)) == (95, 0.47, 0.95)
     # The summary explains the gap in plain English.
     summary = summarise(pairs, YES_NO, ordinal=False)
-    assert "Kappa (0.47) is well below AC1 (0.95)" in summary.note
+    assert summary.note == (
+        "Kappa (0.47) is well below AC1 (0.95) although the raters agreed on 95%: most answers "
+        "were 'yes', which makes chance agreement look high to kappa; AC1 is the steadier "
+        "figure here."
+    )
+
+
+def test_the_paradox_note_only_where_it_applies() -> None:
+    # 21 files, 14 agreed (67%), nobody answered "no":
+    #            yes partly no
+    #     yes      7    4    0
+    #     partly   3    7    0
+    # kappa: p_e = (11 x 10 + 10 x 11) / 21^2 = 220/441; kappa = (14/21 - 220/441) / (221/441)
+    #        = 74/221 = 0.33. AC1: pi = (1/2, 1/2, 0), p_e = (1/4 + 1/4) / 2 = 1/4;
+    #        AC1 = (2/3 - 1/4) / (3/4) = 5/9 = 0.56. AC1 beats kappa by 0.22, but agreement is
+    # only moderate and no answer dominates: not the paradox, and the note must not say so.
+    poor = pairs_from([[7, 4, 0], [3, 7, 0], [0, 0, 0]], COMPLIANCE)
+    assert cohens_kappa(poor, COMPLIANCE) == pytest.approx(74 / 221, abs=1e-12)
+    assert gwet_ac1(poor, COMPLIANCE) == pytest.approx(5 / 9, abs=1e-12)
+    assert "well below" not in summarise(poor, COMPLIANCE, ordinal=False).note
+    # Ordinal: weighted kappa is compared with AC2, the weighted AC1.
+    ordinal = summarise(pairs_from(ISSUE_125, YES_NO), YES_NO, ordinal=True)
+    assert "Kappa (0.47) is well below AC2 (0.95)" in ordinal.note
 
 
 # ---------------------------------------------------------------------------------------------

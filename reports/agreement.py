@@ -1,0 +1,531 @@
+"""Agreement between an auditor and the moderator who reviewed the same case file.
+
+Three figures are shown side by side, because each one alone misleads somewhere:
+
+* Raw percentage agreement is what managers understand, but some of it is luck: two auditors
+  who both tick "Yes" on nearly every file agree most of the time whatever they read.
+* Cohen's kappa takes out the agreement expected by chance from each rater's own spread of
+  answers. When nearly every file meets a standard, that expected agreement is itself close to
+  1 and kappa collapses even though the raters hardly ever differ (the "kappa paradox": 95 of
+  100 files agreed can give a kappa near 0.4-0.5). On ordinal scales (Yes / Partly / No, the
+  Ofsted four-point scale) kappa is linearly weighted, so "Yes" against "Partly" counts as half
+  a disagreement and "Yes" against "No" as a whole one.
+* Gwet's AC1 (Gwet 2008) models chance as a rater who guesses on some files only, and stays
+  steady when one answer dominates. AC2 is the same with the kappa weights, so on an ordinal
+  scale it is AC2, not AC1, that compares like with like against weighted kappa.
+
+Conventions and the cases where a figure is undefined:
+
+* Ratings are plain strings. The categories of a scale are given in the scale's own order
+  (best first); only their positions matter for the weights. A pair in which either rating is
+  missing (None) or is not one of the categories ("not_applicable", a stray value) is left out
+  of all three figures and counted in `n_excluded`. How many of those left-out pairs were
+  answered differently by the two raters (one said "Not applicable", the other "No") is counted
+  too, because that is a difference in reading the file that the statistics cannot show.
+* Percentages are on a 0-100 scale and are not rounded (rounding is for display).
+* Fewer than 2 usable pairs: kappa, AC1 and AC2 are None (one file carries no information
+  about chance). The percentage is None only when there is no usable pair at all.
+* Both raters gave one and the same answer to every file: kappa's expected agreement is 1 and
+  kappa is 0/0, so it is None; AC1 is still defined (it is 1) and is reported.
+* Fewer than 2 categories on the scale: kappa, AC1 and AC2 are None (nothing to be confused
+  between). Duplicate categories are a programming error and raise ValueError.
+
+Pooling across questions (`overall`, `by_scale`): kappa and AC1 compare answers with what
+chance would give on one particular scale, so pooling "Yes/Partly/No" answers with Ofsted
+grades into one table means nothing. The overall figure therefore pools only the raw
+percentage across every question; kappa, AC1 and AC2 are pooled only over questions that share
+one scale (`by_scale`), and `overall` reports them only when every question is on the same
+scale. A pooled kappa treats each answer as a separate rating, so questions answered on more
+files weigh more; it is a summary of the scale, not an average of the questions' kappas.
+
+`per_audit_percent` is the one figure that counts "Not applicable": it measures how much of
+one audit the moderator changed, not agreement on a scale, so it can differ from the pooled
+percentage for the same audits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "SMALL_N",
+    "Agreement",
+    "AuditAnswers",
+    "Pair",
+    "QuestionScale",
+    "Weighting",
+    "by_question",
+    "by_scale",
+    "cohens_kappa",
+    "contingency_table",
+    "gwet_ac1",
+    "gwet_ac2",
+    "overall",
+    "per_audit_percent",
+    "percent_agreement",
+    "summarise",
+    "weight_matrix",
+]
+
+Weighting = Literal["none", "linear", "quadratic"]
+FloatArray = npt.NDArray[np.float64]
+
+# Below this many pairs a note warns that the figures are fragile.
+SMALL_N = 10
+# The kappa paradox is worth explaining when raw agreement is at least PARADOX_PERCENT, one
+# answer makes up more than half of all the ratings, and AC1 (AC2) beats kappa by PARADOX_GAP.
+PARADOX_PERCENT = 80.0
+PARADOX_GAP = 0.2
+
+
+class Pair(NamedTuple):
+    """One file's two ratings; a plain (first, second) tuple is accepted wherever this is."""
+
+    first: str | None
+    second: str | None
+
+
+class AuditAnswers(NamedTuple):
+    """The final answers of auditor and moderator to one audit, by question id."""
+
+    auditor: Mapping[str, str | None]
+    moderator: Mapping[str, str | None]
+
+
+class QuestionScale(NamedTuple):
+    """A question's scored categories in scale order, and whether their order means anything."""
+
+    categories: Sequence[str]
+    ordinal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """The three figures for one set of pairs, with enough context to read them honestly."""
+
+    n_pairs: int  # pairs used: both ratings among the categories
+    n_excluded: int  # pairs left out: a rating missing or outside the categories (e.g. N/A)
+    n_excluded_disagreeing: int  # of those, pairs where both answered but differently
+    percent: float | None  # raw agreement, 0-100
+    kappa: float | None
+    kappa_weighting: Weighting | None  # None when kappa was not attempted (mixed scales)
+    ac1: float | None
+    ac2: float | None  # Gwet's AC2 with the kappa's weights; None for unweighted scales
+    note: str  # plain English; "" when there is nothing to warn about
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------
+
+
+def _index(categories: Sequence[str]) -> dict[str, int]:
+    index = {category: i for i, category in enumerate(categories)}
+    if len(index) != len(categories):
+        raise ValueError(f"Categories must be distinct: {list(categories)}")
+    return index
+
+
+class _Split(NamedTuple):
+    first: npt.NDArray[np.intp]
+    second: npt.NDArray[np.intp]
+    excluded: int
+    excluded_disagreeing: int
+
+
+def _split(pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str]) -> _Split:
+    """Positions of the usable pairs, counting (not silently dropping) the rest."""
+    index = _index(categories)
+    first: list[int] = []
+    second: list[int] = []
+    excluded = excluded_disagreeing = 0
+    for a, b in pairs:
+        if a is not None and b is not None and a in index and b in index:
+            first.append(index[a])
+            second.append(index[b])
+        else:
+            excluded += 1
+            if a is not None and b is not None and a != b:
+                excluded_disagreeing += 1
+    return _Split(
+        np.array(first, dtype=np.intp),
+        np.array(second, dtype=np.intp),
+        excluded,
+        excluded_disagreeing,
+    )
+
+
+def _table(split: _Split, k: int) -> FloatArray:
+    table = np.zeros((k, k), dtype=np.float64)
+    np.add.at(table, (split.first, split.second), 1.0)
+    return table
+
+
+def contingency_table(
+    pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str]
+) -> FloatArray:
+    """Counts with the first rater in rows and the second in columns, in category order.
+
+    Every category gets a row and a column even if unused, because linear weights depend on
+    positions on the whole scale, and a reference implementation must see the same table.
+    """
+    return _table(_split(pairs, categories), len(categories))
+
+
+def weight_matrix(k: int, weights: Weighting) -> FloatArray:
+    """Agreement weights: 1 on the diagonal, falling to 0 between the two ends of the scale.
+
+    linear: w_ij = 1 - |i - j| / (k - 1); quadratic: w_ij = 1 - (i - j)^2 / (k - 1)^2.
+    """
+    if weights == "none" or k < 2:
+        return np.eye(k, dtype=np.float64)
+    positions = np.arange(k, dtype=np.float64)
+    distance = np.abs(positions[:, None] - positions[None, :]) / (k - 1)
+    if weights == "linear":
+        return 1.0 - distance
+    if weights == "quadratic":
+        return 1.0 - distance**2
+    raise ValueError(f"Unknown weighting {weights!r}: use 'none', 'linear' or 'quadratic'")
+
+
+def _one_shared_category(split: _Split) -> bool:
+    """Both raters used one and the same category throughout: kappa's chance agreement is 1.
+
+    Tested on the ratings themselves, not on a floating-point expected agreement that might
+    land a rounding error away from 1.
+    """
+    used = set(split.first.tolist()) | set(split.second.tolist())
+    return len(used) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The statistics
+# ---------------------------------------------------------------------------------------------
+
+
+def percent_agreement(
+    pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str] | None = None
+) -> float | None:
+    """Share of pairs with identical ratings, 0-100; None when no pair is usable.
+
+    Without `categories` only pairs with a missing rating are left out (any two equal strings,
+    "not_applicable" included, agree); with them, the same pairs as the other statistics.
+    """
+    if categories is None:
+        usable = [(a, b) for a, b in pairs if a is not None and b is not None]
+        if not usable:
+            return None
+        return 100.0 * sum(a == b for a, b in usable) / len(usable)
+    split = _split(pairs, categories)
+    n = len(split.first)
+    if n == 0:
+        return None
+    return 100.0 * int(np.count_nonzero(split.first == split.second)) / n
+
+
+def _kappa(split: _Split, k: int, weights: Weighting) -> float | None:
+    n = len(split.first)
+    if n < 2 or k < 2 or _one_shared_category(split):
+        return None
+    p = _table(split, k) / n
+    w = weight_matrix(k, weights)
+    rows = p.sum(axis=1)
+    cols = p.sum(axis=0)
+    observed = float((w * p).sum())
+    expected = float((w * np.outer(rows, cols)).sum())
+    return (observed - expected) / (1.0 - expected)
+
+
+def cohens_kappa(
+    pairs: Iterable[tuple[str | None, str | None]],
+    categories: Sequence[str],
+    weights: Weighting = "none",
+) -> float | None:
+    """Cohen's kappa, (p_o - p_e) / (1 - p_e), with weighted p_o and p_e when asked.
+
+    p_o = sum_ij w_ij p_ij, p_e = sum_ij w_ij r_i c_j, where r and c are the two raters'
+    shares of each category. None for fewer than 2 usable pairs, fewer than 2 categories, or
+    when both raters used one and the same category for everything (p_e = 1, kappa is 0/0).
+    """
+    return _kappa(_split(pairs, categories), len(categories), weights)
+
+
+def _gwet(split: _Split, k: int, weights: Weighting) -> float | None:
+    n = len(split.first)
+    if n < 2 or k < 2:
+        return None
+    p = _table(split, k) / n
+    w = weight_matrix(k, weights)
+    pi = (p.sum(axis=1) + p.sum(axis=0)) / 2.0
+    observed = float((w * p).sum())
+    # Gwet: p_e = T_w / (q (q - 1)) * sum_k pi_k (1 - pi_k), T_w the sum of all weights; with
+    # no weighting T_w = q and this is AC1's 1 / (q - 1) * sum_k pi_k (1 - pi_k).
+    expected = float(w.sum()) / (k * (k - 1)) * float((pi * (1.0 - pi)).sum())
+    if expected >= 1.0:  # cannot happen for the weightings here; guards the division
+        return None
+    return (observed - expected) / (1.0 - expected)
+
+
+def gwet_ac1(
+    pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str]
+) -> float | None:
+    """Gwet's AC1 (Gwet 2008), (p_a - p_e) / (1 - p_e).
+
+    p_e = 1 / (q - 1) * sum_k pi_k (1 - pi_k), pi_k = (row_k + col_k) / (2n), q the number of
+    categories on the scale (used or not). p_e is at most 1/q, so AC1 is defined whenever
+    there are 2 usable pairs and 2 categories, including when everyone gave the same answer.
+    """
+    return _gwet(_split(pairs, categories), len(categories), "none")
+
+
+def gwet_ac2(
+    pairs: Iterable[tuple[str | None, str | None]],
+    categories: Sequence[str],
+    weights: Weighting = "linear",
+) -> float | None:
+    """Gwet's weighted AC2, the ordinal counterpart of AC1 (equal to it with no weighting).
+
+    p_a = sum_kl w_kl p_kl, p_e = T_w / (q (q - 1)) * sum_k pi_k (1 - pi_k), T_w = sum_kl w_kl.
+    Unweighted and linear AC2 lie in [-1, 1]; quadratic weights raise T_w enough for AC2 to
+    fall below -1 on tables of near-total disagreement.
+    """
+    return _gwet(_split(pairs, categories), len(categories), weights)
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries
+# ---------------------------------------------------------------------------------------------
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def _size_notes(n: int, unit: str) -> list[str]:
+    if n == 0:
+        return [f"No {unit} had both answers on the scale, so there is nothing to measure."]
+    if n < SMALL_N:
+        return [f"Based on only {n} {unit}: treat with caution."]
+    return []
+
+
+def _left_out_notes(excluded: int, excluded_disagreeing: int, unit: str) -> list[str]:
+    if not excluded_disagreeing:
+        return []
+    return [
+        f"{excluded_disagreeing} of the {excluded} {unit} left out (not applicable or "
+        "unanswered) were answered differently by the two raters."
+    ]
+
+
+def _paradox_note(
+    split: _Split,
+    categories: Sequence[str],
+    percent: float | None,
+    kappa: float | None,
+    chance_free: float | None,
+    chance_free_name: str,
+) -> list[str]:
+    """Explain a low kappa beside high agreement, but only when that really is the cause.
+
+    AC1's chance term is at most 1/q, so it sits above kappa in poor tables too; the note is
+    kept for high raw agreement with one dominant answer, where kappa's chance term is large.
+    """
+    if percent is None or kappa is None or chance_free is None:
+        return []
+    if percent < PARADOX_PERCENT or chance_free - kappa < PARADOX_GAP:
+        return []
+    counts = np.bincount(np.concatenate([split.first, split.second]), minlength=len(categories))
+    top = int(np.argmax(counts))
+    if counts[top] * 2 <= counts.sum():  # "most" means more than half
+        return []
+    return [
+        f"Kappa ({_fmt(kappa)}) is well below {chance_free_name} ({_fmt(chance_free)}) although "
+        f"the raters agreed on {percent:.0f}%: most answers were {categories[top]!r}, which makes "
+        f"chance agreement look high to kappa; {chance_free_name} is the steadier figure here."
+    ]
+
+
+def _summarise(split: _Split, categories: Sequence[str], ordinal: bool, unit: str) -> Agreement:
+    k = len(categories)
+    weighting: Weighting = "linear" if ordinal else "none"
+    n = len(split.first)
+    percent = None if n == 0 else 100.0 * int(np.count_nonzero(split.first == split.second)) / n
+    kappa = _kappa(split, k, weighting)
+    ac1 = _gwet(split, k, "none")
+    ac2 = _gwet(split, k, weighting) if ordinal else None
+    notes: list[str] = []
+    if n == 0:
+        pass  # the size note says it all
+    elif k < 2:
+        notes.append("The scale has fewer than two scored answers, so kappa and AC1 are undefined.")
+    elif n < 2:
+        notes.append(f"Only one {unit[:-1]}: kappa and AC1 need at least two.")
+    elif kappa is None:
+        notes.append(
+            "Kappa is undefined: both raters gave the same answer every time, so kappa's "
+            "chance agreement is 100%."
+        )
+    notes += _size_notes(n, unit)
+    if ordinal:
+        notes += _paradox_note(split, categories, percent, kappa, ac2, "AC2")
+    else:
+        notes += _paradox_note(split, categories, percent, kappa, ac1, "AC1")
+    notes += _left_out_notes(split.excluded, split.excluded_disagreeing, unit)
+    return Agreement(
+        n_pairs=n,
+        n_excluded=split.excluded,
+        n_excluded_disagreeing=split.excluded_disagreeing,
+        percent=percent,
+        kappa=kappa,
+        kappa_weighting=weighting,
+        ac1=ac1,
+        ac2=ac2,
+        note=" ".join(notes),
+    )
+
+
+def summarise(
+    pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str], ordinal: bool
+) -> Agreement:
+    """All the figures for one question (or one scale), one pair per file.
+
+    Ordinal scales get linearly weighted kappa and AC2; nominal ones unweighted kappa only.
+    """
+    return _summarise(_split(pairs, categories), categories, ordinal, "files")
+
+
+def _pairs_for(
+    audits: Iterable[tuple[Mapping[str, str | None], Mapping[str, str | None]]], question: str
+) -> list[Pair]:
+    """A question's pairs, skipping audits in which neither rater has the question at all.
+
+    An audit on another template (or a question hidden by show_if and never stored) is not a
+    file on which the raters could have disagreed, so it is not counted as left out.
+    """
+    return [
+        Pair(auditor.get(question), moderator.get(question))
+        for auditor, moderator in audits
+        if question in auditor or question in moderator
+    ]
+
+
+def by_question(
+    audits: Iterable[tuple[Mapping[str, str | None], Mapping[str, str | None]]],
+    questions: Mapping[str, tuple[Sequence[str], bool]],
+) -> dict[str, Agreement]:
+    """Agreement on each question, so managers see which questions auditors read differently.
+
+    `audits` holds (auditor answers, moderator answers) per audit, for example one programme's;
+    `questions` maps each scored question id to (categories in scale order, ordinal).
+    """
+    audits = list(audits)
+    return {
+        question: summarise(_pairs_for(audits, question), categories, ordinal)
+        for question, (categories, ordinal) in questions.items()
+    }
+
+
+def _scales(
+    questions: Mapping[str, tuple[Sequence[str], bool]],
+) -> dict[tuple[str, ...], tuple[bool, list[str]]]:
+    scales: dict[tuple[str, ...], tuple[bool, list[str]]] = {}
+    for question, (categories, ordinal) in questions.items():
+        key = tuple(categories)
+        _index(key)
+        if key in scales:
+            known, members = scales[key]
+            if known != ordinal:
+                kinds = ("nominal", "ordinal")
+                raise ValueError(
+                    f"Question {question!r} treats the scale {list(key)} as {kinds[ordinal]}, "
+                    f"but {members[0]!r} treats it as {kinds[known]}."
+                )
+            members.append(question)
+        else:
+            scales[key] = (ordinal, [question])
+    return scales
+
+
+def _pooled(
+    audits: list[tuple[Mapping[str, str | None], Mapping[str, str | None]]],
+    categories: tuple[str, ...],
+    questions: list[str],
+) -> _Split:
+    pairs = [pair for question in questions for pair in _pairs_for(audits, question)]
+    return _split(pairs, categories)
+
+
+def by_scale(
+    audits: Iterable[tuple[Mapping[str, str | None], Mapping[str, str | None]]],
+    questions: Mapping[str, tuple[Sequence[str], bool]],
+) -> dict[tuple[str, ...], Agreement]:
+    """Agreement pooled over the questions that share a scale, keyed by the scale's categories.
+
+    This is where the chance-corrected figures can honestly be pooled; see the module notes.
+    """
+    audits = list(audits)
+    return {
+        categories: _summarise(_pooled(audits, categories, members), categories, ordinal, "answers")
+        for categories, (ordinal, members) in _scales(questions).items()
+    }
+
+
+def overall(
+    audits: Iterable[tuple[Mapping[str, str | None], Mapping[str, str | None]]],
+    questions: Mapping[str, tuple[Sequence[str], bool]],
+) -> Agreement:
+    """One figure for a set of audits: raw agreement pooled over every scored answer.
+
+    Kappa, AC1 and AC2 are given only when all the questions share one scale; otherwise they
+    are None and the note points to `by_scale`, rather than mixing scales in one table.
+    """
+    audits = list(audits)
+    scales = _scales(questions)
+    if len(scales) == 1:
+        ((categories, (ordinal, members)),) = scales.items()
+        return _summarise(_pooled(audits, categories, members), categories, ordinal, "answers")
+    splits = [_pooled(audits, scale, members) for scale, (_, members) in scales.items()]
+    n = sum(len(s.first) for s in splits)
+    agreed = sum(int(np.count_nonzero(s.first == s.second)) for s in splits)
+    excluded = sum(s.excluded for s in splits)
+    excluded_disagreeing = sum(s.excluded_disagreeing for s in splits)
+    notes: list[str] = []
+    if len(scales) > 1:
+        notes.append(
+            f"The questions use {len(scales)} different scales: kappa and AC1 compare answers "
+            "with chance on one scale, so they are given per scale, not pooled."
+        )
+    notes += _size_notes(n, "answers")
+    notes += _left_out_notes(excluded, excluded_disagreeing, "answers")
+    return Agreement(
+        n_pairs=n,
+        n_excluded=excluded,
+        n_excluded_disagreeing=excluded_disagreeing,
+        percent=100.0 * agreed / n if n else None,
+        kappa=None,
+        kappa_weighting=None,
+        ac1=None,
+        ac2=None,
+        note=" ".join(notes),
+    )
+
+
+def per_audit_percent(
+    auditor_answers: Mapping[str, str | None],
+    moderator_answers: Mapping[str, str | None],
+    question_ids: Iterable[str],
+) -> float | None:
+    """Share of the audit's questions answered by both where the moderator kept the answer.
+
+    Unlike the statistics above, "Not applicable" counts here: this figure measures how much of
+    the audit the moderator changed, and changing "Not applicable" to "No" is a change. A
+    question either rater left unanswered is skipped. None when no question was answered by both.
+    """
+    pairs = [(auditor_answers.get(q), moderator_answers.get(q)) for q in question_ids]
+    return percent_agreement(pairs)
