@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -160,6 +161,14 @@ def edit(audit_id: int) -> tuple[str, int] | Response:
         return redirect(url_for("audits.edit", audit_id=audit.id))
 
 
+def _beacon_payload() -> object:
+    """The page sends its last changes as a form field when it closes (see audit_form.js)."""
+    try:
+        return json.loads(request.form.get("payload", "null"))
+    except ValueError:
+        return None
+
+
 @bp.post("/<int:audit_id>/autosave")
 @roles(CASE_ROLES)
 def autosave(audit_id: int) -> tuple[Response, int]:
@@ -168,7 +177,7 @@ def autosave(audit_id: int) -> tuple[Response, int]:
     audit = _audit_or_404(audit_id)
     if audit.auditor_id != int(current_user.id):
         abort(403)
-    payload = request.get_json(silent=True)
+    payload = request.get_json(silent=True) if request.is_json else _beacon_payload()
     if not isinstance(payload, dict) or not isinstance(payload.get("values"), dict):
         return jsonify({"ok": False, "message": "The page sent something unexpected."}), 400
     template = audit_service.template_for(audit)

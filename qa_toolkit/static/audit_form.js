@@ -110,5 +110,14 @@
   form.addEventListener("input", function () { dirty = true; });
   form.addEventListener("focusout", function () { if (dirty) { save(); } });
   window.setInterval(save, 30000);
+  // Leaving the page with changes not yet saved (or a save still on its way): send them now.
+  // A beacon survives the page closing; it is form-encoded so the CSRF token goes with it.
+  window.addEventListener("pagehide", function () {
+    if (!url || stopped || !(dirty || inflight) || !navigator.sendBeacon) { return; }
+    var body = new FormData();
+    body.append("csrf_token", form.querySelector('[name="csrf_token"]').value);
+    body.append("payload", JSON.stringify({ version: Number(version.value), values: values(), latest: true }));
+    navigator.sendBeacon(url, body);
+  });
   applyShowIf();
 })();

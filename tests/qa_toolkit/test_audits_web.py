@@ -278,3 +278,15 @@ def test_an_immediate_concern_reaches_the_managers_until_acknowledged(
     manager.post(f"/audits/{world.audit_id}/acknowledge")
     assert "No visit recorded for 9 months" not in manager.get("/").get_data(as_text=True)
     assert _audit(app, world.audit_id).concern_acknowledged_by_id == world.a.users[Role.MANAGER].id
+
+
+def test_the_last_changes_sent_as_the_page_closes_are_saved(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    import json
+
+    auditor = login_as(world.a.users[Role.AUDITOR])
+    payload = json.dumps({"version": 1, "values": {"q_consulted": "partly"}})
+    response = auditor.post(f"/audits/{world.audit_id}/autosave", data={"payload": payload})
+    assert response.status_code == 200
+    assert _audit(app, world.audit_id).answers == {"consulted": "partly"}
