@@ -14,6 +14,7 @@ from qa_toolkit.models import Programme
 from qa_toolkit.programme_forms import ProgrammeForm, design_from, set_choices
 from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import frames as frame_service
+from qa_toolkit.services import moderation as moderation_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
 from sampling.design import CATEGORY_FIELDS, DesignProblem, SampleDesign
@@ -127,6 +128,7 @@ def show(programme_id: int) -> str:
         reserves=[c for c in cases if c.status == "reserve"],
         excluded=[c for c in cases if c.status == "excluded"],
         by_id={c.id: c for c in cases},
+        agreement=moderation_service.programme_agreement(db, programme),
         candidates=programme_service.candidates(db, programme.organisation_id),
         names={
             c.user_id: c.name for c in programme_service.candidates(db, programme.organisation_id)

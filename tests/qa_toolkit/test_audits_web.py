@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -290,3 +291,43 @@ def test_the_last_changes_sent_as_the_page_closes_are_saved(
     response = auditor.post(f"/audits/{world.audit_id}/autosave", data={"payload": payload})
     assert response.status_code == 200
     assert _audit(app, world.audit_id).answers == {"consulted": "partly"}
+
+
+def test_the_programme_shows_agreement_by_question(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    with app.app_context():
+        session = get_session()
+        for answers, moderation in (
+            (
+                {"consulted": "yes", "age_band": "16 or 17", "pathway_plan": "yes"},
+                {
+                    "consulted": {"agree": False, "answer": "partly"},
+                    "pathway_plan": {"agree": True},
+                },
+            ),
+            ({"consulted": "no", "age_band": "Under 16"}, {"consulted": {"agree": True}}),
+        ):
+            session.add(
+                Audit(
+                    organisation_id=world.a.org.id,
+                    template_version_id=world.template_version_id,
+                    programme_id=world.programme_id,
+                    status="moderated",
+                    answers=answers,
+                    moderation=moderation,
+                    moderated_at=datetime.now(UTC),
+                )
+            )
+        session.commit()
+    page = login_as(world.a.users[Role.MANAGER]).get(f"/programmes/{world.programme_id}")
+    text = page.get_data(as_text=True)
+    # consulted: (yes, partly) and (no, no) -> 1 of 2 = 50%; pathway plan: (yes, yes) -> 100%.
+    # Over all three scored answers: 2 of 3 = 67%.
+    assert "2 audits moderated" in text and "they agreed 67%" in text
+    rows = re.findall(
+        r"<tr><th scope=\"row\">([^<]+)</th><td class=\"num\">(\d+)</td><td class=\"num\">(\d+)%",
+        text,
+    )
+    assert rows[0] == ("Did the IRO consult the child before the review?", "2", "50")
+    assert rows[1][2] == "100"
