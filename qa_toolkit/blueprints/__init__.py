@@ -13,6 +13,7 @@ from qa_toolkit.blueprints import (
     frames,
     frameworks,
     health,
+    observations,
     programmes,
     staff,
 )
@@ -26,6 +27,7 @@ def register_blueprints(app: Flask) -> None:
         frames,
         programmes,
         audits,
+        observations,
         staff,
         frameworks,
         admin,

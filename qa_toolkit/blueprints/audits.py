@@ -18,6 +18,7 @@ from qa_toolkit.audit_forms import build_audit_form, form_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Role, User
 from qa_toolkit.security.access import (
+    ALL_ROLES,
     CASE_ROLES,
     MANAGERS,
     current_organisation,
@@ -306,3 +307,37 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("audits.edit", audit_id=audit.id))
     page = render_template("audits/moderate.html", audit=audit, template=template)
     return (page, status) if status != 200 else page
+
+
+@bp.route("/<int:audit_id>/response", methods=["GET", "POST"])
+@roles(ALL_ROLES)
+def response(audit_id: int) -> str | Response:
+    """The practitioner (or the observed IRO) reads the feedback and responds to it."""
+    db = get_session()
+    audit = audit_service.audit_for(db, current_organisation().id, audit_id)
+    if audit is None:
+        abort(404)
+    allowed = audit_service.responder_ids(db, audit)
+    managing = current_role() in (Role.ADMIN, Role.MANAGER)
+    if int(current_user.id) not in allowed and not managing:
+        abort(404)
+    if request.method == "POST":
+        if int(current_user.id) not in allowed:
+            abort(403)
+        try:
+            audit_service.respond(db, audit, int(current_user.id), request.form.get("response", ""))
+        except audit_service.AuditProblem as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash("Thank you: your response is saved with the audit.", "success")
+        return redirect(url_for("audits.response", audit_id=audit.id))
+    auditing.record(db, "view", "audit_feedback", audit.id, organisation_id=audit.organisation_id)
+    db.commit()
+    return render_template(
+        "audits/response.html",
+        audit=audit,
+        template=audit_service.template_for(audit),
+        can_respond=int(current_user.id) in allowed,
+    )

@@ -69,7 +69,15 @@ class Audit(Base):
     # Feedback for the practitioner, separate from the scoring; and their response.
     feedback_went_well: Mapped[str | None] = mapped_column(Text)
     feedback_even_better: Mapped[str | None] = mapped_column(Text)
+    # The response of the person whose practice was looked at: the social worker or team
+    # manager to a case audit's feedback, or the observed IRO's reflection on an observation.
     practitioner_response: Mapped[str | None] = mapped_column(Text)
+    response_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Peer observations: who was observed chairing which meeting.
+    observed_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    meeting_date: Mapped[date | None] = mapped_column(Date)
+    meeting_type: Mapped[str | None] = mapped_column(String(60))
     # Moderation: per question {"agree": bool, "answer": ..., "comment": ...}; originals kept.
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     moderation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

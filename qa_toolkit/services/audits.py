@@ -62,12 +62,100 @@ def template_for(audit: Audit) -> Template:
 
 
 def can_open(audit: Audit, user_id: int, role: Role) -> bool:
-    """Object-level access: managers see their organisation's audits; auditors only their own."""
+    """Object-level access: managers see their organisation's audits; auditors only those they
+    do, moderate, or (for a peer observation) those of themselves."""
     if role in (Role.ADMIN, Role.MANAGER):
         return True
     if role == Role.AUDITOR:
-        return user_id in (audit.auditor_id, audit.moderator_id)
+        return user_id in (audit.auditor_id, audit.moderator_id, audit.observed_user_id)
     return False
+
+
+def responder_ids(session: Session, audit: Audit) -> set[int]:
+    """Who may read the feedback and respond: the observed IRO, or the case's social worker and
+    their team manager where they have accounts."""
+    from qa_toolkit.models import Staff
+
+    if audit.observed_user_id is not None:
+        return {audit.observed_user_id}
+    case = audit.case_record
+    if case is None:
+        return set()
+    people = set()
+    if case.social_worker_id is not None:
+        worker = session.get(Staff, case.social_worker_id)
+        if worker is not None and worker.user_id is not None:
+            people.add(worker.user_id)
+    if case.team_id is not None:
+        people.update(
+            uid
+            for uid in session.scalars(
+                select(Staff.user_id).where(
+                    Staff.organisation_id == audit.organisation_id,
+                    Staff.team_id == case.team_id,
+                    Staff.staff_role == "team_manager",
+                    Staff.user_id.is_not(None),
+                )
+            )
+            if uid is not None
+        )
+    return people
+
+
+def respond(session: Session, audit: Audit, user_id: int, text: str) -> None:
+    if audit.observed_user_id is None and audit.status != AuditStatus.FINALISED.value:
+        raise AuditProblem("The feedback can be answered once the audit is finalised.")
+    if not text.strip():
+        raise AuditProblem("Write your response before saving it.")
+    audit.practitioner_response = text.strip()[:MAX_TEXT]
+    audit.response_by_id = user_id
+    audit.response_at = now()
+    session.flush()
+
+
+MEETING_TYPES = ("Child in care review", "Child protection conference", "Short-break review")
+
+
+def start_observation(
+    session: Session,
+    *,
+    organisation_id: int,
+    template_version: TemplateVersion,
+    observer_id: int,
+    observed_id: int,
+    meeting_date: Any,
+    meeting_type: str,
+) -> Audit:
+    if template_version.kind != "observation":
+        raise AuditProblem("Choose an observation template.")
+    if observer_id == observed_id:
+        raise AuditProblem("You cannot observe yourself: choose the colleague you observed.")
+    if meeting_type not in MEETING_TYPES:
+        raise AuditProblem("Choose the type of meeting.")
+    observation = Audit(
+        organisation_id=organisation_id,
+        template_version_id=template_version.id,
+        auditor_id=observer_id,
+        observed_user_id=observed_id,
+        meeting_date=meeting_date,
+        meeting_type=meeting_type,
+        status=AuditStatus.ASSIGNED.value,
+        answers={},
+        evidence={},
+    )
+    session.add(observation)
+    session.flush()
+    return observation
+
+
+def observations_of(session: Session, organisation_id: int, user_id: int | None) -> list[Audit]:
+    """Observations made by or of the user; every one of the organisation's for None."""
+    query = select(Audit).where(
+        Audit.organisation_id == organisation_id, Audit.observed_user_id.is_not(None)
+    )
+    if user_id is not None:
+        query = query.where(or_(Audit.auditor_id == user_id, Audit.observed_user_id == user_id))
+    return list(session.scalars(query.order_by(Audit.meeting_date.desc(), Audit.id.desc())))
 
 
 def audit_for(session: Session, organisation_id: int, audit_id: int) -> Audit | None:

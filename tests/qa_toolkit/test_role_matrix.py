@@ -17,7 +17,7 @@ PUBLIC = None
 # Routes whose answer also depends on who owns the object (the assigned auditor, the
 # moderator): for an allowed role the matrix checks only that the role gate let it through;
 # tests/qa_toolkit/test_audit_access.py checks every owner exactly.
-OBJECT_LEVEL = {"audits.edit", "audits.autosave", "audits.moderate"}
+OBJECT_LEVEL = {"audits.edit", "audits.autosave", "audits.moderate", "audits.response"}
 EXPECTED: dict[str, frozenset[Role] | None] = {
     "auth.login": PUBLIC,
     "health.healthz": PUBLIC,
@@ -46,6 +46,9 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "audits.assign_moderator": MANAGERS,
     "audits.finalise": MANAGERS,
     "audits.acknowledge": MANAGERS,
+    "audits.response": ALL_ROLES,
+    "observations.index": CASE_ROLES,
+    "observations.new": CASE_ROLES,
     "frameworks.library": ALL_ROLES,
     "frameworks.preview": ALL_ROLES,
     "frameworks.changes": ALL_ROLES,
@@ -136,7 +139,7 @@ def test_every_route_answers_each_role_as_declared(
             assert "/login" in response.headers["Location"], (endpoint, method)
         elif who in allowed:
             # 400: the empty form was refused with its errors, so the role check let it through.
-            expected = (200, 302, 400) + ((403,) if endpoint in OBJECT_LEVEL else ())
+            expected = (200, 302, 400) + ((403, 404) if endpoint in OBJECT_LEVEL else ())
             assert response.status_code in expected, (endpoint, method, who, response.status)
         else:
             assert response.status_code == 403, (endpoint, method, who, response.status)
