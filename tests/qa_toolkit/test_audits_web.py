@@ -235,6 +235,9 @@ def test_moderation_and_finalisation_keep_the_originals(
     # ... and the final score uses the moderated one: (2*0.5 + 1*1) / 3 = 0.667 -> 67%,
     # which is under 75%: requires improvement.
     assert abs((final.overall_score or 0) - 2 / 3) < 1e-9 and final.grade == "requires_improvement"
+    seen_by_auditor = auditor.get(f"/audits/{world.audit_id}").get_data(as_text=True)
+    assert "The moderator agreed with 1 of 2 answers" in seen_by_auditor
+    assert "Views not in the child&#39;s words" in seen_by_auditor
 
 
 def test_returned_audit_goes_back_to_the_auditor_with_the_reason(
