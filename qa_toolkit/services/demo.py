@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import CaseRecord, Frame, Organisation, Role, Staff, Team
+from qa_toolkit.services.demo_audits import seed_rounds
 from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
 from sampling.frame import fingerprint
@@ -49,7 +50,7 @@ def seed(session: Session, today: date) -> bool:
     session.flush()
     service = generate(np.random.default_rng(DEMO_SEED), today)
     team_ids, staff_ids = _seed_staff(session, org, service)
-    _seed_frame(session, org, service, team_ids, staff_ids)
+    frame = _seed_frame(session, org, service, team_ids, staff_ids)
     # The demo auditors are IROs of the service, so conflicts of interest are real.
     iro_staff = iter(s for (_name, role), s in staff_ids.items() if role == "iro")
     for login in DEMO_LOGINS:
@@ -59,6 +60,8 @@ def seed(session: Session, today: date) -> bool:
         if login.role == Role.AUDITOR:
             session.get_one(Staff, next(iro_staff)).user_id = user.id
     session.flush()
+    # Finished rounds, so a new user sees findings, a trend and highlights straight away.
+    seed_rounds(session, org, frame, today)
     return True
 
 
@@ -91,7 +94,7 @@ def _seed_frame(
     service: SyntheticService,
     team_ids: dict[str, int],
     staff_ids: dict[tuple[str, str], int],
-) -> None:
+) -> Frame:
     frame = Frame(
         organisation_id=org.id,
         label=f"Children in care at {service.as_at:%d %B %Y} (demo export)",
@@ -130,3 +133,4 @@ def _seed_frame(
         for number, c in enumerate(service.cases, start=2)  # Row 1 of the export is the header.
     ]
     session.execute(insert(CaseRecord), rows)
+    return frame

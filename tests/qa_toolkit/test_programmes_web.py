@@ -80,7 +80,8 @@ def test_preview_shows_the_size_steps_and_an_allocation_that_adds_up(
     total = re.search(r"Allocation across strata \((\d+) files\)", text)
     assert total is not None and total.group(1) == "86"
     with app.app_context():
-        assert get_session().scalar(select(func.count()).select_from(Programme)) == 0
+        drawn = select(func.count()).select_from(Programme).where(Programme.name == "Footprint Q4")
+        assert get_session().scalar(drawn) == 0
 
 
 def test_draw_records_the_sample_and_the_same_seed_draws_the_same_cases(
@@ -97,7 +98,13 @@ def test_draw_records_the_sample_and_the_same_seed_draws_the_same_cases(
     assert again.status_code == 302
     with app.app_context():
         session = get_session()
-        programmes = list(session.scalars(select(Programme).order_by(Programme.id)))
+        programmes = list(
+            session.scalars(
+                select(Programme)
+                .where(Programme.name.in_(["Footprint Q4", "Footprint Q4 again"]))
+                .order_by(Programme.id)
+            )
+        )
         assert len(programmes) == 2
         samples = [
             sorted(
@@ -127,7 +134,7 @@ def test_excluding_a_case_brings_in_the_next_reserve_of_its_stratum(
     programme_url = response.headers["Location"]
     with app.app_context():
         session = get_session()
-        programme = session.scalar(select(Programme))
+        programme = session.scalar(select(Programme).where(Programme.name == "Footprint Q4"))
         assert programme is not None
         victim = session.scalar(
             select(SampleCase)
@@ -191,7 +198,8 @@ def test_a_design_that_cannot_work_is_explained_and_nothing_is_drawn(
     assert response.status_code == 400
     assert "too small" in text and "smallest sample that works" in text
     with app.app_context():
-        assert get_session().scalar(select(func.count()).select_from(Programme)) == 0
+        drawn = select(func.count()).select_from(Programme).where(Programme.name == "Footprint Q4")
+        assert get_session().scalar(drawn) == 0
 
 
 def test_auditors_and_other_organisations_cannot_reach_programmes(
@@ -238,10 +246,11 @@ def test_assign_without_conflicts_then_launch_creates_the_audits(app: Flask) -> 
     assert "Assigned all 40 cases with no conflicts" in assigned.get_data(as_text=True)
     with app.app_context():
         session = get_session()
+        programme_id = session.scalar(select(Programme.id).where(Programme.name == "Footprint Q4"))
         rows = session.execute(
             select(SampleCase.auditor_id, CaseRecord.iro_id, CaseRecord.social_worker_id)
             .join(CaseRecord, SampleCase.case_record_id == CaseRecord.id)
-            .where(SampleCase.status == "in_sample")
+            .where(SampleCase.status == "in_sample", SampleCase.programme_id == programme_id)
         ).all()
         assert len(rows) == 40
         # The demo auditor is one of the IROs: never given a child whose IRO they are.
@@ -251,7 +260,11 @@ def test_assign_without_conflicts_then_launch_creates_the_audits(app: Flask) -> 
         own_case = session.scalar(
             select(SampleCase.id)
             .join(CaseRecord, SampleCase.case_record_id == CaseRecord.id)
-            .where(SampleCase.status == "in_sample", CaseRecord.iro_id == staff_id)
+            .where(
+                SampleCase.status == "in_sample",
+                SampleCase.programme_id == programme_id,
+                CaseRecord.iro_id == staff_id,
+            )
         )
     if own_case is not None:
         clash = client.post(
@@ -264,7 +277,7 @@ def test_assign_without_conflicts_then_launch_creates_the_audits(app: Flask) -> 
     assert "Launched: 40 audits" in launched.get_data(as_text=True)
     with app.app_context():
         session = get_session()
-        audits = list(session.scalars(select(Audit)))
+        audits = list(session.scalars(select(Audit).where(Audit.programme_id == programme_id)))
         assert len(audits) == 40
         assert {a.status for a in audits} == {"assigned"}
         assert {a.template_version_id for a in audits} == {version_id}

@@ -47,6 +47,8 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "audits.finalise": MANAGERS,
     "audits.acknowledge": MANAGERS,
     "audits.response": ALL_ROLES,
+    "findings.index": ALL_ROLES,
+    "findings.programme": ALL_ROLES,
     "observations.index": CASE_ROLES,
     "observations.new": CASE_ROLES,
     "frameworks.library": ALL_ROLES,

@@ -1,0 +1,70 @@
+"""Findings: what the audits show, for managers, senior leaders and (pseudonymous) partners."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from qa_toolkit.charts import compliance_chart
+from qa_toolkit.db import get_session
+from qa_toolkit.models import Programme, Role
+from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
+from qa_toolkit.services import findings as findings_service
+from qa_toolkit.services import programmes as programme_service
+from reports.rollup import BREAKDOWN_FIELDS, NAMES_PEOPLE, SMALL_CELL
+
+bp = Blueprint("findings", __name__, url_prefix="/findings")
+
+
+def _partner_view() -> bool:
+    """Viewers see what partners see: no names, small cells suppressed, shared highlights only."""
+    return current_role() not in (Role.ADMIN, Role.MANAGER, Role.AUDITOR)
+
+
+@bp.get("/")
+@roles(ALL_ROLES)
+def index() -> str:
+    programmes = programme_service.programmes_of(get_session(), current_organisation().id)
+    return render_template(
+        "findings/index.html", programmes=[p for p in programmes if p.status != "drawn"]
+    )
+
+
+def _programme_or_404(programme_id: int) -> Programme:
+    found = programme_service.programme_for(get_session(), current_organisation().id, programme_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/<int:programme_id>")
+@roles(ALL_ROLES)
+def programme(programme_id: int) -> str:
+    result = findings_service.findings(get_session(), _programme_or_404(programme_id))
+    partner = _partner_view()
+    rollup = result.rollup
+    chart = compliance_chart(
+        [(t.title, t.result, _theme_target(result, t.theme_id)) for t in rollup.themes]
+    )
+    breakdowns = {
+        name: rows
+        for name, rows in rollup.breakdowns.items()
+        if not (partner and name in NAMES_PEOPLE)
+    }
+    highlights = [h for h in rollup.highlights if h.shareable or not partner]
+    return render_template(
+        "findings/programme.html",
+        findings=result,
+        rollup=rollup,
+        chart=chart,
+        breakdowns=breakdowns,
+        breakdown_labels=BREAKDOWN_FIELDS,
+        highlights=highlights,
+        partner=partner,
+        small=SMALL_CELL,
+    )
+
+
+def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> float | None:
+    """A theme's target: the lowest target of its questions (what every one must reach)."""
+    targets = [q.target for q in result.rollup.questions if theme_id in q.themes and q.target]
+    return min(targets) if targets else None

@@ -1,0 +1,385 @@
+"""Confidence intervals for one proportion, how findings are written, and comparing two rounds.
+
+Why these methods:
+
+* Wilson (the default, DESIGN.md "Estimates are honest") keeps close to its nominal coverage
+  even for the small samples and the 0% / 100% results that audits produce routinely, where the
+  textbook "p ± 1.96 SE" interval collapses to a single point.
+* Clopper–Pearson ("exact") is offered on request: it never covers less than the stated level,
+  so it is wider; some partners ask for it by name.
+
+Both are written here from their formulas (scipy.stats for the normal and beta quantiles) and
+tested against statsmodels. The ends are pinned by hand, because libraries get them wrong in
+opposite ways: the textbook beta-quantile formula asks for Beta(x + 1, 0) at x = n, which
+scipy answers with NaN (6 of 6 becomes "NaN to NaN"), and a careless exact-form shortcut gives
+(1, 1) for 12 of 12, as if twelve files proved that every file in the service is compliant.
+Here 0 of n always has a lower bound of exactly 0 and n of n an upper bound of exactly 1, and
+the other bound is the ordinary one-sided limit.
+
+Whole percentages are rounded half up on the decimal the number reads as (0.285 is 29%,
+although the binary float nearest 0.285 is a shade below it), because that is what a reader
+checking the figures by hand does; Python's round() would also round halves to even (12.5 to
+12), which readers take for a mistake.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, SupportsIndex
+
+from scipy import stats
+
+__all__ = [
+    "DEFAULT_CONFIDENCE",
+    "METHODS",
+    "SIGNIFICANCE_LEVEL",
+    "SMALL_COUNT",
+    "SMALL_N",
+    "Comparison",
+    "Method",
+    "Proportion",
+    "clopper_pearson",
+    "compare",
+    "format_confidence",
+    "format_finding",
+    "format_p_value",
+    "format_percent",
+    "proportion",
+    "small_sample_caution",
+    "whole_percent",
+    "wilson",
+]
+
+Method = Literal["wilson", "clopper_pearson"]
+METHODS: tuple[Method, ...] = ("wilson", "clopper_pearson")
+DEFAULT_CONFIDENCE = 0.95
+
+# A result is flagged as small when fewer than SMALL_N files answered, or when fewer than
+# SMALL_COUNT of them met (or did not meet) the standard. These are the usual "np >= 5 and
+# n(1 - p) >= 5" rule of thumb for when a proportion behaves like a normal quantity, plus a
+# floor on n, because one file more or less moves a percentage of fewer than ten files by more
+# than ten points. The intervals are still valid below these counts; they are just wide, and
+# the reader should be told so rather than left to over-read a percentage.
+SMALL_N = 10
+SMALL_COUNT = 5
+
+# A change between two rounds is called "unlikely to be chance" when Fisher's exact test gives
+# p below this. 0.05 is the convention readers of social-care reports have met before; it is a
+# line for wording, not a verdict on whether practice changed.
+SIGNIFICANCE_LEVEL = 0.05
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """How many of the files answered met the standard, with its confidence interval.
+
+    `estimate` is None when no file answered (n == 0); the interval is then the whole range
+    [0, 1], which is the honest statement that nothing is known. `small` follows the rule at
+    SMALL_N and SMALL_COUNT: n < 10, or fewer than 5 successes, or fewer than 5 failures; when it
+    is set, `caution` says in plain English which part of the rule applied.
+    """
+
+    successes: int
+    n: int
+    estimate: float | None
+    low: float
+    high: float
+    method: Method
+    confidence: float
+    small: bool
+    caution: str | None
+
+    @property
+    def failures(self) -> int:
+        """Files answered that did not meet the standard (N/A is never counted in n)."""
+        return self.n - self.successes
+
+
+def _counts(successes: SupportsIndex, n: SupportsIndex) -> tuple[int, int]:
+    """Whole, non-negative counts with successes <= n; anything else is a programming error."""
+    try:
+        x, total = operator.index(successes), operator.index(n)
+    except TypeError as error:
+        raise TypeError("Counts of files must be whole numbers.") from error
+    if total < 0 or x < 0:
+        raise ValueError(f"Counts cannot be negative; got {x} of {total}.")
+    if x > total:
+        raise ValueError(f"More successes than files answered: {x} of {total}.")
+    return x, total
+
+
+def _alpha(confidence: float) -> float:
+    if not (isinstance(confidence, int | float) and 0 < confidence < 1):
+        raise ValueError(f"The confidence level must be between 0 and 1; got {confidence!r}.")
+    return 1.0 - float(confidence)
+
+
+def _files(count: int, singular: str = "file", plural: str = "files") -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def small_sample_caution(successes: int, n: int) -> str | None:
+    """The plain-English warning for a small count, naming the part of the rule that applied.
+
+    None when the count is not small (see SMALL_N and SMALL_COUNT for the rule and why).
+    """
+    x, total = _counts(successes, n)
+    if total == 0:
+        return "No files answered this question, so there is no percentage to report."
+    if total < SMALL_N:
+        return (
+            f"Only {_files(total)} answered this question: one file more or less would move the "
+            "percentage a long way, so read it as a rough guide."
+        )
+    if x < SMALL_COUNT:
+        met = "None of the" if x == 0 else f"Only {x} of the"
+        return (
+            f"{met} {total} files met the standard: the interval is wide and lopsided, so read "
+            "the percentage as a rough guide."
+        )
+    if total - x < SMALL_COUNT:
+        missed = (
+            f"All {total} files met"
+            if x == total
+            else f"Only {total - x} of the {total} files did not meet"
+        )
+        return (
+            f"{missed} the standard: the interval is wide and lopsided, so read the percentage "
+            "as a rough guide."
+        )
+    return None
+
+
+def _build(x: int, total: int, low: float, high: float, method: Method, conf: float) -> Proportion:
+    caution = small_sample_caution(x, total)
+    # Pin the ends exactly (see the module docstring) and keep rounding noise inside [0, 1].
+    low = 0.0 if x == 0 else min(max(low, 0.0), 1.0)
+    high = 1.0 if x == total else min(max(high, 0.0), 1.0)
+    return Proportion(
+        successes=x,
+        n=total,
+        estimate=x / total if total else None,
+        low=low,
+        high=high,
+        method=method,
+        confidence=float(conf),
+        small=caution is not None,
+        caution=caution,
+    )
+
+
+def wilson(
+    successes: SupportsIndex, n: SupportsIndex, confidence: float = DEFAULT_CONFIDENCE
+) -> Proportion:
+    """Wilson's score interval: the default, because it behaves well for small n and at 0%/100%.
+
+    centre = (p + z²/2n) / (1 + z²/n), half-width = z √(p(1-p)/n + z²/4n²) / (1 + z²/n),
+    the same arithmetic as statsmodels' proportion_confint(method="wilson").
+    """
+    x, total = _counts(successes, n)
+    alpha = _alpha(confidence)
+    if total == 0:
+        return _build(x, total, 0.0, 1.0, "wilson", confidence)
+    z = float(stats.norm.isf(alpha / 2))
+    p = x / total
+    denominator = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denominator
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
+    return _build(x, total, centre - half, centre + half, "wilson", confidence)
+
+
+def clopper_pearson(
+    successes: SupportsIndex, n: SupportsIndex, confidence: float = DEFAULT_CONFIDENCE
+) -> Proportion:
+    """The Clopper–Pearson ("exact") interval from beta quantiles, never below its stated level.
+
+    lower = Beta(α/2; x, n - x + 1) and upper = Beta(1 - α/2; x + 1, n - x). At x = 0 and x = n
+    one of those beta distributions does not exist (a shape parameter is 0), so the bound is set
+    to exactly 0 or 1 rather than asked of scipy, which would return NaN.
+    """
+    x, total = _counts(successes, n)
+    alpha = _alpha(confidence)
+    if total == 0:
+        return _build(x, total, 0.0, 1.0, "clopper_pearson", confidence)
+    low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, total - x + 1))
+    high = 1.0 if x == total else float(stats.beta.ppf(1 - alpha / 2, x + 1, total - x))
+    return _build(x, total, low, high, "clopper_pearson", confidence)
+
+
+def proportion(
+    successes: SupportsIndex,
+    n: SupportsIndex,
+    method: Method | str = "wilson",
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> Proportion:
+    """A proportion with its interval by the chosen method (Wilson unless asked otherwise).
+
+    `method` may be any string because it usually arrives as text (a CLI option, a programme's
+    stored setting); it is checked here, and an unknown name raises ValueError naming the two.
+    """
+    if method == "wilson":
+        return wilson(successes, n, confidence)
+    if method == "clopper_pearson":
+        return clopper_pearson(successes, n, confidence)
+    raise ValueError(f"Unknown interval method {method!r}: choose one of {', '.join(METHODS)}.")
+
+
+def _half_up(value: Decimal, places: int = 0) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def whole_percent(value: float) -> int:
+    """A proportion (0 to 1) as a whole percentage, rounded half up as it reads (0.285 -> 29).
+
+    repr() gives the shortest decimal that reads back as the same float, i.e. the number as a
+    person would write it down, so rounding that decimal matches rounding by hand.
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"Cannot show {value!r} as a percentage.")
+    return int(_half_up(Decimal(repr(float(value))) * 100))
+
+
+def format_percent(value: float | None, missing: str = "–") -> str:
+    """'78%' for 0.775; `missing` (an en dash) when there is no figure (no file answered)."""
+    return missing if value is None else f"{whole_percent(value)}%"
+
+
+def format_confidence(confidence: float) -> str:
+    """'95%' for 0.95, '99.9%' for 0.999: the level as written, without trailing zeros."""
+    _alpha(confidence)
+    text = format(Decimal(repr(float(confidence))) * 100, "f")
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
+def format_finding(p: Proportion, singular: str = "file", plural: str = "files") -> str:
+    """'31 of 40 files (78%, 95% CI 62–88%)': the counts first, as readers check those first.
+
+    The interval's ends are whole percents rounded the same way as the estimate, joined by an
+    en dash. With no answers there is no percentage to give, and the text says so.
+    """
+    noun = singular if p.n == 1 else plural
+    if p.estimate is None:
+        return f"0 of 0 {plural} (no percentage: the question applied to none)"
+    return (
+        f"{p.successes} of {p.n} {noun} ({format_percent(p.estimate)}, "
+        f"{format_confidence(p.confidence)} CI {whole_percent(p.low)}–{whole_percent(p.high)}%)"
+    )
+
+
+def format_p_value(p_value: float, significance_level: float = SIGNIFICANCE_LEVEL) -> str:
+    """'p = 0.03', 'p = 0.004', 'p < 0.001', never contradicting the verdict beside it.
+
+    Two decimals as a rule and three below 0.01. If rounding would put the shown figure on the
+    wrong side of the significance level (0.0496 shown as 0.05 beside "unlikely to be chance"),
+    more decimals are shown until it does not; past six, "p < 0.05" is written instead.
+    """
+    if not 0 <= p_value <= 1:
+        raise ValueError(f"A p-value lies between 0 and 1; got {p_value!r}.")
+    if p_value < 0.001:
+        return "p < 0.001"
+    exact = Decimal(repr(float(p_value)))
+    significant = p_value < significance_level
+    places = 3 if p_value < 0.01 else 2
+    while places <= 6:
+        shown = _half_up(exact, places)
+        if (float(shown) < significance_level) == significant:
+            return f"p = {shown}"
+        places += 1
+    return f"p < {format(Decimal(repr(significance_level)).normalize(), 'f')}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One question in two rounds (`before`, then `after`) and whether the change could be chance.
+
+    `difference` is after minus before in percentage points (None if either round had no
+    answers); `p_value` is Fisher's exact test, two-sided; `significant` is p below
+    `significance_level`. Fisher's test is exact, so it stays valid for small counts, but with
+    few files only large changes can reach the significance level: `caution` says so.
+    """
+
+    before: Proportion
+    after: Proportion
+    difference: float | None
+    p_value: float | None
+    significant: bool
+    significance_level: float
+    verdict: str
+    small: bool
+    caution: str | None
+
+
+def compare(
+    a_successes: SupportsIndex,
+    a_n: SupportsIndex,
+    b_successes: SupportsIndex,
+    b_n: SupportsIndex,
+    significance_level: float = SIGNIFICANCE_LEVEL,
+) -> Comparison:
+    """Compare an earlier round (a) with a later one (b): "improved from 61% to 78% (...)".
+
+    The verdict names the direction from the whole percentages the reader sees, so it never
+    says "improved from 61% to 61%": when those are equal it says the figure stayed the same.
+    """
+    before = wilson(a_successes, a_n)
+    after = wilson(b_successes, b_n)
+    if not 0 < significance_level < 1:
+        raise ValueError(
+            f"The significance level must be between 0 and 1; got {significance_level}."
+        )
+    small = before.small or after.small
+    caution = (
+        "Few files in at least one round: only a large change can show up as unlikely to be "
+        "chance, so a change that could be chance here is not evidence that nothing changed."
+        if small
+        else None
+    )
+    if before.estimate is None or after.estimate is None:
+        missing = "earlier" if before.estimate is None else "later"
+        return Comparison(
+            before=before,
+            after=after,
+            difference=None,
+            p_value=None,
+            significant=False,
+            significance_level=significance_level,
+            verdict=f"cannot be compared: no files answered this question in the {missing} round",
+            small=True,
+            caution=caution,
+        )
+    table = [
+        [before.successes, before.failures],
+        [after.successes, after.failures],
+    ]
+    p_value = min(float(stats.fisher_exact(table, alternative="two-sided").pvalue), 1.0)
+    significant = p_value < significance_level
+    first, second = whole_percent(before.estimate), whole_percent(after.estimate)
+    if second > first:
+        change = f"improved from {first}% to {second}%"
+    elif second < first:
+        change = f"fell from {first}% to {second}%"
+    else:
+        change = f"stayed at {first}%"
+    if first == second:
+        judgement = (
+            "the small difference is unlikely to be chance"
+            if significant
+            else "any difference could be chance"
+        )
+    else:
+        judgement = "unlikely to be chance" if significant else "could be chance"
+    shown_p = format_p_value(p_value, significance_level)
+    return Comparison(
+        before=before,
+        after=after,
+        difference=100 * (after.estimate - before.estimate),
+        p_value=p_value,
+        significant=significant,
+        significance_level=significance_level,
+        verdict=f"{change} (Fisher's exact test {shown_p}): {judgement}",
+        small=small,
+        caution=caution,
+    )

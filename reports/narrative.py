@@ -1,0 +1,47 @@
+"""The findings in sentences a senior manager or the LSCP can read aloud."""
+
+from __future__ import annotations
+
+from reports.intervals import format_finding
+from reports.rollup import Rollup
+
+
+def headline(rollup: Rollup, template_title: str) -> list[str]:
+    """A short narrative: how many files, the strongest and weakest themes, what to develop."""
+    if rollup.files == 0:
+        return [f"No {template_title} audits have been finalised in this programme yet."]
+    lines = [f"{rollup.files} files were audited with the {template_title}."]
+    themes = sorted(
+        (t for t in rollup.themes if t.result.estimate is not None),
+        key=lambda t: t.result.estimate or 0,
+    )
+    if themes:
+        best, worst = themes[-1], themes[0]
+        # A theme pools the answers to several questions: count answers, not files.
+        lines.append(
+            f"The strongest theme was {best.title.lower()}: "
+            f"{format_finding(best.result, 'answer', 'answers')} met the standard."
+        )
+        if worst is not best:
+            lines.append(
+                f"The weakest was {worst.title.lower()}: "
+                f"{format_finding(worst.result, 'answer', 'answers')}."
+            )
+    below = rollup.areas_for_development
+    if below:
+        first = below[0]
+        lines.append(
+            f"{len(below)} question{'s were' if len(below) != 1 else ' was'} below target; the "
+            f"furthest was “{first.text}” ({format_finding(first.result)}, target "
+            f"{round((first.target or 0) * 100)}%)."
+        )
+    shared = sum(1 for h in rollup.highlights if h.shareable)
+    if shared:
+        plural = "s" if shared != 1 else ""
+        lines.append(f"Auditors recorded {shared} highlight{plural} of good practice to share.")
+    if rollup.concerns:
+        lines.append(
+            f"{rollup.concerns} audit{'s' if rollup.concerns != 1 else ''} raised an immediate "
+            "concern, each acknowledged by a manager."
+        )
+    return lines
