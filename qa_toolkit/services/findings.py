@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit_templates.schema import Template
-from qa_toolkit.models import Audit, AuditStatus, CaseRecord, Programme, SampleCase
+from qa_toolkit.models import (
+    Audit,
+    AuditStatus,
+    CaseRecord,
+    Programme,
+    SampleCase,
+    TemplateVersion,
+)
 from qa_toolkit.services.templates import template_of
+from reports.intervals import Comparison, compare
 from reports.narrative import headline
 from reports.rollup import AuditRecord, Rollup, rollup
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    theme: str
+    comparison: Comparison
 
 
 @dataclass(frozen=True)
@@ -20,6 +34,8 @@ class ProgrammeFindings:
     template: Template
     rollup: Rollup
     narrative: list[str]
+    previous: Programme | None = None
+    trend: list[TrendLine] = field(default_factory=list)
 
 
 def records(session: Session, programme: Programme) -> list[AuditRecord]:
@@ -50,8 +66,55 @@ def records(session: Session, programme: Programme) -> list[AuditRecord]:
     ]
 
 
+def previous_round(session: Session, programme: Programme) -> Programme | None:
+    """The same template's programme launched just before this one, in this organisation."""
+    if programme.launched_at is None:
+        return None
+    return session.scalar(
+        select(Programme)
+        .join(TemplateVersion, Programme.template_version_id == TemplateVersion.id)
+        .where(
+            Programme.organisation_id == programme.organisation_id,
+            Programme.id != programme.id,
+            TemplateVersion.template_key == programme.template_version.template_key,
+            Programme.launched_at.is_not(None),
+            Programme.launched_at < programme.launched_at,
+        )
+        .order_by(Programme.launched_at.desc())
+        .limit(1)
+    )
+
+
+def _rollup(session: Session, programme: Programme, template: Template) -> Rollup:
+    populations = {line["stratum"]: int(line["population"]) for line in programme.allocation}
+    return rollup(template, records(session, programme), populations=populations)
+
+
 def findings(session: Session, programme: Programme) -> ProgrammeFindings:
     template = template_of(programme.template_version)
-    populations = {line["stratum"]: int(line["population"]) for line in programme.allocation}
-    result = rollup(template, records(session, programme), populations=populations)
-    return ProgrammeFindings(programme, template, result, headline(result, template.title))
+    result = _rollup(session, programme, template)
+    previous = previous_round(session, programme)
+    trend: list[TrendLine] = []
+    if previous is not None:
+        # Themes are compared by id: a later template version keeps its theme ids.
+        before = {
+            t.theme_id: t
+            for t in _rollup(session, previous, template_of(previous.template_version)).themes
+        }
+        for theme in result.themes:
+            earlier = before.get(theme.theme_id)
+            if earlier is not None and earlier.result.n and theme.result.n:
+                trend.append(
+                    TrendLine(
+                        theme.title,
+                        compare(
+                            earlier.result.successes,
+                            earlier.result.n,
+                            theme.result.successes,
+                            theme.result.n,
+                        ),
+                    )
+                )
+    return ProgrammeFindings(
+        programme, template, result, headline(result, template.title), previous, trend
+    )

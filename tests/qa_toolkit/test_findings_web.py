@@ -32,6 +32,9 @@ def test_findings_for_managers_and_the_partner_view_for_viewers(app: Flask) -> N
     assert re.search(r"\d+ of \d+ answers \(\d+%, 95% CI \d+–\d+%\)", manager)
     assert "Themes: share of files meeting the standard" in manager and "<svg" in manager
     assert "By iro" in manager and "By team" in manager
+    # The spring round came first: each theme is compared with it, with Fisher's test.
+    assert "Since the last round (IRO footprint audit, spring)" in manager
+    assert "Fisher" in manager and " points" in manager
     viewer_page = _client(app, "viewer@demo.example").get(url)
     viewer = viewer_page.get_data(as_text=True)
     assert viewer_page.status_code == 200
