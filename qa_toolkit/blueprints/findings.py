@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import io
+import re
 
+from flask import Blueprint, Response, abort, render_template, request
+
+from qa_toolkit import auditing
 from qa_toolkit.charts import compliance_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Programme, Role
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import programmes as programme_service
+from reports.excel import write_workbook
 from reports.rollup import BREAKDOWN_FIELDS, NAMES_PEOPLE, SMALL_CELL
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
@@ -68,3 +73,29 @@ def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> 
     """A theme's target: the lowest target of its questions (what every one must reach)."""
     targets = [q.target for q in result.rollup.questions if theme_id in q.themes and q.target]
     return min(targets) if targets else None
+
+
+@bp.get("/<int:programme_id>/workbook")
+@roles(ALL_ROLES)
+def workbook(programme_id: int) -> Response:
+    """Download the findings as Excel: managers may choose internal; everyone else gets lscp."""
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    audience = request.args.get("audience", "lscp")
+    if audience not in ("lscp", "internal"):
+        abort(400)
+    if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
+        abort(403)
+    buffer = io.BytesIO()
+    write_workbook(findings_service.workbook_spec(db, programme, audience), buffer)
+    auditing.record(
+        db, "export", "programme_findings", programme.id,
+        summary=f"{audience} workbook", organisation_id=programme.organisation_id,
+    )  # fmt: skip
+    db.commit()
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{safe}-{audience}.xlsx"'},
+    )

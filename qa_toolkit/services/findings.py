@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from audit_templates.schema import Template
@@ -17,9 +17,12 @@ from qa_toolkit.models import (
     TemplateVersion,
 )
 from qa_toolkit.services.templates import template_of
+from reports.excel import WorkbookSpec
 from reports.intervals import Comparison, compare
 from reports.narrative import headline
 from reports.rollup import AuditRecord, Rollup, rollup
+from reports.workbook import CaseLine, MethodNote
+from reports.workbook import build as build_workbook
 
 
 @dataclass(frozen=True)
@@ -117,4 +120,67 @@ def findings(session: Session, programme: Programme) -> ProgrammeFindings:
                 )
     return ProgrammeFindings(
         programme, template, result, headline(result, template.title), previous, trend
+    )
+
+
+def workbook_spec(session: Session, programme: Programme, audience: str) -> WorkbookSpec:
+    """The partner ('lscp') or 'internal' workbook of a programme's findings."""
+    from sampling.design import CATEGORY_FIELDS, SampleDesign
+
+    result = findings(session, programme)
+    design = SampleDesign.from_dict(programme.design)
+    filters = "; ".join(
+        f"{CATEGORY_FIELDS[c.field]}: {', '.join(c.values)}" for c in design.categories
+    )
+    lines: list[tuple[str, str]] = [
+        ("Template", f"{result.template.title} (version {result.template.version})"),
+        ("Strata", " × ".join(CATEGORY_FIELDS[s] for s in design.strata) or "None"),
+        ("Filters", filters or "None"),
+            f"{CATEGORY_FIELDS[c.field]}: {', '.join(c.values)}" for c in design.categories
+        ) or "None"),
+        ("Sample size", " ".join(programme.size_steps)),
+        ("Allocation", f"{design.allocation}, at least {design.minimum} per stratum"),
+    ]  # fmt: skip
+    excluded = session.scalar(
+        select(func.count())
+        .select_from(SampleCase)
+        .where(SampleCase.programme_id == programme.id, SampleCase.status == "excluded")
+    )
+    frame = programme.frame
+    method = MethodNote(
+        frame=frame.label,
+        frame_date=frame.as_at,
+        frame_size=frame.row_count,
+        design=lines,
+        seed=programme.seed,
+        fingerprint=programme.draw_fingerprint,
+        allocation=[
+            (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
+            for a in programme.allocation
+        ],
+        exclusions=int(excluded or 0),
+    )
+    cases: list[CaseLine] = []
+    if audience == "internal":
+        for audit, case, stratum in session.execute(
+            select(Audit, CaseRecord, SampleCase.stratum)
+            .join(CaseRecord, Audit.case_record_id == CaseRecord.id)
+            .outerjoin(SampleCase, SampleCase.audit_id == Audit.id)
+            .where(Audit.programme_id == programme.id, Audit.status == AuditStatus.FINALISED.value)
+            .order_by(CaseRecord.case_ref)
+        ).all():
+            grade = result.template.grade_scale().option(audit.grade) if audit.grade else None
+            cases.append(
+                CaseLine(case.case_ref, case.team_name, case.iro_name, stratum or "",
+                         grade.label if grade else None, audit.overall_score)
+            )  # fmt: skip
+    return build_workbook(
+        title="QA toolkit findings",
+        programme=programme.name,
+        audience=audience,
+        rollup=result.rollup,
+        narrative=result.narrative,
+        method=method,
+        cases=cases,
+        author=frame.organisation.name,
     )

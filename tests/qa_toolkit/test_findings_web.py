@@ -41,3 +41,54 @@ def test_findings_for_managers_and_the_partner_view_for_viewers(app: Flask) -> N
     assert "partner view" in viewer and "By iro" not in viewer
     assert not re.search(r"C\d{6}", viewer)  # No case reference anywhere.
     assert "not for partner reports" not in viewer
+
+
+def test_the_partner_workbook_identifies_nobody_and_carries_no_formula(app: Flask) -> None:
+    """Scan every cell of the LSCP workbook built from the demo, with a hostile highlight added."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from qa_toolkit.models import Audit, CaseRecord, Staff
+
+    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    hostile = '=HYPERLINK("http://evil.example","Click me")'
+    with app.app_context():
+        session = get_session()
+        programme = session.scalar(
+            select(Programme).where(Programme.name == "IRO footprint audit, autumn")
+        )
+        assert programme is not None
+        audit = session.scalar(select(Audit).where(Audit.programme_id == programme.id))
+        assert audit is not None
+        first_question = next(iter(audit.answers))
+        audit.highlights = {first_question: {"text": hostile, "share": True}}
+        session.commit()
+        refs = set(session.scalars(select(CaseRecord.case_ref)))
+        names = {n for n in session.scalars(select(Staff.name))}
+        url = f"/findings/{programme.id}/workbook"
+    viewer = _client(app, "viewer@demo.example")
+    assert viewer.get(url + "?audience=internal").status_code == 403
+    response = viewer.get(url + "?audience=lscp")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    cells = [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
+    assert len(cells) > 100
+    texts = [str(cell.value) for cell in cells]
+    assert not [t for t in texts if any(ref in t for ref in refs)]
+    assert not [t for t in texts if any(name in t for name in names)]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert any(t == "'" + hostile for t in texts)  # Shared, but as inert text.
+    assert "Case-level data" not in book.sheetnames and "By iro" not in book.sheetnames
+    manager = _client(app, "manager@demo.example")
+    internal = load_workbook(io.BytesIO(manager.get(url + "?audience=internal").data))
+    assert "Case-level data" in internal.sheetnames
+    themes = internal["Themes"]
+    values = [row for row in themes.iter_rows(values_only=True) if row and isinstance(row[1], int)]
+    assert values and all(0 <= row[3] <= 1 for row in values)

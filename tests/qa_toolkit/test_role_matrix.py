@@ -49,6 +49,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "audits.response": ALL_ROLES,
     "findings.index": ALL_ROLES,
     "findings.programme": ALL_ROLES,
+    "findings.workbook": ALL_ROLES,
     "observations.index": CASE_ROLES,
     "observations.new": CASE_ROLES,
     "frameworks.library": ALL_ROLES,
