@@ -136,8 +136,6 @@ def workbook_spec(session: Session, programme: Programme, audience: str) -> Work
         ("Template", f"{result.template.title} (version {result.template.version})"),
         ("Strata", " × ".join(CATEGORY_FIELDS[s] for s in design.strata) or "None"),
         ("Filters", filters or "None"),
-            f"{CATEGORY_FIELDS[c.field]}: {', '.join(c.values)}" for c in design.categories
-        ) or "None"),
         ("Sample size", " ".join(programme.size_steps)),
         ("Allocation", f"{design.allocation}, at least {design.minimum} per stratum"),
     ]  # fmt: skip
