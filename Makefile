@@ -37,5 +37,11 @@ screenshots: $(VENV)/.installed-dev
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest tests/e2e -q
 
+# Benchmarks with their targets (figures as ratios to a floor measured in the same run).
+# Always exits 0: it reports, it does not judge. Results go to bench/results.json.
+bench: $(VENV)/.installed-dev
+	-$(BIN)/python -m bench.import_frame
+	-$(BIN)/python -m bench.draw_sample
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
