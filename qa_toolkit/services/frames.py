@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import (
@@ -163,16 +164,50 @@ def import_table(
     session.add(frame)
     session.flush()
     if result.rows:
-        session.execute(
-            insert(CaseRecord),
-            [
-                _record(frame, organisation.id, number, row, team_ids, iro_ids, worker_ids)
-                for number, row in zip(result.row_numbers, result.rows, strict=True)
-            ],
+        text_dates = session.connection().dialect.name == "sqlite"
+        _bulk_insert(
+            session,
+            _records(
+                frame,
+                organisation.id,
+                result.row_numbers,
+                result.rows,
+                team_ids,
+                iro_ids,
+                worker_ids,
+                text_dates,
+            ),
         )
     if save_mapping_as:
         _save_mapping(session, organisation.id, save_mapping_as, mapping)
     return Imported(frame, result)
+
+
+_CASE_COLUMNS = (
+    "frame_id", "organisation_id", "row_number", "case_ref", "team_name", "team_id",
+    "social_worker_name", "social_worker_id", "iro_name", "iro_id", "legal_status",
+    "placement_type", "date_of_birth", "age_band", "gender", "ethnicity", "disability", "uasc",
+    "became_looked_after", "last_review", "next_review_due", "attributes",
+)  # fmt: skip
+
+
+def _bulk_insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """One driver-level executemany of plain tuples, inside the session's transaction.
+
+    Measured on 100,000 rows (bench/import_frame.py): the ORM bulk insert made the import 4.4
+    times the floor; this, with tuples built directly from the parsed rows, about 2.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    values = ", ".join(
+        (f"{mark}::json" if name == "attributes" and not sqlite else mark) for name in _CASE_COLUMNS
+    )
+    # Only constants are interpolated: the table's own column names and the driver's mark.
+    statement = f"INSERT INTO case_record ({', '.join(_CASE_COLUMNS)}) VALUES ({values})"  # noqa: S608
+    connection.exec_driver_sql(statement, rows)
 
 
 def _save_mapping(
@@ -245,41 +280,47 @@ def _ensure_staff(
     return found
 
 
-def _record(
+def _records(
     frame: Frame,
     organisation_id: int,
-    number: int,
-    row: CaseRow,
+    numbers: list[int],
+    rows: list[CaseRow],
     team_ids: dict[str, int],
     iro_ids: dict[str, int],
     worker_ids: dict[str, int],
-) -> dict[str, Any]:
-    return {
-        "frame_id": frame.id,
-        "organisation_id": organisation_id,
-        "row_number": number,
-        "case_ref": row.case_ref,
-        "team_name": row.team,
-        "team_id": team_ids.get(row.team.casefold()) if row.team else None,
-        "social_worker_name": row.social_worker,
-        "social_worker_id": worker_ids.get(row.social_worker.casefold())
-        if row.social_worker
-        else None,
-        "iro_name": row.iro,
-        "iro_id": iro_ids.get(row.iro.casefold()) if row.iro else None,
-        "legal_status": row.legal_status,
-        "placement_type": row.placement_type,
-        "date_of_birth": row.date_of_birth,
-        "age_band": row.age_band,
-        "gender": row.gender,
-        "ethnicity": row.ethnicity,
-        "disability": row.disability,
-        "uasc": row.uasc,
-        "became_looked_after": row.became_looked_after,
-        "last_review": row.last_review,
-        "next_review_due": row.next_review_due,
-        "attributes": row.attributes,
-    }
+    text_dates: bool,
+) -> list[tuple[Any, ...]]:
+    """The case_record rows as tuples in _CASE_COLUMNS order, converted as the columns expect.
+
+    SQLite keeps dates as ISO text (as SQLAlchemy's Date does); each distinct date is
+    converted once, since a list of thousands of children shares far fewer dates.
+    """
+    shown: dict[date, str] = {}
+
+    def day(value: date | None) -> Any:
+        if value is None or not text_dates:
+            return value
+        found = shown.get(value)
+        if found is None:
+            found = shown[value] = value.isoformat()
+        return found
+
+    def key(name: str | None) -> str | None:
+        return name.casefold() if name else None
+
+    return [
+        (
+            frame.id, organisation_id, number, row.case_ref,
+            row.team, team_ids.get(key(row.team) or ""),
+            row.social_worker, worker_ids.get(key(row.social_worker) or ""),
+            row.iro, iro_ids.get(key(row.iro) or ""),
+            row.legal_status, row.placement_type, day(row.date_of_birth), row.age_band,
+            row.gender, row.ethnicity, row.disability, row.uasc,
+            day(row.became_looked_after), day(row.last_review), day(row.next_review_due),
+            json.dumps(row.attributes) if row.attributes else "{}",
+        )
+        for number, row in zip(numbers, rows, strict=True)
+    ]  # fmt: skip
 
 
 def case_rows(session: Session, frame_id: int) -> list[tuple[int, CaseRow]]:
