@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from reports.intervals import Proportion
 
 WIDTH = 640
-LABEL = 230
+LABEL = 280
 BAR_HEIGHT = 22
 GAP = 10
 
