@@ -119,7 +119,13 @@ def child_report(**figures: Any) -> None:
 
 @dataclass
 class Result:
-    """One benchmark's figures; `met` is decided by the script (some targets have two parts)."""
+    """One benchmark's figures; `met` is decided by the script (some targets have two parts).
+
+    `pairs` holds each repeat's toolkit / floor ratio. Every repeat runs the floor and the
+    toolkit back to back, so a busy spell on a shared machine slows both sides of one pair;
+    the median of those paired ratios is the reported ratio. The ratio of the two medians is
+    kept beside it (`ratio_of_medians`): it can pair a fast floor run with a slow toolkit run.
+    """
 
     name: str
     toolkit_s: float
@@ -127,11 +133,16 @@ class Result:
     target: float
     met: bool
     peak_mb: float | None
+    pairs: list[float] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def ratio(self) -> float:
+    def ratio_of_medians(self) -> float:
         return self.toolkit_s / self.floor_s if self.floor_s > 0 else float("inf")
+
+    @property
+    def ratio(self) -> float:
+        return median(self.pairs) if self.pairs else self.ratio_of_medians
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -141,8 +152,13 @@ class Result:
             "toolkit_s": round(self.toolkit_s, 4),
             "floor_s": round(self.floor_s, 4),
             "peak_mb": None if self.peak_mb is None else round(self.peak_mb, 1),
+            "ratio_of_medians": round(self.ratio_of_medians, 3),
             **self.extra,
         }
+
+
+def paired_ratios(toolkit: Sequence[float], floor: Sequence[float]) -> list[float]:
+    return [t / f for t, f in zip(toolkit, floor, strict=True) if f > 0]
 
 
 def write_results(results: Sequence[Result], path: Path = RESULTS) -> None:
