@@ -110,6 +110,7 @@ def show(programme_id: int) -> str:
     programme = _programme_or_404(programme_id)
     cases = programme_service.sample_of(db, programme)
     design = SampleDesign.from_dict(programme.design)
+    people = programme_service.candidates(db, programme.organisation_id)
     auditing.record(
         db, "view", "programme_sample", programme.id, organisation_id=programme.organisation_id
     )
@@ -129,10 +130,8 @@ def show(programme_id: int) -> str:
         excluded=[c for c in cases if c.status == "excluded"],
         by_id={c.id: c for c in cases},
         agreement=moderation_service.programme_agreement(db, programme),
-        candidates=programme_service.candidates(db, programme.organisation_id),
-        names={
-            c.user_id: c.name for c in programme_service.candidates(db, programme.organisation_id)
-        },
+        candidates=people,
+        names={person.user_id: person.name for person in people},
     )
 
 
