@@ -6,11 +6,14 @@ by the app factory so that tests can pass a plain dict instead.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from reports.actions import DEFAULT_STAGES, StageRule, parse_stages
 
 ENV_PREFIX = "QA_TOOLKIT_"
 
@@ -27,11 +30,20 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # Long audit forms must not lose their token after an hour.
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "CASES_PER_PAGE": 50,
+    # The dispute-resolution stages: JSON, a list of {"key", "name", "working_days"}.
+    # None: informal resolution, stages 1 to 4 and CAFCASS, 5 working days each.
+    "ESCALATION_STAGES": None,
+    "ESCALATION_END_TO_END_DAYS": 20,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
 _BARE_NAMES = ("DATABASE_URL", "SECRET_KEY")
-_INT_SETTINGS = {"PERMANENT_SESSION_LIFETIME", "MAX_CONTENT_LENGTH", "CASES_PER_PAGE"}
+_INT_SETTINGS = {
+    "PERMANENT_SESSION_LIFETIME",
+    "MAX_CONTENT_LENGTH",
+    "CASES_PER_PAGE",
+    "ESCALATION_END_TO_END_DAYS",
+}
 _BOOL_SETTINGS = {"SESSION_COOKIE_SECURE"}
 
 
@@ -56,6 +68,19 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         else:
             found[name] = raw
     return found
+
+
+def escalation_stages(raw: object) -> tuple[StageRule, ...]:
+    """The configured stages (JSON text or a list), or the defaults; refuse a broken setting."""
+    if raw is None or raw == "":
+        return DEFAULT_STAGES
+    if isinstance(raw, tuple) and all(isinstance(r, StageRule) for r in raw):
+        return raw
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+        return parse_stages(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(f"{ENV_PREFIX}ESCALATION_STAGES is not usable: {exc}") from exc
 
 
 def normalise_database_url(url: str) -> str:
@@ -97,6 +122,7 @@ def finalise(config: dict[str, Any], instance_path: str) -> dict[str, Any]:
     if production:
         config["SESSION_COOKIE_SECURE"] = config.get("SESSION_COOKIE_SECURE_OVERRIDE", True)
         config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config["ESCALATION_STAGES"] = escalation_stages(config.get("ESCALATION_STAGES"))
     url = config.get("DATABASE_URL") or default_database_url(instance_path)
     config["DATABASE_URL"] = normalise_database_url(url)
     return config

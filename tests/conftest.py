@@ -20,6 +20,7 @@ from qa_toolkit import create_app, migrate
 from qa_toolkit.config import normalise_database_url
 from qa_toolkit.db import Base, make_engine
 from qa_toolkit.models import (
+    Action,
     Audit,
     CaseRecord,
     Frame,
@@ -32,8 +33,10 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.security.passwords import hash_password
+from qa_toolkit.services.escalations import REASONS, NewEscalation, open_escalation
 from qa_toolkit.services.programmes import draw_programme
 from qa_toolkit.services.templates import publish
+from reports.actions import DEFAULT_STAGES
 from sampling.design import SampleDesign, SizeRule
 
 TEST_PASSWORD = "a-long-test-password-2026"
@@ -144,6 +147,8 @@ class World:
     upload_id: int  # A case list uploaded in A, waiting for its columns to be confirmed.
     programme_id: int  # A dip sample of 2 of A's 3 cases.
     audit_id: int  # An audit of one of A's cases, assigned to A's auditor (not yet started).
+    action_id: int  # An action in A owned by A's first IRO (A's auditor), raised by A's manager.
+    escalation_id: int  # An escalation of A's first case, opened by A's auditor.
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,8 +262,37 @@ def world(app: Flask, password_hash: str) -> World:
             status="assigned",
         )
         session.add(audit)
+        session.flush()
+        action = Action(
+            organisation_id=a.org.id,
+            title="Record the child's views before each review",
+            owner_staff_id=a.iros[0].id,
+            due_date=date.today() + timedelta(days=20),
+            priority="medium",
+            status="open",
+            source="standalone",
+            raised_by_id=a.users[Role.MANAGER].id,
+        )
+        session.add(action)
+        escalation = open_escalation(
+            session,
+            a.org.id,
+            NewEscalation(
+                case_ref=a.case_refs[0],
+                reason=REASONS[0],
+                issue="The permanence plan has not moved since the last review.",
+                stage_key=DEFAULT_STAGES[0].key,
+                raised_on=date.today(),
+            ),
+            DEFAULT_STAGES,
+            a.users[Role.AUDITOR].id,
+            date.today(),
+        )
         session.commit()
-        return World(a, b, shared, published.row.id, upload.id, programme.id, audit.id)
+        return World(
+            a, b, shared, published.row.id, upload.id, programme.id, audit.id, action.id,
+            escalation.id,
+        )  # fmt: skip
 
 
 LoginAs = Callable[[User | None], FlaskClient]

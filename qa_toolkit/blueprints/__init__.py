@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Flask
 
 from qa_toolkit.blueprints import (
+    actions,
     admin,
     audits,
     auth,
     cases,
     dashboard,
+    escalations,
     findings,
     frames,
     frameworks,
@@ -29,6 +31,8 @@ def register_blueprints(app: Flask) -> None:
         programmes,
         audits,
         observations,
+        actions,
+        escalations,
         findings,
         staff,
         frameworks,

@@ -1,5 +1,13 @@
 """SQLAlchemy models. Every row of case-level or staff data belongs to one organisation."""
 
+from qa_toolkit.models.actions import (
+    Action,
+    ActionSource,
+    Escalation,
+    EscalationStatus,
+    EscalationStep,
+    Priority,
+)
 from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUpload
@@ -16,15 +24,21 @@ from qa_toolkit.models.users import Membership, Role, User
 
 __all__ = [
     "SHARED_SCOPE",
+    "Action",
+    "ActionSource",
     "Audit",
     "AuditEvent",
     "AuditStatus",
     "CaseRecord",
+    "Escalation",
+    "EscalationStatus",
+    "EscalationStep",
     "ColumnMapping",
     "Frame",
     "FrameUpload",
     "Membership",
     "Organisation",
+    "Priority",
     "Programme",
     "ProgrammeStatus",
     "Role",

@@ -16,8 +16,18 @@ from tests.conftest import LoginAs, World
 PUBLIC = None
 # Routes whose answer also depends on who owns the object (the assigned auditor, the
 # moderator): for an allowed role the matrix checks only that the role gate let it through;
-# tests/qa_toolkit/test_audit_access.py checks every owner exactly.
-OBJECT_LEVEL = {"audits.edit", "audits.autosave", "audits.moderate", "audits.response"}
+# tests/qa_toolkit/test_audits_web.py and test_actions_web.py check the owners exactly.
+OBJECT_LEVEL = {
+    "audits.edit",
+    "audits.autosave",
+    "audits.moderate",
+    "audits.response",
+    "actions.show",
+    "escalations.show",
+    "escalations.response",
+    "escalations.move",
+    "escalations.close",
+}
 EXPECTED: dict[str, frozenset[Role] | None] = {
     "auth.login": PUBLIC,
     "health.healthz": PUBLIC,
@@ -50,6 +60,17 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "findings.index": ALL_ROLES,
     "findings.programme": ALL_ROLES,
     "findings.workbook": ALL_ROLES,
+    "actions.index": CASE_ROLES,
+    "actions.new": CASE_ROLES,
+    "actions.show": CASE_ROLES,
+    "actions.export": MANAGERS,
+    "escalations.index": CASE_ROLES,
+    "escalations.new": CASE_ROLES,
+    "escalations.show": CASE_ROLES,
+    "escalations.response": CASE_ROLES,
+    "escalations.move": CASE_ROLES,
+    "escalations.close": CASE_ROLES,
+    "escalations.export": MANAGERS,
     "observations.index": CASE_ROLES,
     "observations.new": CASE_ROLES,
     "frameworks.library": ALL_ROLES,
@@ -118,6 +139,8 @@ def _url(rule: str, world: World) -> str:
         "<int:upload_id>": world.upload_id,
         "<int:programme_id>": world.programme_id,
         "<int:audit_id>": world.audit_id,
+        "<int:action_id>": world.action_id,
+        "<int:escalation_id>": world.escalation_id,
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))

@@ -1,0 +1,247 @@
+"""Practice-development actions: raise from where the learning was found, track, close."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms.fields.choices import SelectChoice
+
+from qa_toolkit import auditing
+from qa_toolkit.action_forms import ActionForm, ActionUpdateForm
+from qa_toolkit.db import get_session
+from qa_toolkit.models import Action, ActionSource, Role
+from qa_toolkit.security.access import (
+    CASE_ROLES,
+    MANAGERS,
+    current_organisation,
+    current_role,
+    roles,
+)
+from qa_toolkit.services import actions as action_service
+from qa_toolkit.services import audits as audit_service
+from qa_toolkit.services import programmes as programme_service
+from reports.action_workbook import actions_workbook
+from reports.excel import write_workbook
+
+bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _viewer() -> action_service.Viewer:
+    role = current_role()
+    if role is None:
+        abort(403)
+    return action_service.viewer_of(
+        get_session(), current_organisation().id, int(current_user.id), role
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    return request.args.get(name, type=int) or None
+
+
+def _filters() -> action_service.Filters:
+    return action_service.Filters(
+        status=request.args.get("status", "active"),
+        programme_id=_int_arg("programme"),
+        theme_id=request.args.get("theme") or None,
+        owner_staff_id=_int_arg("owner"),
+        sort=request.args.get("sort", "due"),
+    )
+
+
+@bp.get("/")
+@roles(CASE_ROLES)
+def index() -> str:
+    db = get_session()
+    org = current_organisation()
+    viewer = _viewer()
+    default = (
+        action_service.Scope.ALL
+        if viewer.role in (Role.ADMIN, Role.MANAGER)
+        else action_service.Scope.MINE
+    )
+    try:
+        scope = action_service.Scope(request.args.get("scope", default.value))
+    except ValueError:
+        scope = default
+    filters = _filters()
+    today = date.today()
+    lines = action_service.list_actions(db, org.id, viewer, scope, today, filters)
+    return render_template(
+        "actions/index.html",
+        lines=lines,
+        scope=scope,
+        scopes=list(action_service.Scope),
+        filters=filters,
+        programmes=programme_service.programmes_of(db, org.id),
+        owners=action_service.owners(db, org.id),
+        themes=action_service.themes_in_use(db, org.id),
+        counts=action_service.counts(db, org.id, viewer, today),
+        manager=viewer.role in (Role.ADMIN, Role.MANAGER),
+    )
+
+
+def _source_from_request(form: ActionForm) -> action_service.NewAction:
+    def number(value: str | None) -> int | None:
+        return int(value) if value and value.isdigit() else None
+
+    return action_service.NewAction(
+        title=form.title.data or "",
+        good_looks_like=form.good_looks_like.data or "",
+        owner_staff_id=form.owner_staff_id.data,
+        due_date=form.due_date.data,
+        priority=form.priority.data or "medium",
+        source=form.source.data or ActionSource.STANDALONE.value,
+        audit_id=number(form.audit_id.data),
+        programme_id=number(form.programme_id.data),
+        question_id=form.question_id.data or None,
+        theme_id=form.theme_id.data or None,
+    )
+
+
+def _check_source_access(new: action_service.NewAction) -> None:
+    """Raise from an audit only if you can open it; from a programme's findings, managers only."""
+    db = get_session()
+    org = current_organisation()
+    role = current_role()
+    if new.audit_id:
+        audit = audit_service.audit_for(db, org.id, new.audit_id)
+        if (
+            audit is None
+            or role is None
+            or not audit_service.can_open(audit, int(current_user.id), role)
+        ):
+            abort(404)
+    elif new.programme_id:
+        if role not in (Role.ADMIN, Role.MANAGER):
+            abort(403)
+        if programme_service.programme_for(db, org.id, new.programme_id) is None:
+            abort(404)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(CASE_ROLES)
+def new() -> str | BaseResponse | tuple[str, int]:
+    db = get_session()
+    org = current_organisation()
+    form = ActionForm()
+    if request.method == "GET":
+        for name in ("source", "audit_id", "programme_id", "question_id", "theme_id"):
+            getattr(form, name).data = request.args.get(name, "")
+        if not form.source.data:
+            form.source.data = ActionSource.STANDALONE.value
+    form.owner_staff_id.choices = [SelectChoice(0, "Choose the owner")] + [
+        SelectChoice(s.id, f"{s.name} ({s.team.name if s.team else 'no team'})")
+        for s in action_service.owners(db, org.id)
+    ]
+    wanted = _source_from_request(form)
+    _check_source_access(wanted)
+    described = action_service.describe_source(db, org.id, wanted)
+    problem = None
+    if form.validate_on_submit():
+        try:
+            action = action_service.raise_action(
+                db, org.id, wanted, int(current_user.id), date.today()
+            )
+        except action_service.ActionProblem as exc:
+            db.rollback()
+            problem = str(exc)
+        else:
+            db.commit()
+            flash(f"Action raised: {action.title}. Its owner can see it now.", "success")
+            return redirect(url_for("actions.show", action_id=action.id))
+    page = render_template("actions/new.html", form=form, described=described, problem=problem)
+    return (page, 400) if request.method == "POST" else page
+
+
+def _action_or_404(action_id: int) -> tuple[Action, action_service.Viewer]:
+    viewer = _viewer()
+    action = action_service.action_for(get_session(), current_organisation().id, action_id)
+    if action is None or not action_service.can_see(action, viewer):
+        abort(404)
+    return action, viewer
+
+
+@bp.route("/<int:action_id>", methods=["GET", "POST"])
+@roles(CASE_ROLES)
+def show(action_id: int) -> str | BaseResponse | tuple[str, int]:
+    db = get_session()
+    org = current_organisation()
+    action, viewer = _action_or_404(action_id)
+    editable = action_service.can_update(action, viewer)
+    form = ActionUpdateForm(obj=None if request.method == "POST" else action)
+    form.owner_staff_id.choices = [
+        SelectChoice(s.id, f"{s.name} ({s.team.name if s.team else 'no team'})")
+        for s in action_service.owners(db, org.id)
+    ]
+    problem = None
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                action_service.update_action(
+                    db,
+                    action,
+                    status=form.status.data or "",
+                    evidence=form.completion_evidence.data,
+                    completed_on=form.completed_on.data,
+                    due_date=form.due_date.data,
+                    owner_staff_id=form.owner_staff_id.data,
+                    priority=form.priority.data or "",
+                    today=date.today(),
+                )
+            except action_service.ActionProblem as exc:
+                db.rollback()
+                problem = str(exc)
+            else:
+                db.commit()
+                flash("Action updated.", "success")
+                return redirect(url_for("actions.show", action_id=action.id))
+    line = action_service.line_of(db, action, date.today())
+    page = render_template(
+        "actions/show.html",
+        line=line,
+        form=form,
+        editable=editable,
+        problem=problem,
+        history=action_service.history(db, action),
+        source=action_service.describe_source(db, org.id, action_service.source_of(action)),
+    )
+    return (page, 400) if request.method == "POST" else page
+
+
+@bp.get("/export.xlsx")
+@roles(MANAGERS)
+def export() -> Response:
+    """Every action visible in the chosen view, as an internal workbook (names owners)."""
+    db = get_session()
+    org = current_organisation()
+    viewer = _viewer()
+    today = date.today()
+    try:
+        scope = action_service.Scope(request.args.get("scope", "all"))
+    except ValueError:
+        scope = action_service.Scope.ALL
+    lines = action_service.list_actions(db, org.id, viewer, scope, today, _filters())
+    buffer = io.BytesIO()
+    write_workbook(
+        actions_workbook(action_service.workbook_rows(lines), org.name, today),
+        buffer,
+    )
+    auditing.record(
+        db, "export", "action", summary=f"{len(lines)} actions ({scope.value})",
+        organisation_id=org.id,
+    )  # fmt: skip
+    db.commit()
+    return Response(
+        buffer.getvalue(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="actions-{today:%Y-%m-%d}.xlsx"'},
+    )

@@ -1,0 +1,298 @@
+"""Escalations of drift and delay (dispute resolution / progress resolution pathway)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms.fields.choices import SelectChoice
+
+from qa_toolkit import auditing
+from qa_toolkit.action_forms import (
+    EscalationCloseForm,
+    EscalationForm,
+    EscalationMoveForm,
+    EscalationResponseForm,
+)
+from qa_toolkit.db import get_session
+from qa_toolkit.models import Escalation, EscalationStatus, Role
+from qa_toolkit.security.access import (
+    CASE_ROLES,
+    MANAGERS,
+    current_organisation,
+    current_role,
+    roles,
+)
+from qa_toolkit.services import audits as audit_service
+from qa_toolkit.services import escalations as service
+from reports.action_workbook import EscalationRow, escalations_workbook
+from reports.actions import StageRule
+from reports.excel import write_workbook
+
+bp = Blueprint("escalations", __name__, url_prefix="/escalations")
+
+
+def _stages() -> Sequence[StageRule]:
+    stages: Sequence[StageRule] = current_app.config["ESCALATION_STAGES"]
+    return stages
+
+
+def _role() -> Role:
+    role = current_role()
+    if role is None:
+        abort(403)
+    return role
+
+
+@bp.get("/")
+@roles(CASE_ROLES)
+def index() -> str:
+    db = get_session()
+    org = current_organisation()
+    status = request.args.get("status", "open")
+    if status not in {"any", *EscalationStatus}:
+        status = "open"
+    found = service.escalations_of(db, org.id, int(current_user.id), _role(), status)
+    today = date.today()
+    return render_template(
+        "escalations/index.html",
+        escalations=[(e, service.rag_of(e, today)) for e in found],
+        status=status,
+        statuses=[
+            ("open", "Open"),
+            ("resolved", "Resolved"),
+            ("withdrawn", "Withdrawn"),
+            ("any", "All"),
+        ],  # fmt: skip
+        manager=_role() in (Role.ADMIN, Role.MANAGER),
+        stages=_stages(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(CASE_ROLES)
+def new() -> str | BaseResponse | tuple[str, int]:
+    db = get_session()
+    org = current_organisation()
+    form = EscalationForm()
+    form.reason.choices = [SelectChoice("", "Choose one")] + [
+        SelectChoice(r, r) for r in service.REASONS
+    ]
+    form.stage.choices = [SelectChoice(s.key, s.name) for s in _stages()]
+    audit_id = request.values.get("audit_id", type=int)
+    audit = audit_service.audit_for(db, org.id, audit_id) if audit_id else None
+    if audit_id and (
+        audit is None or not audit_service.can_open(audit, int(current_user.id), _role())
+    ):
+        abort(404)
+    if request.method == "GET" and audit is not None:
+        form.audit_id.data = str(audit.id)
+        if audit.case_record is not None:
+            form.case_ref.data = audit.case_record.case_ref
+        if audit.concern:
+            form.issue.data = audit.concern
+    problem = None
+    if form.validate_on_submit():
+        try:
+            escalation = service.open_escalation(
+                db,
+                org.id,
+                service.NewEscalation(
+                    case_ref=form.case_ref.data or "",
+                    reason=form.reason.data or "",
+                    issue=form.issue.data or "",
+                    stage_key=form.stage.data or "",
+                    raised_on=form.raised_on.data or date.today(),
+                    skip_reason=form.skip_reason.data or "",
+                    audit_id=audit.id if audit else None,
+                ),
+                _stages(),
+                int(current_user.id),
+                date.today(),
+            )
+        except service.EscalationProblem as exc:
+            db.rollback()
+            problem = str(exc)
+        else:
+            db.commit()
+            flash(
+                f"Escalation opened at {escalation.stage_name}: a response is due by "
+                f"{escalation.response_due:%-d %B %Y}.",
+                "success",
+            )
+            return redirect(url_for("escalations.show", escalation_id=escalation.id))
+    page = render_template("escalations/new.html", form=form, problem=problem, audit=audit)
+    return (page, 400) if request.method == "POST" else page
+
+
+def _escalation_or_404(escalation_id: int) -> Escalation:
+    found = service.escalation_for(get_session(), current_organisation().id, escalation_id)
+    if found is None or not service.can_see(found, int(current_user.id), _role()):
+        abort(404)
+    return found
+
+
+def _later_stages(escalation: Escalation) -> list[SelectChoice]:
+    keys = [s.key for s in _stages()]
+    start = keys.index(escalation.stage_key) + 1 if escalation.stage_key in keys else 0
+    return [SelectChoice(s.key, s.name) for s in _stages()[start:]]
+
+
+def _page(escalation: Escalation, problem: str | None = None, **forms: object) -> str:
+    response = forms.get("response") or EscalationResponseForm(formdata=None)
+    move = forms.get("move") or EscalationMoveForm(formdata=None)
+    close = forms.get("close") or EscalationCloseForm(formdata=None)
+    if isinstance(move, EscalationMoveForm):
+        move.stage.choices = _later_stages(escalation)
+    auditing.record(
+        get_session(), "view", "escalation", escalation.id, summary=escalation.case_ref,
+        organisation_id=escalation.organisation_id,
+    )  # fmt: skip
+    get_session().commit()
+    return render_template(
+        "escalations/show.html",
+        escalation=escalation,
+        rag=service.rag_of(escalation, date.today()),
+        response_form=response,
+        move_form=move,
+        close_form=close,
+        problem=problem,
+        first_stage=_stages()[0].key,
+    )
+
+
+@bp.get("/<int:escalation_id>")
+@roles(CASE_ROLES)
+def show(escalation_id: int) -> str:
+    return _page(_escalation_or_404(escalation_id))
+
+
+def _step(
+    escalation_id: int, form_name: str, form: object, apply: Callable[[Escalation], str]
+) -> str | BaseResponse | tuple[str, int]:
+    """Run one change on an escalation: validate, apply, commit; or show the page with why not."""
+    db = get_session()
+    escalation = _escalation_or_404(escalation_id)
+    problem = None
+    if hasattr(form, "validate_on_submit") and form.validate_on_submit():
+        try:
+            message = apply(escalation)
+        except service.EscalationProblem as exc:
+            db.rollback()
+            problem = str(exc)
+        else:
+            db.commit()
+            flash(message, "success")
+            return redirect(url_for("escalations.show", escalation_id=escalation.id))
+    else:
+        problem = "Check the form: something needed is missing."
+    db.expire_all()
+    escalation = _escalation_or_404(escalation_id)
+    return _page(escalation, problem, **{form_name: form}), 400
+
+
+@bp.post("/<int:escalation_id>/response")
+@roles(CASE_ROLES)
+def response(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
+    form = EscalationResponseForm()
+
+    def apply(escalation: Escalation) -> str:
+        service.record_response(
+            get_session(), escalation, form.response.data or "",
+            form.responded_on.data or date.today(), int(current_user.id), date.today(),
+        )  # fmt: skip
+        return "Response recorded."
+
+    return _step(escalation_id, "response", form, apply)
+
+
+@bp.post("/<int:escalation_id>/move")
+@roles(CASE_ROLES)
+def move(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
+    form = EscalationMoveForm()
+    form.stage.choices = [SelectChoice(s.key, s.name) for s in _stages()]
+
+    def apply(escalation: Escalation) -> str:
+        service.move_to_stage(
+            get_session(), escalation, form.stage.data or "", form.skip_reason.data or "",
+            _stages(), int(current_user.id), date.today(),
+        )  # fmt: skip
+        return (
+            f"Moved to {escalation.stage_name}: a response is due by "
+            f"{escalation.response_due:%-d %B %Y}."
+        )
+
+    return _step(escalation_id, "move", form, apply)
+
+
+@bp.post("/<int:escalation_id>/close")
+@roles(CASE_ROLES)
+def close(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
+    form = EscalationCloseForm()
+
+    def apply(escalation: Escalation) -> str:
+        service.close(
+            get_session(), escalation, form.status.data or "", form.outcome.data or "",
+            form.resolved_on.data or date.today(), date.today(),
+        )  # fmt: skip
+        return f"Escalation {EscalationStatus(escalation.status).label.lower()}."
+
+    return _step(escalation_id, "close", form, apply)
+
+
+@bp.get("/export.xlsx")
+@roles(MANAGERS)
+def export() -> Response:
+    """The escalation log for the IRO annual report: counts, medians, and every escalation."""
+    db = get_session()
+    org = current_organisation()
+    today = date.today()
+    end_to_end = int(current_app.config["ESCALATION_END_TO_END_DAYS"])
+    found = service.escalations_of(db, org.id, 0, Role.MANAGER, "any")
+    first = _stages()[0].key if _stages() else ""
+    rows = [
+        EscalationRow(
+            reference=e.id,
+            case_ref=e.case_ref,
+            team=e.team.name if e.team else None,
+            reason=e.reason,
+            stage=e.stage_name,
+            status=EscalationStatus(e.status).label,
+            rag=(r.label if (r := service.rag_of(e, today)) else None),
+            raised_on=e.raised_on,
+            response_due=e.response_due if e.status == EscalationStatus.OPEN else None,
+            resolved_on=e.resolved_on,
+            stages_visited=len(e.steps),
+            skipped=any(s.skip_reason for s in e.steps) or (e.steps[0].stage_key != first),
+            outcome=e.outcome,
+        )
+        for e in found
+    ]
+    summary = service.summary(db, org.id, _stages(), today, end_to_end)
+    buffer = io.BytesIO()
+    write_workbook(escalations_workbook(rows, summary, org.name, today, end_to_end), buffer)
+    auditing.record(
+        db, "export", "escalation", summary=f"{len(rows)} escalations", organisation_id=org.id
+    )
+    db.commit()
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="escalations-{today:%Y-%m-%d}.xlsx"'
+        },
+    )

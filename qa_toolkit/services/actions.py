@@ -1,0 +1,525 @@
+"""Practice-development actions: raised from where the learning was found, owned, chased, closed.
+
+An action keeps the link to its source (an audit question, a moderation, a peer observation,
+a programme's theme or question, or nothing). The owner is a staff record, because the people
+who own actions (social workers, team managers) often have no account; where their record is
+linked to a user, that user sees the action under "My actions" and can close it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from qa_toolkit.models import (
+    Action,
+    ActionSource,
+    Audit,
+    AuditEvent,
+    Priority,
+    Programme,
+    Role,
+    Staff,
+    Team,
+    User,
+)
+from qa_toolkit.services.templates import template_of
+from reports.action_workbook import ActionRow
+from reports.actions import CLOSED, ActionStatus, Rag, rag
+
+MAX_TITLE = 200
+MAX_TEXT = 10_000
+
+
+class ActionProblem(ValueError):
+    """An action that cannot be raised or changed as asked; the message says why."""
+
+
+class Scope(StrEnum):
+    MINE = "mine"
+    TEAM = "team"
+    ALL = "all"
+    OVERDUE = "overdue"
+
+    @property
+    def label(self) -> str:
+        return {
+            "mine": "My actions",
+            "team": "My team's actions",
+            "all": "All actions",
+            "overdue": "Overdue",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class NewAction:
+    title: str
+    owner_staff_id: int | None
+    due_date: date | None
+    good_looks_like: str = ""
+    priority: str = Priority.MEDIUM.value
+    source: str = ActionSource.STANDALONE.value
+    audit_id: int | None = None
+    programme_id: int | None = None
+    question_id: str | None = None
+    theme_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """An action as lists show it: RAG computed for today, never stored."""
+
+    action: Action
+    rag: Rag | None
+    source_text: str
+
+    @property
+    def closed(self) -> bool:
+        return self.action.status in CLOSED
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, for object-level checks: their role, account and staff record."""
+
+    user_id: int
+    role: Role
+    staff_id: int | None
+    team_id: int | None
+
+
+def viewer_of(session: Session, organisation_id: int, user_id: int, role: Role) -> Viewer:
+    staff = session.scalar(
+        select(Staff).where(Staff.organisation_id == organisation_id, Staff.user_id == user_id)
+    )
+    return Viewer(user_id, role, staff.id if staff else None, staff.team_id if staff else None)
+
+
+def can_see(action: Action, viewer: Viewer) -> bool:
+    """Managers see every action of their organisation; others the ones they own or raised,
+    and their team's."""
+    if viewer.role in (Role.ADMIN, Role.MANAGER):
+        return True
+    if viewer.role != Role.AUDITOR:
+        return False
+    return (
+        action.owner_staff_id == viewer.staff_id
+        or action.raised_by_id == viewer.user_id
+        or (viewer.team_id is not None and action.team_id == viewer.team_id)
+    )
+
+
+def can_update(action: Action, viewer: Viewer) -> bool:
+    """The owner, whoever raised it, and managers may move an action on or close it."""
+    if viewer.role in (Role.ADMIN, Role.MANAGER):
+        return True
+    return viewer.role == Role.AUDITOR and (
+        action.owner_staff_id == viewer.staff_id or action.raised_by_id == viewer.user_id
+    )
+
+
+def _text(value: str | None, what: str, limit: int = MAX_TEXT) -> str:
+    cleaned = (value or "").strip()
+    if len(cleaned) > limit:
+        raise ActionProblem(f"{what} is too long: keep it under {limit:,} characters.")
+    return cleaned
+
+
+def _owner(session: Session, organisation_id: int, staff_id: int | None) -> Staff:
+    owner = session.get(Staff, staff_id) if staff_id else None
+    if owner is None or owner.organisation_id != organisation_id:
+        raise ActionProblem("Choose who owns this action.")
+    return owner
+
+
+def _check_source(session: Session, organisation_id: int, new: NewAction) -> NewAction:
+    """Refuse a source that is not this organisation's, or a question the template lacks."""
+    if new.source not in set(ActionSource):
+        raise ActionProblem("Choose where this action comes from.")
+    audit = session.get(Audit, new.audit_id) if new.audit_id else None
+    if new.audit_id and (audit is None or audit.organisation_id != organisation_id):
+        raise ActionProblem("The audit this action comes from was not found.")
+    programme = session.get(Programme, new.programme_id) if new.programme_id else None
+    if new.programme_id and (programme is None or programme.organisation_id != organisation_id):
+        raise ActionProblem("The programme this action comes from was not found.")
+    if audit is not None and programme is None and audit.programme_id is not None:
+        new = replace(new, programme_id=audit.programme_id)
+    version = (
+        audit.template_version
+        if audit is not None
+        else programme.template_version
+        if programme is not None
+        else None
+    )
+    template = template_of(version) if version is not None else None
+    questions = {q.id for q in template.questions()} if template else set()
+    themes = {t.id for t in template.themes} if template else set()
+    if new.question_id and new.question_id not in questions:
+        raise ActionProblem("The question this action comes from is not in the template.")
+    if new.theme_id and new.theme_id not in themes:
+        raise ActionProblem("The theme this action comes from is not in the template.")
+    needs = {
+        ActionSource.AUDIT_QUESTION: audit is not None and bool(new.question_id),
+        ActionSource.MODERATION: audit is not None,
+        ActionSource.OBSERVATION: audit is not None and audit.observed_user_id is not None,
+        ActionSource.THEME: programme is not None and bool(new.theme_id),
+        ActionSource.QUESTION: programme is not None and bool(new.question_id),
+        ActionSource.STANDALONE: True,
+    }
+    if not needs[ActionSource(new.source)]:
+        raise ActionProblem(
+            "This action's source is incomplete: raise it from the page it is about."
+        )
+    return new
+
+
+def raise_action(
+    session: Session, organisation_id: int, new: NewAction, raised_by_id: int, today: date
+) -> Action:
+    """Validate everything first, then add the action (nothing is written when it is refused)."""
+    title = _text(new.title, "The title", MAX_TITLE)
+    if not title:
+        raise ActionProblem("Enter a title: what needs to happen.")
+    owner = _owner(session, organisation_id, new.owner_staff_id)
+    if new.due_date is None:
+        raise ActionProblem("Enter the date the action is due, like 2027-01-31.")
+    if new.due_date < today:
+        raise ActionProblem("The due date is in the past: choose today or a later date.")
+    if new.priority not in set(Priority):
+        raise ActionProblem("Choose a priority: high, medium or low.")
+    checked = _check_source(session, organisation_id, new)
+    action = Action(
+        organisation_id=organisation_id,
+        title=title,
+        good_looks_like=_text(new.good_looks_like, "What good looks like") or None,
+        owner_staff_id=owner.id,
+        team_id=owner.team_id,
+        due_date=new.due_date,
+        priority=new.priority,
+        status=ActionStatus.OPEN.value,
+        source=checked.source,
+        audit_id=checked.audit_id,
+        programme_id=checked.programme_id,
+        question_id=checked.question_id or None,
+        theme_id=checked.theme_id or None,
+        raised_by_id=raised_by_id,
+    )
+    session.add(action)
+    session.flush()
+    return action
+
+
+def update_action(
+    session: Session,
+    action: Action,
+    *,
+    status: str,
+    evidence: str | None,
+    completed_on: date | None,
+    due_date: date | None,
+    owner_staff_id: int | None,
+    priority: str,
+    today: date,
+) -> Action:
+    """Move an action on. Completing needs the evidence that closes it and its date."""
+    if status not in set(ActionStatus):
+        raise ActionProblem("Choose a status.")
+    if priority not in set(Priority):
+        raise ActionProblem("Choose a priority: high, medium or low.")
+    if due_date is None:
+        raise ActionProblem("Enter the date the action is due, like 2027-01-31.")
+    owner = _owner(session, action.organisation_id, owner_staff_id)
+    evidence_text = _text(evidence, "The completion evidence")
+    if status == ActionStatus.COMPLETED:
+        if not evidence_text:
+            raise ActionProblem(
+                "Say what shows the action is done (the completion evidence) before you mark "
+                "it completed."
+            )
+        completed_on = completed_on or today
+        if completed_on > today:
+            raise ActionProblem("The completion date cannot be in the future.")
+    else:
+        completed_on = None
+    action.status = status
+    action.completion_evidence = evidence_text or None
+    action.completed_on = completed_on
+    action.due_date = due_date
+    action.priority = priority
+    if owner.id != action.owner_staff_id:
+        action.owner_staff_id = owner.id
+        action.team_id = owner.team_id
+    action.updated_at = datetime.now(UTC)
+    session.flush()
+    return action
+
+
+def action_for(session: Session, organisation_id: int, action_id: int) -> Action | None:
+    found = session.get(Action, action_id)
+    return found if found is not None and found.organisation_id == organisation_id else None
+
+
+def _source_text(action: Action, programme_names: dict[int, str]) -> str:
+    label = ActionSource(action.source).label
+    where = []
+    if action.programme_id:
+        where.append(programme_names.get(action.programme_id, f"programme {action.programme_id}"))
+    if action.audit_id:
+        where.append(f"audit {action.audit_id}")
+    if action.question_id:
+        where.append(f"question {action.question_id}")
+    if action.theme_id:
+        where.append(f"theme {action.theme_id}")
+    return f"{label} ({', '.join(where)})" if where else label
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = "active"  # active (open or in progress), closed, or one ActionStatus
+    programme_id: int | None = None
+    theme_id: str | None = None
+    owner_staff_id: int | None = None
+    sort: str = "due"  # due, priority, status, owner, raised
+
+
+_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+_STATUS_ORDER = {s.value: i for i, s in enumerate(ActionStatus)}
+
+
+def _scoped(query: Select[Action], viewer: Viewer, scope: Scope) -> Select[Action]:
+    if scope == Scope.MINE:
+        return (
+            query.where(Action.owner_staff_id == viewer.staff_id)
+            if viewer.staff_id
+            else (query.where(Action.id.is_(None)))
+        )
+    if scope == Scope.TEAM:
+        return (
+            query.where(Action.team_id == viewer.team_id)
+            if viewer.team_id
+            else (query.where(Action.id.is_(None)))
+        )
+    if viewer.role not in (Role.ADMIN, Role.MANAGER):
+        visible = [Action.raised_by_id == viewer.user_id]
+        if viewer.staff_id is not None:
+            visible.append(Action.owner_staff_id == viewer.staff_id)
+        if viewer.team_id is not None:
+            visible.append(Action.team_id == viewer.team_id)
+        query = query.where(or_(*visible))
+    return query
+
+
+def list_actions(
+    session: Session,
+    organisation_id: int,
+    viewer: Viewer,
+    scope: Scope,
+    today: date,
+    filters: Filters | None = None,
+) -> list[ActionLine]:
+    """The actions this viewer may see in `scope`, filtered and sorted, with RAG for today."""
+    chosen = filters or Filters()
+    query = (
+        select(Action)
+        .options(joinedload(Action.owner), joinedload(Action.team))
+        .where(Action.organisation_id == organisation_id)
+    )
+    query = _scoped(query, viewer, scope)
+    closed = [s.value for s in CLOSED]
+    if scope == Scope.OVERDUE:
+        query = query.where(Action.status.not_in(closed), Action.due_date < today)
+    elif chosen.status == "active":
+        query = query.where(Action.status.not_in(closed))
+    elif chosen.status == "closed":
+        query = query.where(Action.status.in_(closed))
+    elif chosen.status in set(ActionStatus):
+        query = query.where(Action.status == chosen.status)
+    if chosen.programme_id:
+        query = query.where(Action.programme_id == chosen.programme_id)
+    if chosen.theme_id:
+        query = query.where(Action.theme_id == chosen.theme_id)
+    if chosen.owner_staff_id:
+        query = query.where(Action.owner_staff_id == chosen.owner_staff_id)
+    actions = list(session.scalars(query))
+    names = dict(
+        session.execute(
+            select(Programme.id, Programme.name).where(Programme.organisation_id == organisation_id)
+        ).all()
+    )
+    lines = [
+        ActionLine(a, rag(a.due_date, a.status, today), _source_text(a, names)) for a in actions
+    ]
+    keys = {
+        "due": lambda line: (line.action.due_date, line.action.id),
+        "priority": lambda line: (_PRIORITY_ORDER[line.action.priority], line.action.due_date),
+        "status": lambda line: (_STATUS_ORDER[line.action.status], line.action.due_date),
+        "owner": lambda line: (line.action.owner.name, line.action.due_date),
+        "raised": lambda line: (-line.action.id, line.action.due_date),
+    }
+    lines.sort(key=keys.get(chosen.sort, keys["due"]))
+    return lines
+
+
+def programme_actions(session: Session, programme: Programme, today: date) -> list[ActionLine]:
+    """Every action raised from this programme: its findings and its audits."""
+    actions = session.scalars(
+        select(Action)
+        .options(joinedload(Action.owner))
+        .outerjoin(Audit, Action.audit_id == Audit.id)
+        .where(
+            Action.organisation_id == programme.organisation_id,
+            or_(Action.programme_id == programme.id, Audit.programme_id == programme.id),
+        )
+        .order_by(Action.due_date, Action.id)
+    ).unique()
+    names = {programme.id: programme.name}
+    return [
+        ActionLine(a, rag(a.due_date, a.status, today), _source_text(a, names)) for a in actions
+    ]
+
+
+def history(session: Session, action: Action) -> list[tuple[AuditEvent, str]]:
+    """Every change of this action from the audit log, oldest first, with who made it."""
+    rows = session.execute(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, AuditEvent.user_id == User.id)
+        .where(AuditEvent.entity_type == "action", AuditEvent.entity_id == str(action.id))
+        .order_by(AuditEvent.id)
+    ).all()
+    return [(event, name or "The system") for event, name in rows]
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    open: int
+    overdue: int
+    due_soon: int
+    mine_open: int
+    mine_overdue: int
+
+
+def counts(session: Session, organisation_id: int, viewer: Viewer, today: date) -> ActionCounts:
+    """The figures the dashboard shows, computed from the same RAG rule as the lists."""
+    visible = list_actions(session, organisation_id, viewer, Scope.ALL, today)
+    mine = [line for line in visible if line.action.owner_staff_id == viewer.staff_id]
+    return ActionCounts(
+        open=len(visible),
+        overdue=sum(line.rag == Rag.RED for line in visible),
+        due_soon=sum(line.rag == Rag.AMBER for line in visible),
+        mine_open=len(mine),
+        mine_overdue=sum(line.rag == Rag.RED for line in mine),
+    )
+
+
+def owners(session: Session, organisation_id: int) -> list[Staff]:
+    """Everyone who can own an action: active staff, team managers and social workers first."""
+    order = {"team_manager": 0, "social_worker": 1, "iro": 2, "other": 3}
+    found = list(
+        session.scalars(
+            select(Staff)
+            .options(joinedload(Staff.team))
+            .where(Staff.organisation_id == organisation_id, Staff.active.is_(True))
+        )
+    )
+    found.sort(key=lambda s: (order.get(s.staff_role, 9), s.name))
+    return found
+
+
+def teams_by_id(session: Session, organisation_id: int) -> dict[int, str]:
+    return dict(
+        session.execute(
+            select(Team.id, Team.name).where(Team.organisation_id == organisation_id)
+        ).all()
+    )
+
+
+def source_of(action: Action) -> NewAction:
+    """The source fields of an existing action, in the shape `describe_source` reads."""
+    return NewAction(
+        title=action.title,
+        owner_staff_id=action.owner_staff_id,
+        due_date=action.due_date,
+        source=action.source,
+        audit_id=action.audit_id,
+        programme_id=action.programme_id,
+        question_id=action.question_id,
+        theme_id=action.theme_id,
+    )
+
+
+def describe_source(session: Session, organisation_id: int, new: NewAction) -> str | None:
+    """A sentence naming what an action is (or will be) raised from, for its page."""
+    audit = session.get(Audit, new.audit_id) if new.audit_id else None
+    programme = session.get(Programme, new.programme_id) if new.programme_id else None
+    if audit is not None and audit.organisation_id != organisation_id:
+        audit = None
+    if programme is not None and programme.organisation_id != organisation_id:
+        programme = None
+    version = audit.template_version if audit else programme.template_version if programme else None
+    if version is None:
+        return None
+    template = template_of(version)
+    detail = ""
+    if new.question_id and new.question_id in {q.id for q in template.questions()}:
+        detail = template.text_of(template.question(new.question_id))
+    elif new.theme_id:
+        detail = next((t.title for t in template.themes if t.id == new.theme_id), "")
+    if audit is not None:
+        what = (
+            f"the observation of a {audit.meeting_type or 'meeting'}"
+            if audit.observed_user_id
+            else f"the audit of {audit.case_record.case_ref if audit.case_record else 'a case'}"
+        )
+        if new.source == ActionSource.MODERATION:
+            what = "the moderation of " + what.removeprefix("the ")
+    elif programme is not None:
+        what = f"the findings of {programme.name}"
+    return f"From {what}: {detail}" if detail else f"From {what} ({template.title})"
+
+
+def line_of(session: Session, action: Action, today: date) -> ActionLine:
+    programme = session.get(Programme, action.programme_id) if action.programme_id else None
+    names = {programme.id: programme.name} if programme is not None else {}
+    return ActionLine(
+        action, rag(action.due_date, action.status, today), _source_text(action, names)
+    )
+
+
+def themes_in_use(session: Session, organisation_id: int) -> list[str]:
+    """The theme ids that actions of this organisation are filed under, for the filter."""
+    return sorted(
+        t
+        for t in session.scalars(
+            select(Action.theme_id)
+            .where(Action.organisation_id == organisation_id, Action.theme_id.is_not(None))
+            .distinct()
+        )
+        if t
+    )
+
+
+def workbook_rows(lines: list[ActionLine]) -> list[ActionRow]:
+    """Plain rows for the action tracker workbook (reports.action_workbook)."""
+    return [
+        ActionRow(
+            reference=line.action.id,
+            title=line.action.title,
+            owner=line.action.owner.name,
+            team=line.action.team.name if line.action.team else None,
+            priority=Priority(line.action.priority).label,
+            status=ActionStatus(line.action.status).label,
+            rag=line.rag.label if line.rag else None,
+            raised_on=line.action.created_at.date(),
+            due=line.action.due_date,
+            completed_on=line.action.completed_on,
+            source=line.source_text,
+            theme=line.action.theme_id,
+            good_looks_like=line.action.good_looks_like,
+            evidence=line.action.completion_evidence,
+        )
+        for line in lines
+    ]

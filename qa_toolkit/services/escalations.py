@@ -1,0 +1,329 @@
+"""Escalations of drift and delay through the dispute-resolution stages, history kept.
+
+Each stage visited is a step: when it started, when the response was due, what came back.
+The stages (their names and working days) are configuration, because authorities call the
+process different things (dispute resolution, practice alert, progress resolution pathway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from qa_toolkit.models import (
+    Audit,
+    CaseRecord,
+    Escalation,
+    EscalationStatus,
+    EscalationStep,
+    Frame,
+    Role,
+)
+from reports.actions import (
+    EscalationRecord,
+    EscalationSummary,
+    Rag,
+    StageRule,
+    is_skip,
+    rag,
+    response_due,
+    summarise_escalations,
+)
+
+REASONS = (
+    "Drift or delay in the permanence plan",
+    "Review recommendations not carried out",
+    "Care plan not updated or not shared",
+    "Placement stability or suitability",
+    "Family time and contact",
+    "Health needs not met",
+    "Education (personal education plan)",
+    "Pathway plan for a young person 16+",
+    "Statutory visits not completed",
+    "Child's views not sought or not acted on",
+    "Other",
+)
+
+
+class EscalationProblem(ValueError):
+    """An escalation step that cannot be recorded as asked; the message says why."""
+
+
+def _stage(stages: Sequence[StageRule], key: str) -> StageRule:
+    for rule in stages:
+        if rule.key == key:
+            return rule
+    raise EscalationProblem("Choose a stage from the list.")
+
+
+def _text(value: str | None, what: str) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise EscalationProblem(f"Enter {what}.")
+    if len(cleaned) > 10_000:
+        raise EscalationProblem(f"Keep {what} under 10,000 characters.")
+    return cleaned
+
+
+def find_case(session: Session, organisation_id: int, case_ref: str) -> CaseRecord | None:
+    """The case in the organisation's most recent case list with this reference."""
+    return session.scalar(
+        select(CaseRecord)
+        .join(Frame, CaseRecord.frame_id == Frame.id)
+        .where(
+            CaseRecord.organisation_id == organisation_id,
+            CaseRecord.case_ref == case_ref.strip().upper(),
+        )
+        .order_by(Frame.as_at.desc(), Frame.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class NewEscalation:
+    case_ref: str
+    reason: str
+    issue: str
+    stage_key: str
+    raised_on: date
+    skip_reason: str = ""
+    audit_id: int | None = None
+
+
+def open_escalation(
+    session: Session,
+    organisation_id: int,
+    new: NewEscalation,
+    stages: Sequence[StageRule],
+    raised_by_id: int,
+    today: date,
+) -> Escalation:
+    """Open an escalation at its first stage (or a later one, with the reason recorded)."""
+    case_ref = (new.case_ref or "").strip().upper()
+    case = find_case(session, organisation_id, case_ref) if case_ref else None
+    if case is None:
+        raise EscalationProblem(
+            f"No child with case reference '{case_ref}' is in your case lists. Check the "
+            "reference, or import the latest case list first."
+        )
+    if new.reason not in REASONS:
+        raise EscalationProblem("Choose what the escalation is about.")
+    issue = _text(new.issue, "the issue you are escalating")
+    rule = _stage(stages, new.stage_key)
+    skip = ""
+    if rule.key != stages[0].key:
+        skip = _text(new.skip_reason, "why you are starting beyond the first stage")
+    if new.raised_on > today:
+        raise EscalationProblem("The date raised cannot be in the future.")
+    audit = session.get(Audit, new.audit_id) if new.audit_id else None
+    if new.audit_id and (audit is None or audit.organisation_id != organisation_id):
+        raise EscalationProblem("The audit this escalation comes from was not found.")
+    due = response_due(new.raised_on, rule)
+    escalation = Escalation(
+        organisation_id=organisation_id,
+        case_record_id=case.id,
+        case_ref=case.case_ref,
+        audit_id=audit.id if audit else None,
+        team_id=case.team_id,
+        reason=new.reason,
+        issue=issue,
+        raised_by_id=raised_by_id,
+        raised_on=new.raised_on,
+        stage_key=rule.key,
+        stage_name=rule.name,
+        stage_started_on=new.raised_on,
+        response_due=due,
+        status=EscalationStatus.OPEN.value,
+    )
+    session.add(escalation)
+    session.flush()
+    session.add(
+        EscalationStep(
+            escalation_id=escalation.id,
+            stage_key=rule.key,
+            stage_name=rule.name,
+            started_on=new.raised_on,
+            response_due=due,
+            skip_reason=skip or None,
+            recorded_by_id=raised_by_id,
+        )
+    )
+    session.flush()
+    return escalation
+
+
+def _require_open(escalation: Escalation) -> None:
+    if escalation.status != EscalationStatus.OPEN.value:
+        raise EscalationProblem("This escalation is closed: open a new one if the issue is back.")
+
+
+def _current_step(escalation: Escalation) -> EscalationStep:
+    return escalation.steps[-1]
+
+
+def record_response(
+    session: Session,
+    escalation: Escalation,
+    response: str,
+    responded_on: date,
+    user_id: int,
+    today: date,
+) -> None:
+    """Record the response to the current stage."""
+    _require_open(escalation)
+    text = _text(response, "the response you received")
+    step = _current_step(escalation)
+    if responded_on > today or responded_on < step.started_on:
+        raise EscalationProblem(
+            f"The response date must be between {step.started_on:%-d %B %Y} and today."
+        )
+    step.response = text
+    step.responded_on = responded_on
+    step.recorded_by_id = user_id
+    escalation.updated_at = datetime.now(UTC)
+    session.flush()
+
+
+def move_to_stage(
+    session: Session,
+    escalation: Escalation,
+    stage_key: str,
+    skip_reason: str,
+    stages: Sequence[StageRule],
+    user_id: int,
+    today: date,
+) -> None:
+    """Move on to a later stage: the earlier steps stay as they were (the history)."""
+    _require_open(escalation)
+    rule = _stage(stages, stage_key)
+    try:
+        skipping = is_skip(stages, escalation.stage_key, rule.key)
+    except ValueError as exc:
+        raise EscalationProblem(
+            "An escalation moves on to a later stage, never back: choose a later stage."
+        ) from exc
+    reason = _text(skip_reason, "why you are skipping a stage") if skipping else ""
+    due = response_due(today, rule)
+    escalation.stage_key = rule.key
+    escalation.stage_name = rule.name
+    escalation.stage_started_on = today
+    escalation.response_due = due
+    escalation.updated_at = datetime.now(UTC)
+    session.add(
+        EscalationStep(
+            escalation_id=escalation.id,
+            stage_key=rule.key,
+            stage_name=rule.name,
+            started_on=today,
+            response_due=due,
+            skip_reason=reason or None,
+            recorded_by_id=user_id,
+        )
+    )
+    session.flush()
+    session.refresh(escalation, attribute_names=["steps"])
+
+
+def close(
+    session: Session,
+    escalation: Escalation,
+    status: str,
+    outcome: str,
+    closed_on: date,
+    today: date,
+) -> None:
+    _require_open(escalation)
+    if status not in (EscalationStatus.RESOLVED.value, EscalationStatus.WITHDRAWN.value):
+        raise EscalationProblem("Choose resolved or withdrawn.")
+    text = _text(outcome, "the outcome")
+    if closed_on > today or closed_on < escalation.raised_on:
+        raise EscalationProblem(
+            f"The date must be between {escalation.raised_on:%-d %B %Y} and today."
+        )
+    escalation.status = status
+    escalation.outcome = text
+    escalation.resolved_on = closed_on
+    escalation.updated_at = datetime.now(UTC)
+    session.flush()
+
+
+def escalation_for(session: Session, organisation_id: int, escalation_id: int) -> Escalation | None:
+    found = session.get(Escalation, escalation_id, options=[selectinload(Escalation.steps)])
+    return found if found is not None and found.organisation_id == organisation_id else None
+
+
+def can_see(escalation: Escalation, user_id: int, role: Role) -> bool:
+    """Managers see all of their organisation's; an IRO sees the ones they raised."""
+    if role in (Role.ADMIN, Role.MANAGER):
+        return True
+    return role == Role.AUDITOR and escalation.raised_by_id == user_id
+
+
+def rag_of(escalation: Escalation, today: date) -> Rag | None:
+    """Red when the current stage's response is late and none has come back; amber when it is
+    due within 5 working days (the same rule as actions); green once the response is in."""
+    if escalation.status != EscalationStatus.OPEN.value:
+        return None
+    if escalation.steps and escalation.steps[-1].responded_on is not None:
+        return Rag.GREEN
+    return rag(escalation.response_due, "open", today)
+
+
+def escalations_of(
+    session: Session, organisation_id: int, user_id: int, role: Role, status: str = "open"
+) -> list[Escalation]:
+    query = (
+        select(Escalation)
+        .options(selectinload(Escalation.steps), selectinload(Escalation.team))
+        .where(Escalation.organisation_id == organisation_id)
+        .order_by(Escalation.response_due, Escalation.id)
+    )
+    if status in set(EscalationStatus):
+        query = query.where(Escalation.status == status)
+    if role not in (Role.ADMIN, Role.MANAGER):
+        query = query.where(Escalation.raised_by_id == user_id)
+    return list(session.scalars(query))
+
+
+def overdue_responses(session: Session, organisation_id: int, today: date) -> list[Escalation]:
+    """Open escalations whose current stage's response is late: red on the manager's dashboard."""
+    found = escalations_of(session, organisation_id, 0, Role.MANAGER)
+    return [e for e in found if rag_of(e, today) == Rag.RED]
+
+
+def summary(
+    session: Session,
+    organisation_id: int,
+    stages: Sequence[StageRule],
+    today: date,
+    end_to_end: int,
+) -> EscalationSummary:
+    """Counts by stage, team and reason and the median time to resolution (annual report).
+
+    Withdrawn escalations are left out: they were neither resolved nor are they still open.
+    """
+    rows = [
+        e
+        for e in escalations_of(session, organisation_id, 0, Role.MANAGER, status="any")
+        if e.status != EscalationStatus.WITHDRAWN
+    ]
+    return summarise_escalations(
+        [
+            EscalationRecord(
+                stage_key=e.stage_key,
+                team=e.team.name if e.team else None,
+                reason=e.reason,
+                raised_on=e.raised_on,
+                resolved_on=e.resolved_on if e.status == EscalationStatus.RESOLVED else None,
+                response_due=e.response_due if e.status == EscalationStatus.OPEN else None,
+            )
+            for e in rows
+        ],
+        stages,
+        today,
+        end_to_end,
+    )
