@@ -6,6 +6,7 @@ import os
 import secrets
 import shutil
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from qa_toolkit.db import get_session, writing
 from qa_toolkit.models import Role
 from qa_toolkit.services import cases as case_service
 from qa_toolkit.services import demo, organisations
+from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
@@ -76,7 +78,7 @@ def demo_seed() -> None:
     click.echo("Created the demo service." if created else "The demo service is already there.")
     click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
     for login in demo.DEMO_LOGINS:
-        click.echo(f"  {login.role.label:<24} {login.email}")
+        click.echo(f"  {login.note.capitalize() if login.note else login.role.label:<24} {login.email}")
     click.echo("")
 
 
@@ -350,6 +352,86 @@ def sample_draw(
         click.echo(f"  {kind} {case.case_record.case_ref:<12} {case.stratum}{note}")
 
 
+@click.command("export")
+@click.argument("programme_ref", metavar="PROGRAMME")
+@click.option(
+    "--audience",
+    type=click.Choice(["lscp", "internal"]),
+    required=True,
+    help="lscp: for partners, no child can be identified. internal: adds case-level data.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .xlsx file to write.",
+)
+@click.option("--org", "org_name", default=None, help="Organisation (optional when there is one).")
+@click.option("--force", is_flag=True, help="Replace the file if it is already there.")
+@with_appcontext
+def export(
+    programme_ref: str, audience: str, output: Path, org_name: str | None, force: bool
+) -> None:
+    """Save a programme's findings as the Excel workbook the web page downloads.
+
+    PROGRAMME is the programme's number or its exact name. The export is recorded in the
+    audit log, as a download from the web is.
+    """
+    from reports.excel import write_workbook
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.ClickException(f"The file name must end in .xlsx: {output}")
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} is already there: use --force to replace it.")
+    if not output.parent.is_dir():
+        raise click.ClickException(f"There is no folder {output.parent} to write to.")
+    session = _cli_session()
+    try:
+        org = organisations.find_organisation(session, org_name)
+        programme = findings_service.find_programme(session, org, programme_ref)
+        problem = findings_service.export_problem(session, programme)
+        if problem:
+            raise LookupError(problem)
+        spec = findings_service.workbook_spec(session, programme, audience)
+    except LookupError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    programme_id, programme_name, org_id = programme.id, programme.name, org.id
+    session.rollback()  # The reading is done; the audit-log entry gets a short write below.
+    # Written beside the target and moved into place: a failure never leaves half a file, and
+    # --force replaces the old file only once the new one is complete.
+    handle, temporary = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=output.parent)
+    os.close(handle)
+    try:
+        try:
+            write_workbook(spec, temporary)
+        except OSError as exc:
+            raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+        with writing():
+            auditing.record(
+                session, "export", "programme_findings", programme_id,
+                summary=f"{audience} workbook, saved by the command line as {output.name}",
+                organisation_id=org_id,
+            )  # fmt: skip
+            session.commit()
+        try:
+            os.replace(temporary, output)
+        except OSError as exc:
+            raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    sheets = len(spec.sheets)
+    click.echo(
+        f"Wrote the {audience} workbook for '{programme_name}' to {output} "
+        f"({sheets} sheet{'s' if sheets != 1 else ''}: {', '.join(s.name for s in spec.sheets)})."
+    )
+    if audience == "internal":
+        click.echo("It identifies children: keep it OFFICIAL-SENSITIVE and do not share it.")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -386,6 +468,7 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
 def register_commands(app: Flask) -> None:
     for group in (db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli):
         app.cli.add_command(group)
+    app.cli.add_command(export)
     app.cli.add_command(serve)
 
 

@@ -40,8 +40,12 @@ def headline(rollup: Rollup, template_title: str) -> list[str]:
         plural = "s" if shared != 1 else ""
         lines.append(f"Auditors recorded {shared} highlight{plural} of good practice to share.")
     if rollup.concerns:
+        # The roll-up counts concerns raised, not whether a manager has acknowledged them yet:
+        # say only what is true of every one (it reached the managers as soon as it was saved).
+        many = rollup.concerns != 1
         lines.append(
-            f"{rollup.concerns} audit{'s' if rollup.concerns != 1 else ''} raised an immediate "
-            "concern, each acknowledged by a manager."
+            "Auditors raised an immediate concern about a child's safety or plan in "
+            f"{rollup.concerns} audit{'s' if many else ''}; "
+            f"{'each' if many else 'it'} was passed to managers at once."
         )
     return lines

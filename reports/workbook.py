@@ -26,7 +26,8 @@ class MethodNote:
     frame_size: int
     design: Sequence[tuple[str, str]]  # (what, how) lines: filters, strata, size, allocation
     seed: int
-    fingerprint: str
+    frame_fingerprint: str  # the case list's: shows the draw is repeated on the same list
+    draw_fingerprint: str  # the draw's: shows a repeat with the seed chose the same files
     allocation: Sequence[tuple[str, int, int, float, float | None]]
     exclusions: int
 
@@ -229,7 +230,8 @@ def _method_sheet(method: MethodNote) -> Sheet:
         ("Children on the list", f"{method.frame_size:,}"),
         *method.design,
         ("Random seed", str(method.seed)),
-        ("Draw fingerprint", method.fingerprint),
+        ("Case list fingerprint", method.frame_fingerprint),
+        ("Draw fingerprint", method.draw_fingerprint),
         ("Files excluded and replaced", str(method.exclusions)),
         ("Intervals", "Wilson 95%; weighted estimates: Korn-Graubard"),
     ]

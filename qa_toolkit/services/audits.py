@@ -61,13 +61,22 @@ def template_for(audit: Audit) -> Template:
     return template_of(audit.template_version)
 
 
+# When the observed IRO may read an observation of themselves: once the observer has submitted
+# it. A draft (assigned, in progress) or one returned for amendment is still the observer's.
+VISIBLE_TO_OBSERVED = frozenset(
+    {AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value, AuditStatus.FINALISED.value}
+)
+
+
 def can_open(audit: Audit, user_id: int, role: Role) -> bool:
     """Object-level access: managers see their organisation's audits; auditors only those they
-    do, moderate, or (for a peer observation) those of themselves."""
+    do, moderate, or (for a peer observation) those of themselves once submitted."""
     if role in (Role.ADMIN, Role.MANAGER):
         return True
     if role == Role.AUDITOR:
-        return user_id in (audit.auditor_id, audit.moderator_id, audit.observed_user_id)
+        if user_id in (audit.auditor_id, audit.moderator_id):
+            return True
+        return user_id == audit.observed_user_id and audit.status in VISIBLE_TO_OBSERVED
     return False
 
 

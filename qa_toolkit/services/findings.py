@@ -12,7 +12,9 @@ from qa_toolkit.models import (
     Audit,
     AuditStatus,
     CaseRecord,
+    Organisation,
     Programme,
+    ProgrammeStatus,
     SampleCase,
     TemplateVersion,
 )
@@ -123,6 +125,55 @@ def findings(session: Session, programme: Programme) -> ProgrammeFindings:
     )
 
 
+def find_programme(session: Session, organisation: Organisation, reference: str) -> Programme:
+    """The organisation's programme with this id or exact name; LookupError lists the names."""
+    programmes = list(
+        session.scalars(
+            select(Programme)
+            .where(Programme.organisation_id == organisation.id)
+            .order_by(Programme.name)
+        )
+    )
+    wanted = reference.strip()
+    for programme in programmes:  # An exact name first: a programme may be called "2026".
+        if programme.name == wanted:
+            return programme
+    if wanted.isdigit():
+        for programme in programmes:
+            if programme.id == int(wanted):
+                return programme
+    if not programmes:
+        raise LookupError(f"{organisation.name} has no programmes yet.")
+    names = "\n".join(f"  {p.id:>5}  {p.name}" for p in programmes)
+    raise LookupError(
+        f"There is no programme {reference!r} in {organisation.name}. "
+        f"Give the number or the exact name of one of these:\n{names}"
+    )
+
+
+def finalised_audits(session: Session, programme: Programme) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Audit)
+            .where(Audit.programme_id == programme.id, Audit.status == AuditStatus.FINALISED.value)
+        )
+        or 0
+    )
+
+
+def export_problem(session: Session, programme: Programme) -> str | None:
+    """Why there are no findings to export yet, or None when there are."""
+    if programme.status == ProgrammeStatus.DRAWN.value:
+        return (
+            f"'{programme.name}' has not been launched yet, so it has no findings to export. "
+            "Launch it and finalise some audits first."
+        )
+    if finalised_audits(session, programme) == 0:
+        return f"'{programme.name}' has no finalised audits yet, so it has no findings to export."
+    return None
+
+
 def workbook_spec(session: Session, programme: Programme, audience: str) -> WorkbookSpec:
     """The partner ('lscp') or 'internal' workbook of a programme's findings."""
     from sampling.design import CATEGORY_FIELDS, SampleDesign
@@ -151,7 +202,8 @@ def workbook_spec(session: Session, programme: Programme, audience: str) -> Work
         frame_size=frame.row_count,
         design=lines,
         seed=programme.seed,
-        fingerprint=programme.draw_fingerprint,
+        frame_fingerprint=programme.frame_fingerprint,
+        draw_fingerprint=programme.draw_fingerprint,
         allocation=[
             (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
             for a in programme.allocation
