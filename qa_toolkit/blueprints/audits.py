@@ -25,6 +25,7 @@ from qa_toolkit.security.access import (
     current_role,
     roles,
 )
+from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import users as user_service
 
@@ -113,6 +114,7 @@ def _render_form(
             for user, membership in user_service.members(get_session(), audit.organisation_id)
             if membership.role in ("auditor", "manager") and user.id != audit.auditor_id
         ],
+        raised_actions=action_service.actions_of_audit(get_session(), audit),
         result=score(template, audit.final_answers or audit.answers, audit.evidence)
         if audit.status not in audit_service.EDITABLE
         else None,

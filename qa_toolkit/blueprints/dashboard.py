@@ -8,10 +8,12 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Role
+from qa_toolkit.models import Escalation, Role
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
+from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import dashboard
+from qa_toolkit.services import escalations as escalation_service
 
 bp = Blueprint("dashboard", __name__)
 
@@ -38,8 +40,17 @@ def index() -> str:
         if role != Role.VIEWER
         else []
     )
+    action_counts = None
+    late_escalations: list[Escalation] = []
+    if role is not None and role != Role.VIEWER:
+        viewer = action_service.viewer_of(db, org.id, int(current_user.id), role)
+        action_counts = action_service.counts(db, org.id, viewer, today)
+        if role in (Role.ADMIN, Role.MANAGER):
+            late_escalations = escalation_service.overdue_responses(db, org.id, today)
     return render_template(
         "dashboard/index.html",
+        action_counts=action_counts,
+        late_escalations=late_escalations,
         overview=overview,
         urgent=urgent,
         today=today,

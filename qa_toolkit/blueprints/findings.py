@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
 
@@ -12,6 +13,7 @@ from qa_toolkit.charts import compliance_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Programme, Role
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
+from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import programmes as programme_service
 from reports.excel import write_workbook
@@ -56,6 +58,14 @@ def programme(programme_id: int) -> str:
         if not (partner and name in NAMES_PEOPLE)
     }
     highlights = [h for h in rollup.highlights if h.shareable or not partner]
+    db = get_session()
+    actions = action_service.programme_actions(db, result.programme, date.today())
+    reaudit = []
+    if result.previous is not None:
+        reaudit = action_service.reaudit(
+            db, result.previous, findings_service.findings(db, result.previous).rollup,
+            result.programme, rollup,
+        )  # fmt: skip
     return render_template(
         "findings/programme.html",
         findings=result,
@@ -66,6 +76,10 @@ def programme(programme_id: int) -> str:
         highlights=highlights,
         partner=partner,
         small=SMALL_CELL,
+        actions=[] if partner else actions,
+        action_counts=action_service.programme_action_counts(actions),
+        reaudit=reaudit,
+        manager=current_role() in (Role.ADMIN, Role.MANAGER),
     )
 
 

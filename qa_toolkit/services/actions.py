@@ -30,6 +30,8 @@ from qa_toolkit.models import (
 from qa_toolkit.services.templates import template_of
 from reports.action_workbook import ActionRow
 from reports.actions import CLOSED, ActionStatus, Rag, rag
+from reports.intervals import Proportion
+from reports.rollup import Rollup
 
 MAX_TITLE = 200
 MAX_TEXT = 10_000
@@ -523,3 +525,88 @@ def workbook_rows(lines: list[ActionLine]) -> list[ActionRow]:
         )
         for line in lines
     ]
+
+
+def actions_of_audit(session: Session, audit: Audit) -> list[Action]:
+    """The actions raised from one audit or observation (its questions or its moderation)."""
+    return list(
+        session.scalars(
+            select(Action)
+            .options(joinedload(Action.owner))
+            .where(Action.organisation_id == audit.organisation_id, Action.audit_id == audit.id)
+            .order_by(Action.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReauditLine:
+    """A theme or question that had actions: its figure before and after, and those actions."""
+
+    kind: str  # "theme" or "question"
+    key: str
+    title: str
+    before: Proportion | None
+    after: Proportion | None
+    actions: list[Action]
+
+
+def reaudit(
+    session: Session,
+    previous: Programme,
+    previous_rollup: Rollup,
+    current: Programme,
+    current_rollup: Rollup,
+) -> list[ReauditLine]:
+    """For each theme or question of the previous round with actions closed before this round
+    began, the figures before and after, so a manager sees whether the actions worked."""
+    cutoff = current.launched_at.date() if current.launched_at else date.today()
+    closed = list(
+        session.scalars(
+            select(Action)
+            .options(joinedload(Action.owner))
+            .outerjoin(Audit, Action.audit_id == Audit.id)
+            .where(
+                Action.organisation_id == current.organisation_id,
+                or_(Action.programme_id == previous.id, Audit.programme_id == previous.id),
+                Action.status == ActionStatus.COMPLETED.value,
+                Action.completed_on <= cutoff,
+                or_(Action.theme_id.is_not(None), Action.question_id.is_not(None)),
+            )
+            .order_by(Action.completed_on, Action.id)
+        ).unique()
+    )
+    titles = {("theme", t.theme_id): t.title for t in previous_rollup.themes}
+    titles |= {("theme", t.theme_id): t.title for t in current_rollup.themes}
+    titles |= {("question", q.question_id): q.text for q in previous_rollup.questions}
+    titles |= {("question", q.question_id): q.text for q in current_rollup.questions}
+    before: dict[tuple[str, str], Proportion] = {
+        ("theme", t.theme_id): t.result for t in previous_rollup.themes
+    } | {("question", q.question_id): q.result for q in previous_rollup.questions}
+    after: dict[tuple[str, str], Proportion] = {
+        ("theme", t.theme_id): t.result for t in current_rollup.themes
+    } | {("question", q.question_id): q.result for q in current_rollup.questions}
+    grouped: dict[tuple[str, str], list[Action]] = {}
+    for action in closed:
+        group = ("theme", action.theme_id) if action.theme_id else ("question", action.question_id)
+        grouped.setdefault((group[0], group[1] or ""), []).append(action)
+    return [
+        ReauditLine(
+            kind,
+            key,
+            titles.get((kind, key), key),
+            before.get((kind, key)),
+            after.get((kind, key)),
+            actions,
+        )  # fmt: skip
+        for (kind, key), actions in grouped.items()
+    ]
+
+
+def programme_action_counts(lines: list[ActionLine]) -> dict[str, int]:
+    """Counts by status for a partner view: no titles, no owners."""
+    found: dict[str, int] = {s.label: 0 for s in ActionStatus}
+    for line in lines:
+        found[ActionStatus(line.action.status).label] += 1
+    found["Overdue"] = sum(line.rag == Rag.RED for line in lines)
+    return found

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import CaseRecord, Frame, Organisation, Role, Staff, Team
+from qa_toolkit.services.demo_actions import seed_actions
 from qa_toolkit.services.demo_audits import seed_rounds
 from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
@@ -27,6 +28,7 @@ class DemoLogin:
     role: Role
     email: str
     display_name: str
+    note: str = ""
 
 
 DEMO_LOGINS = (
@@ -36,6 +38,8 @@ DEMO_LOGINS = (
     DemoLogin(Role.AUDITOR, "auditor2@demo.example", "Bea Auditor"),
     DemoLogin(Role.AUDITOR, "auditor3@demo.example", "Cal Auditor"),
     DemoLogin(Role.VIEWER, "viewer@demo.example", "Vic Viewer"),
+    # A social work team manager: owns practice-development actions (auditor role, no audits).
+    DemoLogin(Role.AUDITOR, "teammanager@demo.example", "Tam Teammanager", "team manager"),
 )
 
 
@@ -53,15 +57,36 @@ def seed(session: Session, today: date) -> bool:
     frame = _seed_frame(session, org, service, team_ids, staff_ids)
     # The demo auditors are IROs of the service, so conflicts of interest are real.
     iro_staff = iter(s for (_name, role), s in staff_ids.items() if role == "iro")
+    managers = iter(s for (_name, role), s in staff_ids.items() if role == "team_manager")
+    users = {}
     for login in DEMO_LOGINS:
+        if login.note:
+            continue  # Created after the rounds, so the team manager is given no audits.
         user = create_user(
             session, org, NewUser(login.email, login.display_name, DEMO_PASSWORD, login.role)
         )
+        users[login.email] = user
         if login.role == Role.AUDITOR:
             session.get_one(Staff, next(iro_staff)).user_id = user.id
     session.flush()
     # Finished rounds, so a new user sees findings, a trend and highlights straight away.
     seed_rounds(session, org, frame, today)
+    team_manager_login = next(login for login in DEMO_LOGINS if login.note)
+    team_manager = create_user(
+        session,
+        org,
+        NewUser(
+            team_manager_login.email, team_manager_login.display_name, DEMO_PASSWORD,
+            team_manager_login.role,
+        ),
+    )  # fmt: skip
+    owner = session.get_one(Staff, next(managers))
+    owner.user_id = team_manager.id
+    session.flush()
+    seed_actions(
+        session, org, owner, users["manager@demo.example"],
+        [u for e, u in users.items() if e.startswith("auditor")], today,
+    )  # fmt: skip
     return True
 
 

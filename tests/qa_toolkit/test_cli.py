@@ -54,7 +54,8 @@ def test_demo_seed_builds_the_service_once(app: Flask, runner: FlaskCliRunner) -
         )
     assert (iros, workers) == (10, 40)
     assert roles == {r.value for r in Role}
-    assert linked == 3 and no_iro == 0  # Three IROs have auditor accounts.
+    # Three IROs have auditor accounts, and one team manager has an account to own actions.
+    assert linked == 4 and no_iro == 0
 
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0
