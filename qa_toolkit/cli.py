@@ -78,7 +78,8 @@ def demo_seed() -> None:
     click.echo("Created the demo service." if created else "The demo service is already there.")
     click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
     for login in demo.DEMO_LOGINS:
-        click.echo(f"  {login.note.capitalize() if login.note else login.role.label:<24} {login.email}")
+        label = login.note.capitalize() if login.note else login.role.label
+        click.echo(f"  {label:<24} {login.email}")
     click.echo("")
 
 
