@@ -69,3 +69,37 @@ def test_environment_overrides_are_read_with_and_without_the_prefix() -> None:
 )
 def test_postgres_urls_use_psycopg3(given: str, expected: str) -> None:
     assert normalise_database_url(given) == expected
+
+
+def test_escalation_stages_default_and_from_the_environment(tmp_path: Path) -> None:
+    from reports.actions import DEFAULT_STAGES
+
+    assert finalise({}, str(tmp_path))["ESCALATION_STAGES"] == DEFAULT_STAGES
+    raw = from_environment(
+        {
+            "QA_TOOLKIT_ESCALATION_STAGES": '[{"key": "alert", "name": "Practice alert", '
+            '"working_days": 3}, {"key": "dir", "name": "Director", "working_days": 10}]',
+            "QA_TOOLKIT_ESCALATION_END_TO_END_DAYS": "15",
+        }
+    )
+    settled = finalise(raw, str(tmp_path))
+    assert [(s.key, s.name, s.working_days) for s in settled["ESCALATION_STAGES"]] == [
+        ("alert", "Practice alert", 3),
+        ("dir", "Director", 10),
+    ]
+    assert settled["ESCALATION_END_TO_END_DAYS"] == 15
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("not json", "ESCALATION_STAGES is not usable"),
+        ('[{"key": "alert", "name": "Alert", "working_days": "five"}]', "working_days"),
+        ("[]", "ESCALATION_STAGES is not usable"),
+    ],
+)
+def test_a_broken_escalation_setting_stops_the_server_with_a_reason(
+    tmp_path: Path, raw: str, words: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=words):
+        finalise({"ESCALATION_STAGES": raw}, str(tmp_path))
