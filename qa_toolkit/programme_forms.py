@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from decimal import Decimal
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +17,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -24,8 +27,11 @@ from sampling.design import (
     CATEGORY_FIELDS,
     CategoryFilter,
     DateFilter,
+    DesignProblem,
     SampleDesign,
     SizeRule,
+    StratumExpectation,
+    stratum_label,
 )
 
 FILTER_FIELDS = ("team", "legal_status", "age_band", "placement_type")
@@ -107,6 +113,15 @@ class ProgrammeForm(FlaskForm):
             SelectChoice("neyman", "Neyman (more where results vary most)"),
         ],
         default="proportional",
+    )
+    expected_by_stratum = TextAreaField(
+        "Expected compliance in each stratum (Neyman allocation only)",
+        description=(
+            "One line per stratum, for example 'North × Full care order: 70%'; 70, 70% and 0.7 "
+            "all mean 70%. Preview the allocation to list the strata here. A stratum left blank "
+            "uses the expected percentage meeting the standard (above), or 50%."
+        ),
+        validators=[Optional(), Length(max=20_000)],
     )
     minimum = IntegerField(
         "At least this many from every stratum",
@@ -196,4 +211,141 @@ def design_from(form: ProgrammeForm) -> SampleDesign:
         reserves=form.reserves.data if form.reserves.data is not None else 2,
         method=form.method.data,
         exclude_audited_months=form.exclude_audited_months.data,
+    )
+
+
+# ---- Expected compliance per stratum, for Neyman ----------------------------------------------
+
+Key = tuple[str, ...]
+
+
+class ExpectationProblem(DesignProblem):
+    """A line of the expected compliance per stratum cannot be used; the message says which."""
+
+
+def stratum_name(key: Key) -> str:
+    """How a stratum is written in the expected-compliance box: 'North × Full care order'."""
+    return " × ".join(key) if key else "Whole frame"
+
+
+def _names(design: SampleDesign, keys: Sequence[Key]) -> dict[str, Key | None]:
+    """Every way of writing each stratum (folded), to its key; None when two strata share one."""
+    names: dict[str, Key | None] = {}
+    for key in keys:
+        spellings = {
+            stratum_name(key),
+            " / ".join(key),
+            " x ".join(key),
+            stratum_label(design, key),
+        }
+        for spelling in spellings:
+            folded = _fold(spelling)
+            if folded:
+                names[folded] = key if names.get(folded, key) == key else None
+    return names
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def _proportion(value: str) -> Decimal | None:
+    """'70%' and '70' -> 0.7, '0.7' -> 0.7 (a number below 1 with a decimal point is a
+    proportion); None if it is not a number. The range is checked by the caller."""
+    text = value.strip()
+    percent = text.endswith("%")
+    number = text.removesuffix("%").strip()
+    if not _NUMBER.fullmatch(number):
+        return None
+    try:
+        amount = Decimal(number)
+    except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
+        return None
+    if not percent and "." in number and 0 <= amount <= 1:
+        return amount
+    return amount / 100
+
+
+def expectations_from(
+    text: str, design: SampleDesign, keys: Sequence[Key]
+) -> tuple[StratumExpectation, ...]:
+    """Read 'stratum: 70%' lines into expectations for the strata in `keys` (in key order).
+
+    A stratum may be written as in the box ('North × Full care order'), with ' / ' between the
+    values, or as in the allocation table ('Team: North · Legal status: Full care order'); case
+    and spacing do not matter. Blank lines, and lines whose value is blank, give nothing (a
+    stratum left blank uses the overall expected percentage). Raises ExpectationProblem, naming
+    the stratum and the value, for anything else that cannot be used.
+    """
+    names = _names(design, keys)
+    given: dict[Key, tuple[Decimal, int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, colon, value = line.rpartition(":")
+        name = name.strip()
+        if not colon or not name:
+            raise ExpectationProblem(
+                f"Line {number} of the expected compliance ('{line.strip()}') is not written "
+                f"as 'stratum: expected compliance', for example "
+                f"'{stratum_name(keys[0]) if keys else 'Whole frame'}: 70%'."
+            )
+        value = value.strip()
+        folded = _fold(name)
+        if folded not in names:
+            if not value:
+                continue  # A stratum no longer in the design, with nothing given: no loss.
+            shown = "; ".join(stratum_name(key) for key in keys)
+            raise ExpectationProblem(
+                f"There is no stratum '{name}' in this design, so its expected compliance "
+                f"('{value}') cannot be used. The strata are: {shown}."
+            )
+        key = names[folded]
+        if key is None:
+            raise ExpectationProblem(
+                f"'{name}' could be more than one stratum: write it as in the allocation table."
+            )
+        if not value:
+            continue
+        label = stratum_name(key)
+        proportion = _proportion(value)
+        if proportion is None:
+            raise ExpectationProblem(
+                f"Stratum '{label}': expected compliance must be a percentage such as 70, 70% "
+                f"or 0.7, not '{value}'."
+            )
+        if not 0 <= proportion <= 1:
+            raise ExpectationProblem(
+                f"Stratum '{label}': expected compliance must be between 0% and 100%, "
+                f"not '{value}'."
+            )
+        if key in given and given[key][0] != proportion:
+            raise ExpectationProblem(
+                f"Stratum '{label}' is given twice with different expected compliance "
+                f"(lines {given[key][1]} and {number}): keep one."
+            )
+        given.setdefault(key, (proportion, number))
+    return tuple(StratumExpectation(key, float(given[key][0])) for key in keys if key in given)
+
+
+def expectations_text(design: SampleDesign, keys: Sequence[Key]) -> str:
+    """The box filled in: one line per stratum, with its value if one was given, else blank."""
+    given = {e.key: e.expected for e in design.stratum_expected}
+    lines = []
+    for key in keys:
+        value = f"{round(given[key] * 100, 2):g}%" if key in given else ""
+        lines.append(f"{stratum_name(key)}: {value}".rstrip())
+    return "\n".join(lines)
+
+
+def with_expectations(
+    form: ProgrammeForm, design: SampleDesign, keys: Sequence[Key]
+) -> SampleDesign:
+    """The design with the form's expected compliance per stratum (only used by Neyman)."""
+    return replace(
+        design,
+        stratum_expected=expectations_from(form.expected_by_stratum.data or "", design, keys),
     )

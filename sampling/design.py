@@ -6,6 +6,7 @@ same sample again, so it is a plain, JSON-friendly value.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -70,6 +71,18 @@ class SizeRule:
 
 
 @dataclass(frozen=True)
+class StratumExpectation:
+    """The proportion expected to meet the standard in one stratum, given for Neyman allocation.
+
+    `key` has one value per stratification field, as `stratum_of` gives it. Strata without one
+    use the design's overall `size.expected`, so the stored design alone fixes the allocation.
+    """
+
+    key: tuple[str, ...]
+    expected: float
+
+
+@dataclass(frozen=True)
 class SampleDesign:
     strata: tuple[str, ...] = ()
     categories: tuple[CategoryFilter, ...] = ()
@@ -80,6 +93,7 @@ class SampleDesign:
     reserves: int = 2
     method: DrawMethod = "prn"
     exclude_audited_months: int | None = 12
+    stratum_expected: tuple[StratumExpectation, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.strata) > MAX_STRATA_FIELDS:
@@ -101,6 +115,21 @@ class SampleDesign:
                 raise DesignProblem(f"The {DATE_FIELDS[dates.field]} range ends before it starts.")
         if self.minimum < 0 or self.reserves < 0:
             raise DesignProblem("The minimum per stratum and the reserves cannot be negative.")
+        seen: set[tuple[str, ...]] = set()
+        for given in self.stratum_expected:
+            if len(given.key) != len(self.strata):
+                raise DesignProblem(
+                    f"The expected compliance for {' / '.join(given.key) or 'the whole frame'} "
+                    "does not name one value for each stratification field."
+                )
+            label = stratum_label(self, given.key)
+            if given.key in seen:
+                raise DesignProblem(f"The expected compliance for {label} is given twice.")
+            seen.add(given.key)
+            if not (math.isfinite(given.expected) and 0 <= given.expected <= 1):
+                raise DesignProblem(
+                    f"The expected compliance for {label} must be between 0% and 100%."
+                )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -130,6 +159,10 @@ class SampleDesign:
             reserves=int(data.get("reserves", 2)),
             method=data.get("method", "prn"),
             exclude_audited_months=data.get("exclude_audited_months", 12),
+            stratum_expected=tuple(
+                StratumExpectation(tuple(e["key"]), float(e["expected"]))
+                for e in data.get("stratum_expected", ())
+            ),
         )
 
 

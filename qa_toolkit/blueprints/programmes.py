@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,7 +12,14 @@ from werkzeug.wrappers import Response
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Programme
-from qa_toolkit.programme_forms import ProgrammeForm, design_from, set_choices
+from qa_toolkit.programme_forms import (
+    ExpectationProblem,
+    ProgrammeForm,
+    design_from,
+    expectations_text,
+    set_choices,
+    with_expectations,
+)
 from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import moderation as moderation_service
@@ -58,11 +66,17 @@ def new() -> str | Response | tuple[str, int]:
     )
     planned = None
     problem = None
+    unused_expected = False
     status = 200
     if form.validate_on_submit():
         try:
             design = design_from(form)
-            planned = programme_service.plan(db, frame, design)
+            scoped = programme_service.scope(db, frame, design)
+            if programme_service.uses_neyman(design):
+                design = with_expectations(form, design, scoped.keys)
+            else:
+                unused_expected = _has_values(form.expected_by_stratum.data)
+            planned = programme_service.plan(db, frame, design, scoped)
             if request.form.get("action") == "draw":
                 version = template_service.visible_version(
                     db, org.id, form.template_version_id.data
@@ -85,15 +99,40 @@ def new() -> str | Response | tuple[str, int]:
                 db.commit()
                 flash(f"Drew the sample for '{programme.name}'.", "success")
                 return redirect(url_for("programmes.show", programme_id=programme.id))
+            if programme_service.uses_neyman(design) and len(scoped.keys) > 1:
+                # One line per stratum, ready to fill in: what was given, the rest blank.
+                form.expected_by_stratum.data = expectations_text(design, scoped.keys)
+        except ExpectationProblem as exc:
+            db.rollback()
+            form.expected_by_stratum.errors = [*form.expected_by_stratum.errors, str(exc)]
+            status, planned = 400, None
         except (DesignProblem, programme_service.ProgrammeProblem) as exc:
             db.rollback()
             problem, status, planned = str(exc), 400, None
     elif request.method == "POST":
         status = 400
     page = render_template(
-        "programmes/new.html", form=form, planned=planned, problem=problem, frame=frame
+        "programmes/new.html",
+        form=form,
+        planned=planned,
+        problem=problem,
+        frame=frame,
+        unused_expected=unused_expected,
     )
     return (page, status) if status != 200 else page
+
+
+def _has_values(text: str | None) -> bool:
+    """Whether the expected-compliance box holds any value (not just stratum names)."""
+    return any(line.rpartition(":")[2].strip() for line in (text or "").splitlines())
+
+
+def _expected_text(line: dict[str, Any]) -> str | None:
+    """The expected compliance a Neyman allocation line used, as recorded when it was drawn."""
+    if line.get("expected") is None:
+        return None
+    shown = programme_service.percent_text(float(line["expected"]))
+    return f"{shown} (default)" if line.get("expected_default") else shown
 
 
 def _programme_or_404(programme_id: int) -> Programme:
@@ -122,7 +161,14 @@ def show(programme_id: int) -> str:
         fields=CATEGORY_FIELDS,
         strata_labels=[CATEGORY_FIELDS[name] for name in design.strata],
         allocation_rows=[
-            (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
+            (
+                a["stratum"],
+                a["population"],
+                a["sample"],
+                a["fraction"],
+                a["weight"],
+                _expected_text(a),
+            )
             for a in programme.allocation
         ],
         in_sample=[c for c in cases if c.status == "in_sample"],
