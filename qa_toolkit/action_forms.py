@@ -12,7 +12,7 @@ from reports.actions import ActionStatus
 
 PRIORITY_CHOICES = [SelectChoice(p.value, p.label) for p in Priority]
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ActionStatus]
-DATE_HINT = "For example, 31 1 2027 is entered as 2027-01-31."
+DATE_HINT = "For example, 31/01/2027. Your browser may offer a calendar to pick from."
 
 
 def _owner_field() -> SelectField:
@@ -29,7 +29,7 @@ def _due_field() -> DateField:
     return DateField(
         "Due date",
         description=DATE_HINT,
-        validators=[DataRequired("Enter the date the action is due, like 2027-01-31.")],
+        validators=[DataRequired("Enter the date the action is due.")],
     )
 
 

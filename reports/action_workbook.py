@@ -117,7 +117,7 @@ def escalations_workbook(
         title=f"Escalations (dispute resolution) at {today:%-d %B %Y}",
         columns=[Column("Measure", width=48), Column("Value", "number", width=24)],
         rows=[
-            ["Escalations raised", summary.total],
+            ["Escalations raised (withdrawn ones left out)", summary.total],
             ["Open", summary.open],
             ["Open with the response overdue", summary.overdue],
             ["Resolved", summary.resolved],

@@ -151,13 +151,23 @@ def new() -> str | BaseResponse | tuple[str, int]:
             )
         except action_service.ActionProblem as exc:
             db.rollback()
-            problem = str(exc)
+            problem = _mark(form, exc)
         else:
             db.commit()
             flash(f"Action raised: {action.title}. Its owner can see it now.", "success")
             return redirect(url_for("actions.show", action_id=action.id))
     page = render_template("actions/new.html", form=form, described=described, problem=problem)
     return (page, 400) if request.method == "POST" else page
+
+
+def _mark(form: ActionForm | ActionUpdateForm, problem: action_service.ActionProblem) -> str | None:
+    """Put the service's message on the field it is about, so the error summary links to it and
+    the field shows it; a message about no one field stays at the top."""
+    field = getattr(form, problem.field, None) if problem.field else None
+    if field is None:
+        return str(problem)
+    field.errors = [*field.errors, str(problem)]
+    return None
 
 
 def _action_or_404(action_id: int) -> tuple[Action, action_service.Viewer]:
@@ -199,7 +209,7 @@ def show(action_id: int) -> str | BaseResponse | tuple[str, int]:
                 )
             except action_service.ActionProblem as exc:
                 db.rollback()
-                problem = str(exc)
+                problem = _mark(form, exc)
             else:
                 db.commit()
                 flash("Action updated.", "success")

@@ -15,16 +15,19 @@ from enum import StrEnum
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from audit_templates.schema import Template
 from qa_toolkit.models import (
     Action,
     ActionSource,
     Audit,
     AuditEvent,
+    CaseRecord,
     Priority,
     Programme,
     Role,
     Staff,
     Team,
+    TemplateVersion,
     User,
 )
 from qa_toolkit.services.templates import template_of
@@ -38,7 +41,12 @@ MAX_TEXT = 10_000
 
 
 class ActionProblem(ValueError):
-    """An action that cannot be raised or changed as asked; the message says why."""
+    """An action that cannot be raised or changed as asked; the message says why, and `field`
+    names the form field it is about (so the page can mark that field)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Scope(StrEnum):
@@ -134,7 +142,7 @@ def _text(value: str | None, what: str, limit: int = MAX_TEXT) -> str:
 def _owner(session: Session, organisation_id: int, staff_id: int | None) -> Staff:
     owner = session.get(Staff, staff_id) if staff_id else None
     if owner is None or owner.organisation_id != organisation_id:
-        raise ActionProblem("Choose who owns this action.")
+        raise ActionProblem("Choose who owns this action.", "owner_staff_id")
     return owner
 
 
@@ -148,8 +156,10 @@ def _check_source(session: Session, organisation_id: int, new: NewAction) -> New
     programme = session.get(Programme, new.programme_id) if new.programme_id else None
     if new.programme_id and (programme is None or programme.organisation_id != organisation_id):
         raise ActionProblem("The programme this action comes from was not found.")
-    if audit is not None and programme is None and audit.programme_id is not None:
+    if audit is not None:
+        # An action from an audit is filed under that audit's programme, whatever was posted.
         new = replace(new, programme_id=audit.programme_id)
+        programme = session.get(Programme, audit.programme_id) if audit.programme_id else None
     version = (
         audit.template_version
         if audit is not None
@@ -183,16 +193,21 @@ def raise_action(
     session: Session, organisation_id: int, new: NewAction, raised_by_id: int, today: date
 ) -> Action:
     """Validate everything first, then add the action (nothing is written when it is refused)."""
-    title = _text(new.title, "The title", MAX_TITLE)
+    try:
+        title = _text(new.title, "The title", MAX_TITLE)
+    except ActionProblem as exc:
+        raise ActionProblem(str(exc), "title") from exc
     if not title:
-        raise ActionProblem("Enter a title: what needs to happen.")
+        raise ActionProblem("Enter a title: what needs to happen.", "title")
     owner = _owner(session, organisation_id, new.owner_staff_id)
     if new.due_date is None:
-        raise ActionProblem("Enter the date the action is due, like 2027-01-31.")
+        raise ActionProblem("Enter the date the action is due.", "due_date")
     if new.due_date < today:
-        raise ActionProblem("The due date is in the past: choose today or a later date.")
+        raise ActionProblem(
+            "The due date is in the past: choose today or a later date.", "due_date"
+        )
     if new.priority not in set(Priority):
-        raise ActionProblem("Choose a priority: high, medium or low.")
+        raise ActionProblem("Choose a priority: high, medium or low.", "priority")
     checked = _check_source(session, organisation_id, new)
     action = Action(
         organisation_id=organisation_id,
@@ -229,22 +244,23 @@ def update_action(
 ) -> Action:
     """Move an action on. Completing needs the evidence that closes it and its date."""
     if status not in set(ActionStatus):
-        raise ActionProblem("Choose a status.")
+        raise ActionProblem("Choose a status.", "status")
     if priority not in set(Priority):
-        raise ActionProblem("Choose a priority: high, medium or low.")
+        raise ActionProblem("Choose a priority: high, medium or low.", "priority")
     if due_date is None:
-        raise ActionProblem("Enter the date the action is due, like 2027-01-31.")
+        raise ActionProblem("Enter the date the action is due.", "due_date")
     owner = _owner(session, action.organisation_id, owner_staff_id)
     evidence_text = _text(evidence, "The completion evidence")
     if status == ActionStatus.COMPLETED:
         if not evidence_text:
             raise ActionProblem(
                 "Say what shows the action is done (the completion evidence) before you mark "
-                "it completed."
+                "it completed.",
+                "completion_evidence",
             )
         completed_on = completed_on or today
         if completed_on > today:
-            raise ActionProblem("The completion date cannot be in the future.")
+            raise ActionProblem("The completion date cannot be in the future.", "completed_on")
     else:
         completed_on = None
     action.status = status
@@ -265,18 +281,72 @@ def action_for(session: Session, organisation_id: int, action_id: int) -> Action
     return found if found is not None and found.organisation_id == organisation_id else None
 
 
-def _source_text(action: Action, programme_names: dict[int, str]) -> str:
-    label = ActionSource(action.source).label
-    where = []
-    if action.programme_id:
-        where.append(programme_names.get(action.programme_id, f"programme {action.programme_id}"))
-    if action.audit_id:
-        where.append(f"audit {action.audit_id}")
-    if action.question_id:
-        where.append(f"question {action.question_id}")
-    if action.theme_id:
-        where.append(f"theme {action.theme_id}")
-    return f"{label} ({', '.join(where)})" if where else label
+def _source_texts(session: Session, actions: list[Action]) -> dict[int, str]:
+    """Where each action came from, in words: programme, case reference, question number,
+    theme title. Loaded once for the whole list (templates are parsed once and cached)."""
+    programme_ids = {a.programme_id for a in actions if a.programme_id}
+    audit_ids = {a.audit_id for a in actions if a.audit_id}
+    programmes = (
+        {p.id: p for p in session.scalars(select(Programme).where(Programme.id.in_(programme_ids)))}
+        if programme_ids
+        else {}
+    )
+    audits = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(
+                    Audit.id, Audit.template_version_id, Audit.observed_user_id, CaseRecord.case_ref
+                )
+                .outerjoin(CaseRecord, Audit.case_record_id == CaseRecord.id)
+                .where(Audit.id.in_(audit_ids))
+            )
+        }
+        if audit_ids
+        else {}
+    )
+    version_ids = {p.template_version_id for p in programmes.values()}
+    version_ids |= {row.template_version_id for row in audits.values()}
+    templates = {
+        v.id: template_of(v)
+        for v in session.scalars(select(TemplateVersion).where(TemplateVersion.id.in_(version_ids)))
+    } if version_ids else {}  # fmt: skip
+    texts: dict[int, str] = {}
+    for action in actions:
+        where: list[str] = []
+        version_id = None
+        if action.programme_id and action.programme_id in programmes:
+            programme = programmes[action.programme_id]
+            where.append(programme.name)
+            version_id = programme.template_version_id
+        if action.audit_id and action.audit_id in audits:
+            row = audits[action.audit_id]
+            where.append("an observation" if row.observed_user_id else f"audit of {row.case_ref}")
+            version_id = row.template_version_id
+        template = templates.get(version_id) if version_id else None
+        if template is not None and action.question_id:
+            number = question_numbers(template).get(action.question_id)
+            where.append(f"question {number}" if number else "a question no longer in use")
+        if template is not None and action.theme_id:
+            title = next((t.title for t in template.themes if t.id == action.theme_id), None)
+            where.append(title or action.theme_id)
+        label = ActionSource(action.source).label
+        texts[action.id] = f"{label} ({', '.join(where)})" if where else label
+    return texts
+
+
+def question_numbers(template: Template) -> dict[str, str]:
+    """Question numbers as the audit form shows them (section.question)."""
+    return {
+        q.id: f"{s_no}.{q_no}"
+        for s_no, section in enumerate(template.sections, start=1)
+        for q_no, q in enumerate(section.questions, start=1)
+    }
+
+
+def _lines(session: Session, actions: list[Action], today: date) -> list[ActionLine]:
+    texts = _source_texts(session, actions)
+    return [ActionLine(a, rag(a.due_date, a.status, today), texts[a.id]) for a in actions]
 
 
 @dataclass(frozen=True)
@@ -346,15 +416,7 @@ def list_actions(
         query = query.where(Action.theme_id == chosen.theme_id)
     if chosen.owner_staff_id:
         query = query.where(Action.owner_staff_id == chosen.owner_staff_id)
-    actions = list(session.scalars(query))
-    names = dict(
-        session.execute(
-            select(Programme.id, Programme.name).where(Programme.organisation_id == organisation_id)
-        ).all()
-    )
-    lines = [
-        ActionLine(a, rag(a.due_date, a.status, today), _source_text(a, names)) for a in actions
-    ]
+    lines = _lines(session, list(session.scalars(query)), today)
     keys = {
         "due": lambda line: (line.action.due_date, line.action.id),
         "priority": lambda line: (_PRIORITY_ORDER[line.action.priority], line.action.due_date),
@@ -378,21 +440,74 @@ def programme_actions(session: Session, programme: Programme, today: date) -> li
         )
         .order_by(Action.due_date, Action.id)
     ).unique()
-    names = {programme.id: programme.name}
-    return [
-        ActionLine(a, rag(a.due_date, a.status, today), _source_text(a, names)) for a in actions
-    ]
+    return _lines(session, list(actions), today)
 
 
-def history(session: Session, action: Action) -> list[tuple[AuditEvent, str]]:
-    """Every change of this action from the audit log, oldest first, with who made it."""
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+_FIELD_LABELS = {
+    "status": "Status",
+    "completion_evidence": "Completion evidence",
+    "completed_on": "Date completed",
+    "due_date": "Due date",
+    "priority": "Priority",
+    "owner_staff_id": "Owner",
+    "team_id": "Team",
+    "title": "Title",
+    "good_looks_like": "What good looks like",
+}
+
+
+def _shown(field: str, value: object, names: dict[str, dict[int, str]]) -> str:
+    if value is None or value == "":
+        return "(none)"
+    if field == "status":
+        return ActionStatus(str(value)).label
+    if field == "priority":
+        return Priority(str(value)).label
+    if field in ("due_date", "completed_on"):
+        try:
+            return f"{date.fromisoformat(str(value)):%-d %B %Y}"
+        except ValueError:
+            return str(value)
+    if field in names and isinstance(value, int):
+        return names[field].get(value, str(value))
+    return str(value)
+
+
+def history(session: Session, action: Action) -> list[tuple[AuditEvent, str, list[Change]]]:
+    """Every change of this action from the audit log, oldest first, with who made it and
+    each changed field in words (labels, dates as written, names not ids)."""
     rows = session.execute(
         select(AuditEvent, User.display_name)
         .outerjoin(User, AuditEvent.user_id == User.id)
         .where(AuditEvent.entity_type == "action", AuditEvent.entity_id == str(action.id))
         .order_by(AuditEvent.id)
     ).all()
-    return [(event, name or "The system") for event, name in rows]
+    names = {
+        "owner_staff_id": dict(
+            session.execute(
+                select(Staff.id, Staff.name).where(Staff.organisation_id == action.organisation_id)
+            ).all()
+        ),
+        "team_id": teams_by_id(session, action.organisation_id),
+    }
+    found = []
+    for event, who in rows:
+        changes = [
+            Change(
+                _FIELD_LABELS[field], _shown(field, pair[0], names), _shown(field, pair[1], names)
+            )
+            for field, pair in (event.changes or {}).items()
+            if field in _FIELD_LABELS and event.action == "update"
+        ]
+        found.append((event, who or "The system", changes))
+    return found
 
 
 @dataclass(frozen=True)
@@ -484,11 +599,7 @@ def describe_source(session: Session, organisation_id: int, new: NewAction) -> s
 
 
 def line_of(session: Session, action: Action, today: date) -> ActionLine:
-    programme = session.get(Programme, action.programme_id) if action.programme_id else None
-    names = {programme.id: programme.name} if programme is not None else {}
-    return ActionLine(
-        action, rag(action.due_date, action.status, today), _source_text(action, names)
-    )
+    return _lines(session, [action], today)[0]
 
 
 def themes_in_use(session: Session, organisation_id: int) -> list[str]:

@@ -319,7 +319,10 @@ def summary(
                 reason=e.reason,
                 raised_on=e.raised_on,
                 resolved_on=e.resolved_on if e.status == EscalationStatus.RESOLVED else None,
-                response_due=e.response_due if e.status == EscalationStatus.OPEN else None,
+                # Overdue means no response has come back to the current stage (as on the lists).
+                response_due=e.response_due
+                if e.status == EscalationStatus.OPEN and rag_of(e, today) != Rag.GREEN
+                else None,
             )
             for e in rows
         ],
