@@ -99,6 +99,8 @@ def new() -> str | BaseResponse | tuple[str, int]:
         audit is None or not audit_service.can_open(audit, int(current_user.id), _role())
     ):
         abort(404)
+    if request.method == "GET" and request.args.get("case_ref"):
+        form.case_ref.data = request.args.get("case_ref", "")[:60]
     if request.method == "GET" and audit is not None:
         form.audit_id.data = str(audit.id)
         if audit.case_record is not None:
