@@ -6,17 +6,26 @@ import io
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 
 from qa_toolkit import auditing
 from qa_toolkit.charts import compliance_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Programme, Role
-from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
+from qa_toolkit.security.access import (
+    ALL_ROLES,
+    CASE_ROLES,
+    current_organisation,
+    current_role,
+    roles,
+)
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import findings as findings_service
+from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import programmes as programme_service
 from reports.excel import write_workbook
+from reports.intervals import whole_percent
+from reports.overview import POOLING_NOTE
 from reports.rollup import BREAKDOWN_FIELDS, NAMES_PEOPLE, SMALL_CELL
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
@@ -30,9 +39,33 @@ def _partner_view() -> bool:
 @bp.get("/")
 @roles(ALL_ROLES)
 def index() -> str:
-    programmes = programme_service.programmes_of(get_session(), current_organisation().id)
+    """The service overview: every programme over time, each theme's trend, overdue actions."""
+    member_of = [m.organisation_id for m in g.get("memberships", [])]
+    result = overview_service.overview(
+        get_session(), current_organisation().id, member_of, date.today()
+    )
     return render_template(
-        "findings/index.html", programmes=[p for p in programmes if p.status != "drawn"]
+        "findings/index.html",
+        overview=result,
+        case_role=current_role() in CASE_ROLES,
+        whole=whole_percent,
+    )
+
+
+@bp.get("/combined/<template_key>")
+@roles(ALL_ROLES)
+def combined(template_key: str) -> str:
+    """One template's latest round in each of the user's organisations, and the pooled figures."""
+    organisations = {m.organisation_id: m.organisation.name for m in g.get("memberships", [])}
+    result = overview_service.combined(get_session(), organisations, template_key)
+    if result is None:
+        abort(404)
+    return render_template(
+        "findings/combined.html",
+        result=result,
+        combined=result.combined,
+        pooling_note=POOLING_NOTE,
+        whole=whole_percent,
     )
 
 

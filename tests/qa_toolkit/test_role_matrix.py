@@ -58,6 +58,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "audits.acknowledge": MANAGERS,
     "audits.response": ALL_ROLES,
     "findings.index": ALL_ROLES,
+    "findings.combined": ALL_ROLES,
     "findings.programme": ALL_ROLES,
     "findings.workbook": ALL_ROLES,
     "actions.index": CASE_ROLES,
@@ -141,6 +142,7 @@ def _url(rule: str, world: World) -> str:
         "<int:audit_id>": world.audit_id,
         "<int:action_id>": world.action_id,
         "<int:escalation_id>": world.escalation_id,
+        "<template_key>": "voice_of_the_child",
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))
