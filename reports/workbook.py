@@ -1,16 +1,19 @@
 """Turn a programme's roll-up into the LSCP (partner) or internal workbook's sheets.
 
 The partner workbook is pseudonymous: no case reference, no IRO or worker names, small
-cells suppressed, and only the highlights auditors marked as shareable.
+cells suppressed, and only the highlights auditors marked as shareable. Its Actions sheet
+says what each action is about (a theme or a question of the template), never its title or
+owner, because a title may describe a child and an owner is a member of staff.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from reports.excel import ChartSpec, Column, Properties, Sheet, WorkbookSpec
+from reports.excel import CellValue, ChartSpec, Column, Properties, Sheet, WorkbookSpec
+from reports.intervals import Comparison, Proportion, proportion
 from reports.rollup import BREAKDOWN_FIELDS, NAMES_PEOPLE, SMALL_CELL, Rollup
 
 SUPPRESSED = f"<{SMALL_CELL}"
@@ -30,6 +33,10 @@ class MethodNote:
     draw_fingerprint: str  # the draw's: shows a repeat with the seed chose the same files
     allocation: Sequence[tuple[str, int, int, float, float | None]]
     exclusions: int
+    # Stratum label -> what the partner workbook prints instead, for strata that name people
+    # (a design stratified by IRO or social worker). Applied to the Method sheet's strata and
+    # to the weighted estimates' notes, which name the strata they speak of.
+    stratum_aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -44,8 +51,51 @@ class CaseLine:
     overall: float | None
 
 
-def _pct(value: float | None) -> float | None:
-    return value
+@dataclass(frozen=True)
+class ActionFigures:
+    """The programme's actions in numbers, for the Summary sheet."""
+
+    raised: int
+    completed: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One action raised from the programme. `about` is the theme or question it is about;
+    `title`, `owner` and `team` go in the internal workbook only."""
+
+    about: str
+    status: str
+    due: dt.date | None
+    completed: dt.date | None
+    rag: str | None  # the RAG word ("Overdue", "Due soon", "On track"); None once closed
+    title: str = ""
+    owner: str = ""
+    team: str | None = None
+    priority: str = ""
+
+
+@dataclass(frozen=True)
+class TrendItem:
+    """One theme in the previous round and this one."""
+
+    theme: str
+    comparison: Comparison
+
+
+def overall_compliance(rollup: Rollup) -> Proportion:
+    """Every scored, applicable answer pooled, as the theme and breakdown figures pool them."""
+    method = rollup.questions[0].result.method if rollup.questions else "wilson"
+    met = sum(q.result.successes for q in rollup.questions)
+    answered = sum(q.result.n for q in rollup.questions)
+    return proportion(met, answered, method=method)
+
+
+def _alias(text: str, aliases: Mapping[str, str]) -> str:
+    for label in sorted(aliases, key=len, reverse=True):  # "Team: North 2" before "Team: North"
+        text = text.replace(label, aliases[label])
+    return text
 
 
 def build(
@@ -59,15 +109,16 @@ def build(
     cases: Sequence[CaseLine] = (),
     author: str = "",
     created: dt.datetime | None = None,
+    actions: Sequence[ActionItem] = (),
+    action_figures: ActionFigures | None = None,
+    trend: Sequence[TrendItem] = (),
+    previous: str | None = None,
 ) -> WorkbookSpec:
     partner = audience == "lscp"
+    aliases = method.stratum_aliases if partner else {}
     sheets = [
-        Sheet(
-            "Summary",
-            f"{programme}: summary",
-            [Column("Finding", wrap=True, width=100)],
-            [(line,) for line in narrative],
-        ),
+        _summary_sheet(programme, rollup, narrative, action_figures, partner),
+        _grades_sheet(rollup),
         Sheet(
             "Themes",
             "Share of answers meeting the standard, by theme",
@@ -101,40 +152,10 @@ def build(
             if rollup.themes
             else None,
         ),
-        Sheet(
-            "Questions",
-            "Every question",
-            [
-                Column("No.", width=6),
-                Column("Question", wrap=True, width=60),
-                Column("Met", "integer"),
-                Column("Answered", "integer"),
-                Column("Not applicable", "integer"),
-                Column("Compliance", "percent"),
-                Column("Lower 95%", "percent"),
-                Column("Upper 95%", "percent"),
-                Column("Whole list (weighted)", "percent"),
-                Column("Target", "percent"),
-                Column("Below target", width=12),
-            ],
-            [
-                (
-                    q.number,
-                    q.text,
-                    q.result.successes,
-                    q.result.n,
-                    q.not_applicable,
-                    q.result.estimate,
-                    q.result.low,
-                    q.result.high,
-                    q.weighted.estimate if q.weighted else None,
-                    q.target,
-                    "Yes" if q.below_target else "",
-                )
-                for q in rollup.questions
-            ],  # fmt: skip
-        ),
+        _questions_sheet(rollup, aliases),
     ]
+    if trend:
+        sheets.append(_trend_sheet(trend, previous))
     for name, rows in rollup.breakdowns.items():
         if partner and name in NAMES_PEOPLE:
             continue
@@ -198,7 +219,9 @@ def build(
             [(q.text, q.result.estimate, q.target) for q in rollup.areas_for_development],
         )  # fmt: skip
     )
-    sheets.append(_method_sheet(method))
+    if action_figures is not None or actions:
+        sheets.append(_actions_sheet(actions, partner))
+    sheets.append(_method_sheet(method, rollup, aliases))
     if not partner and cases:
         sheets.append(
             Sheet(
@@ -223,7 +246,240 @@ def build(
     )
 
 
-def _method_sheet(method: MethodNote) -> Sheet:
+SummaryRow = tuple[str, int | None, int | None, float | None, float | None, float | None]
+
+
+def _summary_sheet(
+    programme: str,
+    rollup: Rollup,
+    narrative: Sequence[str],
+    figures: ActionFigures | None,
+    partner: bool,
+) -> Sheet:
+    """The headline figures a professional reads first, then the findings in words."""
+    overall = overall_compliance(rollup)
+    rows: list[SummaryRow] = [
+        ("Files audited (finalised)", rollup.files, None, None, None, None),
+        ("Overall compliance: answers meeting the standard", overall.successes, overall.n,
+         overall.estimate, overall.low if overall.n else None, overall.high if overall.n else None),
+    ]  # fmt: skip
+    for _value, label, files in rollup.grades:
+        rows.append((f"Grade: {label}", files, rollup.files, _share(files, rollup.files), None,
+                     None))  # fmt: skip
+    ungraded = rollup.files - sum(files for _v, _l, files in rollup.grades)
+    if ungraded:
+        rows.append(("Grade: not graded", ungraded, rollup.files,
+                     _share(ungraded, rollup.files), None, None))  # fmt: skip
+    below = len(rollup.areas_for_development)
+    rows.append(("Questions below their target", below, len(rollup.questions), None, None, None))
+    rows.append(("Immediate concerns raised", rollup.concerns, rollup.files, None, None, None))
+    shared = sum(1 for h in rollup.highlights if h.shareable)
+    rows.append(("Highlights of good practice shared", shared, None, None, None, None))
+    if not partner:
+        rows.append(("Highlights recorded, shareable or not", len(rollup.highlights), None, None,
+                     None, None))  # fmt: skip
+    if figures is not None:
+        rows += [
+            ("Actions raised from this programme", figures.raised, None, None, None, None),
+            ("Actions completed", figures.completed, figures.raised, None, None, None),
+            ("Actions overdue", figures.overdue, figures.raised, None, None, None),
+        ]
+    rows.append(("", None, None, None, None, None))
+    rows += [(line, None, None, None, None, None) for line in narrative]
+    return Sheet(
+        "Summary",
+        f"{programme}: summary",
+        [
+            Column("Summary", wrap=True, width=70),
+            Column("Number", "integer"),
+            Column("Out of", "integer"),
+            Column("Share", "percent"),
+            Column("Lower 95%", "percent"),
+            Column("Upper 95%", "percent"),
+        ],
+        rows,
+        notes=(
+            "Overall compliance pools every scored answer, as the theme figures do; Not "
+            "applicable answers are left out. Answers from one file are not independent, so "
+            "read its Wilson interval as a guide. The findings in words follow the figures.",
+        ),
+        autofilter=False,
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _grades_sheet(rollup: Rollup) -> Sheet:
+    method = rollup.questions[0].result.method if rollup.questions else "wilson"
+    rows: list[tuple[CellValue, ...]] = []
+    grades = [(label, files) for _value, label, files in rollup.grades]
+    ungraded = rollup.files - sum(files for _label, files in grades)
+    if ungraded:
+        grades.append(("Not graded", ungraded))
+    for label, files in grades:
+        result = proportion(files, rollup.files, method=method)
+        rows.append((label, files, result.estimate, result.low if rollup.files else None,
+                     result.high if rollup.files else None))  # fmt: skip
+    return Sheet(
+        "Grades",
+        "Files by overall grade, best grade first",
+        [
+            Column("Grade", width=30),
+            Column("Files", "integer"),
+            Column("Share of files", "percent"),
+            Column("Lower 95%", "percent"),
+            Column("Upper 95%", "percent"),
+        ],
+        rows,
+        notes=(f"Each finalised file has one grade; {rollup.files} files. Intervals: Wilson.",),
+    )
+
+
+def _questions_sheet(rollup: Rollup, aliases: Mapping[str, str]) -> Sheet:
+    rows = []
+    for q in rollup.questions:
+        weighted = q.weighted
+        notes = " ".join(_alias(note, aliases) for note in weighted.notes) if weighted else ""
+        rows.append(
+            (
+                q.number,
+                q.text,
+                q.result.successes,
+                q.result.n,
+                q.not_applicable,
+                q.result.estimate,
+                q.result.low,
+                q.result.high,
+                weighted.estimate if weighted else None,
+                weighted.low if weighted else None,
+                weighted.high if weighted else None,
+                q.target,
+                "Yes" if q.below_target else None,
+                notes or None,
+            )
+        )
+    return Sheet(
+        "Questions",
+        "Every question",
+        [
+            Column("No.", width=6),
+            Column("Question", wrap=True, width=60),
+            Column("Met", "integer"),
+            Column("Answered", "integer"),
+            Column("Not applicable", "integer"),
+            Column("Compliance", "percent"),
+            Column("Lower 95%", "percent"),
+            Column("Upper 95%", "percent"),
+            Column("Whole list (weighted)", "percent"),
+            Column("Weighted lower 95%", "percent"),
+            Column("Weighted upper 95%", "percent"),
+            Column("Target", "percent"),
+            Column("Below target", width=12),
+            Column("Weighting notes", wrap=True, width=60),
+        ],
+        rows,
+        notes=(
+            "Compliance is of the files sampled (Wilson interval). Whole list (weighted) weights "
+            "each stratum back to its share of the case list (Korn-Graubard interval); the notes "
+            "say where that estimate needed a judgement.",
+        ),
+    )
+
+
+def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
+    since = f" ({previous})" if previous else ""
+    small = any(t.comparison.small for t in trend)
+    return Sheet(
+        "Trend",
+        f"Themes since the last round{since}",
+        [
+            Column("Theme", width=34),
+            Column("Before", "percent"),
+            Column("Answers before", "integer"),
+            Column("After", "percent"),
+            Column("Answers after", "integer"),
+            Column("Change (points)", "number", number_format="+0;-0;0"),
+            Column("p-value", "number", number_format="0.000"),
+            Column("Verdict", wrap=True, width=60),
+        ],
+        [
+            (
+                t.theme,
+                t.comparison.before.estimate,
+                t.comparison.before.n,
+                t.comparison.after.estimate,
+                t.comparison.after.n,
+                t.comparison.difference,
+                t.comparison.p_value,
+                t.comparison.verdict,
+            )
+            for t in trend
+        ],  # fmt: skip
+        notes=(
+            "Each change is tested with Fisher's exact test, two-sided: 'could be chance' means "
+            "the difference may not be real.",
+        )
+        + (
+            (
+                "Few answers in at least one round for some themes: only a large change can show "
+                "as unlikely to be chance.",
+            )
+            if small
+            else ()
+        ),  # fmt: skip
+    )
+
+
+def _actions_sheet(actions: Sequence[ActionItem], partner: bool) -> Sheet:
+    rag_note = (
+        "RAG by due date in working days: Overdue (past due), Due soon (within 5 working days, "
+        "or no due date), On track; none once an action is closed."
+    )
+    none = () if actions else ("No actions have been raised from this programme yet.",)
+    if partner:
+        return Sheet(
+            "Actions",
+            "Practice-development actions raised from this programme",
+            [
+                Column("About", wrap=True, width=60),
+                Column("Status", width=14),
+                Column("Due", "date"),
+                Column("Completed", "date"),
+                Column("RAG", width=12),
+            ],
+            [(a.about, a.status, a.due, a.completed, a.rag) for a in actions],
+            notes=(
+                "What each action is about, not its wording or its owner: an action's title "
+                "can describe a child.",
+                rag_note,
+                *none,
+            ),
+        )
+    return Sheet(
+        "Actions",
+        "Practice-development actions raised from this programme (internal: names staff)",
+        [
+            Column("Action", wrap=True, width=50),
+            Column("Owner", width=24),
+            Column("Team", width=22),
+            Column("Priority", width=10),
+            Column("About", wrap=True, width=50),
+            Column("Status", width=14),
+            Column("Due", "date"),
+            Column("Completed", "date"),
+            Column("RAG", width=12),
+        ],
+        [
+            (a.title, a.owner, a.team, a.priority, a.about, a.status, a.due, a.completed, a.rag)
+            for a in actions
+        ],
+        notes=(rag_note, *none),
+    )
+
+
+def _method_sheet(method: MethodNote, rollup: Rollup, aliases: Mapping[str, str]) -> Sheet:
     rows: list[tuple[str, str]] = [
         ("Case list", method.frame),
         ("Case list date", method.frame_date.strftime("%d %B %Y")),
@@ -235,9 +491,16 @@ def _method_sheet(method: MethodNote) -> Sheet:
         ("Files excluded and replaced", str(method.exclusions)),
         ("Intervals", "Wilson 95%; weighted estimates: Korn-Graubard"),
     ]
+    noted = sum(1 for q in rollup.questions if q.weighted is not None and q.weighted.notes)
+    if noted:
+        rows.append(
+            ("Weighted estimates",
+             f"{noted} of {len(rollup.questions)} questions have a note on how their weighted "
+             "estimate was made: see the Weighting notes column of the Questions sheet.")
+        )  # fmt: skip
     rows += [
-        (f"Stratum: {label}", f"{population:,} on the list, {sample} sampled, weight "
-         + (f"{weight:.2f}" if weight else "-"))
+        (f"Stratum: {_alias(label, aliases)}", f"{population:,} on the list, {sample} sampled, "
+         "weight " + (f"{weight:.2f}" if weight else "-"))
         for label, population, sample, _fraction, weight in method.allocation
     ]  # fmt: skip
     return Sheet(

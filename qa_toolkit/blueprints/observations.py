@@ -8,12 +8,21 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from qa_toolkit.charts import compliance_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Role
-from qa_toolkit.security.access import CASE_ROLES, current_organisation, current_role, roles
+from qa_toolkit.security.access import (
+    ALL_ROLES,
+    CASE_ROLES,
+    current_organisation,
+    current_role,
+    roles,
+)
 from qa_toolkit.services import audits as audit_service
+from qa_toolkit.services import observation_findings as findings_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
+from reports.rollup import SMALL_CELL
 
 bp = Blueprint("observations", __name__, url_prefix="/observations")
 
@@ -83,5 +92,36 @@ def new() -> str | Response | tuple[str, int]:
         meeting_types=audit_service.MEETING_TYPES,
         problem=problem,
         today=date.today(),
+    )
+    return (page, 400) if problem else page
+
+
+@bp.get("/findings")
+@roles(ALL_ROLES)
+def findings() -> str | tuple[str, int]:
+    """What the finalised observations show; only managers see the breakdown by observed IRO."""
+    internal = current_role() in (Role.ADMIN, Role.MANAGER)
+    problem = None
+    try:
+        period = findings_service.parse_period(request.args.get("from"), request.args.get("to"))
+    except findings_service.PeriodProblem as exc:
+        problem, period = str(exc), findings_service.Period()
+    groups = findings_service.observation_findings(
+        get_session(), current_organisation().id, period, name_observed=internal
+    )
+    charts = {
+        g.key: compliance_chart(
+            [(t.title, t.result, g.theme_targets.get(t.theme_id)) for t in g.rollup.themes]
+        )
+        for g in groups
+    }
+    page = render_template(
+        "observations/findings.html",
+        groups=groups,
+        charts=charts,
+        internal=internal,
+        period=period,
+        problem=problem,
+        small=SMALL_CELL,
     )
     return (page, 400) if problem else page

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +25,7 @@ from reports.excel import WorkbookSpec
 from reports.intervals import Comparison, compare
 from reports.narrative import headline
 from reports.rollup import AuditRecord, Rollup, rollup
-from reports.workbook import CaseLine, MethodNote
+from reports.workbook import ActionFigures, ActionItem, CaseLine, MethodNote, TrendItem
 from reports.workbook import build as build_workbook
 
 
@@ -174,14 +176,18 @@ def export_problem(session: Session, programme: Programme) -> str | None:
     return None
 
 
-def workbook_spec(session: Session, programme: Programme, audience: str) -> WorkbookSpec:
+def workbook_spec(
+    session: Session, programme: Programme, audience: str, today: date | None = None
+) -> WorkbookSpec:
     """The partner ('lscp') or 'internal' workbook of a programme's findings."""
     from sampling.design import CATEGORY_FIELDS, SampleDesign
 
+    partner = audience != "internal"
     result = findings(session, programme)
     design = SampleDesign.from_dict(programme.design)
     filters = "; ".join(
-        f"{CATEGORY_FIELDS[c.field]}: {', '.join(c.values)}" for c in design.categories
+        f"{CATEGORY_FIELDS[c.field]}: {_filter_values(c.field, c.values, partner)}"
+        for c in design.categories
     )
     lines: list[tuple[str, str]] = [
         ("Template", f"{result.template.title} (version {result.template.version})"),
@@ -196,6 +202,10 @@ def workbook_spec(session: Session, programme: Programme, audience: str) -> Work
         .where(SampleCase.programme_id == programme.id, SampleCase.status == "excluded")
     )
     frame = programme.frame
+    allocation = [
+        (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
+        for a in programme.allocation
+    ]
     method = MethodNote(
         frame=frame.label,
         frame_date=frame.as_at,
@@ -204,11 +214,9 @@ def workbook_spec(session: Session, programme: Programme, audience: str) -> Work
         seed=programme.seed,
         frame_fingerprint=programme.frame_fingerprint,
         draw_fingerprint=programme.draw_fingerprint,
-        allocation=[
-            (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
-            for a in programme.allocation
-        ],
+        allocation=allocation,
         exclusions=int(excluded or 0),
+        stratum_aliases=_stratum_aliases(design.strata, [a[0] for a in allocation]),
     )
     cases: list[CaseLine] = []
     if audience == "internal":
@@ -224,6 +232,7 @@ def workbook_spec(session: Session, programme: Programme, audience: str) -> Work
                 CaseLine(case.case_ref, case.team_name, case.iro_name, stratum or "",
                          grade.label if grade else None, audit.overall_score)
             )  # fmt: skip
+    actions, figures = _workbook_actions(session, result, today or date.today())
     return build_workbook(
         title="QA toolkit findings",
         programme=programme.name,
@@ -233,4 +242,65 @@ def workbook_spec(session: Session, programme: Programme, audience: str) -> Work
         method=method,
         cases=cases,
         author=frame.organisation.name,
+        actions=actions,
+        action_figures=figures,
+        trend=[TrendItem(line.theme, line.comparison) for line in result.trend],
+        previous=result.previous.name if result.previous is not None else None,
     )
+
+
+# Design fields whose values are people's names: never printed in the partner workbook.
+PEOPLE_FIELDS = frozenset({"iro", "social_worker"})
+
+
+def _filter_values(name: str, values: Sequence[str], partner: bool) -> str:
+    """A filter's values as the Method sheet lists them: counted, not named, if they are people."""
+    return f"{len(values)} chosen" if partner and name in PEOPLE_FIELDS else ", ".join(values)
+
+
+def _stratum_aliases(strata: Sequence[str], labels: Sequence[str]) -> dict[str, str]:
+    """Strata by IRO or social worker carry their names in the label: number them instead."""
+    if not PEOPLE_FIELDS & set(strata):
+        return {}
+    return {label: f"Stratum {i}" for i, label in enumerate(labels, start=1)}
+
+
+def _workbook_actions(
+    session: Session, result: ProgrammeFindings, today: date
+) -> tuple[list[ActionItem], ActionFigures]:
+    """The programme's actions as plain rows, each named by the theme or question it is about."""
+    from qa_toolkit.models import ActionSource
+    from qa_toolkit.services.actions import programme_actions
+    from reports.actions import ActionStatus, Rag
+
+    template = result.template
+    themes = {t.id: t.title for t in template.themes}
+    questions = {q.id: template.text_of(q) for q in template.questions()}
+    lines = programme_actions(session, result.programme, today)
+    items = []
+    for line in lines:
+        action = line.action
+        about = (
+            questions.get(action.question_id or "")
+            or themes.get(action.theme_id or "")
+            or ActionSource(action.source).label
+        )
+        items.append(
+            ActionItem(
+                about=about,
+                status=ActionStatus(action.status).label,
+                due=action.due_date,
+                completed=action.completed_on,
+                rag=line.rag.label if line.rag else None,
+                title=action.title,
+                owner=action.owner.name,
+                team=action.team.name if action.team else None,
+                priority=action.priority.capitalize(),
+            )
+        )
+    figures = ActionFigures(
+        raised=len(lines),
+        completed=sum(line.action.status == ActionStatus.COMPLETED.value for line in lines),
+        overdue=sum(line.rag == Rag.RED for line in lines),
+    )
+    return items, figures

@@ -74,6 +74,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "escalations.export": MANAGERS,
     "observations.index": CASE_ROLES,
     "observations.new": CASE_ROLES,
+    "observations.findings": ALL_ROLES,
     "frameworks.library": ALL_ROLES,
     "frameworks.preview": ALL_ROLES,
     "frameworks.changes": ALL_ROLES,

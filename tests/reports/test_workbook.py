@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import replace
 from typing import Any
 
 import openpyxl
@@ -11,8 +12,9 @@ import pytest
 
 from audit_templates.loader import load_template_text
 from reports.excel import write_workbook
+from reports.intervals import compare
 from reports.rollup import AuditRecord, Rollup, rollup
-from reports.workbook import CaseLine, MethodNote, build
+from reports.workbook import ActionFigures, ActionItem, CaseLine, MethodNote, TrendItem, build
 from tests.conftest import example_template_yaml
 
 FRAME_FINGERPRINT = "f" * 63 + "1"
@@ -91,3 +93,148 @@ def test_only_the_internal_workbook_has_the_case_level_sheet(result: Rollup) -> 
     partner = _workbook(result, "lscp", cases)
     assert "Case-level data" not in partner.sheetnames
     assert partner.sheetnames[-1] == "Method"
+
+
+TEMPLATE = load_template_text(example_template_yaml(), "example.yaml")
+ACTIONS = [
+    ActionItem("Voice of the child", "Open", dt.date(2026, 5, 1), None, "Overdue",
+               title="See N00001 alone before the review", owner="Iro One", team="North",
+               priority="High"),
+    ActionItem("Did the IRO consult the child before the review?", "Completed",
+               dt.date(2026, 4, 1), dt.date(2026, 3, 30), None, title="Consult children first",
+               owner="Iro Two", team="South", priority="Medium"),
+]  # fmt: skip
+FIGURES = ActionFigures(raised=2, completed=1, overdue=1)
+
+
+def _rows(workbook: Any, sheet: str, first: str) -> list[tuple[Any, ...]]:
+    rows = list(workbook[sheet].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == first)
+    return rows[start + 1 :]
+
+
+def _full(result: Rollup, audience: str, **extra: Any) -> Any:
+    options: dict[str, Any] = {"actions": ACTIONS, "action_figures": FIGURES} | extra
+    spec = build(
+        title="QA toolkit findings",
+        programme="Voice dip sample",
+        audience=audience,
+        rollup=result,
+        narrative=["2 files were audited.", "The strongest theme was voice."],
+        method=options.pop("method", METHOD),
+        **options,
+    )
+    buffer = io.BytesIO()
+    write_workbook(spec, buffer)
+    return openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+
+
+@pytest.mark.parametrize("audience", ["lscp", "internal"])
+def test_the_summary_gives_the_headline_figures_then_the_narrative(
+    result: Rollup, audience: str
+) -> None:
+    rows = _rows(_full(result, audience), "Summary", "Summary")
+    figures = {row[0]: row[1:] for row in rows if row[0]}
+    assert figures["Files audited (finalised)"][0] == 2
+    met, answered, share, low, high = figures["Overall compliance: answers meeting the standard"]
+    assert (met, answered, share) == (1, 2, 0.5)  # One "yes" of two answers to `consulted`.
+    assert (low, high) == pytest.approx((0.0945312, 0.9054688), abs=1e-6)  # Wilson, 1 of 2.
+    assert figures["Grade: Good"][:3] == (1, 2, 0.5)
+    assert figures["Grade: Inadequate"][:2] == (1, 2)
+    assert figures["Grade: Outstanding"][0] == 0
+    assert figures["Immediate concerns raised"][0] == 0
+    assert figures["Highlights of good practice shared"][0] == 0
+    assert figures["Actions raised from this programme"][0] == 2
+    assert figures["Actions completed"][:2] == (1, 2)
+    assert figures["Actions overdue"][:2] == (1, 2)
+    labels = [row[0] for row in rows if row[0]]
+    assert labels[-2:] == ["2 files were audited.", "The strongest theme was voice."]
+    assert labels.index("Actions overdue") < labels.index("2 files were audited.")
+
+
+def test_the_grades_sheet_counts_files_and_the_ungraded() -> None:
+    audits = [
+        AuditRecord({"consulted": "yes", "age_band": "Under 16"}, "good"),
+        AuditRecord({"consulted": "yes", "age_band": "Under 16"}, "good"),
+        AuditRecord({"consulted": "no", "age_band": "Under 16"}, None),
+    ]
+    rows = _rows(_full(rollup(TEMPLATE, audits), "lscp"), "Grades", "Grade")
+    grades = {row[0]: row[1:3] for row in rows}
+    assert grades["Good"] == (2, pytest.approx(2 / 3))
+    assert grades["Outstanding"] == (0, 0)
+    assert grades["Not graded"] == (1, pytest.approx(1 / 3))
+
+
+def test_the_trend_sheet_is_there_only_with_a_previous_round(result: Rollup) -> None:
+    assert "Trend" not in _full(result, "lscp").sheetnames
+    trend = [TrendItem("Voice of the child", compare(6, 20, 15, 20))]
+    book = _full(result, "lscp", trend=trend, previous="Spring round")
+    assert book.sheetnames.index("Trend") == book.sheetnames.index("Questions") + 1
+    assert "Spring round" in str(book["Trend"]["A1"].value)
+    (row,) = [r for r in _rows(book, "Trend", "Theme") if r[0]]
+    comparison = trend[0].comparison
+    assert row[:5] == ("Voice of the child", 0.3, 20, 0.75, 20)
+    assert row[5] == pytest.approx(45.0) and row[6] == pytest.approx(comparison.p_value)
+    assert row[7] == comparison.verdict and "improved from 30% to 75%" in row[7]
+
+
+def test_the_partner_actions_sheet_says_what_an_action_is_about_never_its_title_or_owner(
+    result: Rollup,
+) -> None:
+    partner = _full(result, "lscp")
+    assert partner.sheetnames[-2:] == ["Actions", "Method"]
+    rows = _rows(partner, "Actions", "About")
+    assert rows == [
+        ("Voice of the child", "Open", dt.datetime(2026, 5, 1), None, "Overdue"),
+        ("Did the IRO consult the child before the review?", "Completed",
+         dt.datetime(2026, 4, 1), dt.datetime(2026, 3, 30), None),
+    ]  # fmt: skip
+    text = " ".join(str(v) for s in partner.worksheets for r in s.iter_rows(values_only=True)
+                    for v in r)  # fmt: skip
+    for secret in ("N00001", "Iro One", "Iro Two", "Consult children first"):
+        assert secret not in text
+    internal = _rows(_full(result, "internal"), "Actions", "Action")
+    assert internal[0][:5] == (
+        "See N00001 alone before the review",
+        "Iro One",
+        "North",
+        "High",
+        "Voice of the child",
+    )
+    empty = _full(result, "lscp", actions=[], action_figures=ActionFigures(0, 0, 0))
+    assert any(
+        "No actions have been raised" in str(row[0])
+        for row in empty["Actions"].iter_rows(values_only=True)
+    )
+
+
+def test_weighted_notes_are_on_the_questions_sheet_with_people_strata_numbered() -> None:
+    audits = [
+        AuditRecord({"consulted": "yes", "age_band": "Under 16"}, "good", stratum="IRO: Ann Lee"),
+        AuditRecord({"consulted": "no", "age_band": "Under 16"}, "good", stratum="IRO: Bo Chan"),
+    ]
+    weighted = rollup(TEMPLATE, audits, populations={"IRO: Ann Lee": 30, "IRO: Bo Chan": 20})
+    (consulted,) = [q for q in weighted.questions if q.question_id == "consulted"]
+    assert consulted.weighted is not None and consulted.weighted.notes
+    aliases = {"IRO: Ann Lee": "Stratum 1", "IRO: Bo Chan": "Stratum 2"}
+    method = replace(
+        METHOD,
+        allocation=[("IRO: Ann Lee", 30, 1, 1 / 30, 30.0), ("IRO: Bo Chan", 20, 1, 0.05, 20.0)],
+        stratum_aliases=aliases,
+    )
+    header = "No."
+    internal = _full(weighted, "internal", method=method)
+    (row,) = [r for r in _rows(internal, "Questions", header) if r[0] == "1.1"]
+    assert row[-1] == " ".join(consulted.weighted.notes) and "IRO: Ann Lee" in row[-1]
+    assert row[8] == pytest.approx(consulted.weighted.estimate)
+    assert (row[9], row[10]) == pytest.approx((consulted.weighted.low, consulted.weighted.high))
+
+    partner = _full(weighted, "lscp", method=method)
+    (row,) = [r for r in _rows(partner, "Questions", header) if r[0] == "1.1"]
+    assert "Stratum 1" in row[-1] and "Stratum 2" in row[-1] and "one file answering" in row[-1]
+    text = " ".join(str(v) for s in partner.worksheets for r in s.iter_rows(values_only=True)
+                    for v in r)  # fmt: skip
+    assert "Ann Lee" not in text and "Bo Chan" not in text
+    items = method_items(partner)
+    assert "Stratum: Stratum 1" in items and "Weighted estimates" in items
+    assert "Weighting notes column of the Questions sheet" in items["Weighted estimates"]
