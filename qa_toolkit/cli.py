@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from audit_templates.loader import load_template_file
 from qa_toolkit import auditing, config, migrate
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.models import Role
+from qa_toolkit.security import mfa, sessions
 from qa_toolkit.services import cases as case_service
 from qa_toolkit.services import demo, organisations
 from qa_toolkit.services import findings as findings_service
@@ -99,19 +99,25 @@ def orgs_create(name: str) -> None:
 @click.option("--name", "display_name", required=True, help="The person's full name.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--org", "org_name", default=None, help="Organisation (optional when there is one).")
-@click.option("--password", default=None, help="Omit to generate a one-time password.")
+@click.option(
+    "--password", default=None, help="Omit to generate a one-time password (changed at sign-in)."
+)
 def users_create(
     email: str, display_name: str, role: str, org_name: str | None, password: str | None
 ) -> None:
     """Create an account (or give an existing one a role in --org)."""
     generated = password is None
-    password = password or secrets.token_urlsafe(12)
+    password = password or user_service.one_time_password()
     with writing():
         session = _cli_session()
         try:
             org = organisations.find_organisation(session, org_name)
             user = user_service.create_user(
-                session, org, user_service.NewUser(email, display_name, password, Role(role))
+                session,
+                org,
+                user_service.NewUser(
+                    email, display_name, password, Role(role), must_change_password=generated
+                ),
             )
         except (LookupError, user_service.UserError) as exc:
             session.rollback()
@@ -120,6 +126,47 @@ def users_create(
     click.echo(f"{user.display_name} <{user.email}> is {role} in {org.name}.")
     if generated:
         click.echo(f"One-time password: {password}  (give it to them safely)")
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--org", "org_name", required=True, help="The organisation (created if new).")
+@click.option("--name", "display_name", default="Administrator", show_default=True)
+def users_create_admin(email: str, org_name: str, display_name: str) -> None:
+    """Create the first administrator of an organisation, with a one-time password.
+
+    There are no default accounts: this is how a new service gets its first one. The
+    password only opens the page where the administrator chooses their own.
+    """
+    with writing():
+        session = _cli_session()
+        try:
+            org, _created = organisations.get_or_create_organisation(session, org_name)
+            user, password = user_service.create_first_admin(session, org, email, display_name)
+        except user_service.UserError as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        session.commit()
+    click.echo(f"{user.email} is an administrator of {org.name}.")
+    click.echo(f"One-time password: {password}")
+    click.echo("Give it to them safely: they must choose their own password when they sign in.")
+
+
+@users_cli.command("reset-mfa")
+@click.argument("email")
+def users_reset_mfa(email: str) -> None:
+    """Remove an account's authenticator app (a lost phone, and no administrator can sign in)."""
+    with writing():
+        session = _cli_session()
+        user = user_service.find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"There is no account {email}.")
+        if not mfa.enabled(user):
+            raise click.ClickException(f"{user.email} has no authenticator app set up.")
+        mfa.disable(session, user, "reset from the command line")
+        sessions.end_everywhere(user)
+        session.commit()
+    click.echo(f"Removed the authenticator app of {user.email}; they are signed out everywhere.")
 
 
 @templates_cli.command("lint")

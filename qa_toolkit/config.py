@@ -34,6 +34,22 @@ DEFAULTS: dict[str, Any] = {
     # None: informal resolution, stages 1 to 4 and CAFCASS, 5 working days each.
     "ESCALATION_STAGES": None,
     "ESCALATION_END_TO_END_DAYS": 20,
+    # Sign-in security (SECURITY.md). A session unused this long ends; PERMANENT_SESSION_LIFETIME
+    # (seconds) ends any session that long after its sign-in, however busy.
+    "IDLE_TIMEOUT_MINUTES": 30,
+    # Failed sign-ins within the window that lock an account (by email) or an address; each
+    # further lock-out within a day lasts twice as long as the one before, up to the cap.
+    "LOGIN_ACCOUNT_LIMIT": 5,
+    "LOGIN_ADDRESS_LIMIT": 20,
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_LOCKOUT_MAX_MINUTES": 60,
+    # The name authenticator apps show beside the code.
+    "MFA_ISSUER": "QA toolkit",
+    # The key that encrypts TOTP secrets at rest; None: derived from SECRET_KEY (so rotating
+    # SECRET_KEY then means everyone re-enrols). Set it to rotate the two independently.
+    "MFA_SECRET_KEY": None,
+    # Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-For and -Proto.
+    "PROXY_FIX": False,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
@@ -43,8 +59,13 @@ _INT_SETTINGS = {
     "MAX_CONTENT_LENGTH",
     "CASES_PER_PAGE",
     "ESCALATION_END_TO_END_DAYS",
+    "IDLE_TIMEOUT_MINUTES",
+    "LOGIN_ACCOUNT_LIMIT",
+    "LOGIN_ADDRESS_LIMIT",
+    "LOGIN_WINDOW_MINUTES",
+    "LOGIN_LOCKOUT_MAX_MINUTES",
 }
-_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE"}
+_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX"}
 
 
 class ConfigurationError(RuntimeError):

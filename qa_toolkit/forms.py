@@ -8,12 +8,13 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from qa_toolkit.models import Role
 
@@ -76,6 +77,56 @@ class ResetPasswordForm(FlaskForm):
         description="At least 12 characters.",
         validators=[DataRequired("Enter a new password.")],
     )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        description="The 6 digits your authenticator app shows now, or one of your recovery "
+        "codes.",
+        validators=[DataRequired("Enter the code from your authenticator app."), Length(max=20)],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        description="At least 12 characters. A short phrase of ordinary words is easiest.",
+        validators=[DataRequired("Enter a new password."), Length(max=256)],
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Enter the new password again."),
+            EqualTo("password", "The two new passwords are not the same."),
+        ],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+
+
+class MfaSetupForm(FlaskForm):
+    token = HiddenField()
+    code = StringField(
+        "Code from the app",
+        description="The 6 digits the app shows for the QA toolkit.",
+        validators=[DataRequired("Enter the 6-digit code from the app."), Length(max=20)],
+    )
+
+
+class MfaRequirementForm(FlaskForm):
+    admin = BooleanField(Role.ADMIN.label)
+    manager = BooleanField(Role.MANAGER.label)
+    auditor = BooleanField(Role.AUDITOR.label)
+    viewer = BooleanField(Role.VIEWER.label)
+
+
+class ConfirmForm(FlaskForm):
+    """Empty: a button that changes something, sent as a POST with a CSRF token."""
 
 
 class UploadTemplateForm(FlaskForm):

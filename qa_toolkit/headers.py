@@ -1,9 +1,9 @@
-"""Security headers on every response; logged-in pages are never cached."""
+"""Security headers on every response; dynamic pages are never cached; the proxy, if any."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
-from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -12,6 +12,12 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("PROXY_FIX"):
+        # One proxy in front: its X-Forwarded-For gives the client's address (for throttling
+        # and the audit log) and X-Forwarded-Proto tells that the request came over HTTPS.
+        # Without a proxy this must stay off, or any client could choose its own address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+
     @app.after_request
     def _secure(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -23,6 +29,8 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
-        if current_user.is_authenticated and request.endpoint != "static":
+        # Every page but the static files: signed-in pages show children's data, and the
+        # sign-in steps show set-up keys and recovery codes before anyone is signed in.
+        if request.endpoint != "static":
             response.headers["Cache-Control"] = "no-store"
         return response

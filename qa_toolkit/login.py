@@ -1,4 +1,4 @@
-"""Flask-Login and CSRF wiring."""
+"""Flask-Login and CSRF wiring, and the session checks that run before every request."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import User
+from qa_toolkit.security import sessions
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -18,7 +19,9 @@ def _load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = get_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not sessions.epoch_matches(user):
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +30,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.init_app(app)
+    # Before the role checks: a timed-out or revoked session is anonymous by the time they run.
+    sessions.init_app(app)
 
 
 def init_csrf(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Administration: accounts and roles in this organisation, and the audit log."""
+"""Administration: accounts and roles in this organisation, sign-in rules, and the audit log."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from qa_toolkit.db import get_session
-from qa_toolkit.forms import EditUserForm, NewUserForm, ResetPasswordForm
+from qa_toolkit.forms import (
+    ConfirmForm,
+    EditUserForm,
+    MfaRequirementForm,
+    NewUserForm,
+    ResetPasswordForm,
+)
 from qa_toolkit.models import Role, User
+from qa_toolkit.security import mfa, sessions
 from qa_toolkit.security.access import ADMINS, current_organisation, roles
 from qa_toolkit.services import audit_log as audit_log_service
 from qa_toolkit.services import organisations
@@ -42,6 +49,7 @@ def new_user() -> str | Response:
                     display_name=form.display_name.data or "",
                     password=form.password.data or "",
                     role=Role(form.role.data),
+                    must_change_password=True,
                 ),
             )
         except user_service.UserError as exc:
@@ -90,7 +98,13 @@ def edit_user(user_id: int) -> str | Response:
             flash(f"Saved the changes to {user.display_name}.", "success")
             return redirect(url_for("admin.users"))
     return render_template(
-        "admin/edit_user.html", form=form, user=user, error=error, password_form=ResetPasswordForm()
+        "admin/edit_user.html",
+        form=form,
+        user=user,
+        error=error,
+        password_form=ResetPasswordForm(),
+        mfa_form=ConfirmForm(),
+        mfa_on=mfa.enabled(user),
     )
 
 
@@ -108,10 +122,53 @@ def reset_password(user_id: int) -> str | Response:
             flash(str(exc), "error")
         else:
             db.commit()
-            flash(f"Set a new password for {user.display_name}.", "success")
+            flash(
+                f"Set a new password for {user.display_name}. They are signed out, and choose "
+                "their own password when they next sign in.",
+                "success",
+            )
     else:
         flash("Enter a new password.", "error")
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/mfa")
+@roles(ADMINS)
+def reset_mfa(user_id: int) -> Response:
+    """Remove a user's authenticator app (a lost phone); they set one up again if required."""
+    db = get_session()
+    user, _role = _member_or_404(user_id)
+    if ConfirmForm().validate_on_submit() and mfa.enabled(user):
+        mfa.disable(db, user, f"reset by an administrator of {current_organisation().name}")
+        sessions.end_everywhere(user)
+        db.commit()
+        flash(f"Removed {user.display_name}'s authenticator app. They are signed out.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@roles(ADMINS)
+def security() -> str | Response:
+    """Which roles in this organisation must sign in with an authenticator app."""
+    org = current_organisation()
+    db = get_session()
+    required = mfa.required_roles(db, org.id)
+    # Every box unticked posts no field of the form: read the post as it is, not the defaults.
+    form = MfaRequirementForm(
+        formdata=request.form if request.method == "POST" else None,
+        data={role.value: role in required for role in Role},
+    )
+    if form.validate_on_submit():
+        wanted = {role for role in Role if form[role.value].data}
+        mfa.set_required_roles(db, org, wanted)
+        db.commit()
+        if wanted:
+            names = ", ".join(role.label for role in Role if role in wanted)
+            flash(f"An authenticator app is now required for: {names}.", "success")
+        else:
+            flash("No role is required to use an authenticator app.", "success")
+        return redirect(url_for("admin.security"))
+    return render_template("admin/security.html", form=form)
 
 
 @bp.get("/audit-log")

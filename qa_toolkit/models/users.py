@@ -1,11 +1,11 @@
-"""People who log in, and the role each has in each organisation."""
+"""People who log in, the role each has in each organisation, and how they prove who they are."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_toolkit.db import Base
@@ -38,10 +38,10 @@ class User(Base):
     # "user" is a reserved word in PostgreSQL.
     __tablename__ = "user_account"
     __audited__ = True
-    # The hash is never copied into the log (a change is noted, not shown).
-    __audit_exclude__ = frozenset({"password_hash"})
-    # Sign-ins have their own log entries; the timestamp bump is not a change worth one.
-    __audit_ignore__ = frozenset({"last_login_at"})
+    # Secrets are never copied into the log (a change is noted, not shown).
+    __audit_exclude__ = frozenset({"password_hash", "totp_secret"})
+    # Sign-ins and sign-outs have their own log entries; these bumps are not changes worth one.
+    __audit_ignore__ = frozenset({"last_login_at", "session_epoch", "totp_last_step"})
 
     id: Mapped[IntPK]
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -50,6 +50,15 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set for a password someone else chose (a one-time or reset password): changed at sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # Raised at sign-out, password change and MFA change: every older session stops working.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    # The TOTP key, encrypted (qa_toolkit.security.mfa); None until the user enrols.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last time step whose code was accepted: a code cannot be used twice.
+    totp_last_step: Mapped[int | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -89,3 +98,63 @@ class Membership(Base):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship()
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app; only its keyed hash is kept."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[IntPK]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MfaRequirement(Base):
+    """Users with this role in this organisation must use a second factor to sign in."""
+
+    __tablename__ = "mfa_requirement"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "role"),
+        CheckConstraint(f"role IN ({_ROLES})", name="role_known"),
+    )
+    __audited__ = True
+
+    id: Mapped[IntPK]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed sign-in (password or code), kept a day to throttle across every worker."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[IntPK]
+    at: Mapped[Timestamp] = mapped_column(default=utcnow, index=True)
+    # The address typed, normalised: unknown addresses are throttled exactly like real ones.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class LoginLockout(Base):
+    """An account (by email) or an address refused sign-ins until `until`."""
+
+    __tablename__ = "login_lockout"
+    __table_args__ = (
+        CheckConstraint("scope IN ('account', 'address')", name="scope_known"),
+        CheckConstraint("level >= 1", name="level_positive"),
+        Index("ix_login_lockout_scope_key", "scope", "key"),
+    )
+
+    id: Mapped[IntPK]
+    scope: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(254))
+    started_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    until: Mapped[Timestamp]
+    # The n-th lock-out of this key within a day: it lasts 2^(n-1) minutes, up to the cap.
+    level: Mapped[int]

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from qa_toolkit.auditing import Actor
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Membership, Organisation, Role
+from qa_toolkit.security.sessions import ended_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -115,6 +116,26 @@ def _load_membership() -> None:
     )
 
 
+def wants_json() -> bool:
+    """A request from a page's script (autosave), which needs an answer it can read."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _to_sign_in() -> Any:
+    """Send an anonymous request to the sign-in page, or tell a script it must sign in again."""
+    ended: str | None = g.get("qa_session_ended")
+    if wants_json():
+        message = (
+            (ended_message(ended) if ended else "You are not signed in.")
+            + " Your answers on this page are still here: sign in again in a new tab, then"
+            " come back and press Save draft."
+        )
+        return jsonify({"ok": False, "signed_out": True, "message": message}), 401
+    if ended:
+        flash(ended_message(ended), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _enforce_roles() -> Any:
@@ -129,7 +150,7 @@ def init_app(app: Flask) -> None:
         if allowed is None:
             return None
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return _to_sign_in()
         role = current_role()
         if role is None or role not in allowed:
             abort(403)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit import auditing
 from qa_toolkit.models import Membership, Organisation, Role, Staff, User
+from qa_toolkit.security import throttle
 from qa_toolkit.security.passwords import (
     burn_time,
     hash_password,
@@ -30,21 +32,63 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user these credentials belong to, or None; both failures look and take the same."""
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a password check: the user, or why not (locked: minutes to wait)."""
+
+    user: User | None
+    locked_minutes: int | None = None
+
+
+def check_password(
+    session: Session, email: str, password: str, limits: throttle.Limits, now: datetime
+) -> SignIn:
+    """Check credentials, throttled per account and per address; both failures look the same.
+
+    While the account or the address is locked, the password is not even checked. The caller
+    finishes the sign-in (`record_login`) once every factor has been checked.
+    """
+    email = normalise_email(email)
+    ip = auditing.current_actor(session).ip_address
+    locked = throttle.refusal(session, email, ip, now)
+    if locked is not None:
+        return SignIn(None, locked.minutes(now))
     user = find_user(session, email)
     if user is None:
         burn_time(password)
         auditing.record(session, "login_failed", "user_account", summary="unknown email")
-        return None
-    if not verify_password(user.password_hash, password) or not user.active:
+    elif not verify_password(user.password_hash, password) or not user.active:
         auditing.record(session, "login_failed", "user_account", user.id, "wrong password")
-        return None
+    else:
+        return SignIn(user)
+    lock = throttle.record_failure(session, email, ip, now, limits, user.id if user else None)
+    return SignIn(None, lock.minutes(now) if lock else None)
+
+
+def record_failed_code(
+    session: Session, user: User, limits: throttle.Limits, now: datetime
+) -> int | None:
+    """Count a wrong second-factor code like a wrong password; minutes locked, if it locks."""
+    auditing.record(session, "login_failed", "user_account", user.id, "wrong MFA code")
+    ip = auditing.current_actor(session).ip_address
+    lock = throttle.record_failure(session, user.email, ip, now, limits, user.id)
+    return lock.minutes(now) if lock else None
+
+
+def sign_in_refusal(session: Session, user: User, now: datetime) -> int | None:
+    """Minutes the user's account or this address is still locked for, if it is."""
+    ip = auditing.current_actor(session).ip_address
+    locked = throttle.refusal(session, user.email, ip, now)
+    return locked.minutes(now) if locked else None
+
+
+def record_login(session: Session, user: User, how: str = "") -> None:
     user.last_login_at = datetime.now(UTC)
+    actor = auditing.current_actor(session)
     auditing.record(
-        session, "login", "user_account", user.id, actor=auditing.Actor(user_id=user.id)
-    )
-    return user
+        session, "login", "user_account", user.id, how,
+        actor=auditing.Actor(user_id=user.id, ip_address=actor.ip_address),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +97,8 @@ class NewUser:
     display_name: str
     password: str
     role: Role
+    # A password someone else chose is changed by its owner at their first sign-in.
+    must_change_password: bool = False
 
 
 def create_user(session: Session, organisation: Organisation, new: NewUser) -> User:
@@ -71,6 +117,7 @@ def create_user(session: Session, organisation: Organisation, new: NewUser) -> U
         email=email,
         display_name=new.display_name.strip(),
         password_hash=hash_password(new.password),
+        must_change_password=new.must_change_password,
     )
     session.add(user)
     session.flush()
@@ -109,12 +156,56 @@ def _keep_one_admin(session: Session, organisation: Organisation, leaving: User)
         raise UserError("An organisation must keep at least one administrator.")
 
 
-def reset_password(session: Session, user: User, password: str) -> None:
+def one_time_password() -> str:
+    """A random first password (about 96 bits) for the person to change at first sign-in."""
+    return secrets.token_urlsafe(12)
+
+
+def reset_password(session: Session, user: User, password: str, *, by_owner: bool = False) -> None:
+    """Set a new password and end every session of the account.
+
+    A password set by someone else (an administrator) must be changed at the next sign-in.
+    """
     problems = password_problems(password, email=user.email, name=user.display_name)
     if problems:
         raise UserError(" ".join(problems))
     user.password_hash = hash_password(password)
+    user.must_change_password = not by_owner
+    user.session_epoch += 1
     session.flush()
+
+
+def set_own_password(session: Session, user: User, new: str, reason: str) -> None:
+    """The owner chooses a new password (at a forced change, or from their account page)."""
+    if verify_password(user.password_hash, new):
+        raise UserError("Choose a password different from the one you have now.")
+    reset_password(session, user, new, by_owner=True)
+    auditing.record(session, "password_changed", "user_account", user.id, reason)
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """The owner changes their password, proving the current one first."""
+    if not verify_password(user.password_hash, current):
+        raise UserError("Your current password is not right.")
+    set_own_password(session, user, new, "by its owner")
+
+
+def create_first_admin(
+    session: Session, organisation: Organisation, email: str, display_name: str
+) -> tuple[User, str]:
+    """A new administrator with a one-time password, which they change at first sign-in."""
+    if find_user(session, email) is not None:
+        raise UserError(
+            f"{normalise_email(email)} already has an account: give it the role with "
+            "`qa-toolkit users create EMAIL --role admin --org NAME` instead."
+        )
+    password = one_time_password()
+    user = create_user(
+        session,
+        organisation,
+        NewUser(email, display_name, password, Role.ADMIN, must_change_password=True),
+    )
+    return user, password
 
 
 def set_active(session: Session, user: User, organisation: Organisation, active: bool) -> None:

@@ -161,3 +161,22 @@ def test_viewing_case_level_data_is_logged(app: Flask, login_as: LoginAs, world:
     assert event.user_id == world.a.users[Role.AUDITOR].id
     assert event.organisation_id == world.a.org.id
     assert "team=N Team 1" in event.summary
+
+
+def test_the_sign_in_rules_page_shows_and_keeps_the_roles_chosen(
+    login_as: LoginAs, world: World
+) -> None:
+    admin = login_as(world.a.users[Role.ADMIN])
+    users_page = admin.get("/admin/users").get_data(as_text=True)
+    assert "Sign-in rules" in users_page and "Authenticator app" in users_page
+    saved = admin.post(
+        "/admin/security", data={"admin": "y", "manager": "y"}, follow_redirects=True
+    )
+    page = saved.get_data(as_text=True)
+    assert "now required for: Administrator, QA manager" in page
+    assert page.count("checked") == 2
+    cleared = admin.post("/admin/security", data={}, follow_redirects=True)
+    assert "No role is required" in cleared.get_data(as_text=True)
+    # Another organisation's rules are its own.
+    other = login_as(world.b.users[Role.ADMIN]).get("/admin/security").get_data(as_text=True)
+    assert "checked" not in other

@@ -33,6 +33,14 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "health.healthz": PUBLIC,
     "auth.logout": ALL_ROLES,
     "auth.switch_organisation": ALL_ROLES,
+    "auth.login_code": PUBLIC,
+    "auth.login_new_password": PUBLIC,
+    "auth.login_mfa_setup": PUBLIC,
+    "auth.account": ALL_ROLES,
+    "auth.account_password": ALL_ROLES,
+    "auth.account_mfa": ALL_ROLES,
+    "auth.account_mfa_off": ALL_ROLES,
+    "auth.account_recovery_codes": ALL_ROLES,
     "dashboard.index": ALL_ROLES,
     "cases.latest": CASE_ROLES,
     "cases.frame": CASE_ROLES,
@@ -85,6 +93,8 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "admin.edit_user": ADMINS,
     "admin.reset_password": ADMINS,
     "admin.audit_log": ADMINS,
+    "admin.reset_mfa": ADMINS,
+    "admin.security": ADMINS,
 }
 
 
