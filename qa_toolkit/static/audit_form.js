@@ -69,7 +69,25 @@
     return out;
   }
 
+  var signedOut = false;
+
   function say(text) { if (status) { status.textContent = text; } }
+
+  // A problem the auditor must act on: announced at once, with a link where one helps (the sign-in
+  // page opens in a new tab, so this page and everything typed on it stay as they are).
+  function sayAlert(text, href) {
+    if (!status) { return; }
+    status.setAttribute("role", "alert");
+    status.textContent = text + " ";
+    if (href) {
+      var link = document.createElement("a");
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = "Sign in again in a new tab, then press Save draft here.";
+      status.appendChild(link);
+    }
+  }
 
   function save() {
     if (!url || stopped || !dirty || inflight) { return; }
@@ -88,6 +106,19 @@
         version.value = result.body.version;
         var at = new Date(result.body.saved_at);
         say("Saved at " + at.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) + ".");
+      } else if (result.body.signed_out) {
+        // Signed out (idle timeout): keep the changes, stop retrying, say how to get back.
+        dirty = true;
+        signedOut = true;
+        stopped = true;
+        sayAlert(result.body.message || "You have been signed out.",
+                 "/login?next=" + encodeURIComponent(window.location.pathname));
+      } else if (result.body.expired) {
+        // The page's form token is stale (signed in again elsewhere): Save draft shows the form
+        // again with every answer and a fresh token.
+        dirty = true;
+        stopped = true;
+        sayAlert(result.body.message || "This page is out of date: use Save draft to keep your answers.");
       } else {
         stopped = result.status === 409;
         say(result.body.message || "Could not save. Use Save draft.");
@@ -112,8 +143,12 @@
   window.setInterval(save, 30000);
   // Leaving the page with changes not yet saved (or a save still on its way): send them now.
   // A beacon survives the page closing; it is form-encoded so the CSRF token goes with it.
+  window.addEventListener("beforeunload", function (event) {
+    // Signed out with changes not yet saved: the beacon would be refused, so ask first.
+    if (signedOut && dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
   window.addEventListener("pagehide", function () {
-    if (!url || stopped || !(dirty || inflight) || !navigator.sendBeacon) { return; }
+    if (!url || stopped || signedOut || !(dirty || inflight) || !navigator.sendBeacon) { return; }
     var body = new FormData();
     body.append("csrf_token", form.querySelector('[name="csrf_token"]').value);
     body.append("payload", JSON.stringify({ version: Number(version.value), values: values(), latest: true }));
