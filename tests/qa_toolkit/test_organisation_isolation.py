@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Membership, Role, User
+from qa_toolkit.services.audit_log import recent
 from tests.conftest import LoginAs, World
 
 
@@ -91,3 +92,20 @@ def test_cannot_switch_into_an_organisation_you_do_not_belong_to(
     page = response.get_data(as_text=True)
     assert "Choose one of your organisations" in page
     assert "North Shire Council" in page and "S Team 1" not in page
+
+
+def test_sign_in_events_of_your_members_are_in_your_audit_log_only(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    """Sign-ins belong to no organisation: each admin sees those of their own members."""
+    anonymous = app.test_client()
+    anonymous.post("/login", data={"email": world.a.users[Role.VIEWER].email, "password": "wrong"})
+    anonymous.post("/login", data={"email": world.b.users[Role.VIEWER].email, "password": "nope"})
+    with app.app_context():
+        session = get_session()
+        north = [(e.action, e.entity_id) for e, _ in recent(session, world.a.org.id)]
+        south = [(e.action, e.entity_id) for e, _ in recent(session, world.b.org.id)]
+    assert ("login_failed", str(world.a.users[Role.VIEWER].id)) in north
+    assert ("login_failed", str(world.b.users[Role.VIEWER].id)) not in north
+    assert ("login_failed", str(world.b.users[Role.VIEWER].id)) in south
+    assert ("login_failed", str(world.a.users[Role.VIEWER].id)) not in south
