@@ -18,6 +18,7 @@ from werkzeug.serving import run_simple
 from audit_templates.errors import TemplateInvalid
 from audit_templates.loader import load_template_file
 from qa_toolkit import auditing, config, migrate
+from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.models import Role
 from qa_toolkit.security import mfa, sessions
@@ -514,7 +515,10 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli):
+    groups = (
+        db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli, backup_cli,
+    )  # fmt: skip
+    for group in groups:
         app.cli.add_command(group)
     app.cli.add_command(export)
     app.cli.add_command(serve)
