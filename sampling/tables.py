@@ -110,6 +110,14 @@ def _refuse_other_binaries(raw: bytes, name: str) -> None:
         raise TableProblem(
             f"{name} is not a CSV or Excel file: export the case list as CSV or .xlsx"
         )
+    # A NUL byte further in (a damaged export) can be stored by no database: name its line.
+    nul = raw.find(b"\x00", len(head))
+    if nul != -1:
+        line = raw.count(b"\n", 0, nul) + 1
+        raise TableProblem(
+            f"{name} has a damaged character (a zero byte) on line {line}: export the case "
+            "list again, or open it in Excel and save it as CSV"
+        )
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
     if start.startswith((b"<", b"{", b"[")) and (b"<" in start or b":" in start):
         raise TableProblem(
