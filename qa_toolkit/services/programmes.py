@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import (
@@ -346,8 +347,16 @@ def draw_programme(
         created_by_id=created_by_id,
         status=ProgrammeStatus.DRAWN.value,
     )
-    session.add(programme)
-    session.flush()
+    try:
+        # A savepoint: a colleague saving the same name a moment earlier is told plainly, and
+        # the rest of the transaction survives to be rolled back by the caller as usual.
+        with session.begin_nested():
+            session.add(programme)
+            session.flush()
+    except IntegrityError as exc:
+        raise ProgrammeProblem(
+            f"There is already a programme called '{name}' (a colleague has just saved one)."
+        ) from exc
     _record_cases(session, programme, design, planned, first, final)
     return programme
 
@@ -614,6 +623,19 @@ def launch(session: Session, programme: Programme) -> int:
     if waiting:
         shown = ", ".join(waiting[:10]) + (" and others" if len(waiting) > 10 else "")
         raise ProgrammeProblem(f"{len(waiting)} case(s) have no auditor yet: {shown}.")
+    # Claim the programme in one conditional UPDATE: of two managers launching at once, the
+    # second waits for the first's row lock and then finds nothing left to claim.
+    claimed = session.execute(
+        update(Programme)
+        .where(Programme.id == programme.id, Programme.status == ProgrammeStatus.DRAWN.value)
+        .values(status=ProgrammeStatus.LAUNCHED.value)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ProgrammeProblem(
+            "This programme has been launched already, perhaps by a colleague just now: "
+            "reload the page to see its audits."
+        )
     for case in cases:
         audit = Audit(
             organisation_id=programme.organisation_id,
