@@ -7,9 +7,10 @@ design-weighted estimate for the whole frame when the strata were sampled unequa
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from audit_templates.schema import Question, Template
@@ -128,10 +129,114 @@ def _numbers(template: Template) -> dict[str, tuple[str, str]]:
     }
 
 
-def _met(template: Template, question: Question, answer: Any) -> bool | None:
-    scale = template.scale_of(question)
-    option = scale.option(answer) if scale is not None else None
-    return None if option is None else option.meets_standard
+_APPLIES = 1
+_MET = 1 << 32  # Far above any count of answers one audit (or all of them) can have.
+
+
+def _split(total: int) -> tuple[int, int]:
+    """(met, applicable) from a sum of `_Tables.weight`s."""
+    return total >> 32, total & (_MET - 1)
+
+
+@dataclass
+class _Scored:
+    """One scored question's options, looked up once: what each answer counts as."""
+
+    question: Question
+    labels: list[str]  # by option position
+    verdicts: list[bool | None]  # meets_standard by option position (None: N/A)
+
+
+@dataclass
+class _Tables:
+    """Every scored question's answers, keyed (question id, answer value) as in the answers.
+
+    `option` gives the scored question's position and the option's position (the first option
+    with that value, as Scale.option finds it). `weight` is what the answer adds to an audit's
+    totals over every scored question: _APPLIES (1) if it counts in the denominator (not N/A)
+    plus _MET if it also meets the standard; so one sum of look-ups gives both totals
+    (`_split`).
+    """
+
+    scored: list[_Scored]
+    option: dict[tuple[str, str], tuple[int, int]]
+    weight: dict[tuple[str, str], int]
+
+
+def _tables(template: Template) -> _Tables:
+    scored: list[_Scored] = []
+    option: dict[tuple[str, str], tuple[int, int]] = {}
+    weight: dict[tuple[str, str], int] = {}
+    for question in template.questions():
+        if not question.is_scored:
+            continue
+        scale = template.scale_of(question)
+        assert scale is not None  # noqa: S101 (scored questions always have a scale)
+        position = len(scored)
+        scored.append(
+            _Scored(
+                question,
+                [o.label for o in scale.options],
+                [o.meets_standard for o in scale.options],
+            )
+        )
+        for index, o in enumerate(scale.options):
+            key = (question.id, o.value)
+            if key in option:  # Scale.option finds the first option with a value.
+                continue
+            option[key] = (position, index)
+            verdict = o.meets_standard
+            if verdict is not None:
+                weight[key] = _APPLIES + (_MET if verdict else 0)
+    return _Tables(scored, option, weight)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _tally(
+    tables: _Tables, audits: Sequence[AuditRecord], answered: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Counter[tuple[str, Any]]], list[int]]:
+    """One pass over the audits: each stratum's (question id, answer) counts, and each audit's
+    met and applicable answers over every scored question, as one `_Tables.weight` sum (for the
+    breakdowns).
+
+    An answer no option has (a stray value) is counted under its own key and matches nothing
+    later; an unhashable one (a list or dict) cannot be a key and never matches an option
+    either, so it is left out.
+    """
+    weight_of = tables.weight.get
+    by_stratum: dict[str, Counter[tuple[str, Any]]] = {}
+    totals: list[int] = []
+    for record, answers in zip(audits, answered, strict=True):
+        items: Iterable[tuple[str, Any]] = answers.items()
+        try:
+            total = sum(map(weight_of, items, repeat(0)))
+        except TypeError:  # An unhashable answer: drop it (it matches no option).
+            items = [(key, value) for key, value in items if _hashable(value)]
+            total = sum(map(weight_of, items, repeat(0)))
+        cells = by_stratum.get(record.stratum)
+        if cells is None:
+            cells = by_stratum[record.stratum] = Counter()
+        cells.update(items)
+        totals.append(total)
+    return by_stratum, totals
+
+
+def _answers_that_count(
+    template: Template, audits: Sequence[AuditRecord]
+) -> list[Mapping[str, Any]]:
+    """visible_answers of each audit. Without any show_if in the template nothing can be hidden,
+    and the roll-up only ever looks up the template's own questions, so the answers are used
+    as they are (visible_answers would only copy them)."""
+    if any(q.show_if is not None for q in template.questions()):
+        return [visible_answers(template, a.answers) for a in audits]
+    return [a.answers for a in audits]
 
 
 def rollup(
@@ -141,43 +246,54 @@ def rollup(
     populations: Mapping[str, int] | None = None,
     method: str = "wilson",
 ) -> Rollup:
-    """Findings for one programme. `populations` (stratum -> N_h) turns on weighted estimates."""
-    answered = [visible_answers(template, a.answers) for a in audits]
+    """Findings for one programme. `populations` (stratum -> N_h) turns on weighted estimates.
+
+    Each audit's answers are tallied once (`_tally`); the questions, the themes and the
+    breakdowns are all worked out from those tallies.
+    """
+    answered = _answers_that_count(template, audits)
+    tables = _tables(template)
+    by_stratum, totals = _tally(tables, audits, answered)
+    # Per scored question: files per option, overall and per stratum [met, applicable].
+    option_files = [[0] * len(s.labels) for s in tables.scored]
+    per_stratum: list[dict[str, list[int]]] = [{} for _ in tables.scored]
+    for stratum, cells in by_stratum.items():
+        for key, files in cells.items():
+            found = tables.option.get(key)
+            if found is None:
+                continue
+            position, index = found
+            option_files[position][index] += files
+            verdict = tables.scored[position].verdicts[index]
+            if verdict is not None:
+                tally = per_stratum[position].setdefault(stratum, [0, 0])
+                tally[0] += files if verdict else 0
+                tally[1] += files
     numbers = _numbers(template)
     theme_titles = {t.id: t.title for t in template.themes}
     questions: list[QuestionFinding] = []
     theme_met: Counter[str] = Counter()
     theme_n: Counter[str] = Counter()
     theme_questions: Counter[str] = Counter()
-    for question in template.questions():
-        if not question.is_scored:
-            continue
-        scale = template.scale_of(question)
-        assert scale is not None  # noqa: S101 (scored questions always have a scale)
-        counts = {o.label: 0 for o in scale.options}
+    for position, scored in enumerate(tables.scored):
+        question = scored.question
+        counts = {label: 0 for label in scored.labels}
         met = applicable = not_applicable = 0
-        per_stratum: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for record, answers in zip(audits, answered, strict=True):
-            if question.id not in answers:
-                continue
-            option = scale.option(answers[question.id])
-            if option is None:
-                continue
-            counts[option.label] += 1
-            verdict = option.meets_standard
+        for label, verdict, files in zip(
+            scored.labels, scored.verdicts, option_files[position], strict=True
+        ):
+            counts[label] += files
             if verdict is None:
-                not_applicable += 1
-                continue
-            applicable += 1
-            met += int(verdict)
-            per_stratum[record.stratum][0] += int(verdict)
-            per_stratum[record.stratum][1] += 1
+                not_applicable += files
+            else:
+                applicable += files
+                met += files if verdict else 0
         weighted = None
         if populations and len(populations) > 1 and applicable:
             weighted = stratified_proportion(
                 [
                     StratumSample(key, populations[key], y, n)
-                    for key, (y, n) in sorted(per_stratum.items())
+                    for key, (y, n) in sorted(per_stratum[position].items())
                     if key in populations
                 ]
             )
@@ -213,36 +329,36 @@ def rollup(
         questions=questions,
         themes=themes,
         grades=grades,
-        breakdowns=_breakdowns(template, audits, answered, method),
+        breakdowns=_breakdowns(audits, totals, method),
         highlights=_highlights(template, audits, theme_titles),
         concerns=sum(1 for a in audits if a.concern),
     )
 
 
 def _breakdowns(
-    template: Template,
-    audits: Sequence[AuditRecord],
-    answered: Sequence[Mapping[str, Any]],
-    method: str,
+    audits: Sequence[AuditRecord], totals: Sequence[int], method: str
 ) -> dict[str, list[BreakdownRow]]:
-    """Compliance over every scored answer, by team, IRO and equality characteristics."""
-    scored = [q for q in template.questions() if q.is_scored]
+    """Compliance over every scored answer, by team, IRO and equality characteristics.
+
+    `totals` are each audit's met and applicable answers over every scored question, as one
+    `_Tables.weight` sum (from `_tally`). A breakdown is given when at least one audit records
+    the characteristic; the audits that do not are grouped as "Not recorded"."""
     out: dict[str, list[BreakdownRow]] = {}
     for name in BREAKDOWN_FIELDS:
-        tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # met, applicable, files
-        for record, answers in zip(audits, answered, strict=True):
-            group = record.attributes.get(name) or "Not recorded"
-            tallies[group][2] += 1
-            for question in scored:
-                verdict = _met(template, question, answers.get(question.id))
-                if verdict is not None:
-                    tallies[group][0] += int(verdict)
-                    tallies[group][1] += 1
-        if len(tallies) > 0 and any(record.attributes.get(name) for record in audits):
-            out[name] = [
-                BreakdownRow(group, files, proportion(met, n, method=method))
-                for group, (met, n, files) in sorted(tallies.items())
-            ]
+        values = [record.attributes.get(name) for record in audits]
+        if not any(values):
+            continue
+        sums: dict[str, int] = {}
+        files: Counter[str] = Counter()
+        for value, total in zip(values, totals, strict=True):
+            group = value or "Not recorded"
+            sums[group] = sums.get(group, 0) + total
+            files[group] += 1
+        rows = []
+        for group in sorted(sums):
+            met, n = _split(sums[group])
+            rows.append(BreakdownRow(group, files[group], proportion(met, n, method=method)))
+        out[name] = rows
     return out
 
 
@@ -250,19 +366,22 @@ def _highlights(
     template: Template, audits: Iterable[AuditRecord], theme_titles: Mapping[str, str]
 ) -> list[Highlight]:
     found: list[Highlight] = []
+    # Each question's text and theme titles, worked out once (a question id the template does
+    # not have still raises, from template.question, as it always did).
+    about: dict[str, tuple[str, tuple[str, ...]]] = {}
     for record in audits:
         for question_id, highlight in record.highlights.items():
             text = str(highlight.get("text") or "").strip()
             if not text:
                 continue
-            question = template.question(question_id)
-            found.append(
-                Highlight(
-                    question_id,
+            if question_id not in about:
+                question = template.question(question_id)
+                about[question_id] = (
                     template.text_of(question),
                     tuple(theme_titles.get(t, t) for t in question.themes),
-                    text,
-                    bool(highlight.get("share")),
                 )
+            question_text, themes = about[question_id]
+            found.append(
+                Highlight(question_id, question_text, themes, text, bool(highlight.get("share")))
             )
     return found

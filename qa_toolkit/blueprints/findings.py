@@ -94,11 +94,11 @@ def programme(programme_id: int) -> str:
     db = get_session()
     actions = action_service.programme_actions(db, result.programme, date.today())
     reaudit = []
-    if result.previous is not None:
+    if result.previous is not None and result.previous_rollup is not None:
+        # The previous round was rolled up for the trend already: compare with that roll-up.
         reaudit = action_service.reaudit(
-            db, result.previous, findings_service.findings(db, result.previous).rollup,
-            result.programme, rollup,
-        )  # fmt: skip
+            db, result.previous, result.previous_rollup, result.programme, rollup
+        )
     return render_template(
         "findings/programme.html",
         findings=result,

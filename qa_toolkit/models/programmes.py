@@ -103,6 +103,6 @@ class SampleCase(Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("sample_case.id"))
     auditor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     assignment_note: Mapped[str | None] = mapped_column(Text)
-    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit.id"))
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit.id"), index=True)
 
     case_record: Mapped[CaseRecord] = relationship()

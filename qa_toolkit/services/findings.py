@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -43,34 +44,72 @@ class ProgrammeFindings:
     narrative: list[str]
     previous: Programme | None = None
     trend: list[TrendLine] = field(default_factory=list)
+    # The previous round's roll-up (made for the trend): the findings page compares with it.
+    previous_rollup: Rollup | None = None
+
+
+# Audits whose answers before moderation are read in one statement (well under any driver's
+# limit on bound parameters).
+_ANSWERS_BATCH = 500
 
 
 def records(session: Session, programme: Programme) -> list[AuditRecord]:
+    """The programme's finalised audits as plain records, oldest first.
+
+    Only the columns the roll-up uses are read (no Audit or CaseRecord objects are built); an
+    audit with no case record gets no attributes. The answers that count are the final
+    (moderated) answers, or the auditor's where there are none: those are read afterwards, for
+    just those audits, so the usual finalised audit's answers are not read and parsed twice.
+    """
     rows = session.execute(
-        select(Audit, CaseRecord, SampleCase.stratum)
+        select(
+            Audit.id,
+            Audit.final_answers,
+            Audit.grade,
+            Audit.highlights,
+            Audit.concern,
+            CaseRecord.team_name,
+            CaseRecord.iro_name,
+            CaseRecord.ethnicity,
+            CaseRecord.disability,
+            CaseRecord.gender,
+            CaseRecord.age_band,
+            SampleCase.stratum,
+        )
         .outerjoin(CaseRecord, Audit.case_record_id == CaseRecord.id)
         .outerjoin(SampleCase, SampleCase.audit_id == Audit.id)
         .where(Audit.programme_id == programme.id, Audit.status == AuditStatus.FINALISED.value)
         .order_by(Audit.id)
     ).all()
+    unmoderated = sorted({row.id for row in rows if not row.final_answers})
+    answers: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(unmoderated), _ANSWERS_BATCH):
+        batch = unmoderated[start : start + _ANSWERS_BATCH]
+        for audit_id, before_moderation in session.execute(
+            select(Audit.id, Audit.answers).where(Audit.id.in_(batch))
+        ).tuples():
+            answers[audit_id] = before_moderation
     return [
         AuditRecord(
-            answers=dict(audit.final_answers or audit.answers),
-            grade=audit.grade,
+            answers=dict(final_answers or answers[audit_id]),
+            grade=grade,
             stratum=stratum or "Whole frame",
             attributes={
-                "team": case.team_name if case else None,
-                "iro": case.iro_name if case else None,
-                "ethnicity": case.ethnicity if case else None,
-                "disability": case.disability if case else None,
-                "gender": case.gender if case else None,
-                "age_band": case.age_band if case else None,
+                "team": team,
+                "iro": iro,
+                "ethnicity": ethnicity,
+                "disability": disability,
+                "gender": gender,
+                "age_band": age_band,
             },
-            highlights=dict(audit.highlights or {}),
-            concern=audit.concern,
+            highlights=dict(highlights or {}),
+            concern=concern,
         )
-        for audit, case, stratum in rows
-    ]
+        for (
+            audit_id, final_answers, grade, highlights, concern,
+            team, iro, ethnicity, disability, gender, age_band, stratum,
+        ) in rows
+    ]  # fmt: skip
 
 
 def previous_round(session: Session, programme: Programme) -> Programme | None:
@@ -102,12 +141,11 @@ def findings(session: Session, programme: Programme) -> ProgrammeFindings:
     result = _rollup(session, programme, template)
     previous = previous_round(session, programme)
     trend: list[TrendLine] = []
+    previous_rollup: Rollup | None = None
     if previous is not None:
+        previous_rollup = _rollup(session, previous, template_of(previous.template_version))
         # Themes are compared by id: a later template version keeps its theme ids.
-        before = {
-            t.theme_id: t
-            for t in _rollup(session, previous, template_of(previous.template_version)).themes
-        }
+        before = {t.theme_id: t for t in previous_rollup.themes}
         for theme in result.themes:
             earlier = before.get(theme.theme_id)
             if earlier is not None and earlier.result.n and theme.result.n:
@@ -123,7 +161,13 @@ def findings(session: Session, programme: Programme) -> ProgrammeFindings:
                     )
                 )
     return ProgrammeFindings(
-        programme, template, result, headline(result, template.title), previous, trend
+        programme,
+        template,
+        result,
+        headline(result, template.title),
+        previous,
+        trend,
+        previous_rollup,
     )
 
 
