@@ -92,3 +92,45 @@ def test_the_partner_workbook_identifies_nobody_and_carries_no_formula(app: Flas
     themes = internal["Themes"]
     values = [row for row in themes.iter_rows(values_only=True) if row and isinstance(row[1], int)]
     assert values and all(0 <= row[3] <= 1 for row in values)
+
+
+def test_the_autumn_round_shows_before_and_after_beside_the_actions_completed_between(
+    app: Flask,
+) -> None:
+    """Re-audit: themes with actions from spring completed before autumn began, both figures."""
+    from qa_toolkit.models import Action
+    from qa_toolkit.services.findings import findings
+
+    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        session = get_session()
+        spring, autumn = (
+            session.scalar(select(Programme).where(Programme.name == f"IRO footprint audit, {s}"))
+            for s in ("spring", "autumn")
+        )
+        assert spring is not None and autumn is not None
+        completed = list(
+            session.scalars(
+                select(Action).where(
+                    Action.programme_id == spring.id, Action.status == "completed"
+                )
+            )
+        )
+        assert completed, "the demo completes actions from the spring round"
+        before = {t.theme_id: t for t in findings(session, spring).rollup.themes}
+        after = {t.theme_id: t for t in findings(session, autumn).rollup.themes}
+        url = f"/findings/{autumn.id}"
+    page = _client(app, "manager@demo.example").get(url).get_data(as_text=True)
+    section = page.split("Did the actions work? Before and after", 1)[1].split("</section>")[0]
+    for action in completed:
+        theme_before, theme_after = before[action.theme_id], after[action.theme_id]
+        row = next(r for r in section.split("<tr>") if f">{theme_before.title}<" in r)
+        b, a = theme_before.result, theme_after.result
+        assert f"{b.successes} of {b.n}" in row and f"{a.successes} of {a.n}" in row
+        assert action.title in row
+    viewer = _client(app, "viewer@demo.example").get(url).get_data(as_text=True)
+    assert "Did the actions work?" in viewer
+    assert all(a.title not in viewer for a in completed)  # Partners see no action titles.
+    # The spring round has no earlier round: no before-and-after section.
+    spring_page = _client(app, "manager@demo.example").get(f"/findings/{spring.id}")
+    assert "Did the actions work?" not in spring_page.get_data(as_text=True)
