@@ -16,6 +16,7 @@ from qa_toolkit.blueprints import (
     frames,
     frameworks,
     health,
+    help,
     observations,
     programmes,
     staff,
@@ -38,5 +39,6 @@ def register_blueprints(app: Flask) -> None:
         frameworks,
         admin,
         health,
+        help,
     ):
         app.register_blueprint(module.bp)

@@ -93,6 +93,8 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "admin.edit_user": ADMINS,
     "admin.reset_password": ADMINS,
     "admin.audit_log": ADMINS,
+    "help.index": ALL_ROLES,
+    "help.topic": ALL_ROLES,
     "admin.reset_mfa": ADMINS,
     "admin.security": ADMINS,
 }
@@ -154,6 +156,7 @@ def _url(rule: str, world: World) -> str:
         "<int:action_id>": world.action_id,
         "<int:escalation_id>": world.escalation_id,
         "<template_key>": "voice_of_the_child",
+        "<topic>": "dip-sample",
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))
