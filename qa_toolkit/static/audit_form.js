@@ -90,7 +90,7 @@
   }
 
   function save() {
-    if (!url || stopped || !dirty || inflight) { return; }
+    if (!url || stopped || submitting || !dirty || inflight) { return; }
     inflight = true;
     dirty = false;
     var token = form.querySelector('[name="csrf_token"]').value;
@@ -104,6 +104,7 @@
     }).then(function (result) {
       if (result.body.ok) {
         version.value = result.body.version;
+        document.dispatchEvent(new CustomEvent("qa:session-renewed"));  // For the timeout warning.
         var at = new Date(result.body.saved_at);
         say("Saved at " + at.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) + ".");
       } else if (result.body.signed_out) {
@@ -128,9 +129,27 @@
       say("Not saved: the connection was lost. Your answers are still on this page; it will try again.");
     }).then(function () {
       inflight = false;
+      if (pendingSubmit) {
+        // Save draft or Submit was pressed while this save was on its way: send it now, with
+        // the version this save returned (sending the older one would look like an edit conflict).
+        var button = pendingSubmit;
+        pendingSubmit = null;
+        submitting = true;
+        if (form.requestSubmit) { form.requestSubmit(button); } else { button.click(); }
+        return;
+      }
       if (dirty && !stopped) { save(); }  // Changes made while saving go in the next save.
     });
   }
+
+  var pendingSubmit = null;
+  var submitting = false;
+  form.addEventListener("submit", function (event) {
+    if (submitting || !inflight) { submitting = true; return; }
+    event.preventDefault();
+    pendingSubmit = event.submitter || form.querySelector('button[type="submit"]');
+    say("Finishing the last automatic save…");
+  });
 
   form.addEventListener("change", function () {
     applyShowIf();
@@ -148,7 +167,7 @@
     if (signedOut && dirty) { event.preventDefault(); event.returnValue = ""; }
   });
   window.addEventListener("pagehide", function () {
-    if (!url || stopped || signedOut || !(dirty || inflight) || !navigator.sendBeacon) { return; }
+    if (!url || stopped || signedOut || submitting || !(dirty || inflight) || !navigator.sendBeacon) { return; }
     var body = new FormData();
     body.append("csrf_token", form.querySelector('[name="csrf_token"]').value);
     body.append("payload", JSON.stringify({ version: Number(version.value), values: values(), latest: true }));
