@@ -73,7 +73,20 @@ def spread(samples: Sequence[float]) -> str:
 
 
 def rss_peak_mb() -> float:
-    """Peak resident set size of this process so far (Linux reports ru_maxrss in KiB)."""
+    """Peak resident set size of this process so far.
+
+    On Linux this is VmHWM, the high-water mark of this process's own memory. Not ru_maxrss:
+    Linux carries the peak of the pre-exec image into it, and a child started by subprocess
+    (vfork, then exec) would report its parent's peak whenever that is the larger (seen: a
+    child whose own peak was 247 MB reported 317 MB, its parent's).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024
 
