@@ -21,6 +21,7 @@ from qa_toolkit.models import (
     SampleCase,
     TemplateVersion,
 )
+from qa_toolkit.services.rollup_cache import cached_rollup
 from qa_toolkit.services.templates import template_of
 from reports.excel import WorkbookSpec
 from reports.intervals import Comparison, compare
@@ -87,7 +88,7 @@ def records(session: Session, programme: Programme) -> list[AuditRecord]:
         batch = unmoderated[start : start + _ANSWERS_BATCH]
         for audit_id, before_moderation in session.execute(
             select(Audit.id, Audit.answers).where(Audit.id.in_(batch))
-        ).tuples():
+        ):
             answers[audit_id] = before_moderation
     return [
         AuditRecord(
@@ -132,8 +133,13 @@ def previous_round(session: Session, programme: Programme) -> Programme | None:
 
 
 def _rollup(session: Session, programme: Programme, template: Template) -> Rollup:
+    """The roll-up of the programme's finalised audits, reused while they are unchanged."""
     populations = {line["stratum"]: int(line["population"]) for line in programme.allocation}
-    return rollup(template, records(session, programme), populations=populations)
+    return cached_rollup(
+        session,
+        programme,
+        lambda: rollup(template, records(session, programme), populations=populations),
+    )
 
 
 def findings(session: Session, programme: Programme) -> ProgrammeFindings:

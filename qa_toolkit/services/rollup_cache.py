@@ -1,0 +1,135 @@
+"""A programme's roll-up, kept between requests for as long as what it was made from is unchanged.
+
+Why: rolling up 5,000 finalised audits reads and decodes 200,000 answers (a third of a second
+on PostgreSQL), and the findings page, the overview and the workbook are read far more often
+than an audit is finalised or moderated. A cached figure must never be a stale one, so the
+key is the state of everything the roll-up reads that can change:
+
+* the programme's finalised audits, as their (id, lock_version) pairs: every ORM update of an
+  audit raises its lock_version (SQLAlchemy's version counter on Audit), so finalising,
+  moderating, reopening or editing any audit changes the key;
+* the programme's template version and its stratum populations (its allocation).
+
+The case records and sample cases joined in are written once, at import and draw, and never
+updated. The pairs are read with one indexed query each time the roll-up is asked for, so every
+gunicorn worker, and every thread of the development server, sees a change at its next request
+with no message between processes. A session that has written an audit in its open
+transaction neither uses nor fills the cache: its view may yet be rolled back. One cache per
+database engine (a test's new app starts empty); the least recently used programmes are
+dropped beyond `MAX_PROGRAMMES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import weakref
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from qa_toolkit.models import Audit, AuditStatus, Programme
+from reports.rollup import Rollup
+
+MAX_PROGRAMMES = 32
+
+_Key = tuple[int, str]
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[_Key, Rollup] = OrderedDict()
+
+    def get(self, key: _Key) -> Rollup | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: _Key, value: Rollup) -> None:
+        with self.lock:
+            # An older state of the same programme is of no further use.
+            for old in [k for k in self.entries if k[0] == key[0]]:
+                del self.entries[old]
+            self.entries[key] = value
+            while len(self.entries) > MAX_PROGRAMMES:
+                self.entries.popitem(last=False)
+
+
+_WROTE_AUDITS = "qa_toolkit.wrote_audits"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_audit_writes(session: Session, _context: Any) -> None:
+    if any(isinstance(o, Audit) for o in chain(session.new, session.dirty, session.deleted)):
+        session.info[_WROTE_AUDITS] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_ended(session: Session) -> None:
+    session.info.pop(_WROTE_AUDITS, None)
+
+
+_CACHES: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cache_for(session: Session) -> _Cache | None:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
+    if not isinstance(engine, Engine):
+        return None
+    with _CACHES_LOCK:
+        cache = _CACHES.get(engine)
+        if cache is None:
+            cache = _CACHES[engine] = _Cache()
+        return cache
+
+
+def state_of(session: Session, programme: Programme) -> str:
+    """A digest of everything the programme's roll-up reads that can change (see above)."""
+    pairs = session.execute(
+        select(Audit.id, Audit.lock_version)
+        .where(Audit.programme_id == programme.id, Audit.status == AuditStatus.FINALISED.value)
+        .order_by(Audit.id)
+    )
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(
+        json.dumps([programme.template_version_id, programme.allocation], sort_keys=True).encode()
+    )
+    digest.update(array("q", (n for pair in pairs for n in pair)).tobytes())
+    return digest.hexdigest()
+
+
+def cached_rollup(session: Session, programme: Programme, compute: Callable[[], Rollup]) -> Rollup:
+    """The programme's roll-up: `compute()`'s result, reused until the programme's state moves.
+
+    Callers must treat the roll-up as read-only: it is shared between requests.
+    """
+    cache = _cache_for(session)
+    if cache is None or session.info.get(_WROTE_AUDITS):
+        return compute()
+    key = (programme.id, state_of(session, programme))
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.put(key, found)
+    return found
+
+
+def clear() -> None:
+    """Forget every cached roll-up (for the benchmark's cold runs and for tests)."""
+    with _CACHES_LOCK:
+        for cache in _CACHES.values():
+            with cache.lock:
+                cache.entries.clear()
