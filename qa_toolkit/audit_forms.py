@@ -8,6 +8,8 @@ fields themselves only check what each answer must look like.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -104,8 +106,32 @@ def share_field(question_id: str) -> str:
     return f"hs_{question_id}"
 
 
+# Form classes already made, by template object: template_of returns one object per published
+# version (cached by content), so each version's class is made once per process, not at every
+# request (it was a twentieth of the audit form's time). The template is kept beside its
+# class, so its id cannot be reused by another object while the entry lives.
+_FORM_CLASSES: OrderedDict[int, tuple[Template, type[FlaskForm]]] = OrderedDict()
+_FORM_CLASSES_MAX = 64
+_FORM_CLASSES_LOCK = threading.Lock()
+
+
 def build_audit_form(template: Template) -> type[FlaskForm]:
-    """A new FlaskForm subclass with a field per question, plus evidence and highlight boxes."""
+    """The FlaskForm subclass for this template: a field per question, plus evidence and
+    highlight boxes (made once per template object; a form class holds no request's data)."""
+    with _FORM_CLASSES_LOCK:
+        found = _FORM_CLASSES.get(id(template))
+        if found is not None and found[0] is template:
+            _FORM_CLASSES.move_to_end(id(template))
+            return found[1]
+    made = _make_audit_form(template)
+    with _FORM_CLASSES_LOCK:
+        _FORM_CLASSES[id(template)] = (template, made)
+        while len(_FORM_CLASSES) > _FORM_CLASSES_MAX:
+            _FORM_CLASSES.popitem(last=False)
+    return made
+
+
+def _make_audit_form(template: Template) -> type[FlaskForm]:
     attrs: dict[str, Any] = {}
     for question in template.questions():
         attrs[answer_field(question.id)] = FIELD_FACTORIES[question.type](template, question)
@@ -126,6 +152,26 @@ def build_audit_form(template: Template) -> type[FlaskForm]:
     return type(name, (FlaskForm,), attrs)
 
 
+@dataclass(frozen=True, slots=True)
+class OptionView:
+    """One radio or checkbox of a question, numbered and checked as WTForms would."""
+
+    id: str
+    value: str
+    label: str
+    checked: bool
+
+
+def options_of(field: Field) -> list[OptionView]:
+    """A choice field's options without a WTForms sub-field for each (iterating the field
+    makes one per option: a 40-question form has ~150, and they were a sixth of its time).
+    Ids follow WTForms' own numbering (`<field id>-<n>`), so labels and scripts still match."""
+    return [
+        OptionView(f"{field.id}-{n}", str(c.value), str(c.label or c.value), bool(c.selected))
+        for n, c in enumerate(field.iter_choices())
+    ]
+
+
 @dataclass(frozen=True)
 class QuestionView:
     """What the page shows beside one question: numbering, words for its rules, its fields."""
@@ -142,6 +188,7 @@ class QuestionView:
     evidence_when: list[str]
     option_hints: dict[str, str]
     answer: Field
+    options: list[OptionView]
     evidence: Field | None
     highlight: Field | None
     share: Field | None
@@ -163,6 +210,7 @@ def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
         views = []
         for q_number, question in enumerate(section.questions, start=1):
             scale = template.scale_of(question)
+            labels: dict[Any, Any] = {o.value: o.label for o in scale.options} if scale else {}
             views.append(
                 QuestionView(
                     number=f"{s_number}.{q_number}",
@@ -180,16 +228,18 @@ def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
                         else None
                     ),
                     limiting=limiting_in_words(template, question),
-                    evidence_when=[
-                        (o.label if scale and (o := scale.option(v)) else v)
-                        for v in question.evidence_required_when
-                    ],
+                    evidence_when=[labels.get(v, v) for v in question.evidence_required_when],
                     option_hints=(
                         {o.value: o.description for o in scale.options if o.description}
                         if scale
                         else {}
                     ),
-                    answer=form[answer_field(question.id)],
+                    answer=(answer := form[answer_field(question.id)]),
+                    options=(
+                        options_of(answer)
+                        if answer.type in ("RadioField", "SelectMultipleField")
+                        else []
+                    ),
                     evidence=form._fields.get(evidence_field(question.id)),
                     highlight=form._fields.get(highlight_field(question.id)),
                     share=form._fields.get(share_field(question.id)),
