@@ -167,6 +167,7 @@ def build(
         SampleCase,
         SampleStatus,
     )
+    from qa_toolkit.models.findings_state import new_state
     from qa_toolkit.services import frames
     from qa_toolkit.services import programmes as programme_service
     from qa_toolkit.services.organisations import get_or_create_organisation
@@ -317,7 +318,12 @@ def build(
             session.execute(
                 update(Programme)
                 .where(Programme.id == programme.id)
-                .values(status=ProgrammeStatus.LAUNCHED.value, launched_at=launched)
+                .values(
+                    status=ProgrammeStatus.LAUNCHED.value,
+                    launched_at=launched,
+                    # Audits inserted in bulk bypass the ORM's flush, which would renew it.
+                    findings_state=new_state(),
+                )
             )
             session.commit()
             stage(f"{audits:,} audits inserted in bulk")

@@ -8,7 +8,9 @@ their case records and sample strata, mapped to `AuditRecord`s), `reports.rollup
 (every question's counts, compliance with its Wilson interval and the design-weighted
 estimate; every theme; the grades; the six breakdowns; the highlights), the previous round
 (none here) and the narrative. A fresh session each run, after one warm-up run (so the parsed
-template is cached, as in a running server).
+template is cached, as in a running server), with the roll-up cache emptied before each run:
+the figure is a full roll-up, as after an audit is finalised. What a view costs once the roll-up
+is cached is printed beside it.
 
 Floor: one SQL GROUP BY over the answers returning the per-question counts. There is no
 answers table (an audit keeps its answers as JSON in `audit.final_answers`, or `audit.answers`
@@ -97,12 +99,17 @@ def floor_counts(connection: Any, statement: str, programme_id: int) -> dict[tup
 # The toolkit -------------------------------------------------------------------------------
 
 
-def toolkit_findings(app: Any, programme_id: int) -> tuple[float, Any]:
-    """findings() in a fresh app context and session; its wall time and its result."""
+def toolkit_findings(app: Any, programme_id: int, *, cached: bool = False) -> tuple[float, Any]:
+    """findings() in a fresh app context and session; its wall time and its result.
+
+    The roll-up cache (qa_toolkit.services.rollup_cache) is emptied first, so the figure is a
+    full roll-up, unless `cached`: then it is what a view costs once the roll-up is kept."""
     from qa_toolkit import db
     from qa_toolkit.models import Programme
-    from qa_toolkit.services import findings
+    from qa_toolkit.services import findings, rollup_cache
 
+    if not cached:
+        rollup_cache.clear()
     with app.app_context():
         session = db.get_session()
         programme = session.get_one(Programme, programme_id)
@@ -243,6 +250,10 @@ def run(
                 flush=True,
             )
         steps = stages(app, built.programme_id)
+        cached_runs = [
+            toolkit_findings(app, built.programme_id, cached=True)[0]
+            for _ in range(args.repeats)
+        ]
         peak = common.run_child(
             "bench.rollup",
             [
@@ -275,6 +286,7 @@ def run(
                 "database": database.kind,
                 "floor": floor_name,
                 "stages": steps,
+                "cached_s": round(common.median(cached_runs), 4),
             },
         )
         notes = [
@@ -286,6 +298,9 @@ def run(
             f"{toolkit_s / floor_s:.2f}x",
             f"toolkit stages (one more run): records() {steps['records_s']:.3f} s (query, "
             f"ORM rows, JSON, AuditRecords), rollup() {steps['rollup_s']:.3f} s",
+            f"findings() once the roll-up is cached (its state read, nothing recomputed): "
+            f"{common.median(cached_runs) * 1000:.1f} ms (median of {args.repeats}); the figures "
+            "above empty the cache before every run",
             f"peak memory: {peak['peak_mb']:.0f} MB RSS of a child doing one findings() run "
             f"({peak['baseline_mb']:.0f} MB of it before: interpreter, Flask, SQLAlchemy, numpy)",
             f"setup (not timed): {', '.join(f'{k} {v:.1f} s' for k, v in built.stages.items())}",

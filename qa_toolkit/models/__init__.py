@@ -22,6 +22,9 @@ from qa_toolkit.models.programmes import (
 from qa_toolkit.models.templates import SHARED_SCOPE, TemplateVersion
 from qa_toolkit.models.users import Membership, Role, User
 
+# Imported for its Session events: every audit write renews its programme's findings state.
+from qa_toolkit.models import findings_state  # noqa: E402, F401  # isort: skip
+
 __all__ = [
     "SHARED_SCOPE",
     "Action",

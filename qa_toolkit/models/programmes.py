@@ -74,6 +74,9 @@ class Programme(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
     launched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A new random token at every write of one of its audits (models/findings_state.py): the
+    # key of its cached roll-up.
+    findings_state: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     template_version: Mapped[TemplateVersion] = relationship()
     frame: Mapped[Frame] = relationship()

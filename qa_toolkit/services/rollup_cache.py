@@ -5,15 +5,15 @@ on PostgreSQL), and the findings page, the overview and the workbook are read fa
 than an audit is finalised or moderated. A cached figure must never be a stale one, so the
 key is the state of everything the roll-up reads that can change:
 
-* the programme's finalised audits, as their (id, lock_version) pairs: every ORM update of an
-  audit raises its lock_version (SQLAlchemy's version counter on Audit), so finalising,
+* the programme's findings state, a random token renewed in the same transaction as every
+  ORM write of one of its audits (qa_toolkit/models/findings_state.py): finalising,
   moderating, reopening or editing any audit changes the key;
 * the programme's template version and its stratum populations (its allocation).
 
 The case records and sample cases joined in are written once, at import and draw, and never
-updated. The pairs are read with one indexed query each time the roll-up is asked for, so every
-gunicorn worker, and every thread of the development server, sees a change at its next request
-with no message between processes. A session that has written an audit in its open
+updated. The token is read from the programme's row each time the roll-up is asked for, so
+every gunicorn worker, and every thread of the development server, sees a change at its next
+request with no message between processes. A session that has written an audit in its open
 transaction neither uses nor fills the cache: its view may yet be rolled back. One cache per
 database engine (a test's new app starts empty); the least recently used programmes are
 dropped beyond `MAX_PROGRAMMES`.
@@ -25,17 +25,15 @@ import hashlib
 import json
 import threading
 import weakref
-from array import array
 from collections import OrderedDict
 from collections.abc import Callable
-from itertools import chain
-from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from qa_toolkit.models import Audit, AuditStatus, Programme
+from qa_toolkit.models import Programme
+from qa_toolkit.models.findings_state import WROTE_AUDITS
 from reports.rollup import Rollup
 
 MAX_PROGRAMMES = 32
@@ -65,21 +63,6 @@ class _Cache:
                 self.entries.popitem(last=False)
 
 
-_WROTE_AUDITS = "qa_toolkit.wrote_audits"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_audit_writes(session: Session, _context: Any) -> None:
-    if any(isinstance(o, Audit) for o in chain(session.new, session.dirty, session.deleted)):
-        session.info[_WROTE_AUDITS] = True
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _transaction_ended(session: Session) -> None:
-    session.info.pop(_WROTE_AUDITS, None)
-
-
 _CACHES: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
@@ -97,18 +80,10 @@ def _cache_for(session: Session) -> _Cache | None:
 
 
 def state_of(session: Session, programme: Programme) -> str:
-    """A digest of everything the programme's roll-up reads that can change (see above)."""
-    pairs = session.execute(
-        select(Audit.id, Audit.lock_version)
-        .where(Audit.programme_id == programme.id, Audit.status == AuditStatus.FINALISED.value)
-        .order_by(Audit.id)
-    )
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(
-        json.dumps([programme.template_version_id, programme.allocation], sort_keys=True).encode()
-    )
-    digest.update(array("q", (n for pair in pairs for n in pair)).tobytes())
-    return digest.hexdigest()
+    """What the programme's roll-up depends on that can change (see above), as one string."""
+    token = session.scalar(select(Programme.findings_state).where(Programme.id == programme.id))
+    shape = json.dumps([programme.template_version_id, programme.allocation], sort_keys=True)
+    return f"{token}:{hashlib.blake2b(shape.encode(), digest_size=16).hexdigest()}"
 
 
 def cached_rollup(session: Session, programme: Programme, compute: Callable[[], Rollup]) -> Rollup:
@@ -117,7 +92,7 @@ def cached_rollup(session: Session, programme: Programme, compute: Callable[[], 
     Callers must treat the roll-up as read-only: it is shared between requests.
     """
     cache = _cache_for(session)
-    if cache is None or session.info.get(_WROTE_AUDITS):
+    if cache is None or session.info.get(WROTE_AUDITS):
         return compute()
     key = (programme.id, state_of(session, programme))
     found = cache.get(key)

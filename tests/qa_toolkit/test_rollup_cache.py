@@ -14,7 +14,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qa_toolkit.db import get_session
+from qa_toolkit.db import get_engine, get_session
 from qa_toolkit.models import Audit, AuditStatus, Programme
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import demo, findings, rollup_cache
@@ -158,6 +158,8 @@ def test_each_database_has_its_own_cache(seeded: Flask, database_url: str) -> No
             other_calls, other_compute = _counting(other, same_programme)
             rollup_cache.cached_rollup(other, same_programme, other_compute)
             assert len(other_calls) == 1  # A new engine: nothing cached yet.
+            other.close()
+        get_engine(other_app).dispose()
         assert rollup_cache.cached_rollup(session, programme, compute) is ours
         assert calls == []
 
@@ -196,3 +198,52 @@ def test_the_findings_page_shows_a_changed_answer_at_once(seeded: Flask) -> None
     assert shown(expected_before) != shown(expected_after)
     assert all(figure in page_before for figure in shown(expected_before))
     assert all(figure in page_after for figure in shown(expected_after))
+
+
+def _state(session: Session, programme_id: int) -> str:
+    found = session.scalar(select(Programme.findings_state).where(Programme.id == programme_id))
+    assert found is not None
+    return found
+
+
+def test_every_audit_write_renews_its_programme_s_findings_state_and_nothing_else_does(
+    seeded: Flask,
+) -> None:
+    with seeded.app_context():
+        session = get_session()
+        autumn = _autumn(session)
+        spring = session.scalar(
+            select(Programme).where(Programme.name == "IRO footprint audit, spring")
+        )
+        assert spring is not None
+        states = {autumn.id: _state(session, autumn.id), spring.id: _state(session, spring.id)}
+        audit = session.scalar(
+            select(Audit).where(
+                Audit.programme_id == autumn.id, Audit.status == AuditStatus.FINALISED.value
+            )
+        )
+        assert audit is not None
+
+        autumn.name = "IRO footprint audit, autumn (renamed)"  # Not an audit: no new state.
+        session.commit()
+        assert _state(session, autumn.id) == states[autumn.id]
+
+        _flip_first_scored_answer(session, audit)
+        session.commit()
+        after_edit = _state(session, autumn.id)
+        assert after_edit != states[autumn.id] and len(after_edit) == 32
+        assert _state(session, spring.id) == states[spring.id]  # Only the audit's programme.
+
+        audit.status = AuditStatus.SUBMITTED.value
+        session.flush()
+        inside = _state(session, autumn.id)
+        assert inside != after_edit
+        session.rollback()  # The token goes back with the audit: the state it names is back.
+        assert _state(session, autumn.id) == after_edit
+
+        audit = session.get_one(Audit, audit.id)
+        audit.status = AuditStatus.SUBMITTED.value
+        session.commit()
+        audit_service.finalise(session, audit)
+        session.commit()
+        assert _state(session, autumn.id) not in (states[autumn.id], after_edit, inside)
