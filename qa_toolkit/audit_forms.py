@@ -11,10 +11,12 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar, cast
 
+from flask import get_template_attribute
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -106,29 +108,39 @@ def share_field(question_id: str) -> str:
     return f"hs_{question_id}"
 
 
-# Form classes already made, by template object: template_of returns one object per published
-# version (cached by content), so each version's class is made once per process, not at every
-# request (it was a twentieth of the audit form's time). The template is kept beside its
-# class, so its id cannot be reused by another object while the entry lives.
-_FORM_CLASSES: OrderedDict[int, tuple[Template, type[FlaskForm]]] = OrderedDict()
-_FORM_CLASSES_MAX = 64
-_FORM_CLASSES_LOCK = threading.Lock()
+_Made = TypeVar("_Made")
+
+
+class _PerTemplate(Generic[_Made]):
+    """What is made from a template alone, kept per template object: template_of returns one
+    object per published version (cached by content), so each version's form class and
+    question headings are made once per process, not at every request. The template is kept
+    beside what was made from it, so its id cannot be reused by another object meanwhile."""
+
+    def __init__(self, make: Callable[[Template], _Made], size: int = 64) -> None:
+        self.make, self.size = make, size
+        self.entries: OrderedDict[int, tuple[Template, _Made]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, template: Template) -> _Made:
+        with self.lock:
+            found = self.entries.get(id(template))
+            if found is not None and found[0] is template:
+                self.entries.move_to_end(id(template))
+                return found[1]
+        made = self.make(template)
+        with self.lock:
+            self.entries[id(template)] = (template, made)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return made
 
 
 def build_audit_form(template: Template) -> type[FlaskForm]:
     """The FlaskForm subclass for this template: a field per question, plus evidence and
-    highlight boxes (made once per template object; a form class holds no request's data)."""
-    with _FORM_CLASSES_LOCK:
-        found = _FORM_CLASSES.get(id(template))
-        if found is not None and found[0] is template:
-            _FORM_CLASSES.move_to_end(id(template))
-            return found[1]
-    made = _make_audit_form(template)
-    with _FORM_CLASSES_LOCK:
-        _FORM_CLASSES[id(template)] = (template, made)
-        while len(_FORM_CLASSES) > _FORM_CLASSES_MAX:
-            _FORM_CLASSES.popitem(last=False)
-    return made
+    highlight boxes (made once per template object; a form class holds no request's data).
+    Making it at every request was a twentieth of the audit form's time."""
+    return _form_classes(template)
 
 
 def _make_audit_form(template: Template) -> type[FlaskForm]:
@@ -150,6 +162,9 @@ def _make_audit_form(template: Template) -> type[FlaskForm]:
             )
     name = f"AuditForm_{template.id}_v{template.version}"
     return type(name, (FlaskForm,), attrs)
+
+
+_form_classes: _PerTemplate[type[FlaskForm]] = _PerTemplate(_make_audit_form)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +207,9 @@ class QuestionView:
     evidence: Field | None
     highlight: Field | None
     share: Field | None
+    # The question's heading, hint and notes as HTML: made from the template alone, so
+    # rendered once per template (None until then: the page's macro renders it).
+    head: Markup | None = None
 
 
 @dataclass(frozen=True)
@@ -203,16 +221,35 @@ class SectionView:
     questions: list[QuestionView]
 
 
-def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
+@dataclass(frozen=True)
+class _Static:
+    """A question's part of the page that depends on its template only."""
+
+    number: str
+    question: Question
+    text: str
+    help: str
+    good_looks_like: str
+    themes: list[str]
+    condition: str | None
+    condition_json: str | None
+    limiting: str | None
+    evidence_when: list[str]
+    option_hints: dict[str, str]
+    heads: dict[str, Markup] = field(default_factory=dict)  # shared: filled once rendered
+
+
+def _static_views(template: Template) -> list[tuple[int, Any, list[_Static]]]:
     theme_titles = {t.id: t.title for t in template.themes}
-    sections: list[SectionView] = []
+    heads: dict[str, Markup] = {}
+    sections = []
     for s_number, section in enumerate(template.sections, start=1):
         views = []
         for q_number, question in enumerate(section.questions, start=1):
             scale = template.scale_of(question)
             labels: dict[Any, Any] = {o.value: o.label for o in scale.options} if scale else {}
             views.append(
-                QuestionView(
+                _Static(
                     number=f"{s_number}.{q_number}",
                     question=question,
                     text=template.text_of(question),
@@ -234,18 +271,62 @@ def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
                         if scale
                         else {}
                     ),
-                    answer=(answer := form[answer_field(question.id)]),
-                    options=(
-                        options_of(answer)
-                        if answer.type in ("RadioField", "SelectMultipleField")
-                        else []
-                    ),
-                    evidence=form._fields.get(evidence_field(question.id)),
-                    highlight=form._fields.get(highlight_field(question.id)),
-                    share=form._fields.get(share_field(question.id)),
+                    heads=heads,
                 )
             )
+        sections.append((s_number, section, views))
+    return sections
+
+
+_static: _PerTemplate[list[tuple[int, Any, list[_Static]]]] = _PerTemplate(_static_views)
+
+
+def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
+    """The page's view of each question: its template's part (made once per template) and
+    this form's fields. Rendering needs an app context (the headings are rendered here)."""
+    sections: list[SectionView] = []
+    for s_number, section, statics in _static(template):
+        views = []
+        for static in statics:
+            question = static.question
+            answer = form[answer_field(question.id)]
+            view = QuestionView(
+                number=static.number,
+                question=question,
+                text=static.text,
+                help=static.help,
+                good_looks_like=static.good_looks_like,
+                themes=static.themes,
+                condition=static.condition,
+                condition_json=static.condition_json,
+                limiting=static.limiting,
+                evidence_when=static.evidence_when,
+                option_hints=static.option_hints,
+                answer=answer,
+                options=(
+                    options_of(answer)
+                    if answer.type in ("RadioField", "SelectMultipleField")
+                    else []
+                ),
+                evidence=form._fields.get(evidence_field(question.id)),
+                highlight=form._fields.get(highlight_field(question.id)),
+                share=form._fields.get(share_field(question.id)),
+                head=static.heads.get(question.id),
+            )
+            if view.head is None:
+                head = _question_head()(view)
+                static.heads[question.id] = head
+                view = replace(view, head=head)
+            views.append(view)
         sections.append(
             SectionView(s_number, section.id, section.title, section.description, views)
         )
     return sections
+
+
+def _question_head() -> Callable[[QuestionView], Markup]:
+    """The page's own macro (a Jinja macro returns Markup: its output is already escaped)."""
+    return cast(
+        Callable[[QuestionView], Markup],
+        get_template_attribute("audit_forms/_questions.html", "question_head"),
+    )

@@ -16,7 +16,7 @@ from audit_templates.scoring import score
 from qa_toolkit import auditing
 from qa_toolkit.audit_forms import build_audit_form, form_view
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Audit, Role, User
+from qa_toolkit.models import Audit, AuditStatus, Role, User
 from qa_toolkit.security.access import (
     ALL_ROLES,
     CASE_ROLES,
@@ -84,6 +84,10 @@ def index() -> str:
     return render_template("audits/index.html", mine=mine, everyone=everyone)
 
 
+# The statuses in which the page shows the manager's panel (assign a moderator, return, finalise).
+_MANAGED = frozenset({AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value})
+
+
 def _render_form(
     audit: Audit,
     template: Template,
@@ -109,11 +113,14 @@ def _render_form(
         went_well=(draft.went_well if draft else audit.feedback_went_well) or "",
         even_better=(draft.even_better if draft else audit.feedback_even_better) or "",
         agreement=audit_service.agreement_of(audit),
+        # Only a manager managing a submitted audit chooses a moderator: no query otherwise.
         moderators=[
             (user, membership)
             for user, membership in user_service.members(get_session(), audit.organisation_id)
             if membership.role in ("auditor", "manager") and user.id != audit.auditor_id
-        ],
+        ]
+        if current_role() in (Role.ADMIN, Role.MANAGER) and audit.status in _MANAGED
+        else [],
         raised_actions=action_service.actions_of_audit(get_session(), audit),
         result=score(template, audit.final_answers or audit.answers, audit.evidence)
         if audit.status not in audit_service.EDITABLE
