@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
+from sampling.design import CATEGORY_FIELDS, DATE_FIELDS, CategoryFilter, DateFilter, SizeRule
 
 db_cli = AppGroup("db", help="Create or upgrade the database.")
 demo_cli = AppGroup("demo", help="The demo service.")
@@ -274,7 +276,9 @@ def frame_import(
                 click.echo("Columns used (guessed from the headers):")
                 for name, spec in FIELDS.items():
                     click.echo(f"  {spec.label:<28} <- {mapping.get(name) or '(not in the file)'}")
-            with click.progressbar(length=len(table.rows), label="Checking and importing") as bar:
+            click.echo(f"Checking {len(table.rows):,} rows...", err=True)
+            # The bar moves as the rows are stored, batch by batch, once every row has passed.
+            with click.progressbar(length=len(table.rows), label="Storing", file=sys.stderr) as bar:
                 imported = frame_service.import_table(
                     session,
                     org,
@@ -284,8 +288,8 @@ def frame_import(
                     label=label,
                     filename=Path(file).name,
                     user_id=None,
+                    progress=bar.update,
                 )
-                bar.update(len(table.rows))
         except (LookupError, frame_service.ImportRefused) as exc:
             session.rollback()
             raise click.ClickException(str(exc)) from exc
@@ -305,13 +309,162 @@ def frame_import(
         click.echo(f"  ... and {len(imported.result.warnings) - 50} more warnings")
 
 
+def _share_option(text: str, what: str) -> float:
+    """'5%', '5' or '0.05' as 0.05 (the web form's reading); a clear error for anything else."""
+    from qa_toolkit.programme_forms import read_proportion
+
+    found = read_proportion(text)
+    if found is None or not 0 <= found <= 1:
+        raise click.BadParameter(
+            f"{what} must be a percentage such as 5, 5% or 0.05, not '{text}'."
+        )
+    return float(found)
+
+
+def _filters(given: tuple[str, ...]) -> tuple[CategoryFilter, ...]:
+    """--filter FIELD=VALUE, repeated: the values kept for each field, in the order given."""
+    kept: dict[str, list[str]] = {}
+    for item in given:
+        name, equals, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name or not value:
+            raise click.BadParameter(
+                f"'{item}' is not FIELD=VALUE, for example --filter legal_status=C2.",
+                param_hint="--filter",
+            )
+        if name not in CATEGORY_FIELDS:
+            raise click.BadParameter(
+                f"'{name}' cannot be filtered on; use one of {', '.join(CATEGORY_FIELDS)}.",
+                param_hint="--filter",
+            )
+        kept.setdefault(name, [])
+        if value not in kept[name]:
+            kept[name].append(value)
+    return tuple(CategoryFilter(name, tuple(values)) for name, values in kept.items())
+
+
+def _date_ranges(given: tuple[str, ...]) -> tuple[DateFilter, ...]:
+    """--between FIELD=START..END, repeated (either end may be left out: FIELD=..END)."""
+    ranges = []
+    for item in given:
+        name, equals, span = item.partition("=")
+        start, dots, end = span.partition("..")
+        name = name.strip()
+        if not equals or not dots or not (start.strip() or end.strip()):
+            raise click.BadParameter(
+                f"'{item}' is not FIELD=START..END, for example "
+                "--between became_looked_after=2025-04-01..2026-03-31.",
+                param_hint="--between",
+            )
+        if name not in DATE_FIELDS:
+            raise click.BadParameter(
+                f"'{name}' is not a date field; use one of {', '.join(DATE_FIELDS)}.",
+                param_hint="--between",
+            )
+        try:
+            first = date.fromisoformat(start.strip()) if start.strip() else None
+            last = date.fromisoformat(end.strip()) if end.strip() else None
+        except ValueError:
+            raise click.BadParameter(
+                f"'{item}': write the dates as YYYY-MM-DD.", param_hint="--between"
+            ) from None
+        ranges.append(DateFilter(name, first, last))
+    return tuple(ranges)
+
+
+def _size_rule(
+    n: int | None,
+    margin: str | None,
+    discovery: str | None,
+    max_failures: int,
+    percent: float | None,
+    per_stratum: int | None,
+    confidence: str,
+    expected: str,
+) -> SizeRule:
+    chosen = [
+        name
+        for name, value in (
+            ("--n", n),
+            ("--margin", margin),
+            ("--discovery", discovery),
+            ("--percent", percent),
+            ("--per-stratum", per_stratum),
+        )
+        if value is not None
+    ]
+    if len(chosen) != 1:
+        raise click.UsageError(
+            "Give the sample size one way: --n (a number of files), --margin (margin of error "
+            "for a proportion), --discovery (a tolerable non-compliance rate), --percent (of "
+            "the filtered frame) or --per-stratum (files in each stratum)"
+            + (f"; you gave {' and '.join(chosen)}." if chosen else ".")
+        )
+    level = _share_option(confidence, "--confidence")
+    share = _share_option(expected, "--expected")
+    if margin is not None:
+        return SizeRule(
+            method="margin",
+            margin=_share_option(margin, "--margin"),
+            confidence=level,
+            expected=share,
+        )
+    if discovery is not None:
+        return SizeRule(
+            method="discovery",
+            tolerable=_share_option(discovery, "--discovery"),
+            max_failures=max_failures,
+            confidence=level,
+        )
+    if percent is not None:
+        return SizeRule(method="percent", percent=percent)
+    if per_stratum is not None:
+        return SizeRule(method="per_stratum", per_stratum=per_stratum)
+    return SizeRule(method="fixed", n=n)
+
+
 @sample_cli.command("draw")
 @click.option("--frame", "frame_id", type=int, required=True, help="The case list's number.")
 @click.option("--template", "template_key", required=True, help="Template id, e.g. iro_footprint.")
 @click.option("--name", required=True, help="A name for the programme.")
 @click.option("--org", "org_name", default=None)
-@click.option("--n", type=int, default=None, help="A fixed number of files.")
-@click.option("--margin", type=float, default=None, help="Margin of error, e.g. 0.05.")
+@click.option("--n", type=int, default=None, help="Size: a fixed number of files.")
+@click.option("--margin", default=None, help="Size: margin of error for a proportion, e.g. 5%.")
+@click.option(
+    "--discovery",
+    default=None,
+    help="Size: the tolerable non-compliance rate a discovery sample must rule out, e.g. 5%.",
+)
+@click.option(
+    "--max-failures",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --discovery: failures the sample may find and still show compliance.",
+)
+@click.option("--percent", type=float, default=None, help="Size: a percentage of the frame.")
+@click.option("--per-stratum", type=int, default=None, help="Size: files in each stratum.")
+@click.option("--confidence", default="95%", show_default=True, help="Confidence level.")
+@click.option(
+    "--expected",
+    default="50%",
+    show_default=True,
+    help="Expected compliance (with --margin, and for Neyman's strata given none).",
+)
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Keep only these cases (repeat; several values of one field are kept together).",
+)
+@click.option(
+    "--between",
+    "between",
+    multiple=True,
+    metavar="FIELD=START..END",
+    help="Keep cases whose date falls in the range, e.g. last_review=2025-04-01..2026-03-31.",
+)
 @click.option("--strata", default="", help="Comma-separated fields, e.g. team,legal_status.")
 @click.option(
     "--allocation",
@@ -319,8 +472,31 @@ def frame_import(
     default="proportional",
     show_default=True,
 )
+@click.option(
+    "--stratum-expected",
+    "stratum_expected",
+    multiple=True,
+    metavar="'STRATUM: 70%'",
+    help="Neyman: a stratum's expected compliance, as the allocation table names it (repeat).",
+)
 @click.option("--minimum", type=int, default=2, show_default=True)
 @click.option("--reserves", type=int, default=2, show_default=True)
+@click.option(
+    "--method",
+    type=click.Choice(["prn", "systematic"]),
+    default="prn",
+    show_default=True,
+    help="prn: the smallest permanent random numbers; systematic: every k-th in each stratum.",
+)
+@click.option(
+    "--exclude-audited-months",
+    type=click.IntRange(min=0),
+    default=12,
+    show_default=True,
+    help="Exclude cases audited by any programme in this many months (0: none).",
+)
+@click.option("--exclude-own-team", is_flag=True, help="Never give an auditor their own team.")
+@click.option("--due", "due", default=None, help="Due date of the audits (YYYY-MM-DD).")
 @click.option("--seed", type=int, default=None, help="Reproduce an earlier draw with its seed.")
 @click.option("--dry-run", is_flag=True, help="Show the allocation without drawing.")
 def sample_draw(
@@ -329,29 +505,59 @@ def sample_draw(
     name: str,
     org_name: str | None,
     n: int | None,
-    margin: float | None,
+    margin: str | None,
+    discovery: str | None,
+    max_failures: int,
+    percent: float | None,
+    per_stratum: int | None,
+    confidence: str,
+    expected: str,
+    filters: tuple[str, ...],
+    between: tuple[str, ...],
     strata: str,
     allocation: str,
+    stratum_expected: tuple[str, ...],
     minimum: int,
     reserves: int,
+    method: str,
+    exclude_audited_months: int,
+    exclude_own_team: bool,
+    due: str | None,
     seed: int | None,
     dry_run: bool,
 ) -> None:
-    """Draw a stratified dip sample; print the allocation table and the chosen cases."""
-    from sampling.design import DesignProblem, SampleDesign, SizeRule
+    """Draw a stratified dip sample; print the size calculation, the allocation table and the
+    chosen cases. The same frame, design and --seed give the same cases."""
+    from qa_toolkit.programme_forms import expectations_from
+    from sampling.design import DesignProblem, SampleDesign
     from sampling.draw import fresh_seed
 
-    size = SizeRule(method="margin", margin=margin) if margin else SizeRule(n=n)
+    size = _size_rule(
+        n, margin, discovery, max_failures, percent, per_stratum, confidence, expected
+    )
+    categories, dates = _filters(filters), _date_ranges(between)
+    try:
+        due_date = date.fromisoformat(due) if due else None
+    except ValueError:
+        raise click.BadParameter(
+            f"'{due}': write the date as YYYY-MM-DD.", param_hint="--due"
+        ) from None
+    if stratum_expected and allocation != "neyman":
+        raise click.UsageError("--stratum-expected is used by --allocation neyman only.")
     with writing():
         session = _cli_session()
         try:
             org = organisations.find_organisation(session, org_name)
             design = SampleDesign(
                 strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
+                categories=categories,
+                dates=dates,
                 size=size,
                 allocation=allocation,  # type: ignore[arg-type]
                 minimum=minimum,
                 reserves=reserves,
+                method=method,  # type: ignore[arg-type]
+                exclude_audited_months=exclude_audited_months or None,
             )
             frame = case_service.frame_for(session, org.id, frame_id)
             if frame is None:
@@ -363,7 +569,15 @@ def sample_draw(
             ]
             if not versions:
                 raise LookupError(f"There is no template '{template_key}'.")
-            planned = programme_service.plan(session, frame, design)
+            scoped = programme_service.scope(session, frame, design)
+            if stratum_expected:
+                design = replace(
+                    design,
+                    stratum_expected=expectations_from(
+                        "\n".join(stratum_expected), design, scoped.keys
+                    ),
+                )
+            planned = programme_service.plan(session, frame, design, scoped)
             for step in planned.size.steps:
                 click.echo(step)
             click.echo(f"\n{'Stratum':<60} {'N_h':>7} {'n_h':>5} {'fraction':>9} {'weight':>8}")
@@ -372,7 +586,10 @@ def sample_draw(
                 click.echo(
                     f"{label[:60]:<60} {population:>7} {sample:>5} {fraction:>9.3f} {shown:>8}"
                 )
-            click.echo(f"{'Total':<60} {planned.frame_size:>7} {planned.allocation.total:>5}")
+            in_scope = len(planned.rows)
+            click.echo(f"{'Total':<60} {in_scope:>7} {planned.allocation.total:>5}")
+            if in_scope != planned.frame_size:
+                click.echo(f"({in_scope} of the frame's {planned.frame_size} cases are in scope)")
             if dry_run:
                 return
             used_seed = seed if seed is not None else fresh_seed()
@@ -384,8 +601,8 @@ def sample_draw(
                 frame=frame,
                 design=design,
                 seed=used_seed,
-                due_date=None,
-                exclude_own_team=False,
+                due_date=due_date,
+                exclude_own_team=exclude_own_team,
                 created_by_id=None,
                 today=date.today(),
             )

@@ -252,7 +252,7 @@ def _fold(text: str) -> str:
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
-def _proportion(value: str) -> Decimal | None:
+def read_proportion(value: str) -> Decimal | None:
     """'70%' and '70' -> 0.7, '0.7' -> 0.7 (a number below 1 with a decimal point is a
     proportion); None if it is not a number. The range is checked by the caller."""
     text = value.strip()
@@ -311,7 +311,7 @@ def expectations_from(
         if not value:
             continue
         label = stratum_name(key)
-        proportion = _proportion(value)
+        proportion = read_proportion(value)
         if proportion is None:
             raise ExpectationProblem(
                 f"Stratum '{label}': expected compliance must be a percentage such as 70, 70% "

@@ -105,3 +105,188 @@ def test_the_recorded_draw_is_the_pure_draw_on_every_database(
     allocation = allocate([Stratum(k, n) for k, n in sorted(sizes.items())], 30, "proportional")
     expected = sorted(case.case_ref for case in draw(units, allocation, 424242, 2).selected)
     assert stored == expected
+
+
+def _imported(app: Flask, runner: FlaskCliRunner, tmp_path: Path, rows: int) -> tuple[int, Path]:
+    runner.invoke(args=["orgs", "create", "Cli Borough"])
+    runner.invoke(args=["templates", "publish", "--shipped"])
+    path = tmp_path / "list.csv"
+    _write_csv(path, rows)
+    result = runner.invoke(args=["frame", "import", str(path), "--as-at", "2026-03-31"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        frame_id = get_session().scalar(select(Frame.id))
+    assert frame_id is not None
+    return frame_id, path
+
+
+def _total(output: str) -> tuple[int, int]:
+    """(N, n) from the allocation table's Total line."""
+    line = next(line for line in output.splitlines() if line.startswith("Total"))
+    population, sample = line.split()[1:3]
+    return int(population), int(sample)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_discovery_sample_from_a_frame_of_500_is_56(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """The issue's hand-worked figures: 0 failures, 5% tolerable, 95% confidence: 59 from an
+    unlimited population, 56 from a frame of 500 (hypergeometric, with the frame's size)."""
+    frame_id, _ = _imported(app, runner, tmp_path, 500)
+    result = runner.invoke(
+        args=["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint",
+              "--name", "discovery", "--discovery", "5%", "--confidence", "95", "--dry-run"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _total(result.output) == (500, 56)
+
+
+def test_filters_and_date_ranges_keep_exactly_the_cases_they_name(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    frame_id, path = _imported(app, runner, tmp_path, 400)
+    rows = _rows(path)
+    statuses = sorted({r["Legal status"] for r in rows if r["Legal status"]})
+    assert len(statuses) >= 2
+    kept_statuses = statuses[:2]
+    start, end = date(2026, 4, 1), date(2026, 9, 30)
+
+    def due(row: dict[str, str]) -> date | None:
+        return date.fromisoformat(row["Next review due"]) if row["Next review due"] else None
+
+    expected = [
+        r
+        for r in rows
+        if r["Legal status"] in kept_statuses and (d := due(r)) is not None and start <= d <= end
+    ]
+    assert 0 < len(expected) < len(rows)
+    result = runner.invoke(
+        args=["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint",
+              "--name", "filtered", "--n", "10", "--seed", "7",
+              "--filter", f"legal_status={kept_statuses[0]}",
+              "--filter", f"legal_status={kept_statuses[1]}",
+              "--between", f"next_review_due={start}..{end}"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _total(result.output) == (len(expected), 10)
+    chosen = {
+        line.split()[1] for line in result.output.splitlines() if line.strip().startswith("sample ")
+    }
+    assert len(chosen) == 10 and chosen <= {r["Child ID"] for r in expected}
+
+
+def test_neyman_with_a_stratum_s_expected_compliance_and_the_programme_s_options(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """Two legal statuses given 50% and 95%: Neyman's shares are N_h * sqrt(p(1 - p)), so the
+    50% stratum gets more than its proportional share and the 95% one less."""
+    from collections import Counter
+
+    from qa_toolkit.models import Programme
+
+    frame_id, path = _imported(app, runner, tmp_path, 400)
+    counts = Counter(r["Legal status"] or "(not recorded)" for r in _rows(path))
+    (first, _), (second, _) = counts.most_common(2)
+    args = ["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint",
+            "--n", "60", "--strata", "legal_status", "--minimum", "0"]  # fmt: skip
+
+    def shares(output: str) -> dict[str, int]:
+        found = {}
+        for line in output.splitlines():
+            for status in (first, second):
+                if line.startswith(f"Legal status: {status} "):
+                    found[status] = int(line.split()[-3])
+        return found
+
+    proportional = runner.invoke(args=[*args, "--name", "p", "--dry-run"])
+    neyman = runner.invoke(
+        args=[*args, "--name", "neyman", "--allocation", "neyman", "--seed", "3",
+              "--stratum-expected", f"{first}: 50%", "--stratum-expected", f"{second}: 95%",
+              "--due", "2026-06-30", "--exclude-own-team", "--exclude-audited-months", "0"]
+    )  # fmt: skip
+    assert proportional.exit_code == 0 and neyman.exit_code == 0, neyman.output
+    before, after = shares(proportional.output), shares(neyman.output)
+    assert set(before) == set(after) == {first, second}
+    assert after[first] > before[first] and after[second] < before[second]
+    with app.app_context():
+        programme = get_session().scalar(select(Programme).where(Programme.name == "neyman"))
+        assert programme is not None
+        assert str(programme.due_date) == "2026-06-30" and programme.exclude_own_team
+        given = {tuple(e["key"]): e["expected"] for e in programme.design["stratum_expected"]}
+        assert given == {(first,): 0.5, (second,): 0.95}
+        assert programme.design["exclude_audited_months"] is None
+
+
+def test_a_design_the_cli_cannot_use_is_refused_in_words_and_nothing_is_drawn(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    from qa_toolkit.models import Programme
+
+    frame_id, _ = _imported(app, runner, tmp_path, 100)
+    base = ["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint",
+            "--name", "bad"]  # fmt: skip
+    cases = [
+        (["--n", "10", "--margin", "5%"], "you gave --n and --margin"),
+        ([], "Give the sample size one way"),
+        (["--n", "10", "--filter", "favourite_colour=blue"], "cannot be filtered on"),
+        (["--n", "10", "--filter", "team"], "is not FIELD=VALUE"),
+        (["--n", "10", "--between", "last_review=31/03/2026..2026-04-30"], "YYYY-MM-DD"),
+        (["--n", "10", "--between", "team=2026-01-01..2026-02-01"], "is not a date field"),
+        (["--margin", "half"], "must be a percentage"),
+        (["--n", "10", "--stratum-expected", "North: 50%"], "neyman only"),
+        (["--n", "10", "--strata", "team", "--allocation", "neyman",
+          "--stratum-expected", "Atlantis: 50%"], "There is no stratum 'Atlantis'"),
+    ]  # fmt: skip
+    for extra, words in cases:
+        result = runner.invoke(args=[*base, *extra])
+        assert result.exit_code != 0, extra
+        assert words in result.output, (extra, result.output)
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(Programme)) == 0
+
+
+def test_a_large_import_reports_its_progress_batch_by_batch(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """25,000 rows are stored in three batches (10,000, 10,000, 5,000), each reported as it
+    goes in; the CLI shows the bar and the count, and every row is there."""
+    from datetime import date
+
+    from qa_toolkit.db import writing
+    from qa_toolkit.services import frames
+    from qa_toolkit.services.organisations import get_or_create_organisation
+
+    text = "Child ID,Team,Legal status\n" + "".join(
+        f"C{i:06d},Team {i % 7},C2\n" for i in range(25_000)
+    )
+    with app.app_context(), writing():
+        session = get_session()
+        organisation, _ = get_or_create_organisation(session, "Progress Borough")
+        session.commit()
+        table = frames.read(text.encode(), "big.csv")
+        reported: list[int] = []
+        frames.import_table(
+            session, organisation, table, frames.initial_mapping(table, None),
+            as_at=date(2026, 3, 31), label="", filename="big.csv", user_id=None,
+            progress=reported.append,
+        )  # fmt: skip
+        session.rollback()
+    assert reported == [10_000, 10_000, 5_000]
+
+    path = tmp_path / "big.csv"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(
+        args=["frame", "import", str(path), "--org", "Progress Borough", "--as-at", "2026-03-31"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Checking 25,000 rows" in result.output and "Storing" in result.output
+    assert "Imported 25000 cases" in result.output
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(CaseRecord)) == 25_000
