@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from flask import Flask, g, request
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -36,7 +37,13 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the SQLite hardening applied where relevant."""
+    """Create an engine with the SQLite hardening applied where relevant.
+
+    JSON columns are decoded by orjson (through SQLAlchemy on SQLite, through psycopg's own
+    loader on PostgreSQL, which SQLAlchemy sets from `json_deserializer`); they are still
+    written by the standard json module, whose output orjson reads back exactly.
+    """
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
