@@ -11,7 +11,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar, cast
 
 from flask import get_template_attribute
@@ -188,8 +188,9 @@ def options_of(field: Field) -> list[OptionView]:
 
 
 @dataclass(frozen=True)
-class QuestionView:
-    """What the page shows beside one question: numbering, words for its rules, its fields."""
+class QuestionInfo:
+    """What the page shows beside one question that comes from its template alone: numbering,
+    words for its rules (made once per template: see form_view)."""
 
     number: str
     question: Question
@@ -202,6 +203,12 @@ class QuestionView:
     limiting: str | None
     evidence_when: list[str]
     option_hints: dict[str, str]
+
+
+@dataclass(frozen=True)
+class QuestionView(QuestionInfo):
+    """One question on the page: its template's part and this form's fields."""
+
     answer: Field
     options: list[OptionView]
     evidence: Field | None
@@ -221,27 +228,12 @@ class SectionView:
     questions: list[QuestionView]
 
 
-@dataclass(frozen=True)
-class _Static:
-    """A question's part of the page that depends on its template only."""
-
-    number: str
-    question: Question
-    text: str
-    help: str
-    good_looks_like: str
-    themes: list[str]
-    condition: str | None
-    condition_json: str | None
-    limiting: str | None
-    evidence_when: list[str]
-    option_hints: dict[str, str]
-    heads: dict[str, Markup] = field(default_factory=dict)  # shared: filled once rendered
+_Sections = list[tuple[int, Any, list[QuestionInfo]]]
 
 
-def _static_views(template: Template) -> list[tuple[int, Any, list[_Static]]]:
+def _static_views(template: Template) -> tuple[_Sections, dict[str, Markup]]:
+    """Each section's questions' template-only part, and room for their rendered headings."""
     theme_titles = {t.id: t.title for t in template.themes}
-    heads: dict[str, Markup] = {}
     sections = []
     for s_number, section in enumerate(template.sections, start=1):
         views = []
@@ -249,7 +241,7 @@ def _static_views(template: Template) -> list[tuple[int, Any, list[_Static]]]:
             scale = template.scale_of(question)
             labels: dict[Any, Any] = {o.value: o.label for o in scale.options} if scale else {}
             views.append(
-                _Static(
+                QuestionInfo(
                     number=f"{s_number}.{q_number}",
                     question=question,
                     text=template.text_of(question),
@@ -271,51 +263,40 @@ def _static_views(template: Template) -> list[tuple[int, Any, list[_Static]]]:
                         if scale
                         else {}
                     ),
-                    heads=heads,
                 )
             )
         sections.append((s_number, section, views))
-    return sections
+    return sections, {}
 
 
-_static: _PerTemplate[list[tuple[int, Any, list[_Static]]]] = _PerTemplate(_static_views)
+_static: _PerTemplate[tuple[_Sections, dict[str, Markup]]] = _PerTemplate(_static_views)
 
 
 def form_view(template: Template, form: FlaskForm) -> list[SectionView]:
     """The page's view of each question: its template's part (made once per template) and
     this form's fields. Rendering needs an app context (the headings are rendered here)."""
     sections: list[SectionView] = []
-    for s_number, section, statics in _static(template):
+    statics, heads = _static(template)
+    for s_number, section, infos in statics:
         views = []
-        for static in statics:
-            question = static.question
-            answer = form[answer_field(question.id)]
+        for info in infos:
+            question_id = info.question.id
+            answer = form[answer_field(question_id)]
             view = QuestionView(
-                number=static.number,
-                question=question,
-                text=static.text,
-                help=static.help,
-                good_looks_like=static.good_looks_like,
-                themes=static.themes,
-                condition=static.condition,
-                condition_json=static.condition_json,
-                limiting=static.limiting,
-                evidence_when=static.evidence_when,
-                option_hints=static.option_hints,
+                **vars(info),
                 answer=answer,
                 options=(
                     options_of(answer)
                     if answer.type in ("RadioField", "SelectMultipleField")
                     else []
                 ),
-                evidence=form._fields.get(evidence_field(question.id)),
-                highlight=form._fields.get(highlight_field(question.id)),
-                share=form._fields.get(share_field(question.id)),
-                head=static.heads.get(question.id),
+                evidence=form._fields.get(evidence_field(question_id)),
+                highlight=form._fields.get(highlight_field(question_id)),
+                share=form._fields.get(share_field(question_id)),
+                head=heads.get(question_id),
             )
             if view.head is None:
-                head = _question_head()(view)
-                static.heads[question.id] = head
+                head = heads[question_id] = _question_head()(view)
                 view = replace(view, head=head)
             views.append(view)
         sections.append(
