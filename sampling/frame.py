@@ -683,7 +683,7 @@ def _placeholder(value: object) -> bool:
     return isinstance(value, str) and value.casefold() in PLACEHOLDERS
 
 
-def _attributes(extra: dict[str, list[str]], count: int) -> Sequence[dict[str, str]]:
+def _attributes(extra: dict[str, list[str]], count: int) -> Sequence[Mapping[str, str]]:
     """The columns no field uses, keyed by the file's heading, one dict per row (with no such
     column, every row shares one empty, read-only mapping rather than 100,000 empty dicts)."""
     if not extra:
@@ -692,7 +692,7 @@ def _attributes(extra: dict[str, list[str]], count: int) -> Sequence[dict[str, s
     return [dict(zip(names, cells, strict=True)) for cells in zip(*extra.values(), strict=True)]
 
 
-_NO_ATTRIBUTES = cast(dict[str, str], MappingProxyType({}))
+_NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
 _POSITION = {name: i for i, name in enumerate((*FIELDS, "attributes"))}
 
 if tuple(f.name for f in dataclass_fields(CaseRow)) != (*FIELDS, "attributes"):  # pragma: no cover

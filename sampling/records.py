@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,4 +27,5 @@ class CaseRow:
     became_looked_after: date | None = None
     last_review: date | None = None
     next_review_due: date | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
+    # The file's other columns, read-only (rows with none share one empty mapping).
+    attributes: Mapping[str, Any] = field(default_factory=dict)

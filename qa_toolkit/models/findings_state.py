@@ -1,4 +1,5 @@
-"""Every write of an audit gives its programme a new findings state, in the same transaction.
+"""Every write of a finalised audit gives its programme a new findings state, in the same
+transaction.
 
 Why: a programme's roll-up is kept between requests (qa_toolkit.services.rollup_cache) and
 must never outlive the audits it was made from. Reading every audit's version to find out
@@ -7,11 +8,12 @@ one token from the programme's row costs nothing. The token is random, not a cou
 state restored from a backup, or reached again after a rollback, can never be mistaken for a
 different one: each token names one state of the programme's audits.
 
-It is set here, on the Session class, for every flush that inserts, changes or deletes an
-Audit through the ORM, wherever it happens (web, CLI, demo, tests), because this module is
-imported with the models. The toolkit writes audits only through the ORM; a bulk Core write
-of audits (bench.programme_data) must set programme.findings_state itself, or write before any
-roll-up is made.
+It is set here, on the Session class, for every flush that inserts, changes or deletes a
+finalised Audit (or one finalised until then) through the ORM, wherever it happens (web, CLI,
+demo, tests), because this module is imported with the models. Drafts are left alone: the
+roll-up reads finalised audits only. The toolkit writes audits only through the ORM; a bulk
+Core write of audits (bench.programme_data) must set programme.findings_state itself, or
+write before any roll-up is made.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from uuid import uuid4
 from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
 
-from qa_toolkit.models.audits import Audit
+from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.programmes import Programme
 
 # Set in session.info for the rest of a transaction that has written an audit: until it
@@ -35,15 +37,20 @@ def new_state() -> str:
     return uuid4().hex
 
 
+def _values(audit: Audit, name: str) -> list[Any]:
+    """The attribute's values before and after this flush."""
+    history = inspect(audit).attrs[name].history
+    return [*history.added, *history.unchanged, *history.deleted]
+
+
 def _programmes_touched(session: Session) -> set[int]:
+    """The programmes whose finalised audits this flush changes: an audit that is finalised,
+    or was until now. The roll-up reads nothing else, so an auditor's autosaves of a draft
+    (every few seconds, all programme long) leave the kept roll-up alone."""
     touched: set[int] = set()
     for audit in chain(session.new, session.dirty, session.deleted):
-        if not isinstance(audit, Audit):
-            continue
-        history = inspect(audit).attrs.programme_id.history
-        for value in chain(history.added, history.unchanged, history.deleted):
-            if isinstance(value, int):
-                touched.add(value)
+        if isinstance(audit, Audit) and AuditStatus.FINALISED.value in _values(audit, "status"):
+            touched.update(v for v in _values(audit, "programme_id") if isinstance(v, int))
     return touched
 
 

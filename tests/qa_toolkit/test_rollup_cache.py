@@ -247,3 +247,31 @@ def test_every_audit_write_renews_its_programme_s_findings_state_and_nothing_els
         audit_service.finalise(session, audit)
         session.commit()
         assert _state(session, autumn.id) not in (states[autumn.id], after_edit, inside)
+
+
+def test_a_draft_s_autosaves_leave_the_kept_roll_up_alone(seeded: Flask) -> None:
+    """Only finalised audits are rolled up: writes to an audit that is not (and was not)
+    finalised keep the programme's state, so the findings page keeps its roll-up."""
+    with seeded.app_context():
+        session = get_session()
+        autumn = _autumn(session)
+        audit = session.scalar(
+            select(Audit).where(
+                Audit.programme_id == autumn.id, Audit.status == AuditStatus.FINALISED.value
+            )
+        )
+        assert audit is not None
+        audit.status = AuditStatus.RETURNED.value  # Leaves the finalised set: a new state.
+        session.commit()
+        returned = _state(session, autumn.id)
+        calls, compute = _counting(session, autumn)
+        kept = rollup_cache.cached_rollup(session, autumn, compute)
+
+        audit = session.get_one(Audit, audit.id)
+        audit.answers = {**audit.answers, "note": "an autosave of the amended draft"}
+        audit.evidence = {**audit.evidence}
+        session.commit()
+        assert _state(session, autumn.id) == returned
+        autumn = _autumn(session)
+        assert rollup_cache.cached_rollup(session, autumn, compute) is kept and len(calls) == 1
+        assert kept == _fresh(session, autumn)
