@@ -7,10 +7,14 @@ are noisy, so the ratio is the figure that matters; the absolute times are print
 
 from __future__ import annotations
 
+import argparse
+import cProfile
 import gc
+import io
 import json
 import os
 import platform
+import pstats
 import resource
 import sqlite3
 import statistics
@@ -328,3 +332,34 @@ def pg_version(url: str) -> str:
 def scratch_dir(prefix: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix=prefix) as name:
         yield Path(name)
+
+
+# Shared by the scripts ---------------------------------------------------------------------
+
+
+def profile_report(profiler: cProfile.Profile, *, below: int = 25, own: int = 15) -> str:
+    """A profile as text: the functions with the most time below them, then of their own."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(below)
+    stats.sort_stats("tottime").print_stats(own)
+    return out.getvalue()
+
+
+def add_report_args(parser: argparse.ArgumentParser) -> None:
+    """--profile, --no-profile and --results, as every script with a target takes them."""
+    parser.add_argument("--profile", action="store_true", help="profile even if the target is met")
+    parser.add_argument("--no-profile", action="store_true", help="never profile")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="results file")
+
+
+def add_programme_args(parser: argparse.ArgumentParser, repeats: int = 5) -> None:
+    """The options of the scripts built on bench.programme_data (size, repeats, database)."""
+    parser.add_argument("--audits", type=int, default=5_000, help="finalised audits")
+    parser.add_argument("--repeats", type=int, default=repeats, help="timed repeats (median kept)")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="run on PostgreSQL (TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1/test)",
+    )
+    parser.add_argument("--database-url", help="a PostgreSQL server URL to create a database on")

@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import csv
-import io
-import pstats
 import shutil
 import sqlite3
 import sys
@@ -451,11 +449,7 @@ def profile(csv_path: Path, fresh: Fresh, top: int = 25) -> str:
         profiler.enable()
         toolkit_import(session, organisation, csv_path)
         profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs()
-    stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top)
-    return out.getvalue()
+    return common.profile_report(profiler, below=top, own=top)
 
 
 # The peak-memory child ---------------------------------------------------------------------
@@ -488,9 +482,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a PostgreSQL server URL to run against (a throwaway database is created there); "
         "default: a fresh SQLite file per repeat in a temp dir",
     )
-    parser.add_argument("--profile", action="store_true", help="profile even if the target is met")
-    parser.add_argument("--no-profile", action="store_true", help="never profile")
-    parser.add_argument("--results", type=Path, default=common.RESULTS, help="results file")
+    common.add_report_args(parser)
     parser.add_argument("--child-peak", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

@@ -35,10 +35,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
-import pstats
 import sys
-from pathlib import Path
 from typing import Any
 
 from bench import common, programme_data
@@ -173,11 +170,7 @@ def profile(app: Any, programme_id: int) -> str:
         profiler.enable()
         findings.findings(session, programme)
         profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(22)
-    stats.sort_stats("tottime").print_stats(15)
-    return out.getvalue()
+    return common.profile_report(profiler, below=22)
 
 
 # Main --------------------------------------------------------------------------------------
@@ -185,17 +178,8 @@ def profile(app: Any, programme_id: int) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--audits", type=int, default=5_000, help="finalised audits")
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats (median kept)")
-    parser.add_argument(
-        "--postgres",
-        action="store_true",
-        help="run on PostgreSQL (TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1/test)",
-    )
-    parser.add_argument("--database-url", help="a PostgreSQL server URL to create a database on")
-    parser.add_argument("--profile", action="store_true", help="profile even if the target is met")
-    parser.add_argument("--no-profile", action="store_true", help="never profile")
-    parser.add_argument("--results", type=Path, default=common.RESULTS, help="results file")
+    common.add_programme_args(parser)
+    common.add_report_args(parser)
     parser.add_argument("--child-peak", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--programme-id", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -251,8 +235,7 @@ def run(
             )
         steps = stages(app, built.programme_id)
         cached_runs = [
-            toolkit_findings(app, built.programme_id, cached=True)[0]
-            for _ in range(args.repeats)
+            toolkit_findings(app, built.programme_id, cached=True)[0] for _ in range(args.repeats)
         ]
         peak = common.run_child(
             "bench.rollup",

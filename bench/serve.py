@@ -36,9 +36,7 @@ import argparse
 import contextlib
 import cProfile
 import http.client
-import io
 import os
-import pstats
 import re
 import secrets
 import signal
@@ -360,11 +358,7 @@ def profile_page(url: str, email: str, path: str) -> str:
         assert status == 200, status
     finally:
         db.get_engine(app).dispose()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(25)
-    stats.sort_stats("tottime").print_stats(15)
-    return out.getvalue()
+    return common.profile_report(profiler)
 
 
 # Main --------------------------------------------------------------------------------------
