@@ -118,8 +118,7 @@ def parse(text: str, file: str) -> Source:
             exc.problem = f"{exc.problem} (a [ or {{ opened here is never closed)"
         elif opened is not None and "flow" in str(exc.context or ""):
             exc.problem = (
-                f"{exc.problem}. Inside [ ] or {{ }}, put text that contains ? : , or # "
-                "in quotes"
+                f"{exc.problem}. Inside [ ] or {{ }}, put text that contains ? : , or # in quotes"
             )
         line = mark.line + 1 if mark else None
         advice = _ADVICE.get(str(exc.problem).split(" (")[0], "")

@@ -82,8 +82,7 @@ class ResetPasswordForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(
         "Code",
-        description="The 6 digits your authenticator app shows now, or one of your recovery "
-        "codes.",
+        description="The 6 digits your authenticator app shows now, or one of your recovery codes.",
         validators=[DataRequired("Enter the code from your authenticator app."), Length(max=20)],
     )
 

@@ -152,8 +152,7 @@ def test_action_raised_from_an_audit_closed_by_its_owner_and_shown_in_findings(
     expect(summary).to_have_attribute("role", "alert")
     expect(summary).to_contain_text("There is a problem")
     expect(summary).to_contain_text(
-        "Say what shows the action is done (the completion evidence) before you mark it "
-        "completed."
+        "Say what shows the action is done (the completion evidence) before you mark it completed."
     )
     status = tam.locator("dl.summary-list div").filter(has_text="Status").locator("dd")
     expect(status).to_contain_text("Open")
@@ -168,9 +167,7 @@ def test_action_raised_from_an_audit_closed_by_its_owner_and_shown_in_findings(
     expect(tam.locator(".error-summary")).to_have_count(0)
     expect(status).to_contain_text("Completed", timeout=WAIT)
     expect(status.locator(".tag")).to_have_text("Closed")
-    history = tam.get_by_role("table").filter(
-        has=tam.get_by_text("Every change to this action")
-    )
+    history = tam.get_by_role("table").filter(has=tam.get_by_text("Every change to this action"))
     change = history.get_by_role("row").filter(has_text="Status: Open → Completed")
     expect(change).to_have_count(1, timeout=WAIT)
     expect(change).to_contain_text("Tam Teammanager")

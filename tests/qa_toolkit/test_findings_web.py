@@ -111,9 +111,7 @@ def test_the_autumn_round_shows_before_and_after_beside_the_actions_completed_be
         assert spring is not None and autumn is not None
         completed = list(
             session.scalars(
-                select(Action).where(
-                    Action.programme_id == spring.id, Action.status == "completed"
-                )
+                select(Action).where(Action.programme_id == spring.id, Action.status == "completed")
             )
         )
         assert completed, "the demo completes actions from the spring round"

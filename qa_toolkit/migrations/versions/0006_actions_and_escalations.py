@@ -42,7 +42,9 @@ def upgrade() -> None:
             "status IN ('open', 'in_progress', 'completed', 'cancelled')",
             name="ck_action_status_known",
         ),
-        sa.CheckConstraint("priority IN ('high', 'medium', 'low')", name="ck_action_priority_known"),
+        sa.CheckConstraint(
+            "priority IN ('high', 'medium', 'low')", name="ck_action_priority_known"
+        ),
         sa.CheckConstraint(
             "source IN ('audit_question', 'moderation', 'observation', 'theme', 'question', 'standalone')",
             name="ck_action_source_known",
@@ -51,12 +53,20 @@ def upgrade() -> None:
             "status <> 'completed' OR (completion_evidence IS NOT NULL AND completed_on IS NOT NULL)",
             name="ck_action_completed_has_evidence",
         ),
-        sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"], name="fk_action_organisation_id_organisation"),
-        sa.ForeignKeyConstraint(["owner_staff_id"], ["staff.id"], name="fk_action_owner_staff_id_staff"),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"], ["organisation.id"], name="fk_action_organisation_id_organisation"
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_staff_id"], ["staff.id"], name="fk_action_owner_staff_id_staff"
+        ),
         sa.ForeignKeyConstraint(["team_id"], ["team.id"], name="fk_action_team_id_team"),
         sa.ForeignKeyConstraint(["audit_id"], ["audit.id"], name="fk_action_audit_id_audit"),
-        sa.ForeignKeyConstraint(["programme_id"], ["programme.id"], name="fk_action_programme_id_programme"),
-        sa.ForeignKeyConstraint(["raised_by_id"], ["user_account.id"], name="fk_action_raised_by_id_user_account"),
+        sa.ForeignKeyConstraint(
+            ["programme_id"], ["programme.id"], name="fk_action_programme_id_programme"
+        ),
+        sa.ForeignKeyConstraint(
+            ["raised_by_id"], ["user_account.id"], name="fk_action_raised_by_id_user_account"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_action"),
     )
     for column in ("organisation_id", "owner_staff_id", "team_id", "audit_id", "programme_id"):
@@ -86,11 +96,19 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "status IN ('open', 'resolved', 'withdrawn')", name="ck_escalation_status_known"
         ),
-        sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"], name="fk_escalation_organisation_id_organisation"),
-        sa.ForeignKeyConstraint(["case_record_id"], ["case_record.id"], name="fk_escalation_case_record_id_case_record"),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name="fk_escalation_organisation_id_organisation",
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_record_id"], ["case_record.id"], name="fk_escalation_case_record_id_case_record"
+        ),
         sa.ForeignKeyConstraint(["audit_id"], ["audit.id"], name="fk_escalation_audit_id_audit"),
         sa.ForeignKeyConstraint(["team_id"], ["team.id"], name="fk_escalation_team_id_team"),
-        sa.ForeignKeyConstraint(["raised_by_id"], ["user_account.id"], name="fk_escalation_raised_by_id_user_account"),
+        sa.ForeignKeyConstraint(
+            ["raised_by_id"], ["user_account.id"], name="fk_escalation_raised_by_id_user_account"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_escalation"),
     )
     for column in ("organisation_id", "case_record_id", "audit_id", "team_id", "raised_by_id"):
@@ -109,8 +127,14 @@ def upgrade() -> None:
         sa.Column("responded_on", sa.Date(), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["escalation_id"], ["escalation.id"], name="fk_escalation_step_escalation_id_escalation"),
-        sa.ForeignKeyConstraint(["recorded_by_id"], ["user_account.id"], name="fk_escalation_step_recorded_by_id_user_account"),
+        sa.ForeignKeyConstraint(
+            ["escalation_id"], ["escalation.id"], name="fk_escalation_step_escalation_id_escalation"
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["user_account.id"],
+            name="fk_escalation_step_recorded_by_id_user_account",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_escalation_step"),
     )
     op.create_index("ix_escalation_step_escalation_id", "escalation_step", ["escalation_id"])

@@ -41,7 +41,9 @@ def upgrade() -> None:
         sa.Column("code_hash", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name="fk_recovery_code_user_id_user_account"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name="fk_recovery_code_user_id_user_account"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_recovery_code"),
         sa.UniqueConstraint("user_id", "code_hash", name="uq_recovery_code_user_id_code_hash"),
     )
@@ -54,9 +56,15 @@ def upgrade() -> None:
         sa.Column("role", sa.String(20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(_ROLES, name="ck_mfa_requirement_role_known"),
-        sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"], name="fk_mfa_requirement_organisation_id_organisation"),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name="fk_mfa_requirement_organisation_id_organisation",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_mfa_requirement"),
-        sa.UniqueConstraint("organisation_id", "role", name="uq_mfa_requirement_organisation_id_role"),
+        sa.UniqueConstraint(
+            "organisation_id", "role", name="uq_mfa_requirement_organisation_id_role"
+        ),
     )
     op.create_index("ix_mfa_requirement_organisation_id", "mfa_requirement", ["organisation_id"])
 
