@@ -17,6 +17,7 @@ from qa_toolkit.blueprints import (
     frameworks,
     health,
     help,
+    invitations,
     observations,
     programmes,
     staff,
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
         staff,
         frameworks,
         admin,
+        invitations,
         health,
         help,
     ):

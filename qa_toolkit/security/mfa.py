@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from qa_toolkit import auditing
 from qa_toolkit.models import Membership, Organisation, Role, User
 from qa_toolkit.models.users import MfaRequirement, RecoveryCode
+from qa_toolkit.services.account_log import record_account_change
 
 RECOVERY_CODES = 8
 # 10 characters from 31 (no 0/o, 1/l/i): about 50 random bits, typed as two groups of five.
@@ -149,7 +150,7 @@ def enrol(session: Session, keys: Keys, user: User, token: str, code: str) -> li
     user.totp_last_step = step
     user.mfa_enabled_at = now
     codes = _new_recovery_codes(session, keys, user)
-    auditing.record(session, "mfa_enabled", "user_account", user.id, "authenticator app set up")
+    record_account_change(session, user.id, "mfa_enabled", "authenticator app set up")
     return codes
 
 
@@ -198,7 +199,7 @@ def recovery_codes_left(session: Session, user: User) -> int:
 def new_recovery_codes(session: Session, keys: Keys, user: User) -> list[str]:
     """Replace the user's recovery codes (the old ones stop working)."""
     codes = _new_recovery_codes(session, keys, user)
-    auditing.record(session, "mfa_recovery_codes", "user_account", user.id, "new recovery codes")
+    record_account_change(session, user.id, "mfa_recovery_codes", "new recovery codes")
     return codes
 
 
@@ -207,7 +208,7 @@ def disable(session: Session, user: User, reason: str) -> None:
     user.totp_last_step = None
     user.mfa_enabled_at = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    auditing.record(session, "mfa_disabled", "user_account", user.id, reason)
+    record_account_change(session, user.id, "mfa_disabled", reason)
     session.flush()
 
 
