@@ -21,6 +21,8 @@ from audit_templates.loader import load_template_file
 from qa_toolkit import auditing, config, migrate
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.db import get_session, writing
+from qa_toolkit.jobs.cli import worker
+from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import Role
 from qa_toolkit.security import mfa, sessions
 from qa_toolkit.services import cases as case_service
@@ -705,7 +707,12 @@ def export(
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
 @with_appcontext
 def serve(host: str, port: int, prod: bool, workers: int) -> None:
-    """Serve the toolkit (development server by default)."""
+    """Serve the toolkit (development server by default).
+
+    The development server also runs the job queue's worker in-process. With --prod, run
+    `qa-toolkit worker` separately (a service of its own) with the same settings: gunicorn
+    serves pages only.
+    """
     if prod:
         settings = {**config.DEFAULTS, **config.from_environment(), "ENV": "production"}
         try:
@@ -727,8 +734,13 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
         os.execve(gunicorn, args, env)  # noqa: S606 (replaces this process with gunicorn)
     click.echo(f"Serving the QA toolkit on http://{host}:{port}  (Ctrl+C to stop)")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    consumer = start_in_process(app)
+    click.echo("Background jobs run in this process (production runs `qa-toolkit worker`).")
+    try:
+        # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    finally:
+        consumer.stop(graceful=True)
 
 
 def register_commands(app: Flask) -> None:
@@ -739,6 +751,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(export)
     app.cli.add_command(serve)
+    app.cli.add_command(worker)
 
 
 def main() -> None:

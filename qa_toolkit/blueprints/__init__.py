@@ -17,6 +17,7 @@ from qa_toolkit.blueprints import (
     frameworks,
     health,
     help,
+    jobs,
     observations,
     programmes,
     staff,
@@ -40,5 +41,6 @@ def register_blueprints(app: Flask) -> None:
         admin,
         health,
         help,
+        jobs,
     ):
         app.register_blueprint(module.bp)
