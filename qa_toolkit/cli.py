@@ -174,6 +174,31 @@ def users_reset_mfa(email: str) -> None:
     click.echo(f"Removed the authenticator app of {user.email}; they are signed out everywhere.")
 
 
+@users_cli.command("deployment-admin")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the role away instead.")
+def users_deployment_admin(email: str, revoke: bool) -> None:
+    """Make an account a deployment administrator (above organisations), or stop it being one."""
+    from qa_toolkit.services.account_log import record_account_change
+
+    with writing():
+        session = _cli_session()
+        user = user_service.find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"There is no account {email}.")
+        user.deployment_admin = not revoke
+        sessions.end_everywhere(user)
+        record_account_change(
+            session,
+            user.id,
+            "deployment_admin_" + ("revoked" if revoke else "granted"),
+            "from the command line",
+        )
+        session.commit()
+    state = "is no longer" if revoke else "is now"
+    click.echo(f"{user.email} {state} a deployment administrator; they are signed out everywhere.")
+
+
 @templates_cli.command("lint")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def templates_lint(paths: tuple[str, ...]) -> None:

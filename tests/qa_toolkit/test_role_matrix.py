@@ -101,6 +101,11 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "jobs.show": ALL_ROLES,
     "jobs.show_json": ALL_ROLES,
     "admin.reset_mfa": ADMINS,
+    "admin.remove_user": ADMINS,
+    "admin.withdraw_invitation": ADMINS,
+    "invitations.index": ALL_ROLES,
+    "invitations.accept": ALL_ROLES,
+    "invitations.decline": ALL_ROLES,
     "admin.security": ADMINS,
 }
 
@@ -160,6 +165,7 @@ def _url(rule: str, world: World) -> str:
         "<int:audit_id>": world.audit_id,
         "<int:action_id>": world.action_id,
         "<int:escalation_id>": world.escalation_id,
+        "<int:invitation_id>": 1,
         "<template_key>": "voice_of_the_child",
         "<topic>": "dip-sample",
         "<int:job_id>": 1,  # No job in the world: the role check is what is tested here.

@@ -1,7 +1,7 @@
 """The job table: background work someone asked for, its status, progress and result.
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
