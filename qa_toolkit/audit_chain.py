@@ -66,7 +66,7 @@ def entry_hash(prev_hash: str, row: Mapping[Any, Any]) -> str:
     return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
 
 
-def _lock_head(connection: Connection) -> tuple[int, str]:
+def lock(connection: Connection) -> tuple[int, str]:
     """Take the chain's lock and read its last place and hash (rebuilding a lost head row)."""
     locked = connection.execute(
         update(AuditChainHead)
@@ -98,7 +98,7 @@ def append(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert entries at the end of the chain (inside the caller's transaction)."""
     if not rows:
         return
-    last_seq, last_hash = _lock_head(connection)
+    last_seq, last_hash = lock(connection)
     refs_of: dict[int, list[str]] = {}
     for row in rows:
         last_seq += 1
