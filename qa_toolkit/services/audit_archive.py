@@ -92,6 +92,21 @@ def read_archive(path: Path) -> ArchiveFile:
     return ArchiveFile(header, verdict)
 
 
+def _check_owner(connection: Connection) -> None:
+    """Refuse, before anything is written, to archive as a role that does not own the log."""
+    if connection.dialect.name != "postgresql":
+        return
+    owner, me = connection.exec_driver_sql(
+        "SELECT tableowner, current_user FROM pg_tables "
+        "WHERE tablename = 'audit_event' AND schemaname = current_schema()"
+    ).one()
+    if owner != me:
+        raise ArchiveProblem(
+            f"The archive must run as the owner of the audit log ({owner}), not as {me}: give "
+            "--owner-url or set QA_TOOLKIT_MIGRATION_DATABASE_URL."
+        )
+
+
 def _lift_guards(connection: Connection) -> None:
     """Let this transaction remove entries (the owner's privilege on PostgreSQL)."""
     for table in ("audit_event", "audit_event_case"):
@@ -154,6 +169,7 @@ def archive(owner_url: str, before: date, target: Path, *, actor_ip: str | None 
     engine = make_engine(owner_url)
     try:
         with writing(), engine.begin() as connection:
+            _check_owner(connection)
             audit_chain.append(connection, audit_autosave.close_all(connection))
             # The chain's lock: no entry is written while the oldest are moved out.
             audit_chain.lock(connection)
