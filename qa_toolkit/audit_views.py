@@ -8,8 +8,8 @@ log of the organisation they were working in and of the one whose record they as
 from __future__ import annotations
 
 import logging
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, g, request
 from flask_login import current_user
