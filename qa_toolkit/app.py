@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from qa_toolkit import auditing, config, db, errors, headers, login
+from qa_toolkit import audit_views, auditing, config, db, errors, headers, login
 from qa_toolkit.blueprints import register_blueprints
 from qa_toolkit.security import access, policy
 
@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     policy.init_app(app)
     errors.init_app(app)
+    audit_views.init_app(app)
     register_blueprints(app)
     access.check_every_route_declared(app)
 
