@@ -10,6 +10,7 @@ from qa_toolkit.models.actions import (
 )
 from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
+from qa_toolkit.models.case_reviews import CaseReview, NameAlias
 from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUpload
 from qa_toolkit.models.organisations import Organisation, Staff, StaffRole, Team
 from qa_toolkit.models.programmes import (
@@ -33,6 +34,7 @@ __all__ = [
     "AuditEvent",
     "AuditStatus",
     "CaseRecord",
+    "CaseReview",
     "Escalation",
     "EscalationStatus",
     "EscalationStep",
@@ -40,6 +42,7 @@ __all__ = [
     "Frame",
     "FrameUpload",
     "Membership",
+    "NameAlias",
     "Organisation",
     "Priority",
     "Programme",
