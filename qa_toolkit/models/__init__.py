@@ -10,6 +10,7 @@ from qa_toolkit.models.actions import (
 )
 from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
+from qa_toolkit.models.case_reviews import CaseReview, NameAlias
 from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUpload
 from qa_toolkit.models.invitations import Invitation
 from qa_toolkit.models.jobs import Job, JobStatus
@@ -35,6 +36,7 @@ __all__ = [
     "AuditEvent",
     "AuditStatus",
     "CaseRecord",
+    "CaseReview",
     "Escalation",
     "EscalationStatus",
     "EscalationStep",
@@ -45,6 +47,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "Membership",
+    "NameAlias",
     "Organisation",
     "Priority",
     "Programme",
