@@ -9,7 +9,7 @@ from flask import Flask
 
 from qa_toolkit import auditing, config, db, display_filters, errors, headers, login
 from qa_toolkit.blueprints import register_blueprints
-from qa_toolkit.security import access
+from qa_toolkit.security import access, policy
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login.init_csrf(app)
     headers.init_app(app)
     display_filters.init_app(app)
+    policy.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
     access.check_every_route_declared(app)

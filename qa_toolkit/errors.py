@@ -9,7 +9,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from qa_toolkit.security import policy
 from qa_toolkit.security.access import wants_json
+from qa_toolkit.security.policy import can
 
 MESSAGES = {
     400: (
@@ -64,7 +66,7 @@ def _audit_form_again() -> tuple[str, int] | None:
     from qa_toolkit.services import audits as audit_service
 
     audit = _audit_or_404(int((request.view_args or {})["audit_id"]))
-    if audit.auditor_id != int(current_user.id) or audit.status not in audit_service.EDITABLE:
+    if not can(policy.current(), "edit", audit):
         return None
     template = audit_service.template_for(audit)
     form = build_audit_form(template)()  # Bound to the posted answers.

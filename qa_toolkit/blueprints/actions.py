@@ -14,6 +14,7 @@ from qa_toolkit import auditing
 from qa_toolkit.action_forms import ActionForm, ActionUpdateForm
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Action, ActionSource, Role
+from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     CASE_ROLES,
     MANAGERS,
@@ -21,6 +22,7 @@ from qa_toolkit.security.access import (
     current_role,
     roles,
 )
+from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import programmes as programme_service
@@ -112,11 +114,7 @@ def _check_source_access(new: action_service.NewAction) -> None:
     role = current_role()
     if new.audit_id:
         audit = audit_service.audit_for(db, org.id, new.audit_id)
-        if (
-            audit is None
-            or role is None
-            or not audit_service.can_open(audit, int(current_user.id), role)
-        ):
+        if audit is None or not can(policy.current(), "open", audit):
             abort(404)
     elif new.programme_id:
         if role not in (Role.ADMIN, Role.MANAGER):

@@ -16,7 +16,8 @@ from audit_templates.scoring import score
 from qa_toolkit import auditing
 from qa_toolkit.audit_forms import build_audit_form, form_view
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Audit, AuditStatus, Role, User
+from qa_toolkit.models import Audit, Role, User
+from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     ALL_ROLES,
     CASE_ROLES,
@@ -25,6 +26,7 @@ from qa_toolkit.security.access import (
     current_role,
     roles,
 )
+from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import users as user_service
@@ -34,12 +36,7 @@ bp = Blueprint("audits", __name__, url_prefix="/audits")
 
 def _audit_or_404(audit_id: int) -> Audit:
     audit = audit_service.audit_for(get_session(), current_organisation().id, audit_id)
-    role = current_role()
-    if (
-        audit is None
-        or role is None
-        or not audit_service.can_open(audit, int(current_user.id), role)
-    ):
+    if audit is None or not can(policy.current(), "open", audit):
         abort(404)
     return audit
 
@@ -85,7 +82,7 @@ def index() -> str:
 
 
 # The statuses in which the page shows the manager's panel (assign a moderator, return, finalise).
-_MANAGED = frozenset({AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value})
+_MANAGED = policy.REVIEWABLE
 
 
 def _render_form(
@@ -98,7 +95,8 @@ def _render_form(
     conflict: Audit | None = None,
     draft: audit_service.Draft | None = None,
 ) -> tuple[str, int]:
-    editable = audit.status in audit_service.EDITABLE and audit.auditor_id == int(current_user.id)
+    me = policy.current()
+    editable = can(me, "edit", audit)
     page = render_template(
         "audits/form.html",
         audit=audit,
@@ -117,13 +115,17 @@ def _render_form(
         moderators=[
             (user, membership)
             for user, membership in user_service.members(get_session(), audit.organisation_id)
-            if membership.role in ("auditor", "manager") and user.id != audit.auditor_id
+            if can(
+                policy.Principal(user.id, Role(membership.role), membership.organisation_id),
+                "be_moderator",
+                audit,
+            )
         ]
-        if current_role() in (Role.ADMIN, Role.MANAGER) and audit.status in _MANAGED
+        if can(me, "manage", audit) and audit.status in _MANAGED
         else [],
         raised_actions=action_service.actions_of_audit(get_session(), audit),
         result=score(template, audit.final_answers or audit.answers, audit.evidence)
-        if audit.status not in audit_service.EDITABLE
+        if audit.status not in policy.EDITABLE
         else None,
     )
     return page, status
@@ -140,7 +142,7 @@ def edit(audit_id: int) -> tuple[str, int] | Response:
         auditing.record(db, "view", "audit", audit.id, organisation_id=audit.organisation_id)
         db.commit()
         return _render_form(audit, template, form_class(data=_prefill(template, audit)))
-    if audit.auditor_id != int(current_user.id):
+    if not can(policy.current(), "answer", audit):
         abort(403)
     expected = request.form.get("version", type=int)
     if expected is None:  # Not sent by our page: refuse rather than guess which version it saw.
@@ -185,7 +187,7 @@ def autosave(audit_id: int) -> tuple[Response, int]:
     """Save a draft from the page's script (JSON, CSRF token in the X-CSRFToken header)."""
     db = get_session()
     audit = _audit_or_404(audit_id)
-    if audit.auditor_id != int(current_user.id):
+    if not can(policy.current(), "answer", audit):
         abort(403)
     payload = request.get_json(silent=True) if request.is_json else _beacon_payload()
     if not isinstance(payload, dict) or not isinstance(payload.get("values"), dict):
@@ -247,9 +249,14 @@ def assign_moderator(audit_id: int) -> Response:
 @bp.post("/<int:audit_id>/finalise")
 @roles(MANAGERS)
 def finalise(audit_id: int) -> Response:
-    return _manager_action(
-        audit_id, lambda db, audit: audit_service.finalise(db, audit), "Finalised."
-    )
+    def act(db: Any, audit: Audit) -> None:
+        if not can(policy.current(), "finalise", audit):
+            raise audit_service.AuditProblem(
+                "You did this audit, or are the person observed: another manager finalises it."
+            )
+        audit_service.finalise(db, audit)
+
+    return _manager_action(audit_id, act, "Finalised.")
 
 
 @bp.post("/<int:audit_id>/acknowledge")
@@ -281,10 +288,7 @@ def _manager_action(audit_id: int, action: Any, done: str) -> Response:
 def moderate(audit_id: int) -> str | Response | tuple[str, int]:
     db = get_session()
     audit = _audit_or_404(audit_id)
-    if audit.moderator_id != int(current_user.id) and current_role() not in (
-        Role.ADMIN,
-        Role.MANAGER,
-    ):
+    if not can(policy.current(), "moderate", audit):
         abort(403)
     template = audit_service.template_for(audit)
     status = 200

@@ -30,6 +30,7 @@ from qa_toolkit.action_forms import (
 )
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Escalation, EscalationStatus, Role
+from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     CASE_ROLES,
     MANAGERS,
@@ -37,6 +38,7 @@ from qa_toolkit.security.access import (
     current_role,
     roles,
 )
+from qa_toolkit.security.policy import can
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import escalations as service
 from reports.action_workbook import EscalationRow, escalations_workbook
@@ -95,9 +97,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
     form.stage.choices = [SelectChoice(s.key, s.name) for s in _stages()]
     audit_id = request.values.get("audit_id", type=int)
     audit = audit_service.audit_for(db, org.id, audit_id) if audit_id else None
-    if audit_id and (
-        audit is None or not audit_service.can_open(audit, int(current_user.id), _role())
-    ):
+    if audit_id and (audit is None or not can(policy.current(), "open", audit)):
         abort(404)
     if request.method == "GET" and request.args.get("case_ref"):
         form.case_ref.data = request.args.get("case_ref", "")[:60]

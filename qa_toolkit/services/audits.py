@@ -17,10 +17,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import AuditScore, is_blank, score, visible_answers
-from qa_toolkit.models import Audit, AuditStatus, CaseRecord, Role, TemplateVersion, User
+from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, User
+from qa_toolkit.security import policy
+from qa_toolkit.security.policy import EDITABLE, REVIEWABLE
 from qa_toolkit.services.templates import template_of
 
-EDITABLE = {AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value, AuditStatus.RETURNED.value}
 MAX_TEXT = 20_000
 
 
@@ -59,25 +60,6 @@ def now() -> datetime:
 
 def template_for(audit: Audit) -> Template:
     return template_of(audit.template_version)
-
-
-# When the observed IRO may read an observation of themselves: once the observer has submitted
-# it. A draft (assigned, in progress) or one returned for amendment is still the observer's.
-VISIBLE_TO_OBSERVED = frozenset(
-    {AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value, AuditStatus.FINALISED.value}
-)
-
-
-def can_open(audit: Audit, user_id: int, role: Role) -> bool:
-    """Object-level access: managers see their organisation's audits; auditors only those they
-    do, moderate, or (for a peer observation) those of themselves once submitted."""
-    if role in (Role.ADMIN, Role.MANAGER):
-        return True
-    if role == Role.AUDITOR:
-        if user_id in (audit.auditor_id, audit.moderator_id):
-            return True
-        return user_id == audit.observed_user_id and audit.status in VISIBLE_TO_OBSERVED
-    return False
 
 
 def responder_ids(session: Session, audit: Audit) -> set[int]:
@@ -360,7 +342,7 @@ def submit(session: Session, audit: Audit, draft: Draft, expected_version: int) 
 
 
 def return_for_amendment(session: Session, audit: Audit, reason: str) -> None:
-    if audit.status not in (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value):
+    if audit.status not in REVIEWABLE:
         raise AuditProblem("Only a submitted audit can be returned for amendment.")
     if not reason.strip():
         raise AuditProblem("Say what needs amending, so the auditor knows what to change.")
@@ -370,9 +352,12 @@ def return_for_amendment(session: Session, audit: Audit, reason: str) -> None:
 
 
 def assign_moderator(session: Session, audit: Audit, moderator: User) -> None:
-    if moderator.id == audit.auditor_id:
-        raise AuditProblem("The moderator must be someone other than the auditor.")
-    if audit.status not in (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value):
+    if not policy.can(moderator, "be_moderator", audit):
+        raise AuditProblem(
+            "The moderator must be someone other than the auditor and the person observed: an "
+            "auditor or manager of this organisation."
+        )
+    if audit.status not in REVIEWABLE:
         raise AuditProblem("A moderator is assigned once the audit has been submitted.")
     audit.moderator_id = moderator.id
     session.flush()
@@ -386,7 +371,7 @@ def moderate(
     comment: str,
 ) -> None:
     """Record, per scored question, agreement or the moderator's own answer and comment."""
-    if audit.status not in (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value):
+    if audit.status not in REVIEWABLE:
         raise AuditProblem("Only a submitted audit can be moderated.")
     template = template_for(audit)
     cleaned: dict[str, dict[str, Any]] = {}
@@ -429,7 +414,7 @@ def final_answers(audit: Audit) -> dict[str, Any]:
 
 
 def finalise(session: Session, audit: Audit) -> AuditScore:
-    if audit.status not in (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value):
+    if audit.status not in REVIEWABLE:
         raise AuditProblem("Only a submitted or moderated audit can be finalised.")
     template = template_for(audit)
     answers = visible_answers(template, final_answers(audit))

@@ -1,0 +1,201 @@
+"""Object-level permissions in one place: `can(who, action, obj)`, and `can(action, obj)` in Jinja.
+
+`@roles(...)` says which roles reach a route; this module says what one person may do to one
+object (this audit, this account). Views, services, the error pages and the templates all ask
+here, so a rule ("only the auditor edits", "nobody moderates their own audit") is written once.
+
+A rule is a plain function of a `Principal` (who, with which role in which organisation) and the
+object; the table `RULES` maps (type, action) to it. Asking for an action no rule covers is a
+programming error (LookupError), never a silent yes or no.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, g, has_request_context
+from flask_login import current_user
+
+from qa_toolkit.models import Audit, AuditStatus, Role, User
+
+MANAGING = frozenset({Role.ADMIN, Role.MANAGER})
+CASE_LEVEL = frozenset({Role.ADMIN, Role.MANAGER, Role.AUDITOR})
+# The statuses an auditor may still change, and those a second person reviews.
+EDITABLE = frozenset(
+    {AuditStatus.ASSIGNED.value, AuditStatus.IN_PROGRESS.value, AuditStatus.RETURNED.value}
+)
+REVIEWABLE = frozenset({AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value})
+# When the observed IRO may read an observation of themselves: once the observer submitted it.
+VISIBLE_TO_OBSERVED = frozenset(
+    {AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value, AuditStatus.FINALISED.value}
+)
+# Who may be asked to moderate (an auditor or a manager of the audit's organisation).
+MODERATOR_ROLES = frozenset({Role.AUDITOR, Role.MANAGER})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A person acting: their role in the organisation they act in (None: not a member)."""
+
+    user_id: int
+    role: Role | None
+    organisation_id: int | None
+    deployment_admin: bool = False
+
+
+def principal_of(user: User, organisation_id: int | None) -> Principal:
+    """`user` as seen in `organisation_id`: their role there, if they belong to it."""
+    role = next(
+        (Role(m.role) for m in user.memberships if m.organisation_id == organisation_id), None
+    )
+    return Principal(user.id, role, organisation_id, bool(getattr(user, "deployment_admin", False)))
+
+
+def current() -> Principal | None:
+    """The signed-in person in the organisation they are working in, or None (anonymous)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    membership = g.get("membership")
+    return Principal(
+        int(current_user.id),
+        Role(membership.role) if membership is not None else None,
+        membership.organisation_id if membership is not None else None,
+        bool(getattr(current_user, "deployment_admin", False)),
+    )
+
+
+# ---- Audits and observations ----------------------------------------------------------------
+
+
+def _in_org(who: Principal, audit: Audit) -> bool:
+    return who.role is not None and who.organisation_id == audit.organisation_id
+
+
+def _took_part(who: Principal, audit: Audit) -> bool:
+    """Whether `who` answered the audit or is the person observed: they never review it."""
+    return who.user_id in (audit.auditor_id, audit.observed_user_id)
+
+
+def _open(who: Principal, audit: Audit) -> bool:
+    """Managers see their organisation's audits; auditors those they do or moderate, and an
+    observation of themselves once it is submitted."""
+    if not _in_org(who, audit):
+        return False
+    if who.role in MANAGING:
+        return True
+    if who.role == Role.AUDITOR:
+        if who.user_id in (audit.auditor_id, audit.moderator_id):
+            return True
+        return who.user_id == audit.observed_user_id and audit.status in VISIBLE_TO_OBSERVED
+    return False
+
+
+def _answer(who: Principal, audit: Audit) -> bool:
+    """Only the audit's own auditor sends answers (the service then says if it is too late)."""
+    return _in_org(who, audit) and who.user_id == audit.auditor_id
+
+
+def _edit(who: Principal, audit: Audit) -> bool:
+    """Only the audit's own auditor, and only while it is theirs to change."""
+    return _answer(who, audit) and audit.status in EDITABLE
+
+
+def _manage(who: Principal, audit: Audit) -> bool:
+    """The manager's panel: return for amendment, choose a moderator, acknowledge a concern."""
+    return _in_org(who, audit) and who.role in MANAGING
+
+
+def _moderate(who: Principal, audit: Audit) -> bool:
+    """The assigned moderator, or a manager; never the auditor or the person observed."""
+    if not _in_org(who, audit) or audit.status not in REVIEWABLE or _took_part(who, audit):
+        return False
+    return who.user_id == audit.moderator_id or who.role in MANAGING
+
+
+def _finalise(who: Principal, audit: Audit) -> bool:
+    """A manager who neither answered the audit nor is the person observed."""
+    return (
+        _in_org(who, audit)
+        and who.role in MANAGING
+        and audit.status in REVIEWABLE
+        and not _took_part(who, audit)
+    )
+
+
+def _be_moderator(who: Principal, audit: Audit) -> bool:
+    """Whether `who` may be chosen as the audit's moderator (asked of the candidate)."""
+    return _in_org(who, audit) and who.role in MODERATOR_ROLES and not _took_part(who, audit)
+
+
+def _see_case(who: Principal, audit: Audit) -> bool:
+    """Case-level detail (the case reference) of an audit: never for a viewer."""
+    return _in_org(who, audit) and who.role in CASE_LEVEL
+
+
+# ---- Accounts -------------------------------------------------------------------------------
+
+
+def _member_here(who: Principal, account: User) -> bool:
+    return who.organisation_id is not None and any(
+        m.organisation_id == who.organisation_id for m in account.memberships
+    )
+
+
+def _manage_membership(who: Principal, account: User) -> bool:
+    """An organisation's administrator changes the role in, or removes from, their own
+    organisation only."""
+    return who.role == Role.ADMIN and _member_here(who, account)
+
+
+def _change_account(who: Principal, account: User) -> bool:
+    """Password resets, removing the authenticator app, disabling: things that act on the
+    account everywhere. An organisation's administrator may do them only to an account that
+    belongs to their organisation alone; a deployment administrator to any."""
+    if who.deployment_admin:
+        return True
+    return (
+        who.role == Role.ADMIN
+        and _member_here(who, account)
+        and all(m.organisation_id == who.organisation_id for m in account.memberships)
+    )
+
+
+Rule = Callable[[Principal, Any], bool]
+RULES: dict[tuple[type, str], Rule] = {
+    (Audit, "open"): _open,
+    (Audit, "answer"): _answer,
+    (Audit, "edit"): _edit,
+    (Audit, "manage"): _manage,
+    (Audit, "moderate"): _moderate,
+    (Audit, "finalise"): _finalise,
+    (Audit, "be_moderator"): _be_moderator,
+    (Audit, "see_case"): _see_case,
+    (User, "manage_membership"): _manage_membership,
+    (User, "reset_password"): _change_account,
+    (User, "reset_mfa"): _change_account,
+    (User, "disable"): _change_account,
+}
+
+
+def can(who: Principal | User | None, action: str, obj: object) -> bool:
+    """Whether `who` may do `action` to `obj`. A `User` is seen in the object's organisation
+    (or, for an account, in the one being worked in)."""
+    rule = RULES.get((type(obj), action))
+    if rule is None:
+        raise LookupError(f"No permission rule for {action!r} on {type(obj).__name__}")
+    if who is None:
+        return False
+    if isinstance(who, User):
+        org = getattr(obj, "organisation_id", None)
+        if org is None:
+            here = current()
+            org = here.organisation_id if here is not None else None
+        who = principal_of(who, org)
+    return rule(who, obj)
+
+
+def init_app(app: Flask) -> None:
+    """Templates ask `can('edit', audit)` of the signed-in person."""
+    app.jinja_env.globals["can"] = lambda action, obj: can(current(), action, obj)
