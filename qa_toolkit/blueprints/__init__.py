@@ -18,6 +18,7 @@ from qa_toolkit.blueprints import (
     health,
     help,
     invitations,
+    jobs,
     observations,
     programmes,
     staff,
@@ -42,5 +43,6 @@ def register_blueprints(app: Flask) -> None:
         invitations,
         health,
         help,
+        jobs,
     ):
         app.register_blueprint(module.bp)

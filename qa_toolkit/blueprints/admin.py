@@ -19,12 +19,9 @@ from qa_toolkit.security import mfa, policy
 from qa_toolkit.security.access import ADMINS, current_organisation, roles
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import accounts, organisations
-from qa_toolkit.services import audit_log as audit_log_service
 from qa_toolkit.services import users as user_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-AUDIT_LOG_PAGE = 100
 
 
 @bp.get("/users")
@@ -248,9 +245,8 @@ def security() -> str | Response:
 
 @bp.get("/audit-log")
 @roles(ADMINS)
-def audit_log() -> str:
-    org = current_organisation()
-    db = get_session()
-    entity = request.args.get("entity", "")
-    rows = audit_log_service.recent(db, org.id, entity=entity, limit=AUDIT_LOG_PAGE)
-    return render_template("admin/audit_log.html", rows=rows, entity=entity)
+def audit_log() -> str | Response | tuple[str, int]:
+    """The log for information governance: filters, pages, and the Excel download."""
+    from qa_toolkit.audit_log_page import show
+
+    return show(current_organisation())
