@@ -48,6 +48,12 @@ DEFAULTS: dict[str, Any] = {
     # The key that encrypts TOTP secrets at rest; None: derived from SECRET_KEY (so rotating
     # SECRET_KEY then means everyone re-enrols). Set it to rotate the two independently.
     "MFA_SECRET_KEY": None,
+    # Case lists: the most rows one may have (an organisation's own setting,
+    # organisation.case_list_row_limit, wins), and what may wait in staged uploads per
+    # organisation (files, bytes) before an import or a cancel.
+    "CASE_LIST_MAX_ROWS": 500_000,
+    "STAGED_UPLOADS_MAX": 10,
+    "STAGED_BYTES_MAX": 200 * 1024 * 1024,
     # Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-For and -Proto.
     "PROXY_FIX": False,
     # The job queue (qa_toolkit/jobs, Huey): Redis when REDIS_URL is set (several servers),

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -12,6 +21,7 @@ from qa_toolkit.db import get_session
 from qa_toolkit.forms import UploadCaseListForm, build_mapping_form
 from qa_toolkit.models import FrameUpload
 from qa_toolkit.security.access import MANAGERS, current_organisation, roles
+from qa_toolkit.services import frame_jobs
 from qa_toolkit.services import frames as frame_service
 from sampling.frame import FIELDS
 
@@ -35,13 +45,14 @@ def upload() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         db = get_session()
         data = form.file.data
+        raw = data.read(frame_service.MAX_UPLOAD_BYTES + 1)
+        name = data.filename or "case-list"
         try:
-            staged = frame_service.stage_upload(
-                db,
-                current_organisation().id,
-                int(current_user.id),
-                data.filename or "case-list",
-                data.read(frame_service.MAX_UPLOAD_BYTES + 1),
+            # Only the first rows are read here; the whole file is read by a background job.
+            frame_jobs.sample(raw, name)
+            frame_jobs.check_quota(db, current_app.config, current_organisation().id, len(raw))
+            staged = frame_service.keep_upload(
+                db, current_organisation().id, int(current_user.id), name, raw
             )
         except frame_service.ImportRefused as exc:
             db.rollback()
@@ -66,7 +77,10 @@ def review(upload_id: int) -> str | Response | tuple[str, int]:
     db = get_session()
     org = current_organisation()
     staged = _upload_or_404(upload_id)
-    table = frame_service.read(staged.content, staged.filename)
+    try:
+        table = frame_jobs.sample(staged.content, staged.filename)
+    except frame_service.ImportRefused:
+        abort(404)  # Refused when it was uploaded: it was never staged.
     saved_name = request.args.get("mapping", "")
     saved = None
     if saved_name:
@@ -74,43 +88,36 @@ def review(upload_id: int) -> str | Response | tuple[str, int]:
             saved = frame_service.mapping_named(db, org.id, saved_name)
         except frame_service.ImportRefused as exc:
             flash(str(exc), "error")
-    mapping = frame_service.initial_mapping(table, saved)
+    report = staged.report
+    mapping = (report or {}).get("mapping") or frame_service.initial_mapping(table, saved)
+    if saved is not None:
+        mapping = frame_service.initial_mapping(table, saved)
     form_class = build_mapping_form(FIELD_CHOICES, list(table.headers))
     form = form_class(
         data={"as_at": date.today(), **{f"map_{k}": v or "" for k, v in mapping.items()}}
     )
-    result = None
     status = 200
     if form.validate_on_submit():
         chosen = {name: (form[f"map_{name}"].data or None) for name in FIELD_CHOICES}
-        as_at = form.as_at.data
-        if request.form.get("action") == "import":
-            try:
-                imported = frame_service.import_table(
-                    db,
-                    org,
-                    table,
-                    chosen,
-                    as_at=as_at,
-                    label=form.label.data or "",
-                    filename=staged.filename,
-                    user_id=int(current_user.id),
-                    save_mapping_as=form.save_mapping_as.data or None,
-                )
-            except frame_service.ImportRejected as exc:
-                db.rollback()
-                result, status = exc.result, 400
-            else:
-                db.delete(staged)
-                db.commit()
-                frame = imported.frame
-                flash(f"Imported {frame.row_count} cases as '{frame.label}'.", "success")
-                return redirect(url_for("cases.frame", frame_id=frame.id))
-        else:
-            result = frame_service.check(table, chosen, as_at)
-            status = 200 if result.ok else 400
-    elif request.method == "POST":
+        action = "import" if request.form.get("action") == "import" else "check"
+        job_id = frame_jobs.enqueue(
+            db,
+            org.id,
+            int(current_user.id),
+            frame_jobs.Request(
+                upload_id=staged.id,
+                mapping=chosen,
+                as_at=form.as_at.data or date.today(),
+                action=action,
+                label=form.label.data or "",
+                save_mapping_as=form.save_mapping_as.data or None,
+            ),
+        )
+        db.commit()
+        return redirect(url_for("jobs.show", job_id=job_id))
+    if request.method == "POST":
         status = 400
+    result = report if report is not None and report.get("mapping") == mapping else None
     page = render_template(
         "frames/review.html",
         form=form,

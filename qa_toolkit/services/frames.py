@@ -82,6 +82,19 @@ def stage_upload(
     return upload
 
 
+def keep_upload(
+    session: Session, organisation_id: int, user_id: int, filename: str, raw: bytes
+) -> FrameUpload:
+    """Keep a file already found readable (by its first rows) while its import is prepared."""
+    purge_stale_uploads(session)
+    upload = FrameUpload(
+        organisation_id=organisation_id, user_id=user_id, filename=filename[:255], content=raw
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
 def purge_stale_uploads(session: Session, now: datetime | None = None) -> int:
     cutoff = (now or datetime.now(UTC)) - STALE_AFTER
     result = session.execute(delete(FrameUpload).where(FrameUpload.created_at < cutoff))

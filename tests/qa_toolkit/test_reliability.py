@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -27,11 +28,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import event as outcome
 from hypothesis import strategies as st
 from sqlalchemy import Engine, event, func, select, text
-from sqlalchemy.exc import OperationalError
 
 from qa_toolkit.db import Base, get_session
+from qa_toolkit.jobs.runner import UNEXPECTED
 from qa_toolkit.models import Audit, AuditEvent, Frame, Programme, Role, SampleCase
 from tests.conftest import LoginAs, World
+from tests.qa_toolkit.test_frames_web import _job_done, app_with_consumer
 from tests.sampling.test_frame_fuzz import case_list_csv, case_list_xlsx
 
 ROWS = 400
@@ -48,6 +50,7 @@ def _counts(app: Flask) -> dict[str, int]:
         return {
             t.name: int(connection.execute(select(func.count()).select_from(t)).scalar_one())
             for t in Base.metadata.sorted_tables
+            if t.name != "job"  # The record of an attempt, not a change to the case data.
         }
 
 
@@ -130,9 +133,11 @@ def test_a_connection_lost_mid_import_leaves_nothing_half_written(
     with app.app_context():
         last_event = get_session().scalar(select(func.max(AuditEvent.id)))
 
-    with _connection_dies_mid_case_rows(app) as seen, pytest.raises(OperationalError):
-        client.post(review, data=fields)
+    # The import runs as a background job: the connection dies under it, in the worker.
+    with _connection_dies_mid_case_rows(app) as seen:
+        job = _job_done(client, client.post(review, data=fields))
     assert seen["kills"] == 1 and KILL_AFTER <= seen["rows"] <= ROWS
+    assert job["status"] == "failed" and "nothing it was doing was kept" in job["message"]
 
     # No frame, no case rows, no new teams or staff, no saved mapping, no log entries.
     assert _counts(app) == before
@@ -144,8 +149,7 @@ def test_a_connection_lost_mid_import_leaves_nothing_half_written(
         assert teams.scalar_one() == 0
 
     # The toolkit recovers (a new connection) and the same upload then imports whole.
-    imported = client.post(review, data=fields)
-    assert imported.status_code == 302, imported.get_data(as_text=True)[-1500:]
+    assert _job_done(client, client.post(review, data=fields))["status"] == "done"
     after = _counts(app)
     assert after["case_record"] == before["case_record"] + ROWS
     assert after["frame"] == before["frame"] + 1
@@ -386,6 +390,12 @@ def _fields(page: str) -> dict[str, str]:
     return values
 
 
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """Imports run as background jobs: the app with a consumer of its own queue."""
+    yield from app_with_consumer(database_url, tmp_path)
+
+
 def _without_uploads(counts: dict[str, int]) -> dict[str, int]:
     return {name: n for name, n in counts.items() if name != "frame_upload"}
 
@@ -423,13 +433,13 @@ def test_any_uploaded_case_list_imports_whole_or_is_refused_with_nothing_written
     assert page.status_code == 200
     fields = _fields(page.get_data(as_text=True))
     fields.update({"as_at": "2026-03-31", "label": "Fuzzed", "action": "import"})
-    imported = client.post(review, data=fields)
-    assert imported.status_code in (302, 400), imported.status_code
+    job = _job_done(client, client.post(review, data=fields))
     after = _without_uploads(_counts(app))
-    if imported.status_code == 400:
+    if job["status"] == "failed" or not str(job["result_url"]).startswith("/cases/frames/"):
         outcome("rejected at import, nothing written")
-        said = imported.get_data(as_text=True)
-        assert "cannot be imported yet" in said or "There is a problem" in said
+        said = client.get(review).get_data(as_text=True) if job["status"] == "done" else ""
+        assert "cannot be imported yet" in said or job["status"] == "failed", job
+        assert job["message"] != UNEXPECTED, "an unexpected error, not a refusal"
         assert after == before
         return
     outcome("imported whole")
