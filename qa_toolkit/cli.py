@@ -22,6 +22,8 @@ from qa_toolkit import auditing, config, migrate
 from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.db import get_session, writing
+from qa_toolkit.jobs.cli import worker
+from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import Role
 from qa_toolkit.security import mfa, sessions
 from qa_toolkit.services import cases as case_service
@@ -227,6 +229,31 @@ def users_reset_mfa(email: str) -> None:
         sessions.end_everywhere(user)
         session.commit()
     click.echo(f"Removed the authenticator app of {user.email}; they are signed out everywhere.")
+
+
+@users_cli.command("deployment-admin")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the role away instead.")
+def users_deployment_admin(email: str, revoke: bool) -> None:
+    """Make an account a deployment administrator (above organisations), or stop it being one."""
+    from qa_toolkit.services.account_log import record_account_change
+
+    with writing():
+        session = _cli_session()
+        user = user_service.find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"There is no account {email}.")
+        user.deployment_admin = not revoke
+        sessions.end_everywhere(user)
+        record_account_change(
+            session,
+            user.id,
+            "deployment_admin_" + ("revoked" if revoke else "granted"),
+            "from the command line",
+        )
+        session.commit()
+    state = "is no longer" if revoke else "is now"
+    click.echo(f"{user.email} {state} a deployment administrator; they are signed out everywhere.")
 
 
 @templates_cli.command("lint")
@@ -762,7 +789,12 @@ def export(
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
 @with_appcontext
 def serve(host: str, port: int, prod: bool, workers: int) -> None:
-    """Serve the toolkit (development server by default)."""
+    """Serve the toolkit (development server by default).
+
+    The development server also runs the job queue's worker in-process. With --prod, run
+    `qa-toolkit worker` separately (a service of its own) with the same settings: gunicorn
+    serves pages only.
+    """
     if prod:
         settings = {**config.DEFAULTS, **config.from_environment(), "ENV": "production"}
         try:
@@ -784,8 +816,13 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
         os.execve(gunicorn, args, env)  # noqa: S606 (replaces this process with gunicorn)
     click.echo(f"Serving the QA toolkit on http://{host}:{port}  (Ctrl+C to stop)")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    consumer = start_in_process(app)
+    click.echo("Background jobs run in this process (production runs `qa-toolkit worker`).")
+    try:
+        # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    finally:
+        consumer.stop(graceful=True)
 
 
 def register_commands(app: Flask) -> None:
@@ -797,6 +834,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(export)
     app.cli.add_command(serve)
+    app.cli.add_command(worker)
 
 
 def main() -> None:

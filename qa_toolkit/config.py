@@ -50,6 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "MFA_SECRET_KEY": None,
     # Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-For and -Proto.
     "PROXY_FIX": False,
+    # The job queue (qa_toolkit/jobs, Huey): Redis when REDIS_URL is set (several servers),
+    # else a SQLite file (JOBS_DATABASE; None: jobs.sqlite3 in the instance folder). JOBS_NAME
+    # names the queue (its Redis keys), so deployments can share one Redis.
+    "REDIS_URL": None,
+    "JOBS_DATABASE": None,
+    "JOBS_NAME": "qa-toolkit",
     # PostgreSQL: the owner role's URL, used by `db upgrade` and `audit-log archive` only; the
     # application itself connects with DATABASE_URL as a role that owns nothing (SECURITY.md).
     # None: DATABASE_URL (SQLite, or a single-role PostgreSQL set-up).

@@ -6,11 +6,11 @@ the log page's filters: (organisation_id, id), (user_id, id), (entity_type, enti
 audit_event_case maps a case reference to its entries, audit_chain_head is the one row writers
 lock, audit_log_archive says where the chain restarts after an archive, audit_autosave gathers
 an audit's autosaves for up to 10 minutes into one entry, and audit_event_org files each
-sign-in entry (which has no organisation) in the log of every organisation of its account. The append-only triggers now also
-guard audit_event_case.
+sign-in entry (which has no organisation) in the log of every organisation of its account. The
+append-only triggers now also guard audit_event_case and audit_event_org.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0014
 Create Date: 2026-12-03
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
