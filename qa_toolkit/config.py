@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "MFA_SECRET_KEY": None,
     # Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-For and -Proto.
     "PROXY_FIX": False,
+    # Partner outputs (reports.disclosure): no figure for fewer files than this, anywhere.
+    "PARTNER_MIN_FILES": 5,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
@@ -64,6 +66,7 @@ _INT_SETTINGS = {
     "LOGIN_ADDRESS_LIMIT",
     "LOGIN_WINDOW_MINUTES",
     "LOGIN_LOCKOUT_MAX_MINUTES",
+    "PARTNER_MIN_FILES",
 }
 _BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX"}
 
@@ -144,6 +147,11 @@ def finalise(config: dict[str, Any], instance_path: str) -> dict[str, Any]:
         config["SESSION_COOKIE_SECURE"] = config.get("SESSION_COOKIE_SECURE_OVERRIDE", True)
         config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config["ESCALATION_STAGES"] = escalation_stages(config.get("ESCALATION_STAGES"))
+    if int(config.get("PARTNER_MIN_FILES", 5)) < 3:
+        raise ConfigurationError(
+            "QA_TOOLKIT_PARTNER_MIN_FILES must be at least 3: below that a partner figure "
+            "can describe one or two children."
+        )
     url = config.get("DATABASE_URL") or default_database_url(instance_path)
     config["DATABASE_URL"] = normalise_database_url(url)
     return config

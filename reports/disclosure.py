@@ -49,6 +49,13 @@ NAMES_PEOPLE = frozenset({"iro", "social_worker"})
 SUPPRESSED = "suppressed"
 
 
+def filter_text(field_name: str, values: Sequence[str]) -> str:
+    """A design filter's values as partners read them: counted, not named, if they are people."""
+    if field_name in NAMES_PEOPLE:
+        return f"{len(values)} chosen"
+    return ", ".join(values)
+
+
 @dataclass(frozen=True)
 class Rules:
     """The disclosure settings. `min_files` is k; `protection` is how many whole counts beyond

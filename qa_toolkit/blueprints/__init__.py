@@ -18,6 +18,7 @@ from qa_toolkit.blueprints import (
     health,
     help,
     observations,
+    printing,
     programmes,
     staff,
 )
@@ -40,5 +41,6 @@ def register_blueprints(app: Flask) -> None:
         admin,
         health,
         help,
+        printing,
     ):
         app.register_blueprint(module.bp)

@@ -11,6 +11,7 @@ from qa_toolkit.models.actions import (
 from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUpload
+from qa_toolkit.models.highlight_approvals import HighlightApproval
 from qa_toolkit.models.organisations import Organisation, Staff, StaffRole, Team
 from qa_toolkit.models.programmes import (
     Programme,
@@ -39,6 +40,7 @@ __all__ = [
     "ColumnMapping",
     "Frame",
     "FrameUpload",
+    "HighlightApproval",
     "Membership",
     "Organisation",
     "Priority",
