@@ -76,6 +76,24 @@ def screen_lists(session: Session, organisation_id: int, texts: Iterable[str]) -
     return Screen.of(refs, names)
 
 
+def held_back(
+    session: Session, organisation_id: int, highlights: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, str]]:
+    """(question id, what the screen found) for each shared highlight it holds back: run when
+    an auditor saves, so they can reword it; the text is kept exactly as typed."""
+    shared = {
+        qid: str(h.get("text") or "").strip()
+        for qid, h in highlights.items()
+        if h.get("share") and str(h.get("text") or "").strip()
+    }
+    if not shared:
+        return []
+    lists = screen_lists(session, organisation_id, shared.values())
+    from reports.text_screen import explain
+
+    return [(qid, explain(found)) for qid, text in shared.items() if (found := screen(text, lists))]
+
+
 @dataclass(frozen=True)
 class HighlightLine:
     """One highlight of a finalised audit, for the manager's approval list."""
