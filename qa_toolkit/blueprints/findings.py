@@ -65,7 +65,11 @@ def index() -> str:
     """The service overview: every programme over time, each theme's trend, overdue actions."""
     member_of = [m.organisation_id for m in g.get("memberships", [])]
     result = overview_service.overview(
-        get_session(), current_organisation().id, member_of, date.today()
+        get_session(),
+        current_organisation().id,
+        member_of,
+        date.today(),
+        partner=_rules() if _partner_view() else None,
     )
     return render_template(
         "findings/index.html",
@@ -80,7 +84,9 @@ def index() -> str:
 def combined(template_key: str) -> str:
     """One template's latest round in each of the user's organisations, and the pooled figures."""
     organisations = {m.organisation_id: m.organisation.name for m in g.get("memberships", [])}
-    result = overview_service.combined(get_session(), organisations, template_key)
+    result = overview_service.combined(
+        get_session(), organisations, template_key, partner=_rules() if _partner_view() else None
+    )
     if result is None:
         abort(404)
     return render_template(
