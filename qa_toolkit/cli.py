@@ -33,6 +33,7 @@ from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
+from reports.disclosure import Rules
 from sampling.design import CATEGORY_FIELDS, DATE_FIELDS, CategoryFilter, DateFilter, SizeRule
 
 db_cli = AppGroup("db", help="Create or upgrade the database.")
@@ -744,7 +745,9 @@ def export(
         problem = findings_service.export_problem(session, programme)
         if problem:
             raise LookupError(problem)
-        spec = findings_service.workbook_spec(session, programme, audience)
+        spec = findings_service.workbook_spec(
+            session, programme, audience, partner_rules=Rules.from_config(current_app.config)
+        )
     except LookupError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -62,6 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "MIGRATION_DATABASE_URL": None,
     # Audit-log entries are kept this many years; `audit-log archive` moves older ones out.
     "AUDIT_LOG_RETENTION_YEARS": 7,
+    # Partner outputs (reports.disclosure): no figure for fewer files than this, anywhere.
+    "PARTNER_MIN_FILES": 5,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
@@ -77,6 +79,7 @@ _INT_SETTINGS = {
     "LOGIN_WINDOW_MINUTES",
     "LOGIN_LOCKOUT_MAX_MINUTES",
     "AUDIT_LOG_RETENTION_YEARS",
+    "PARTNER_MIN_FILES",
 }
 _BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX"}
 
@@ -157,6 +160,11 @@ def finalise(config: dict[str, Any], instance_path: str) -> dict[str, Any]:
         config["SESSION_COOKIE_SECURE"] = config.get("SESSION_COOKIE_SECURE_OVERRIDE", True)
         config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config["ESCALATION_STAGES"] = escalation_stages(config.get("ESCALATION_STAGES"))
+    if int(config.get("PARTNER_MIN_FILES", 5)) < 3:
+        raise ConfigurationError(
+            "QA_TOOLKIT_PARTNER_MIN_FILES must be at least 3: below that a partner figure "
+            "can describe one or two children."
+        )
     url = config.get("DATABASE_URL") or default_database_url(instance_path)
     config["DATABASE_URL"] = normalise_database_url(url)
     return config

@@ -20,6 +20,7 @@ from qa_toolkit.blueprints import (
     invitations,
     jobs,
     observations,
+    printing,
     programmes,
     staff,
 )
@@ -44,5 +45,6 @@ def register_blueprints(app: Flask) -> None:
         health,
         help,
         jobs,
+        printing,
     ):
         app.register_blueprint(module.bp)

@@ -18,6 +18,7 @@ PUBLIC = None
 # moderator): for an allowed role the matrix checks only that the role gate let it through;
 # tests/qa_toolkit/test_audits_web.py and test_actions_web.py check the owners exactly.
 OBJECT_LEVEL = {
+    "findings.highlight_approval",
     "jobs.show",
     "jobs.show_json",
     "audits.edit",
@@ -71,6 +72,9 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "findings.combined": ALL_ROLES,
     "findings.programme": ALL_ROLES,
     "findings.workbook": ALL_ROLES,
+    "findings.partner_csv": ALL_ROLES,
+    "findings.highlight_approval": MANAGERS,
+    "printing.marking_css": ALL_ROLES,
     "actions.index": CASE_ROLES,
     "actions.new": CASE_ROLES,
     "actions.show": CASE_ROLES,
@@ -169,6 +173,7 @@ def _url(rule: str, world: World) -> str:
         "<template_key>": "voice_of_the_child",
         "<topic>": "dip-sample",
         "<int:job_id>": 1,  # No job in the world: the role check is what is tested here.
+        "<question_id>": "consulted",
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))
