@@ -41,6 +41,7 @@ __all__ = [
     "Comparison",
     "Method",
     "Proportion",
+    "change_verdict",
     "clopper_pearson",
     "compare",
     "format_confidence",
@@ -87,10 +88,20 @@ class Proportion:
     estimate: float | None
     low: float
     high: float
-    method: Method
+    method: Method | Literal["file_ratio"]
     confidence: float
     small: bool
     caution: str | None
+    # The sampling fraction whose finite population correction narrowed the interval (None:
+    # not applied, because the fraction was not material or the list size was not given).
+    fpc: float | None = None
+
+    @property
+    def margin(self) -> float | None:
+        """The achieved margin: the larger distance from the estimate to an end of the interval."""
+        if self.estimate is None:
+            return None
+        return max(self.estimate - self.low, self.high - self.estimate)
 
     @property
     def failures(self) -> int:
@@ -304,6 +315,51 @@ class Comparison:
     verdict: str
     small: bool
     caution: str | None
+    test: str = "Fisher's exact test"
+    # Holm-adjusted p-value over the family of changes tested together (None: not adjusted);
+    # when set, `significant` and the words of `verdict` follow it rather than `p_value`.
+    adjusted_p: float | None = None
+    family: int = 1
+
+
+def change_verdict(
+    before: float,
+    after: float,
+    test: str,
+    p_value: float,
+    significance_level: float,
+    adjusted_p: float | None = None,
+    family: int = 1,
+) -> str:
+    """'improved from 61% to 70% (test, p = 0.03; Holm-adjusted over 9, p = 0.21): could be
+    chance'. The words follow the adjusted p-value when there is one."""
+    moved = display.change(before, after)
+    first, second = moved.before, moved.after
+    if moved.points > 0:
+        change = f"improved from {first} to {second}"
+    elif moved.points < 0:
+        change = f"fell from {first} to {second}"
+    elif first == second:
+        change = f"stayed at {first}"
+    else:
+        change = f"moved by less than half a point ({first} to {second})"
+    deciding = p_value if adjusted_p is None else adjusted_p
+    significant = deciding < significance_level
+    if moved.points == 0:
+        judgement = (
+            "the small difference is unlikely to be chance"
+            if significant
+            else "any difference could be chance"
+        )
+    else:
+        judgement = "unlikely to be chance" if significant else "could be chance"
+    shown = f"{test} {format_p_value(p_value, significance_level)}"
+    if adjusted_p is not None:
+        shown += (
+            f"; Holm-adjusted for {family} comparisons "
+            f"{format_p_value(adjusted_p, significance_level)}"
+        )
+    return f"{change} ({shown}): {judgement}"
 
 
 def compare(
@@ -351,25 +407,6 @@ def compare(
     ]
     p_value = min(float(stats.fisher_exact(table, alternative="two-sided").pvalue), 1.0)
     significant = p_value < significance_level
-    moved = display.change(before.estimate, after.estimate)
-    first, second = moved.before, moved.after
-    if moved.points > 0:
-        change = f"improved from {first} to {second}"
-    elif moved.points < 0:
-        change = f"fell from {first} to {second}"
-    elif first == second:
-        change = f"stayed at {first}"
-    else:
-        change = f"moved by less than half a point ({first} to {second})"
-    if moved.points == 0:
-        judgement = (
-            "the small difference is unlikely to be chance"
-            if significant
-            else "any difference could be chance"
-        )
-    else:
-        judgement = "unlikely to be chance" if significant else "could be chance"
-    shown_p = format_p_value(p_value, significance_level)
     return Comparison(
         before=before,
         after=after,
@@ -377,7 +414,9 @@ def compare(
         p_value=p_value,
         significant=significant,
         significance_level=significance_level,
-        verdict=f"{change} (Fisher's exact test {shown_p}): {judgement}",
+        verdict=change_verdict(
+            before.estimate, after.estimate, "Fisher's exact test", p_value, significance_level
+        ),  # fmt: skip
         small=small,
         caution=caution,
     )
