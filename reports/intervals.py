@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, SupportsIndex
 
@@ -183,23 +183,37 @@ def _build(x: int, total: int, low: float, high: float, method: Method, conf: fl
 
 
 def wilson(
-    successes: SupportsIndex, n: SupportsIndex, confidence: float = DEFAULT_CONFIDENCE
+    successes: SupportsIndex,
+    n: SupportsIndex,
+    confidence: float = DEFAULT_CONFIDENCE,
+    fraction: float | None = None,
 ) -> Proportion:
     """Wilson's score interval: the default, because it behaves well for small n and at 0%/100%.
 
     centre = (p + z²/2n) / (1 + z²/n), half-width = z √(p(1-p)/n + z²/4n²) / (1 + z²/n),
     the same arithmetic as statsmodels' proportion_confint(method="wilson").
+
+    `fraction` (n / N, the share of the list sampled) applies the finite population correction
+    by putting the effective size n / (1 - f) for n in those formulas: the variance of a
+    proportion from a simple random sample without replacement is (1 - f) p(1 - p) / n. A
+    census (f = 1) has no sampling error: the interval is the estimate itself.
     """
     x, total = _counts(successes, n)
     alpha = _alpha(confidence)
     if total == 0:
         return _build(x, total, 0.0, 1.0, "wilson", confidence)
-    z = float(stats.norm.isf(alpha / 2))
+    if fraction is not None and not 0 < fraction <= 1:
+        raise ValueError(f"The sampling fraction must be above 0 and at most 1; got {fraction}.")
     p = x / total
-    denominator = 1 + z * z / total
-    centre = (p + z * z / (2 * total)) / denominator
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
-    return _build(x, total, centre - half, centre + half, "wilson", confidence)
+    if fraction is not None and fraction >= 1:
+        return replace(_build(x, total, p, p, "wilson", confidence), fpc=fraction)
+    size = total / (1 - fraction) if fraction is not None else float(total)
+    z = float(stats.norm.isf(alpha / 2))
+    denominator = 1 + z * z / size
+    centre = (p + z * z / (2 * size)) / denominator
+    half = z * math.sqrt(p * (1 - p) / size + z * z / (4 * size * size)) / denominator
+    built = _build(x, total, centre - half, centre + half, "wilson", confidence)
+    return built if fraction is None else replace(built, fpc=fraction)
 
 
 def clopper_pearson(
@@ -225,6 +239,7 @@ def proportion(
     n: SupportsIndex,
     method: Method | str = "wilson",
     confidence: float = DEFAULT_CONFIDENCE,
+    fraction: float | None = None,
 ) -> Proportion:
     """A proportion with its interval by the chosen method (Wilson unless asked otherwise).
 
@@ -232,7 +247,7 @@ def proportion(
     stored setting); it is checked here, and an unknown name raises ValueError naming the two.
     """
     if method == "wilson":
-        return wilson(successes, n, confidence)
+        return wilson(successes, n, confidence, fraction)
     if method == "clopper_pearson":
         return clopper_pearson(successes, n, confidence)
     raise ValueError(f"Unknown interval method {method!r}: choose one of {', '.join(METHODS)}.")
