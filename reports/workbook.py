@@ -80,7 +80,9 @@ class TrendItem:
 
 
 def overall_compliance(rollup: Rollup) -> Proportion:
-    """Every scored, applicable answer pooled, as the theme and breakdown figures pool them."""
+    """Every scored, applicable answer pooled, with the file as the sampling unit."""
+    if rollup.overall is not None:
+        return rollup.overall.as_proportion()
     method = rollup.questions[0].result.method if rollup.questions else "wilson"
     met = sum(q.result.successes for q in rollup.questions)
     answered = sum(q.result.n for q in rollup.questions)
@@ -120,7 +122,12 @@ def build(
             [
                 (t.title, t.result.successes, t.result.n, *_cells(t.result)) for t in rollup.themes
             ],  # fmt: skip
-            notes=("Not applicable answers are left out of every figure. Intervals: Wilson.",),
+            notes=(
+                "Not applicable answers are left out of every figure. A theme pools several "
+                "answers per file; the file is the sampling unit, so the intervals are "
+                "design-based (ratio estimate, linearised variance, Korn-Graubard; "
+                "docs/statistics.md).",
+            ),
             chart=ChartSpec(
                 "Theme compliance with 95% intervals",
                 categories="Theme",
@@ -265,7 +272,8 @@ def _summary_sheet(
         notes=(
             "Overall compliance pools every scored answer, as the theme figures do; Not "
             "applicable answers are left out. Answers from one file are not independent, so "
-            "read its Wilson interval as a guide. The findings in words follow the figures.",
+            "its interval counts files, the unit sampled (design-based, as for themes). The "
+            "findings in words follow the figures.",
         ),
         autofilter=False,
     )
@@ -382,6 +390,7 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
             Column("Change (points)", "number", number_format="+0;-0;0"),
             Column("p-value", "number", number_format="0.000"),
             Column("Verdict", wrap=True, width=60),
+            Column("Holm-adjusted p", "number", number_format="0.000"),
         ],
         [
             (
@@ -393,12 +402,14 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
                 _change(t.comparison),
                 t.comparison.p_value,
                 t.comparison.verdict,
+                t.comparison.adjusted_p,
             )
             for t in trend
         ],  # fmt: skip
         notes=(
-            "Each change is tested with Fisher's exact test, two-sided: 'could be chance' means "
-            "the difference may not be real.",
+            "Each change is tested with the file as the unit (design-based t test, two-sided); "
+            "with several themes tested at once the verdict follows the Holm-adjusted p-value: "
+            "'could be chance' means the difference may not be real.",
         )
         + (
             (
