@@ -89,9 +89,11 @@ disability | Disability | text | 40 | Disabled; Has disability; Disability statu
 uasc | UASC | yes_no | 0 | Unaccompanied; Unaccompanied asylum seeking child; UASC status; Is UASC
 became_looked_after | Date became looked after | date | 0 | CLA start date; Start date of episode;
     Date period of care commenced; Date looked after; Looked after since; Date entered care;
-    Care start date; CIC start date; LAC start date
+    Care start date; CIC start date; LAC start date; Date Became LAC; Date became CLA;
+    CLA start; CLA start date; Period of care start; Period of care start date
 last_review | Last review date | date | 0 | Date of last CLA review; Previous review;
-    Date of last review; Last CLA review date; Last LAC review date; Latest review date; Last review
+    Date of last review; Last CLA review date; Last LAC review date; Latest review date; Last review;
+    Last CLA review; Last LAC review; Last CIC review
 next_review_due | Next review due | date | 0 | Next review date; Review due date;
     Next CLA review due; Next LAC review date; Next review due date; Review due
 """
