@@ -92,8 +92,8 @@ became_looked_after | Date became looked after | date | 0 | CLA start date; Star
     Care start date; CIC start date; LAC start date; Date Became LAC; Date became CLA;
     CLA start; CLA start date; Period of care start; Period of care start date
 last_review | Last review date | date | 0 | Date of last CLA review; Previous review;
-    Date of last review; Last CLA review date; Last LAC review date; Latest review date; Last review;
-    Last CLA review; Last LAC review; Last CIC review
+    Date of last review; Last CLA review date; Last LAC review date; Latest review date;
+    Last review; Last CLA review; Last LAC review; Last CIC review
 next_review_due | Next review due | date | 0 | Next review date; Review due date;
     Next CLA review due; Next LAC review date; Next review due date; Review due
 """
