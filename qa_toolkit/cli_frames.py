@@ -183,11 +183,7 @@ def _import_return(
 ) -> frame_service.Imported:
     files = ssda903_service.recognise_files(raws)
     if files is None:
-        raise frame_service.ImportRefused(
-            "These three files are not an SSDA903 return: one must have the Header headings "
-            "(CHILD, SEX, DOB, ETHNIC), one the Episodes headings (CHILD, DECOM, RNE, LS, PLACE, "
-            "DEC, REC) and one the Reviews headings (CHILD, REVIEW, REVIEW_CODE)."
-        )
+        raise frame_service.ImportRefused(ssda903_service.NOT_A_RETURN)
     click.echo(
         f"SSDA903 return: Header {files.header[0]}, Episodes {files.episodes[0]}, "
         f"Reviews {files.reviews[0]}; children looked after on {day:%d %B %Y}."
