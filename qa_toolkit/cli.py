@@ -19,9 +19,12 @@ from werkzeug.serving import run_simple
 from audit_templates.errors import TemplateInvalid
 from audit_templates.loader import load_template_file
 from qa_toolkit import auditing, config, migrate
+from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.cli_frames import frame_import
 from qa_toolkit.db import get_session, writing
+from qa_toolkit.jobs.cli import worker
+from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import Role
 from qa_toolkit.security import mfa, sessions
 from qa_toolkit.services import cases as case_service
@@ -50,15 +53,71 @@ def _cli_session() -> Session:
 
 @db_cli.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
-def db_upgrade(revision: str) -> None:
+@click.option(
+    "--owner-url",
+    "owner_url_given",
+    default=None,
+    help="PostgreSQL: migrate as the owner role at this URL (default "
+    "QA_TOOLKIT_MIGRATION_DATABASE_URL, else DATABASE_URL); DATABASE_URL's role is then given "
+    "the application's privileges.",
+)
+def db_upgrade(revision: str, owner_url_given: str | None) -> None:
     """Apply the migrations to DATABASE_URL (default: the SQLite file under instance/)."""
+    from qa_toolkit import db_roles
+    from qa_toolkit.cli_audit_log import owner_url
+
     url = current_app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         os.makedirs(current_app.instance_path, exist_ok=True)
-    migrate.upgrade(url, revision)
+    owner = owner_url(owner_url_given)
+    migrate.upgrade(owner, revision)
     click.echo(
         f"Database is at revision {migrate.head_revision(url) if revision == 'head' else revision}."
     )
+    try:
+        granted = db_roles.grant_after_upgrade(url, owner)
+    except db_roles.RoleProblem as exc:
+        raise click.ClickException(str(exc)) from exc
+    if granted:
+        click.echo(
+            f"{db_roles.user_of(url)} (DATABASE_URL) may read and write the tables and only add "
+            "to and read the audit log."
+        )
+
+
+@db_cli.command("grant")
+@click.option("--owner-url", "owner_url_given", default=None, help="The owner role's URL.")
+def db_grant(owner_url_given: str | None) -> None:
+    """PostgreSQL: give DATABASE_URL's role the application's privileges (run as the owner)."""
+    from qa_toolkit import db_roles
+    from qa_toolkit.cli_audit_log import owner_url
+
+    url = current_app.config["DATABASE_URL"]
+    try:
+        granted = db_roles.grant_after_upgrade(url, owner_url(owner_url_given))
+    except db_roles.RoleProblem as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not granted:
+        raise click.ClickException(
+            "DATABASE_URL and the owner's URL connect as the same role (or this is SQLite): "
+            "nothing to grant. See SECURITY.md, 'The two database roles'."
+        )
+    for statement in granted:
+        click.echo(statement + ";")
+
+
+@db_cli.command("roles-sql")
+@click.option("--owner", "owner_role", default="qa_owner", show_default=True)
+@click.option("--app", "app_role", default="qa_app", show_default=True)
+@click.option("--database", default="qa_toolkit", show_default=True)
+def db_roles_sql(owner_role: str, app_role: str, database: str) -> None:
+    """Print the SQL a PostgreSQL superuser runs once to create the two roles."""
+    from qa_toolkit import db_roles
+
+    try:
+        click.echo(db_roles.role_sql(owner_role, app_role, database))
+    except db_roles.RoleProblem as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @db_cli.command("downgrade")
@@ -170,6 +229,31 @@ def users_reset_mfa(email: str) -> None:
         sessions.end_everywhere(user)
         session.commit()
     click.echo(f"Removed the authenticator app of {user.email}; they are signed out everywhere.")
+
+
+@users_cli.command("deployment-admin")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the role away instead.")
+def users_deployment_admin(email: str, revoke: bool) -> None:
+    """Make an account a deployment administrator (above organisations), or stop it being one."""
+    from qa_toolkit.services.account_log import record_account_change
+
+    with writing():
+        session = _cli_session()
+        user = user_service.find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"There is no account {email}.")
+        user.deployment_admin = not revoke
+        sessions.end_everywhere(user)
+        record_account_change(
+            session,
+            user.id,
+            "deployment_admin_" + ("revoked" if revoke else "granted"),
+            "from the command line",
+        )
+        session.commit()
+    state = "is no longer" if revoke else "is now"
+    click.echo(f"{user.email} {state} a deployment administrator; they are signed out everywhere.")
 
 
 @templates_cli.command("lint")
@@ -645,7 +729,12 @@ def export(
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
 @with_appcontext
 def serve(host: str, port: int, prod: bool, workers: int) -> None:
-    """Serve the toolkit (development server by default)."""
+    """Serve the toolkit (development server by default).
+
+    The development server also runs the job queue's worker in-process. With --prod, run
+    `qa-toolkit worker` separately (a service of its own) with the same settings: gunicorn
+    serves pages only.
+    """
     if prod:
         settings = {**config.DEFAULTS, **config.from_environment(), "ENV": "production"}
         try:
@@ -667,18 +756,25 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
         os.execve(gunicorn, args, env)  # noqa: S606 (replaces this process with gunicorn)
     click.echo(f"Serving the QA toolkit on http://{host}:{port}  (Ctrl+C to stop)")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    consumer = start_in_process(app)
+    click.echo("Background jobs run in this process (production runs `qa-toolkit worker`).")
+    try:
+        # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    finally:
+        consumer.stop(graceful=True)
 
 
 def register_commands(app: Flask) -> None:
     groups = (
         db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli, backup_cli,
+        audit_log_cli,
     )  # fmt: skip
     for group in groups:
         app.cli.add_command(group)
     app.cli.add_command(export)
     app.cli.add_command(serve)
+    app.cli.add_command(worker)
 
 
 def main() -> None:

@@ -50,6 +50,18 @@ DEFAULTS: dict[str, Any] = {
     "MFA_SECRET_KEY": None,
     # Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-For and -Proto.
     "PROXY_FIX": False,
+    # The job queue (qa_toolkit/jobs, Huey): Redis when REDIS_URL is set (several servers),
+    # else a SQLite file (JOBS_DATABASE; None: jobs.sqlite3 in the instance folder). JOBS_NAME
+    # names the queue (its Redis keys), so deployments can share one Redis.
+    "REDIS_URL": None,
+    "JOBS_DATABASE": None,
+    "JOBS_NAME": "qa-toolkit",
+    # PostgreSQL: the owner role's URL, used by `db upgrade` and `audit-log archive` only; the
+    # application itself connects with DATABASE_URL as a role that owns nothing (SECURITY.md).
+    # None: DATABASE_URL (SQLite, or a single-role PostgreSQL set-up).
+    "MIGRATION_DATABASE_URL": None,
+    # Audit-log entries are kept this many years; `audit-log archive` moves older ones out.
+    "AUDIT_LOG_RETENTION_YEARS": 7,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
@@ -64,6 +76,7 @@ _INT_SETTINGS = {
     "LOGIN_ADDRESS_LIMIT",
     "LOGIN_WINDOW_MINUTES",
     "LOGIN_LOCKOUT_MAX_MINUTES",
+    "AUDIT_LOG_RETENTION_YEARS",
 }
 _BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX"}
 

@@ -16,10 +16,8 @@ scipy answers with NaN (6 of 6 becomes "NaN to NaN"), and a careless exact-form 
 Here 0 of n always has a lower bound of exactly 0 and n of n an upper bound of exactly 1, and
 the other bound is the ordinary one-sided limit.
 
-Whole percentages are rounded half up on the decimal the number reads as (0.285 is 29%,
-although the binary float nearest 0.285 is a shade below it), because that is what a reader
-checking the figures by hand does; Python's round() would also round halves to even (12.5 to
-12), which readers take for a mistake.
+Percentages are shown by reports.display (half up on the exact fraction; interval ends
+rounded outward), the one home of that rule.
 """
 
 from __future__ import annotations
@@ -31,6 +29,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, SupportsIndex
 
 from scipy import stats
+
+from reports import display
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
@@ -232,19 +232,13 @@ def _half_up(value: Decimal, places: int = 0) -> Decimal:
 
 
 def whole_percent(value: float) -> int:
-    """A proportion (0 to 1) as a whole percentage, rounded half up as it reads (0.285 -> 29).
-
-    repr() gives the shortest decimal that reads back as the same float, i.e. the number as a
-    person would write it down, so rounding that decimal matches rounding by hand.
-    """
-    if not math.isfinite(value):
-        raise ValueError(f"Cannot show {value!r} as a percentage.")
-    return int(_half_up(Decimal(repr(float(value))) * 100))
+    """A proportion (0 to 1) as the whole percentage shown (reports.display.percent_value)."""
+    return int(display.percent_value(value))
 
 
 def format_percent(value: float | None, missing: str = "–") -> str:
-    """'78%' for 0.775; `missing` (an en dash) when there is no figure (no file answered)."""
-    return missing if value is None else f"{whole_percent(value)}%"
+    """'78%' for 0.775; `missing` (an en dash) when there is no figure (reports.display)."""
+    return display.percent(value, missing=missing)
 
 
 def format_confidence(confidence: float) -> str:
@@ -257,7 +251,7 @@ def format_confidence(confidence: float) -> str:
 def format_finding(p: Proportion, singular: str = "file", plural: str = "files") -> str:
     """'31 of 40 files (78%, 95% CI 62–88%)': the counts first, as readers check those first.
 
-    The interval's ends are whole percents rounded the same way as the estimate, joined by an
+    The interval's ends are whole percents rounded outward (reports.display), joined by an
     en dash. With no answers there is no percentage to give, and the text says so.
     """
     noun = singular if p.n == 1 else plural
@@ -265,7 +259,7 @@ def format_finding(p: Proportion, singular: str = "file", plural: str = "files")
         return f"0 of 0 {plural} (no percentage: the question applied to none)"
     return (
         f"{p.successes} of {p.n} {noun} ({format_percent(p.estimate)}, "
-        f"{format_confidence(p.confidence)} CI {whole_percent(p.low)}–{whole_percent(p.high)}%)"
+        f"{format_confidence(p.confidence)} CI {display.interval(p.low, p.high)})"
     )
 
 
@@ -321,8 +315,9 @@ def compare(
 ) -> Comparison:
     """Compare an earlier round (a) with a later one (b): "improved from 61% to 78% (...)".
 
-    The verdict names the direction from the whole percentages the reader sees, so it never
-    says "improved from 61% to 61%": when those are equal it says the figure stayed the same.
+    The verdict names the direction of the change as shown (computed from the unrounded
+    figures, reports.display.change) with ends that explain it, so it never says "improved from
+    61% to 61%" nor "+9 points" beside 61% and 71%.
     """
     before = wilson(a_successes, a_n)
     after = wilson(b_successes, b_n)
@@ -356,14 +351,17 @@ def compare(
     ]
     p_value = min(float(stats.fisher_exact(table, alternative="two-sided").pvalue), 1.0)
     significant = p_value < significance_level
-    first, second = whole_percent(before.estimate), whole_percent(after.estimate)
-    if second > first:
-        change = f"improved from {first}% to {second}%"
-    elif second < first:
-        change = f"fell from {first}% to {second}%"
+    moved = display.change(before.estimate, after.estimate)
+    first, second = moved.before, moved.after
+    if moved.points > 0:
+        change = f"improved from {first} to {second}"
+    elif moved.points < 0:
+        change = f"fell from {first} to {second}"
+    elif first == second:
+        change = f"stayed at {first}"
     else:
-        change = f"stayed at {first}%"
-    if first == second:
+        change = f"moved by less than half a point ({first} to {second})"
+    if moved.points == 0:
         judgement = (
             "the small difference is unlikely to be chance"
             if significant

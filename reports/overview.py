@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from reports.intervals import Comparison, Proportion, compare, proportion, whole_percent
+from reports import display
+from reports.intervals import Comparison, Proportion, compare, proportion
 from reports.rollup import Rollup
 
 POOLING_NOTE = (
@@ -224,7 +225,7 @@ def _marker(shape: str, x: float, y: float, size: float = MARKER) -> str:
 
 def _figure_text(p: Proportion) -> str:
     assert p.estimate is not None  # noqa: S101 (only rounds with answers are plotted)
-    return f"{whole_percent(p.estimate)}% (95% CI {whole_percent(p.low)}–{whole_percent(p.high)}%)"
+    return f"{display.percent(p.estimate)} (95% CI {display.interval(p.low, p.high)})"
 
 
 def trend_chart(trends: Sequence[ThemeTrend], rounds: Sequence[Round]) -> TrendChart:
@@ -285,9 +286,9 @@ def trend_chart(trends: Sequence[ThemeTrend], rounds: Sequence[Round]) -> TrendC
         plot_right=plot_right,
         plot_top=TOP,
         plot_bottom=plot_bottom,
-        y_ticks=[(y_of(share), f"{round(share * 100)}%") for share in (0, 0.25, 0.5, 0.75, 1)],
+        y_ticks=[(y_of(share), display.percent(share)) for share in (0, 0.25, 0.5, 0.75, 1)],
         x_labels=[
-            (LEFT + band * (i + 0.5), f"Round {i + 1}", r.launched.strftime("%b %Y"))
+            (LEFT + band * (i + 0.5), f"Round {i + 1}", display.month(r.launched))
             for i, r in enumerate(rounds)
         ],
         series=series,

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from reports import display
+from reports.display import interval_cells
 from reports.excel import CellValue, ChartSpec, Column, Properties, Sheet, WorkbookSpec
 from reports.intervals import Comparison, Proportion, proportion
 from reports.rollup import BREAKDOWN_FIELDS, NAMES_PEOPLE, SMALL_CELL, Rollup
@@ -131,15 +133,7 @@ def build(
                 Column("Upper 95%", "percent"),
             ],
             [
-                (
-                    t.title,
-                    t.result.successes,
-                    t.result.n,
-                    t.result.estimate,
-                    t.result.low,
-                    t.result.high,
-                )
-                for t in rollup.themes
+                (t.title, t.result.successes, t.result.n, *_cells(t.result)) for t in rollup.themes
             ],  # fmt: skip
             notes=("Not applicable answers are left out of every figure. Intervals: Wilson.",),
             chart=ChartSpec(
@@ -167,9 +161,7 @@ def build(
                 (
                     row.group,
                     SUPPRESSED if hide else row.files,
-                    SUPPRESSED if hide else row.result.estimate,
-                    SUPPRESSED if hide else row.result.low,
-                    SUPPRESSED if hide else row.result.high,
+                    *((SUPPRESSED,) * 3 if hide else _cells(row.result)),
                 )
             )
         sheets.append(
@@ -261,7 +253,7 @@ def _summary_sheet(
     rows: list[SummaryRow] = [
         ("Files audited (finalised)", rollup.files, None, None, None, None),
         ("Overall compliance: answers meeting the standard", overall.successes, overall.n,
-         overall.estimate, overall.low if overall.n else None, overall.high if overall.n else None),
+         *_cells(overall)),
     ]  # fmt: skip
     for _value, label, files in rollup.grades:
         rows.append((f"Grade: {label}", files, rollup.files, _share(files, rollup.files), None,
@@ -311,6 +303,17 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _cells(p: Proportion) -> tuple[float | None, float | None, float | None]:
+    """A proportion's estimate and its interval's ends rounded outward (reports.display).
+
+    The estimate stays exact: Excel's "0%" rounds it half up as the page does. The ends are
+    written as the page shows them, because Excel would round them to the nearest instead.
+    """
+    if p.estimate is None:
+        return None, None, None
+    return (p.estimate, *interval_cells(p.low, p.high))
+
+
 def _grades_sheet(rollup: Rollup) -> Sheet:
     method = rollup.questions[0].result.method if rollup.questions else "wilson"
     rows: list[tuple[CellValue, ...]] = []
@@ -320,8 +323,7 @@ def _grades_sheet(rollup: Rollup) -> Sheet:
         grades.append(("Not graded", ungraded))
     for label, files in grades:
         result = proportion(files, rollup.files, method=method)
-        rows.append((label, files, result.estimate, result.low if rollup.files else None,
-                     result.high if rollup.files else None))  # fmt: skip
+        rows.append((label, files, *_cells(result)))
     return Sheet(
         "Grades",
         "Files by overall grade, best grade first",
@@ -349,12 +351,9 @@ def _questions_sheet(rollup: Rollup, aliases: Mapping[str, str]) -> Sheet:
                 q.result.successes,
                 q.result.n,
                 q.not_applicable,
-                q.result.estimate,
-                q.result.low,
-                q.result.high,
+                *_cells(q.result),
                 weighted.estimate if weighted else None,
-                weighted.low if weighted else None,
-                weighted.high if weighted else None,
+                *(interval_cells(weighted.low, weighted.high) if weighted else (None, None)),
                 q.target,
                 "Yes" if q.below_target else None,
                 notes or None,
@@ -388,6 +387,14 @@ def _questions_sheet(rollup: Rollup, aliases: Mapping[str, str]) -> Sheet:
     )
 
 
+def _change(comparison: Comparison) -> float | None:
+    """The change in points as the page shows it: from the unrounded figures, rounded once."""
+    before, after = comparison.before.estimate, comparison.after.estimate
+    if before is None or after is None:
+        return None
+    return float(display.change(before, after).points)
+
+
 def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
     since = f" ({previous})" if previous else ""
     small = any(t.comparison.small for t in trend)
@@ -411,7 +418,7 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
                 t.comparison.before.n,
                 t.comparison.after.estimate,
                 t.comparison.after.n,
-                t.comparison.difference,
+                _change(t.comparison),
                 t.comparison.p_value,
                 t.comparison.verdict,
             )
@@ -482,7 +489,7 @@ def _actions_sheet(actions: Sequence[ActionItem], partner: bool) -> Sheet:
 def _method_sheet(method: MethodNote, rollup: Rollup, aliases: Mapping[str, str]) -> Sheet:
     rows: list[tuple[str, str]] = [
         ("Case list", method.frame),
-        ("Case list date", method.frame_date.strftime("%d %B %Y")),
+        ("Case list date", display.date(method.frame_date)),
         ("Children on the list", f"{method.frame_size:,}"),
         *method.design,
         ("Random seed", str(method.seed)),

@@ -17,6 +17,8 @@ from qa_toolkit.blueprints import (
     frameworks,
     health,
     help,
+    invitations,
+    jobs,
     observations,
     programmes,
     staff,
@@ -38,7 +40,9 @@ def register_blueprints(app: Flask) -> None:
         staff,
         frameworks,
         admin,
+        invitations,
         health,
         help,
+        jobs,
     ):
         app.register_blueprint(module.bp)

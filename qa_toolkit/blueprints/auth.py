@@ -34,7 +34,7 @@ from qa_toolkit.forms import (
 )
 from qa_toolkit.models import User
 from qa_toolkit.security import mfa, sessions, signin, throttle
-from qa_toolkit.security.access import ALL_ROLES, public, roles
+from qa_toolkit.security.access import ALL_ROLES, public, roles, signed_in
 from qa_toolkit.services import users as user_service
 
 bp = Blueprint("auth", __name__)
@@ -248,7 +248,7 @@ def login_mfa_setup() -> Page:
 
 
 @bp.post("/logout")
-@roles(ALL_ROLES)
+@signed_in
 def logout() -> Response:
     db = get_session()
     me = _me()

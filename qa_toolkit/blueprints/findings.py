@@ -24,7 +24,6 @@ from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import programmes as programme_service
 from reports.excel import write_workbook
-from reports.intervals import whole_percent
 from reports.overview import POOLING_NOTE
 from reports.rollup import BREAKDOWN_FIELDS, NAMES_PEOPLE, SMALL_CELL
 
@@ -48,7 +47,6 @@ def index() -> str:
         "findings/index.html",
         overview=result,
         case_role=current_role() in CASE_ROLES,
-        whole=whole_percent,
     )
 
 
@@ -65,7 +63,6 @@ def combined(template_key: str) -> str:
         result=result,
         combined=result.combined,
         pooling_note=POOLING_NOTE,
-        whole=whole_percent,
     )
 
 

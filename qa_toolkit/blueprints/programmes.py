@@ -152,8 +152,9 @@ def show(programme_id: int) -> str:
     design = SampleDesign.from_dict(programme.design)
     people = programme_service.candidates(db, programme.organisation_id)
     auditing.record(
-        db, "view", "programme_sample", programme.id, organisation_id=programme.organisation_id
-    )
+        db, "view", "programme_sample", programme.id, organisation_id=programme.organisation_id,
+        case_refs=[c.case_record.case_ref for c in cases],
+    )  # fmt: skip
     db.commit()
     return render_template(
         "programmes/show.html",

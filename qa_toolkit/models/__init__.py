@@ -12,6 +12,8 @@ from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.case_reviews import CaseReview, NameAlias
 from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUpload
+from qa_toolkit.models.invitations import Invitation
+from qa_toolkit.models.jobs import Job, JobStatus
 from qa_toolkit.models.organisations import Organisation, Staff, StaffRole, Team
 from qa_toolkit.models.programmes import (
     Programme,
@@ -41,6 +43,9 @@ __all__ = [
     "ColumnMapping",
     "Frame",
     "FrameUpload",
+    "Invitation",
+    "Job",
+    "JobStatus",
     "Membership",
     "NameAlias",
     "Organisation",

@@ -80,5 +80,6 @@ def page_of_cases(
         frame.id,
         summary=f"page {page} of {pages}, team={team or 'all'}, due={due or 'any'}",
         organisation_id=frame.organisation_id,
+        case_refs=[c.case_ref for c in cases],
     )
     return CasePage(frame, cases, total, page, pages, team_names)

@@ -18,6 +18,7 @@ from qa_toolkit.security.passwords import (
     password_problems,
     verify_password,
 )
+from qa_toolkit.services.account_log import record_account_change
 
 
 class UserError(ValueError):
@@ -136,13 +137,13 @@ def set_role(session: Session, user: User, organisation: Organisation, role: Rol
         session.add(membership)
     else:
         if membership.role == Role.ADMIN and role != Role.ADMIN:
-            _keep_one_admin(session, organisation, user)
+            keep_one_admin(session, organisation, user)
         membership.role = role.value
     session.flush()
     return membership
 
 
-def _keep_one_admin(session: Session, organisation: Organisation, leaving: User) -> None:
+def keep_one_admin(session: Session, organisation: Organisation, leaving: User) -> None:
     admins = session.scalar(
         select(func.count())
         .select_from(Membership)
@@ -180,7 +181,7 @@ def set_own_password(session: Session, user: User, new: str, reason: str) -> Non
     if verify_password(user.password_hash, new):
         raise UserError("Choose a password different from the one you have now.")
     reset_password(session, user, new, by_owner=True)
-    auditing.record(session, "password_changed", "user_account", user.id, reason)
+    record_account_change(session, user.id, "password_changed", reason)
 
 
 def change_own_password(session: Session, user: User, current: str, new: str) -> None:
@@ -206,19 +207,6 @@ def create_first_admin(
         NewUser(email, display_name, password, Role.ADMIN, must_change_password=True),
     )
     return user, password
-
-
-def set_active(session: Session, user: User, organisation: Organisation, active: bool) -> None:
-    if not active:
-        membership = session.scalar(
-            select(Membership).where(
-                Membership.user_id == user.id, Membership.organisation_id == organisation.id
-            )
-        )
-        if membership is not None and membership.role == Role.ADMIN:
-            _keep_one_admin(session, organisation, user)
-    user.active = active
-    session.flush()
 
 
 def link_staff(

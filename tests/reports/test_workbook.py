@@ -138,7 +138,8 @@ def test_the_summary_gives_the_headline_figures_then_the_narrative(
     assert figures["Files audited (finalised)"][0] == 2
     met, answered, share, low, high = figures["Overall compliance: answers meeting the standard"]
     assert (met, answered, share) == (1, 2, 0.5)  # One "yes" of two answers to `consulted`.
-    assert (low, high) == pytest.approx((0.0945312, 0.9054688), abs=1e-6)  # Wilson, 1 of 2.
+    # Wilson, 1 of 2: 0.0945312 to 0.9054688, written rounded outward as the page shows them.
+    assert (low, high) == (0.09, 0.91)
     assert figures["Grade: Good"][:3] == (1, 2, 0.5)
     assert figures["Grade: Inadequate"][:2] == (1, 2)
     assert figures["Grade: Outstanding"][0] == 0
@@ -227,7 +228,9 @@ def test_weighted_notes_are_on_the_questions_sheet_with_people_strata_numbered()
     (row,) = [r for r in _rows(internal, "Questions", header) if r[0] == "1.1"]
     assert row[-1] == " ".join(consulted.weighted.notes) and "IRO: Ann Lee" in row[-1]
     assert row[8] == pytest.approx(consulted.weighted.estimate)
-    assert (row[9], row[10]) == pytest.approx((consulted.weighted.low, consulted.weighted.high))
+    # Korn-Graubard ends 0.0238 and 0.9964, written rounded outward (2% and 100%).
+    assert consulted.weighted.low == pytest.approx(0.0237644, abs=1e-6)
+    assert (row[9], row[10]) == (0.02, 1.0)
 
     partner = _full(weighted, "lscp", method=method)
     (row,) = [r for r in _rows(partner, "Questions", header) if r[0] == "1.1"]

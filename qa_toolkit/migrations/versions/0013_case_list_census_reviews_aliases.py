@@ -8,7 +8,7 @@
 - name_alias: spellings of teams and staff a manager confirmed.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,452 @@
+"""What partners may see: the one place that turns a roll-up into its partner version.
+
+Every partner output (the viewer's findings, observation findings, overview and combined pages,
+the viewer's dashboard, the partner workbook, the print view, any CSV and any later report)
+renders one of the objects made here and nothing else; no other code redacts.
+
+Interface (for writers of new partner outputs):
+
+* `Rules` holds the settings (`Rules.from_config(app.config)`; QA_TOOLKIT_PARTNER_MIN_FILES)
+  and `Rules.statements()` gives the lines the Method sheet must print.
+* `programme(rollup, rules=..., ...) -> PartnerFindings` for a programme (or one observation
+  template's roll-up, with no strata). Its fields hold only publishable values: whole
+  percentages (`int`), counts, and text that passed the screen. `PartnerFindings.tables()`
+  lays it out as plain `Table`s (title, column headings, rows of str/int/None), the shape a
+  CSV, a document or a board pack writes row by row without deciding anything.
+* `combined(...)`, `overview_round(...)` and `dashboard(...)` (reports.disclosure_views) do
+  the same for the shared-service, overview and dashboard figures; `period_blocks(...)` fixes
+  the only periods an observation view for partners may cover.
+
+The rules, each with a safe default (README, SECURITY.md, docs/disclosure.md):
+
+1. Threshold: no figure of a table built on fewer than `min_files` files, the whole programme
+   included (a smaller programme publishes only how many files were finalised).
+2. Secondary suppression: reports.protection, a linear-programming audit of the pattern as in
+   tau-ARGUS; a breakdown or strata table that cannot be protected is withheld whole.
+3. Rounding: whole percentages (half up on the exact fraction), intervals rounded outward,
+   counts; strata sizes only where each is at least `min_files`, the others merged.
+4. Free text: a highlight is published only if shared by its auditor, approved for partners by
+   a manager, and clear of reports.text_screen's screen (run again here, at every render).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+from reports.intervals import Comparison, Proportion, proportion
+from reports.narrative import headline
+from reports.protection import compliance_model, sizes_model, suppress
+from reports.rollup import BREAKDOWN_FIELDS, Rollup
+from reports.text_screen import Screen, screen
+
+DEFAULT_MIN_FILES = 5
+# Design fields and breakdowns whose values are people's names: never partner output.
+NAMES_PEOPLE = frozenset({"iro", "social_worker"})
+SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The disclosure settings. `min_files` is k; `protection` is how many whole counts beyond
+    one every suppressed cell's interval must hold (1: at least two possible counts)."""
+
+    min_files: int = DEFAULT_MIN_FILES
+    protection: int = 1
+
+    def __post_init__(self) -> None:
+        if self.min_files < 3:
+            raise ValueError(
+                f"The partner threshold must be at least 3 files; got {self.min_files}."
+            )
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Rules:
+        return cls(min_files=int(config.get("PARTNER_MIN_FILES") or DEFAULT_MIN_FILES))
+
+    def withheld_text(self) -> str:
+        return f"Figures appear when at least {self.min_files} files are finalised."
+
+    def statements(self) -> list[tuple[str, str]]:
+        k = self.min_files
+        return [
+            ("Disclosure: threshold", f"No figure is given for fewer than {k} files, the whole "
+             f"programme included (QA_TOOLKIT_PARTNER_MIN_FILES = {k})."),
+            ("Disclosure: secondary suppression", "Where a group is suppressed, enough other "
+             "groups are suppressed too that no hidden figure can be worked out from the ones "
+             "given (checked by linear programming, as in tau-ARGUS; each hidden count could "
+             "be at least two values). Tables that cannot be protected are left out."),
+            ("Disclosure: rounding", "Whole percentages; intervals rounded outward; strata "
+             f"sizes only where each is at least {k}, other strata merged."),
+            ("Disclosure: free text", "A highlight appears only when its auditor shared it, a "
+             "manager approved it for partners, and it names no child, case or worker."),
+        ]  # fmt: skip
+
+
+def percent(met: int, answered: int) -> int:
+    """The whole percentage of met over answered, half up on the exact fraction."""
+    return math.floor(Fraction(100 * met, answered) + Fraction(1, 2))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A proportion as partners see it: counts, whole percentage, interval rounded outward."""
+
+    met: int
+    answered: int
+    percent: int | None
+    low: int | None
+    high: int | None
+
+    @classmethod
+    def of(cls, p: Proportion) -> Figure:
+        if not p.n:
+            return cls(p.successes, p.n, None, None, None)
+        low = math.floor(Fraction(p.low) * 100)
+        high = math.ceil(Fraction(p.high) * 100)
+        return cls(p.successes, p.n, percent(p.successes, p.n), low, high)
+
+
+@dataclass(frozen=True)
+class PartnerQuestion:
+    question_id: str
+    number: str
+    text: str
+    themes: tuple[str, ...]
+    figure: Figure
+    not_applicable: int
+    weighted: tuple[int, int, int] | None  # whole percent, low, high
+    target: int | None
+    below_target: bool
+    strength: bool
+
+
+@dataclass(frozen=True)
+class PartnerTheme:
+    theme_id: str
+    title: str
+    figure: Figure
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    """A group of a breakdown; `files` and `figure` are None when it is suppressed."""
+
+    group: str
+    files: int | None
+    figure: Figure | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.files is None
+
+
+@dataclass(frozen=True)
+class PartnerTable:
+    key: str
+    label: str
+    rows: tuple[PartnerRow, ...]
+
+
+@dataclass(frozen=True)
+class StratumSize:
+    """A stratum of the design: its label, how many on the list and how many sampled."""
+
+    label: str
+    population: int
+    sample: int
+
+
+@dataclass(frozen=True)
+class SharedText:
+    """A highlight as recorded: shared by its auditor, approved by a manager or not."""
+
+    question: str
+    themes: tuple[str, ...]
+    text: str
+    shared: bool
+    approved: bool
+
+
+@dataclass(frozen=True)
+class PartnerHighlight:
+    question: str
+    themes: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class PartnerTrend:
+    theme: str
+    before: int | None
+    after: int | None
+    change: int | None
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A partner table laid out for any writer: title, headings, rows of plain values."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | int | None, ...], ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartnerFindings:
+    """A programme's findings, as partners may see them (module docstring)."""
+
+    rules: Rules
+    files: int
+    shown: bool  # False: fewer than rules.min_files files, nothing but `files` is given
+    overall: Figure | None = None
+    grades: tuple[tuple[str, int], ...] = ()
+    themes: tuple[PartnerTheme, ...] = ()
+    questions: tuple[PartnerQuestion, ...] = ()
+    breakdowns: tuple[PartnerTable, ...] = ()
+    withheld_breakdowns: tuple[str, ...] = ()  # labels of breakdowns left out whole
+    strata: tuple[StratumSize, ...] = ()  # merged where needed; () when none can be given
+    strata_note: str | None = None
+    highlights: tuple[PartnerHighlight, ...] = ()
+    trend: tuple[PartnerTrend, ...] = ()
+    concerns: int = 0
+    narrative: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def areas_for_development(self) -> list[PartnerQuestion]:
+        below = [q for q in self.questions if q.below_target and q.figure.percent is not None]
+        return sorted(below, key=lambda q: (q.figure.percent or 0) - (q.target or 0))
+
+    @property
+    def strengths(self) -> list[PartnerQuestion]:
+        return [q for q in self.questions if q.strength]
+
+    def tables(self) -> list[Table]:
+        """Every table of the partner version, in reading order (see reports.disclosure_tables)."""
+        from reports.disclosure_tables import tables
+
+        return tables(self)
+
+
+def _half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
+
+
+def _percent_or_none(value: float | None) -> int | None:
+    return None if value is None else _half_up(Fraction(value) * 100)
+
+
+def _stratum_groups(label: str) -> set[tuple[str, str]]:
+    """The breakdown groups a stratum label names ('Team: North · Age band: 10 to 15')."""
+    by_label = {v: k for k, v in BREAKDOWN_FIELDS.items()}
+    found = set()
+    for part in label.split(" · "):
+        field_label, _, value = part.partition(": ")
+        if field_label in by_label and value:
+            found.add((by_label[field_label], value))
+    return found
+
+
+def _breakdown_hidden(
+    name: str, rollup: Rollup, rules: Rules, forced: set[str]
+) -> frozenset[int] | None:
+    rows = rollup.breakdowns[name]
+    cells = [(r.files, r.result.successes, r.result.n) for r in rows]
+    primary = [r.files < rules.min_files or r.group in forced for r in rows]
+    model = compliance_model(max(1, len(rollup.questions)), percent)
+    return suppress(cells, primary, model, width=rules.protection)
+
+
+def _strata_hidden(
+    strata: Sequence[StratumSize], minimum: int, rules: Rules, forced: set[int]
+) -> frozenset[int] | None:
+    k = rules.min_files
+    cells = [(s.population, s.sample) for s in strata]
+    primary = [s.population < k or s.sample < k or i in forced for i, s in enumerate(strata)]
+    found = suppress(
+        cells, primary, sizes_model(minimum), width=rules.protection, size=lambda i: cells[i][1]
+    )
+    return None if found is None or len(found) >= len(strata) else found
+
+
+def _suppression(
+    rollup: Rollup, strata: Sequence[StratumSize], minimum: int, rules: Rules
+) -> tuple[dict[str, frozenset[int] | None], frozenset[int] | None]:
+    """Hidden rows of every breakdown and of the strata, made consistent with each other.
+
+    A stratum named after a group (strata by team: its sample is the team's files) shares its
+    cells with that group's row, so hiding either hides the other, until nothing changes.
+    """
+    names = [n for n in rollup.breakdowns if n not in NAMES_PEOPLE]
+    groups = [_stratum_groups(s.label) for s in strata]
+    forced: dict[str, set[str]] = {n: set() for n in names}
+    forced_strata: set[int] = set()
+    while True:
+        hidden = {n: _breakdown_hidden(n, rollup, rules, forced[n]) for n in names}
+        strata_hidden = (
+            _strata_hidden(strata, minimum, rules, forced_strata) if strata else (frozenset())
+        )
+        changed = False
+        for i, linked in enumerate(groups):
+            for name, value in linked:
+                if name not in hidden:
+                    continue
+                rows = rollup.breakdowns[name]
+                gone = hidden[name]
+                group_hidden = gone is None or any(
+                    r.group == value and j in gone for j, r in enumerate(rows)
+                )
+                stratum_hidden = strata_hidden is None or i in strata_hidden
+                if group_hidden and not stratum_hidden and i not in forced_strata:
+                    forced_strata.add(i)
+                    changed = True
+                if stratum_hidden and not group_hidden and value not in forced[name]:
+                    forced[name].add(value)
+                    changed = True
+        if not changed:
+            return hidden, strata_hidden
+
+
+def _breakdown(name: str, rollup: Rollup, hidden: frozenset[int]) -> PartnerTable:
+    return PartnerTable(
+        name,
+        BREAKDOWN_FIELDS[name],
+        tuple(
+            PartnerRow(r.group, None, None)
+            if i in hidden
+            else PartnerRow(r.group, r.files, Figure.of(r.result))
+            for i, r in enumerate(rollup.breakdowns[name])
+        ),
+    )
+
+
+def _strata(
+    strata: Sequence[StratumSize], hidden: frozenset[int] | None, rules: Rules
+) -> tuple[tuple[StratumSize, ...], str | None]:
+    """Strata sizes where each is at least k; the others merged into one line."""
+    k = rules.min_files
+    if not strata:
+        return (), None
+    if hidden is None:
+        return (), f"Strata sizes are not given: too many strata have fewer than {k}."
+    if not hidden:
+        return tuple(strata), None
+    merged = [strata[i] for i in sorted(hidden)]
+    kept = [s for i, s in enumerate(strata) if i not in hidden]
+    together = StratumSize(
+        f"{len(merged)} strata merged (fewer than {k} each, or merged to protect them)",
+        sum(s.population for s in merged),
+        sum(s.sample for s in merged),
+    )
+    note = f"Strata with fewer than {k} children on the list or sampled are merged."
+    return (*kept, together), note
+
+
+def _highlights(texts: Sequence[SharedText], names: Screen) -> tuple[PartnerHighlight, ...]:
+    return tuple(
+        PartnerHighlight(t.question, t.themes, t.text)
+        for t in texts
+        if t.shared and t.approved and not screen(t.text, names)
+    )
+
+
+def programme(
+    rollup: Rollup,
+    *,
+    rules: Rules,
+    title: str = "",
+    strata: Sequence[StratumSize] = (),
+    minimum_per_stratum: int = 1,
+    stratum_files: Mapping[str, int] | None = None,
+    trend: Sequence[tuple[str, Comparison]] = (),
+    previous_files: int | None = None,
+    texts: Sequence[SharedText] = (),
+    names: Screen | None = None,
+    people_strata: bool = False,
+) -> PartnerFindings:
+    """The partner version of a programme's (or an observation template's) roll-up.
+
+    `strata` are the design's strata sizes for the Method sheet; `stratum_files` the finalised
+    files per stratum (weighted estimates are given only when every stratum has k);
+    `people_strata` when the strata are named after people (they are numbered instead).
+    `texts` are the programme's highlights with their approvals, `names` the screen's lists.
+    """
+    k = rules.min_files
+    if rollup.files < k:
+        return PartnerFindings(rules, rollup.files, False, narrative=(rules.withheld_text(),))
+    if people_strata:
+        strata = [replace(s, label=f"Stratum {i}") for i, s in enumerate(strata, start=1)]
+    hidden, strata_hidden = _suppression(rollup, strata, minimum_per_stratum, rules)
+    sizes, strata_note = _strata(strata, strata_hidden, rules)
+    weighted_ok = (
+        bool(stratum_files)
+        and min((stratum_files or {}).values()) >= k
+        and (not strata or strata_hidden == frozenset())
+    )
+    questions = tuple(
+        PartnerQuestion(
+            q.question_id, q.number, q.text, q.themes, Figure.of(q.result), q.not_applicable,
+            (
+                (_percent_or_none(q.weighted.estimate) or 0,
+                 math.floor(Fraction(q.weighted.low or 0) * 100),
+                 math.ceil(Fraction(q.weighted.high or 0) * 100))
+                if weighted_ok and q.weighted is not None and q.weighted.estimate is not None
+                else None
+            ),
+            _percent_or_none(q.target), q.below_target, q.strength,
+        )
+        for q in rollup.questions
+    )  # fmt: skip
+    breakdowns: list[PartnerTable] = []
+    withheld: list[str] = []
+    for name, gone in hidden.items():
+        if gone is None:
+            withheld.append(BREAKDOWN_FIELDS[name])
+        else:
+            breakdowns.append(_breakdown(name, rollup, gone))
+    highlights = _highlights(texts, names or Screen())
+    met = sum(q.result.successes for q in rollup.questions)
+    answered = sum(q.result.n for q in rollup.questions)
+    method = rollup.questions[0].result.method if rollup.questions else "wilson"
+    grades = [(label, files) for _v, label, files in rollup.grades]
+    ungraded = rollup.files - sum(files for _label, files in grades)
+    if ungraded:
+        grades.append(("Not graded", ungraded))
+    shown_trend = previous_files is not None and previous_files >= k
+    narrative = headline(replace(rollup, highlights=[]), title)
+    if highlights:
+        plural = "s" if len(highlights) != 1 else ""
+        narrative.append(f"{len(highlights)} highlight{plural} of good practice are shared here.")
+    return PartnerFindings(
+        rules=rules,
+        files=rollup.files,
+        shown=True,
+        overall=Figure.of(proportion(met, answered, method=method)),
+        grades=tuple(grades),
+        themes=tuple(PartnerTheme(t.theme_id, t.title, Figure.of(t.result)) for t in rollup.themes),
+        questions=questions,
+        breakdowns=tuple(breakdowns),
+        withheld_breakdowns=tuple(withheld),
+        strata=sizes,
+        strata_note=strata_note,
+        highlights=highlights,
+        trend=tuple(_trend(theme, c) for theme, c in trend) if shown_trend else (),
+        concerns=rollup.concerns,
+        narrative=tuple(narrative),
+    )
+
+
+def _trend(theme: str, c: Comparison) -> PartnerTrend:
+    change = None if c.difference is None else _half_up(Fraction(c.difference))
+    return PartnerTrend(
+        theme,
+        _percent_or_none(c.before.estimate),
+        _percent_or_none(c.after.estimate),
+        change,
+        c.verdict,
+    )
