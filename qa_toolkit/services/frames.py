@@ -118,6 +118,22 @@ def mapping_named(session: Session, organisation_id: int, name: str) -> dict[str
     return dict(found.mapping)
 
 
+def matching_saved_mapping(
+    session: Session, organisation_id: int, table: Table
+) -> ColumnMapping | None:
+    """The saved mapping whose every chosen heading is in this file (the one choosing the
+    most columns, then the newest), so a regular export is read the same way each time."""
+    headers = set(table.headers)
+    fitting = [
+        m
+        for m in saved_mappings(session, organisation_id)
+        if m.mapping and all(h in headers for h in m.mapping.values() if h)
+    ]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda m: (len(m.mapping), m.created_at, m.id))
+
+
 def initial_mapping(table: Table, saved: dict[str, str | None] | None) -> dict[str, str | None]:
     """The saved mapping where its headers are in this file, else the guess."""
     guessed = guess_mapping(table.headers)
@@ -247,10 +263,10 @@ def _store_reviews(
     session: Session, frame: Frame, plans: Sequence[ChildTimetable], refs: Sequence[str]
 ) -> None:
     """The review history: one case_review row per review of each child's period of care."""
-    record_ids = dict(
+    record_ids: dict[str, int] = dict(
         session.execute(
             select(CaseRecord.case_ref, CaseRecord.id).where(CaseRecord.frame_id == frame.id)
-        )
+        ).all()
     )
     rows = [
         {
