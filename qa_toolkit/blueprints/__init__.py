@@ -21,6 +21,7 @@ from qa_toolkit.blueprints import (
     observations,
     programmes,
     staff,
+    waiting,
 )
 
 
@@ -42,5 +43,6 @@ def register_blueprints(app: Flask) -> None:
         health,
         help,
         jobs,
+        waiting,
     ):
         app.register_blueprint(module.bp)

@@ -12,6 +12,12 @@ from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUpload
 from qa_toolkit.models.jobs import Job, JobStatus
+from qa_toolkit.models.notifications import (
+    Delivery,
+    EmailStatus,
+    Notification,
+    NotificationPreference,
+)
 from qa_toolkit.models.organisations import Organisation, Staff, StaffRole, Team
 from qa_toolkit.models.programmes import (
     Programme,
@@ -39,10 +45,14 @@ __all__ = [
     "EscalationStep",
     "ColumnMapping",
     "Frame",
+    "Delivery",
+    "EmailStatus",
     "FrameUpload",
     "Job",
     "JobStatus",
     "Membership",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "Priority",
     "Programme",

@@ -21,6 +21,9 @@ class Organisation(Base):
     name: Mapped[Name] = mapped_column(unique=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    # Whether e-mails to people who work with case data may name the case reference (never
+    # anything more); off unless an administrator turns it on.
+    emails_show_case_ref: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     teams: Mapped[list[Team]] = relationship(back_populates="organisation", order_by="Team.name")
 

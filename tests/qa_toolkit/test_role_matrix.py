@@ -18,6 +18,7 @@ PUBLIC = None
 # moderator): for an allowed role the matrix checks only that the role gate let it through;
 # tests/qa_toolkit/test_audits_web.py and test_actions_web.py check the owners exactly.
 OBJECT_LEVEL = {
+    "waiting.done",
     "jobs.show",
     "jobs.show_json",
     "audits.edit",
@@ -100,6 +101,10 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     # Its requester or a manager of its organisation (checked on the job itself).
     "jobs.show": ALL_ROLES,
     "jobs.show_json": ALL_ROLES,
+    # Each person's own list and settings.
+    "waiting.index": ALL_ROLES,
+    "waiting.done": ALL_ROLES,
+    "waiting.settings": ALL_ROLES,
     "admin.reset_mfa": ADMINS,
     "admin.security": ADMINS,
 }
@@ -162,7 +167,8 @@ def _url(rule: str, world: World) -> str:
         "<int:escalation_id>": world.escalation_id,
         "<template_key>": "voice_of_the_child",
         "<topic>": "dip-sample",
-        "<int:job_id>": 1,  # No job in the world: the role check is what is tested here.
+        "<int:job_id>": 1,
+        "<int:notification_id>": 1,  # No job in the world: the role check is what is tested here.
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))
