@@ -64,6 +64,23 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_LOG_RETENTION_YEARS": 7,
     # Partner outputs (reports.disclosure): no figure for fewer files than this, anywhere.
     "PARTNER_MIN_FILES": 5,
+    # Notifications by e-mail (qa_toolkit/notifications/mailer.py). No SMTP_HOST: no e-mail,
+    # the "Waiting for you" list only. BASE_URL starts the links in e-mails.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 10,
+    "BASE_URL": "http://127.0.0.1:5000",
+    # A failed send waits this long, doubled each time, up to the maximum (seconds).
+    "NOTIFY_RETRY_SECONDS": 30,
+    "NOTIFY_RETRY_MAX_SECONDS": 3600,
+    # The hour (UTC) daily digests are sent.
+    "DIGEST_HOUR": 7,
+    # An escalation's response is amber this many working days before it is due.
+    "ESCALATION_AMBER_DAYS": 2,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
@@ -79,9 +96,15 @@ _INT_SETTINGS = {
     "LOGIN_WINDOW_MINUTES",
     "LOGIN_LOCKOUT_MAX_MINUTES",
     "AUDIT_LOG_RETENTION_YEARS",
+    "DIGEST_HOUR",
+    "ESCALATION_AMBER_DAYS",
+    "NOTIFY_RETRY_MAX_SECONDS",
+    "NOTIFY_RETRY_SECONDS",
     "PARTNER_MIN_FILES",
+    "SMTP_PORT",
+    "SMTP_TIMEOUT",
 }
-_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX"}
+_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX", "SMTP_STARTTLS"}
 
 
 class ConfigurationError(RuntimeError):

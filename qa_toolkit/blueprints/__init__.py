@@ -23,6 +23,7 @@ from qa_toolkit.blueprints import (
     printing,
     programmes,
     staff,
+    waiting,
 )
 
 
@@ -46,5 +47,6 @@ def register_blueprints(app: Flask) -> None:
         help,
         jobs,
         printing,
+        waiting,
     ):
         app.register_blueprint(module.bp)

@@ -15,6 +15,12 @@ from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUploa
 from qa_toolkit.models.highlight_approvals import HighlightApproval
 from qa_toolkit.models.invitations import Invitation
 from qa_toolkit.models.jobs import Job, JobStatus
+from qa_toolkit.models.notifications import (
+    Delivery,
+    EmailStatus,
+    Notification,
+    NotificationPreference,
+)
 from qa_toolkit.models.organisations import Organisation, Staff, StaffRole, Team
 from qa_toolkit.models.programmes import (
     Programme,
@@ -43,6 +49,8 @@ __all__ = [
     "EscalationStep",
     "ColumnMapping",
     "Frame",
+    "Delivery",
+    "EmailStatus",
     "FrameUpload",
     "HighlightApproval",
     "Invitation",
@@ -50,6 +58,8 @@ __all__ = [
     "JobStatus",
     "Membership",
     "NameAlias",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "Priority",
     "Programme",

@@ -19,6 +19,7 @@ PUBLIC = None
 # tests/qa_toolkit/test_audits_web.py and test_actions_web.py check the owners exactly.
 OBJECT_LEVEL = {
     "findings.highlight_approval",
+    "waiting.done",
     "jobs.show",
     "jobs.show_json",
     "audits.edit",
@@ -104,6 +105,10 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     # Its requester or a manager of its organisation (checked on the job itself).
     "jobs.show": ALL_ROLES,
     "jobs.show_json": ALL_ROLES,
+    # Each person's own list and settings.
+    "waiting.index": ALL_ROLES,
+    "waiting.done": ALL_ROLES,
+    "waiting.settings": ALL_ROLES,
     "admin.reset_mfa": ADMINS,
     "admin.remove_user": ADMINS,
     "admin.withdraw_invitation": ADMINS,
@@ -172,7 +177,8 @@ def _url(rule: str, world: World) -> str:
         "<int:invitation_id>": 1,
         "<template_key>": "voice_of_the_child",
         "<topic>": "dip-sample",
-        "<int:job_id>": 1,  # No job in the world: the role check is what is tested here.
+        "<int:job_id>": 1,
+        "<int:notification_id>": 1,  # None in the world: the role check is what is tested here.
         "<question_id>": "consulted",
     }
     for placeholder, value in ids.items():
