@@ -21,6 +21,7 @@ from audit_templates.loader import load_template_file
 from qa_toolkit import auditing, config, migrate
 from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
+from qa_toolkit.cli_frames import frame_import
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.jobs.cli import worker
 from qa_toolkit.jobs.consumer import start_in_process
@@ -29,10 +30,10 @@ from qa_toolkit.security import mfa, sessions
 from qa_toolkit.services import cases as case_service
 from qa_toolkit.services import demo, organisations
 from qa_toolkit.services import findings as findings_service
-from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
+from reports.disclosure import Rules
 from sampling.design import CATEGORY_FIELDS, DATE_FIELDS, CategoryFilter, DateFilter, SizeRule
 
 db_cli = AppGroup("db", help="Create or upgrade the database.")
@@ -330,67 +331,7 @@ def templates_publish(paths: tuple[str, ...], org_name: str | None, shipped: boo
         click.echo(f"{state}: {result.row.template_key} version {result.row.version}")
 
 
-@frame_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--mapping", "mapping_name", default=None, help="A saved column mapping to use.")
-@click.option("--org", "org_name", default=None, help="Organisation (optional when there is one).")
-@click.option(
-    "--as-at", "as_at", default=None, help="Date of the export (YYYY-MM-DD); today if left out."
-)
-@click.option("--label", default="", help="A name for this case list.")
-def frame_import(
-    file: str, mapping_name: str | None, org_name: str | None, as_at: str | None, label: str
-) -> None:
-    """Import a case list (CSV or XLSX): all of it, or nothing with the report (exit 1)."""
-    from sampling.frame import FIELDS
-
-    day = date.fromisoformat(as_at) if as_at else date.today()
-    raw = Path(file).read_bytes()
-    with writing():
-        session = _cli_session()
-        try:
-            org = organisations.find_organisation(session, org_name)
-            click.echo(f"Reading {Path(file).name} ({len(raw) / 1_048_576:.1f} MB)...", err=True)
-            table = frame_service.read(raw, Path(file).name)
-            saved = (
-                frame_service.mapping_named(session, org.id, mapping_name) if mapping_name else None
-            )
-            mapping = frame_service.initial_mapping(table, saved)
-            if not mapping_name:
-                click.echo("Columns used (guessed from the headers):")
-                for name, spec in FIELDS.items():
-                    click.echo(f"  {spec.label:<28} <- {mapping.get(name) or '(not in the file)'}")
-            click.echo(f"Checking {len(table.rows):,} rows...", err=True)
-            # The bar moves as the rows are stored, batch by batch, once every row has passed.
-            with click.progressbar(length=len(table.rows), label="Storing", file=sys.stderr) as bar:
-                imported = frame_service.import_table(
-                    session,
-                    org,
-                    table,
-                    mapping,
-                    as_at=day,
-                    label=label,
-                    filename=Path(file).name,
-                    user_id=None,
-                    progress=bar.update,
-                )
-        except (LookupError, frame_service.ImportRefused) as exc:
-            session.rollback()
-            raise click.ClickException(str(exc)) from exc
-        except frame_service.ImportRejected as exc:
-            session.rollback()
-            click.echo(f"Nothing was imported: {len(exc.result.errors)} problem(s).", err=True)
-            for problem in exc.result.errors[:500]:
-                click.echo(f"  {problem.message}", err=True)
-            raise SystemExit(1) from exc
-        session.commit()
-    frame = imported.frame
-    click.echo(f"Imported {frame.row_count} cases as frame {frame.id} ('{frame.label}').")
-    click.echo(f"Fingerprint {frame.fingerprint}")
-    for problem in imported.result.warnings[:50]:
-        click.echo(f"  warning: {problem.message}")
-    if len(imported.result.warnings) > 50:
-        click.echo(f"  ... and {len(imported.result.warnings) - 50} more warnings")
+frame_cli.add_command(frame_import)
 
 
 def _share_option(text: str, what: str) -> float:
@@ -744,7 +685,9 @@ def export(
         problem = findings_service.export_problem(session, programme)
         if problem:
             raise LookupError(problem)
-        spec = findings_service.workbook_spec(session, programme, audience)
+        spec = findings_service.workbook_spec(
+            session, programme, audience, partner_rules=Rules.from_config(current_app.config)
+        )
     except LookupError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -195,6 +195,8 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "s20": "V2",
         "s 20": "V2",
         "accommodated s20": "V2",
+        "section 20 accommodated": "V2",
+        "accommodated under section 20": "V2",
         "voluntary accommodation": "V2",
         "epo": "L2",
         "police protection": "L1",

@@ -65,7 +65,7 @@ def name_key(text: str) -> str:
 
 
 def _team_key(text: str) -> str:
-    words = [_TEAM_WORDS.get(w, w) for w in name_key(text).split() if w != "team"]
+    words = [_TEAM_WORDS.get(w, w) for w in name_key(text).split() if w not in ("team", "teams")]
     return " ".join(words)
 
 

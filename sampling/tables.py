@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import islice
 from typing import Literal
 
 __all__ = [
@@ -65,26 +64,17 @@ class Table:
 
 
 def read_table(
-    raw: bytes,
-    filename: str,
-    *,
-    max_rows: int = 1_000_000,
-    max_columns: int = 200,
-    sample: int | None = None,
+    raw: bytes, filename: str, *, max_rows: int = 1_000_000, max_columns: int = 200
 ) -> Table:
-    """Read an uploaded case list. `filename` is only used in messages; content decides the kind.
-
-    With `sample`, only the first `sample` records of the file are read (the header and a few
-    rows, to choose columns in a request; the whole file is read by a background job).
-    """
+    """Read an uploaded case list. `filename` is only used in messages; content decides the kind."""
     name = filename or "the file"
     if not raw:
         raise TableProblem(f"{name} is empty")
     with collector_paused():
         if raw.startswith(_ZIP):
-            return _read_xlsx(raw, name, max_rows, max_columns, sample)
+            return _read_xlsx(raw, name, max_rows, max_columns)
         _refuse_other_binaries(raw, name)
-        return _read_csv(raw, _encoding(raw, name), name, max_rows, max_columns, sample)
+        return _read_csv(raw, _encoding(raw, name), name, max_rows, max_columns)
 
 
 @contextmanager
@@ -189,16 +179,13 @@ def _sniff_delimiter(raw: bytes, encoding: str) -> str:
     return best
 
 
-def _read_csv(
-    raw: bytes, encoding: str, name: str, max_rows: int, max_columns: int, sample: int | None
-) -> Table:
+def _read_csv(raw: bytes, encoding: str, name: str, max_rows: int, max_columns: int) -> Table:
     delimiter = _sniff_delimiter(raw, encoding)
     # Decoded as it is read: the whole file as one str would cost up to four bytes a character.
     text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
     try:
-        records = islice(_csv_records(reader), sample)
-        return _build(records, "csv", encoding, delimiter, name, max_rows, max_columns)
+        return _build(_csv_records(reader), "csv", encoding, delimiter, name, max_rows, max_columns)
     except csv.Error as error:
         raise TableProblem(
             f"{name} could not be read as CSV near row {reader.line_num}: {error}"
@@ -215,7 +202,7 @@ def _csv_records(reader: Iterable[list[str]]) -> Iterator[list[CellValue]]:
         yield list(map(keep, cells, cells))
 
 
-def _read_xlsx(raw: bytes, name: str, max_rows: int, max_columns: int, sample: int | None) -> Table:
+def _read_xlsx(raw: bytes, name: str, max_rows: int, max_columns: int) -> Table:
     _check_zip(raw, name)
     from openpyxl import load_workbook  # Imported here: CSV-only callers never pay for it.
 
@@ -233,7 +220,7 @@ def _read_xlsx(raw: bytes, name: str, max_rows: int, max_columns: int, sample: i
         # The stored dimensions can be wrong (some exporters write A1:A1); trusting them
         # would silently cut the list short.
         sheet.reset_dimensions()
-        rows = islice(sheet.iter_rows(values_only=True), sample)
+        rows = sheet.iter_rows(values_only=True)
         return _build(_xlsx_cells(rows), "xlsx", None, None, name, max_rows, max_columns)
     except TableProblem:
         raise

@@ -256,7 +256,7 @@ class GroupCounts:
     def add(self, child: ChildTimetable) -> None:
         self.children += 1
         setattr(self, child.status, getattr(self, child.status) + 1)
-        self.estimated += child.basis != "exact"
+        self.estimated += child.basis != "exact" and child.status != "not_known"
         self.most_days_overdue = max(self.most_days_overdue, child.days_overdue)
         self.reviews_held += len(child.reviews)
         self.reviews_on_time += sum(r.on_time for r in child.reviews)

@@ -121,5 +121,3 @@ class FrameUpload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
-    # The last check's report (qa_toolkit.services.frame_jobs), shown on the review page.
-    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

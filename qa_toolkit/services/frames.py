@@ -57,35 +57,28 @@ class ImportRejected(ValueError):
         )
 
 
-def read(raw: bytes, filename: str) -> Table:
+def read(raw: bytes, filename: str, max_rows: int = 1_000_000) -> Table:
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ImportRefused("The file is larger than 100 MB. Export fewer columns or rows.")
     if not raw.strip():
         raise ImportRefused("The file is empty.")
     try:
-        return read_table(raw, filename)
+        return read_table(raw, filename, max_rows=max_rows)
     except TableProblem as exc:
         raise ImportRefused(str(exc)) from exc
 
 
 def stage_upload(
-    session: Session, organisation_id: int, user_id: int, filename: str, raw: bytes
+    session: Session,
+    organisation_id: int,
+    user_id: int,
+    filename: str,
+    raw: bytes,
+    max_rows: int = 1_000_000,
 ) -> FrameUpload:
-    """Keep an uploaded file while its columns are confirmed (refusing unreadable files now)."""
-    read(raw, filename)
-    purge_stale_uploads(session)
-    upload = FrameUpload(
-        organisation_id=organisation_id, user_id=user_id, filename=filename[:255], content=raw
-    )
-    session.add(upload)
-    session.flush()
-    return upload
-
-
-def keep_upload(
-    session: Session, organisation_id: int, user_id: int, filename: str, raw: bytes
-) -> FrameUpload:
-    """Keep a file already found readable (by its first rows) while its import is prepared."""
+    """Keep an uploaded file while its columns are confirmed (refusing unreadable files, and
+    lists longer than `max_rows`, now: reading stops at the limit)."""
+    read(raw, filename, max_rows)
     purge_stale_uploads(session)
     upload = FrameUpload(
         organisation_id=organisation_id, user_id=user_id, filename=filename[:255], content=raw
@@ -129,6 +122,22 @@ def mapping_named(session: Session, organisation_id: int, name: str) -> dict[str
         known = ", ".join(m.name for m in saved_mappings(session, organisation_id)) or "none yet"
         raise ImportRefused(f"There is no saved column mapping called '{name}' (saved: {known}).")
     return dict(found.mapping)
+
+
+def matching_saved_mapping(
+    session: Session, organisation_id: int, table: Table
+) -> ColumnMapping | None:
+    """The saved mapping whose every chosen heading is in this file (the one choosing the
+    most columns, then the newest), so a regular export is read the same way each time."""
+    headers = set(table.headers)
+    fitting = [
+        m
+        for m in saved_mappings(session, organisation_id)
+        if m.mapping and all(h in headers for h in m.mapping.values() if h)
+    ]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda m: (len(m.mapping), m.created_at, m.id))
 
 
 def initial_mapping(table: Table, saved: dict[str, str | None] | None) -> dict[str, str | None]:
@@ -260,10 +269,10 @@ def _store_reviews(
     session: Session, frame: Frame, plans: Sequence[ChildTimetable], refs: Sequence[str]
 ) -> None:
     """The review history: one case_review row per review of each child's period of care."""
-    record_ids = dict(
+    record_ids: dict[str, int] = dict(
         session.execute(
             select(CaseRecord.case_ref, CaseRecord.id).where(CaseRecord.frame_id == frame.id)
-        )
+        ).all()
     )
     rows = [
         {

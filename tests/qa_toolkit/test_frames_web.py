@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import io
 import re
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
-from werkzeug.test import TestResponse
 
 from qa_toolkit.db import Base, get_session
-from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import CaseRecord, ColumnMapping, Frame, FrameUpload, Role, Staff
-from tests.conftest import LoginAs, World, make_test_app
+from tests.conftest import LoginAs, World
 
 HEADER = (
     "Child ID,Allocated Team,Allocated Worker,IRO,Legal Status,DOB,CLA Start Date,"
@@ -41,35 +34,6 @@ ROWS = [
 ]  # fmt: skip
 
 
-def app_with_consumer(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The app with its job queue in this test's folder and a consumer running (checks and
-    imports run as background jobs, as they do under `make run` and in production)."""
-    app = make_test_app(database_url, JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"))
-    running = start_in_process(app, workers=1, periodic=False)
-    yield app
-    running.stop(graceful=True)
-    app.extensions["qa_engine"].dispose()
-
-
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    yield from app_with_consumer(database_url, tmp_path)
-
-
-def _job_done(client: FlaskClient, response: TestResponse) -> dict[str, Any]:
-    """Follow a check or import to its job's page and wait for the job to end."""
-    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
-    location = response.headers["Location"]
-    assert re.fullmatch(r"/jobs/\d+", location), location
-    deadline = time.monotonic() + 30
-    while True:
-        state = client.get(location + ".json").get_json()
-        if state["finished"]:
-            return dict(state)
-        assert time.monotonic() < deadline, state
-        time.sleep(0.05)
-
-
 def _messy_csv(rows: list[str]) -> bytes:
     """A Windows-1252 export with a BOM-less header, a pound-like accent and trailing blank rows."""
     return (HEADER + "".join(rows) + ",,,,,,,,,\r\n\r\n").encode("cp1252")
@@ -81,8 +45,7 @@ def _counts(app: Flask) -> dict[str, int]:
         return {
             t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
             for t in Base.metadata.sorted_tables
-            # The job row is the record of the attempt, not a change to the case data.
-            if t.name not in ("audit_event", "frame_upload", "job")
+            if t.name not in ("audit_event", "frame_upload")
         }
 
 
@@ -121,10 +84,9 @@ def test_a_messy_export_with_a_duplicate_is_rejected_whole_then_imports_when_fix
     assert fields["map_team"] == "Allocated Team"
     assert fields["map_next_review_due"] == "Next Review Due"
     fields.update({"as_at": "2026-03-31", "label": "March export", "action": "import"})
-    job = _job_done(client, client.post(review_url, data=fields))
-    assert job["status"] == "done" and "nothing was imported" in job["message"], job
-    assert job["result_url"] == review_url
-    text = client.get(review_url).get_data(as_text=True)
+    rejected = client.post(review_url, data=fields)
+    text = rejected.get_data(as_text=True)
+    assert rejected.status_code == 400
     assert "cannot be imported yet" in text and "Nothing has been imported" in text
     assert re.search(r"rows? 3 and 5", text), text[text.find("problem") :][:800]
     assert "LCS002" in text
@@ -140,8 +102,8 @@ def test_a_messy_export_with_a_duplicate_is_rejected_whole_then_imports_when_fix
             "action": "import",
         }
     )
-    job = _job_done(client, client.post(fixed_url, data=fields))
-    assert job["status"] == "done" and job["result_url"].startswith("/cases/frames/"), job
+    imported = client.post(fixed_url, data=fields)
+    assert imported.status_code == 302, imported.get_data(as_text=True)[-2000:]
     with app.app_context():
         session = get_session()
         frame = session.scalar(select(Frame).where(Frame.label == "March export"))
@@ -179,8 +141,7 @@ def test_the_report_lists_warnings_and_completeness(
     url = _upload(client, _messy_csv(ROWS[:3]), "export.csv")
     fields = _form_fields(client.get(url).get_data(as_text=True))
     fields.update({"as_at": "2026-03-31", "action": "check"})
-    assert _job_done(client, client.post(url, data=fields))["status"] == "done"
-    page = client.get(url).get_data(as_text=True)
+    page = client.post(url, data=fields).get_data(as_text=True)
     assert "No problems stop this import: 3 cases" in page
     assert "Things to check" in page and "thnicity" in page
     assert "How complete is each item?" in page
@@ -201,7 +162,7 @@ def test_an_xlsx_export_imports(app: Flask, login_as: LoginAs, world: World) -> 
     url = _upload(client, buffer.getvalue(), "report.xlsx")
     fields = _form_fields(client.get(url).get_data(as_text=True))
     fields.update({"as_at": "2026-03-31", "label": "From Excel", "action": "import"})
-    assert _job_done(client, client.post(url, data=fields))["status"] == "done"
+    assert client.post(url, data=fields).status_code == 302
     with app.app_context():
         refs = sorted(
             get_session().scalars(

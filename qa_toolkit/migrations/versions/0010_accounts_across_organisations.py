@@ -1,6 +1,5 @@
 """Accounts across organisations: invitations, deployment administrators, device and
-re-authentication lock-outs, a case-list row limit per organisation, and the check report of a
-staged upload (checked by a background job).
+re-authentication lock-outs, and a case-list row limit per organisation.
 
 An organisation's administrator no longer adds an account that exists elsewhere: it is
 invited, and joins when its holder accepts (`invitation`). A deployment administrator
@@ -35,7 +34,6 @@ def upgrade() -> None:
         sa.Column("deployment_admin", sa.Boolean(), nullable=False, server_default="0"),
     )
     op.add_column("organisation", sa.Column("case_list_row_limit", sa.Integer(), nullable=True))
-    op.add_column("frame_upload", sa.Column("report", sa.JSON(), nullable=True))
 
     op.create_table(
         "invitation",
@@ -91,6 +89,5 @@ def downgrade() -> None:
     op.drop_index("ix_invitation_user_id", table_name="invitation")
     op.drop_index("ix_invitation_organisation_id", table_name="invitation")
     op.drop_table("invitation")
-    op.drop_column("frame_upload", "report")
     op.drop_column("organisation", "case_list_row_limit")
     op.drop_column("user_account", "deployment_admin")
