@@ -61,9 +61,44 @@ def load_template_bytes(raw: bytes, file: str) -> Template:
     return load_template_text(decode(raw, file), file)
 
 
+# Deeper than any template needs (sections hold questions hold options: about six levels).
+MAX_DEPTH = 50
+
+
 def load_template_text(text: str, file: str = "template.yaml") -> Template:
     """Parse, check the shape, then cross-check; raise TemplateInvalid listing every problem."""
+    try:
+        return _load(text, file)
+    except RecursionError:
+        raise TemplateInvalid([_too_deep(file)]) from None
+
+
+def _too_deep(file: str) -> TemplateError:
+    return TemplateError(
+        file, None, "", "too_deep",
+        f"the template is nested more than {MAX_DEPTH} levels deep; a template needs about six "
+        "(sections, questions, options): check the indentation and the brackets",
+    )  # fmt: skip
+
+
+def _depth(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether `value` stays within `limit` levels of lists and mappings (without recursion)."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return False
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return True
+
+
+def _load(text: str, file: str) -> Template:
     source = parse(text, file)
+    if not _depth(source.data):
+        raise TemplateInvalid([_too_deep(file)])
     if not isinstance(source.data, dict):
         raise TemplateInvalid(
             [

@@ -7,7 +7,17 @@ from typing import Any
 
 from flask import Flask
 
-from qa_toolkit import audit_views, auditing, config, db, display_filters, errors, headers, login
+from qa_toolkit import (
+    audit_views,
+    auditing,
+    config,
+    db,
+    display_filters,
+    errors,
+    headers,
+    input_guard,
+    login,
+)
 from qa_toolkit.blueprints import register_blueprints
 from qa_toolkit.security import access, policy
 
@@ -21,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.debug = bool(app.config.get("DEBUG")) and app.config["ENV"] != "production"
 
     auditing.install()
+    input_guard.init_app(app)  # Before anything reads the request, and before the routes.
     db.init_app(app)
     login.init_app(app)
     access.init_app(app)  # Before CSRF: an unauthorised request gets 403, not a CSRF error.

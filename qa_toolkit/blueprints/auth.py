@@ -61,8 +61,8 @@ def locked_message(minutes: int) -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only redirect within this site after login (no open redirects)."""
-    if not target:
-        return url_for("dashboard.index")
+    if not target or any(ord(c) < 32 or ord(c) == 127 for c in target) or "\\" in target:
+        return url_for("dashboard.index")  # A CR/LF (or a backslash) is never a page here.
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("dashboard.index")

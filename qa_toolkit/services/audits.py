@@ -239,8 +239,18 @@ class Draft:
     even_better: str | None
 
 
+def _without_nul(value: Any) -> Any:
+    """A NUL character is never meant and PostgreSQL refuses it: drop it, keep the rest."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def draft_from(template: Template, data: dict[str, Any]) -> Draft:
     """Turn posted values (form or JSON, keyed q_/ev_/hl_/hs_) into a clean draft."""
+    data = {key: _without_nul(value) for key, value in data.items()}
     answers: dict[str, Any] = {}
     evidence: dict[str, str] = {}
     highlights: dict[str, dict[str, Any]] = {}
