@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -18,7 +17,7 @@ from werkzeug.serving import run_simple
 
 from audit_templates.errors import TemplateInvalid
 from audit_templates.loader import load_template_file
-from qa_toolkit import auditing, config, migrate
+from qa_toolkit import auditing, config, migrate, private_files
 from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.cli_frames import frame_import
@@ -693,29 +692,21 @@ def export(
         raise click.ClickException(str(exc)) from exc
     programme_id, programme_name, org_id = programme.id, programme.name, org.id
     session.rollback()  # The reading is done; the audit-log entry gets a short write below.
-    # Written beside the target and moved into place: a failure never leaves half a file, and
-    # --force replaces the old file only once the new one is complete.
-    handle, temporary = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=output.parent)
-    os.close(handle)
+    # Written into an unnamed private file and named only when whole: a failure, or a kill,
+    # never leaves half a file (nor a readable copy), and --force replaces the old file only
+    # once the new one is complete.
     try:
-        try:
+        with private_files.complete_or_nothing(output) as temporary:
             write_workbook(spec, temporary)
-        except OSError as exc:
-            raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
-        with writing():
-            auditing.record(
-                session, "export", "programme_findings", programme_id,
-                summary=f"{audience} workbook, saved by the command line as {output.name}",
-                organisation_id=org_id,
-            )  # fmt: skip
-            session.commit()
-        try:
-            os.replace(temporary, output)
-        except OSError as exc:
-            raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+            with writing():
+                auditing.record(
+                    session, "export", "programme_findings", programme_id,
+                    summary=f"{audience} workbook, saved by the command line as {output.name}",
+                    organisation_id=org_id,
+                )  # fmt: skip
+                session.commit()
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
     sheets = len(spec.sheets)
     click.echo(
         f"Wrote the {audience} workbook for '{programme_name}' to {output} "

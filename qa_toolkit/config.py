@@ -166,7 +166,7 @@ def demo_secret_key(instance_path: str) -> str:
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # The instance folder: ours only.
     key = secrets.token_hex(32)
     path.write_text(key, encoding="utf-8")
     path.chmod(0o600)

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import User
-from qa_toolkit.security import sessions
+from qa_toolkit.security import sealed_flashes, sessions
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.init_app(app)
     # Before the role checks: a timed-out or revoked session is anonymous by the time they run.
+    sealed_flashes.init_app(app)  # Before the session checks: their messages are kept too.
     sessions.init_app(app)
     sessions.init_mfa_check(app)
 
