@@ -7,12 +7,12 @@ whose threshold the overall score reaches, then capped by any limiting answer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from audit_templates.schema import Question, Template
+from reports import display
 
 
 @dataclass(frozen=True)
@@ -183,8 +183,8 @@ def _matches(value: object, wanted: list[str]) -> bool:
 
 
 def as_percent(value: float) -> int:
-    """A score as the whole percentage people see (half up): 2/3 is 67%, 0.745 is 75%."""
-    return math.floor(value * 100 + 0.5 + 1e-9)
+    """A score as the whole percentage people see (reports.display): 2/3 is 67%, 0.745 is 75%."""
+    return int(display.percent_value(value))
 
 
 def grade_for(template: Template, overall: float | None) -> str | None:

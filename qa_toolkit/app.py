@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from qa_toolkit import auditing, config, db, errors, headers, login
+from qa_toolkit import audit_views, auditing, config, db, display_filters, errors, headers, login
 from qa_toolkit.blueprints import register_blueprints
 from qa_toolkit.security import access, policy
 
@@ -26,8 +26,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     access.init_app(app)  # Before CSRF: an unauthorised request gets 403, not a CSRF error.
     login.init_csrf(app)
     headers.init_app(app)
+    display_filters.init_app(app)
     policy.init_app(app)
     errors.init_app(app)
+    audit_views.init_app(app)
     register_blueprints(app)
     access.check_every_route_declared(app)
 

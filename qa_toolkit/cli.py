@@ -19,14 +19,17 @@ from werkzeug.serving import run_simple
 from audit_templates.errors import TemplateInvalid
 from audit_templates.loader import load_template_file
 from qa_toolkit import auditing, config, migrate
+from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
+from qa_toolkit.cli_frames import frame_import
 from qa_toolkit.db import get_session, writing
+from qa_toolkit.jobs.cli import worker
+from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import Role
 from qa_toolkit.security import mfa, sessions
 from qa_toolkit.services import cases as case_service
 from qa_toolkit.services import demo, organisations
 from qa_toolkit.services import findings as findings_service
-from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
@@ -51,15 +54,71 @@ def _cli_session() -> Session:
 
 @db_cli.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
-def db_upgrade(revision: str) -> None:
+@click.option(
+    "--owner-url",
+    "owner_url_given",
+    default=None,
+    help="PostgreSQL: migrate as the owner role at this URL (default "
+    "QA_TOOLKIT_MIGRATION_DATABASE_URL, else DATABASE_URL); DATABASE_URL's role is then given "
+    "the application's privileges.",
+)
+def db_upgrade(revision: str, owner_url_given: str | None) -> None:
     """Apply the migrations to DATABASE_URL (default: the SQLite file under instance/)."""
+    from qa_toolkit import db_roles
+    from qa_toolkit.cli_audit_log import owner_url
+
     url = current_app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         os.makedirs(current_app.instance_path, exist_ok=True)
-    migrate.upgrade(url, revision)
+    owner = owner_url(owner_url_given)
+    migrate.upgrade(owner, revision)
     click.echo(
         f"Database is at revision {migrate.head_revision(url) if revision == 'head' else revision}."
     )
+    try:
+        granted = db_roles.grant_after_upgrade(url, owner)
+    except db_roles.RoleProblem as exc:
+        raise click.ClickException(str(exc)) from exc
+    if granted:
+        click.echo(
+            f"{db_roles.user_of(url)} (DATABASE_URL) may read and write the tables and only add "
+            "to and read the audit log."
+        )
+
+
+@db_cli.command("grant")
+@click.option("--owner-url", "owner_url_given", default=None, help="The owner role's URL.")
+def db_grant(owner_url_given: str | None) -> None:
+    """PostgreSQL: give DATABASE_URL's role the application's privileges (run as the owner)."""
+    from qa_toolkit import db_roles
+    from qa_toolkit.cli_audit_log import owner_url
+
+    url = current_app.config["DATABASE_URL"]
+    try:
+        granted = db_roles.grant_after_upgrade(url, owner_url(owner_url_given))
+    except db_roles.RoleProblem as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not granted:
+        raise click.ClickException(
+            "DATABASE_URL and the owner's URL connect as the same role (or this is SQLite): "
+            "nothing to grant. See SECURITY.md, 'The two database roles'."
+        )
+    for statement in granted:
+        click.echo(statement + ";")
+
+
+@db_cli.command("roles-sql")
+@click.option("--owner", "owner_role", default="qa_owner", show_default=True)
+@click.option("--app", "app_role", default="qa_app", show_default=True)
+@click.option("--database", default="qa_toolkit", show_default=True)
+def db_roles_sql(owner_role: str, app_role: str, database: str) -> None:
+    """Print the SQL a PostgreSQL superuser runs once to create the two roles."""
+    from qa_toolkit import db_roles
+
+    try:
+        click.echo(db_roles.role_sql(owner_role, app_role, database))
+    except db_roles.RoleProblem as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @db_cli.command("downgrade")
@@ -173,6 +232,31 @@ def users_reset_mfa(email: str) -> None:
     click.echo(f"Removed the authenticator app of {user.email}; they are signed out everywhere.")
 
 
+@users_cli.command("deployment-admin")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the role away instead.")
+def users_deployment_admin(email: str, revoke: bool) -> None:
+    """Make an account a deployment administrator (above organisations), or stop it being one."""
+    from qa_toolkit.services.account_log import record_account_change
+
+    with writing():
+        session = _cli_session()
+        user = user_service.find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"There is no account {email}.")
+        user.deployment_admin = not revoke
+        sessions.end_everywhere(user)
+        record_account_change(
+            session,
+            user.id,
+            "deployment_admin_" + ("revoked" if revoke else "granted"),
+            "from the command line",
+        )
+        session.commit()
+    state = "is no longer" if revoke else "is now"
+    click.echo(f"{user.email} {state} a deployment administrator; they are signed out everywhere.")
+
+
 @templates_cli.command("lint")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def templates_lint(paths: tuple[str, ...]) -> None:
@@ -247,67 +331,7 @@ def templates_publish(paths: tuple[str, ...], org_name: str | None, shipped: boo
         click.echo(f"{state}: {result.row.template_key} version {result.row.version}")
 
 
-@frame_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--mapping", "mapping_name", default=None, help="A saved column mapping to use.")
-@click.option("--org", "org_name", default=None, help="Organisation (optional when there is one).")
-@click.option(
-    "--as-at", "as_at", default=None, help="Date of the export (YYYY-MM-DD); today if left out."
-)
-@click.option("--label", default="", help="A name for this case list.")
-def frame_import(
-    file: str, mapping_name: str | None, org_name: str | None, as_at: str | None, label: str
-) -> None:
-    """Import a case list (CSV or XLSX): all of it, or nothing with the report (exit 1)."""
-    from sampling.frame import FIELDS
-
-    day = date.fromisoformat(as_at) if as_at else date.today()
-    raw = Path(file).read_bytes()
-    with writing():
-        session = _cli_session()
-        try:
-            org = organisations.find_organisation(session, org_name)
-            click.echo(f"Reading {Path(file).name} ({len(raw) / 1_048_576:.1f} MB)...", err=True)
-            table = frame_service.read(raw, Path(file).name)
-            saved = (
-                frame_service.mapping_named(session, org.id, mapping_name) if mapping_name else None
-            )
-            mapping = frame_service.initial_mapping(table, saved)
-            if not mapping_name:
-                click.echo("Columns used (guessed from the headers):")
-                for name, spec in FIELDS.items():
-                    click.echo(f"  {spec.label:<28} <- {mapping.get(name) or '(not in the file)'}")
-            click.echo(f"Checking {len(table.rows):,} rows...", err=True)
-            # The bar moves as the rows are stored, batch by batch, once every row has passed.
-            with click.progressbar(length=len(table.rows), label="Storing", file=sys.stderr) as bar:
-                imported = frame_service.import_table(
-                    session,
-                    org,
-                    table,
-                    mapping,
-                    as_at=day,
-                    label=label,
-                    filename=Path(file).name,
-                    user_id=None,
-                    progress=bar.update,
-                )
-        except (LookupError, frame_service.ImportRefused) as exc:
-            session.rollback()
-            raise click.ClickException(str(exc)) from exc
-        except frame_service.ImportRejected as exc:
-            session.rollback()
-            click.echo(f"Nothing was imported: {len(exc.result.errors)} problem(s).", err=True)
-            for problem in exc.result.errors[:500]:
-                click.echo(f"  {problem.message}", err=True)
-            raise SystemExit(1) from exc
-        session.commit()
-    frame = imported.frame
-    click.echo(f"Imported {frame.row_count} cases as frame {frame.id} ('{frame.label}').")
-    click.echo(f"Fingerprint {frame.fingerprint}")
-    for problem in imported.result.warnings[:50]:
-        click.echo(f"  warning: {problem.message}")
-    if len(imported.result.warnings) > 50:
-        click.echo(f"  ... and {len(imported.result.warnings) - 50} more warnings")
+frame_cli.add_command(frame_import)
 
 
 def _share_option(text: str, what: str) -> float:
@@ -701,6 +725,20 @@ def export(
         click.echo("It identifies children: keep it OFFICIAL-SENSITIVE and do not share it.")
 
 
+def gunicorn_options(settings: dict[str, object], host: str, port: int, workers: int) -> list[str]:
+    """gunicorn's options: it trusts X-Forwarded-Proto (and -For) only behind a declared proxy.
+
+    gunicorn's own default trusts them from 127.0.0.1, so a local client could claim HTTPS;
+    with QA_TOOLKIT_PROXY_FIX off nobody is trusted, with it on the proxy in front is
+    (Werkzeug's ProxyFix then reads one hop, see qa_toolkit.headers).
+    """
+    trusted = "*" if settings.get("PROXY_FIX") else ""
+    return [
+        "--workers", str(workers), "--bind", f"{host}:{port}",
+        "--forwarded-allow-ips", trusted,
+    ]  # fmt: skip
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -708,40 +746,51 @@ def export(
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
 @with_appcontext
 def serve(host: str, port: int, prod: bool, workers: int) -> None:
-    """Serve the toolkit (development server by default)."""
+    """Serve the toolkit (development server by default).
+
+    The development server also runs the job queue's worker in-process. With --prod, run
+    `qa-toolkit worker` separately (a service of its own) with the same settings: gunicorn
+    serves pages only.
+    """
     if prod:
-        settings = {**config.DEFAULTS, **config.from_environment(), "ENV": "production"}
+        environment = config.from_environment()
+        settings = {**config.DEFAULTS, **environment, "ENV": "production"}
         try:
-            config.finalise(settings, current_app.instance_path)
+            config.finalise(dict(settings), current_app.instance_path)
+            if not environment.get("DATABASE_URL"):
+                raise config.ConfigurationError(
+                    "DATABASE_URL is not set. A production server must name its database "
+                    "(postgresql://user@host/name); it will not serve an empty SQLite file."
+                )
         except config.ConfigurationError as exc:
             raise click.ClickException(str(exc)) from exc
         gunicorn = shutil.which("gunicorn") or os.path.join(
             os.path.dirname(sys.executable), "gunicorn"
         )
         env = dict(os.environ, QA_TOOLKIT_ENV="production")
-        args = [
-            gunicorn,
-            "--workers",
-            str(workers),
-            "--bind",
-            f"{host}:{port}",
-            "qa_toolkit.wsgi:app",
-        ]
+        args = [gunicorn, *gunicorn_options(settings, host, port, workers), "qa_toolkit.wsgi:app"]
         os.execve(gunicorn, args, env)  # noqa: S606 (replaces this process with gunicorn)
     click.echo(f"Serving the QA toolkit on http://{host}:{port}  (Ctrl+C to stop)")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    consumer = start_in_process(app)
+    click.echo("Background jobs run in this process (production runs `qa-toolkit worker`).")
+    try:
+        # Flask's app.run() refuses to run inside its own CLI; Werkzeug's server is what it wraps.
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    finally:
+        consumer.stop(graceful=True)
 
 
 def register_commands(app: Flask) -> None:
     groups = (
         db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli, backup_cli,
+        audit_log_cli,
     )  # fmt: skip
     for group in groups:
         app.cli.add_command(group)
     app.cli.add_command(export)
     app.cli.add_command(serve)
+    app.cli.add_command(worker)
 
 
 def main() -> None:

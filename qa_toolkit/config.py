@@ -50,8 +50,37 @@ DEFAULTS: dict[str, Any] = {
     "MFA_SECRET_KEY": None,
     # Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-For and -Proto.
     "PROXY_FIX": False,
+    # The job queue (qa_toolkit/jobs, Huey): Redis when REDIS_URL is set (several servers),
+    # else a SQLite file (JOBS_DATABASE; None: jobs.sqlite3 in the instance folder). JOBS_NAME
+    # names the queue (its Redis keys), so deployments can share one Redis.
+    "REDIS_URL": None,
+    "JOBS_DATABASE": None,
+    "JOBS_NAME": "qa-toolkit",
+    # PostgreSQL: the owner role's URL, used by `db upgrade` and `audit-log archive` only; the
+    # application itself connects with DATABASE_URL as a role that owns nothing (SECURITY.md).
+    # None: DATABASE_URL (SQLite, or a single-role PostgreSQL set-up).
+    "MIGRATION_DATABASE_URL": None,
+    # Audit-log entries are kept this many years; `audit-log archive` moves older ones out.
+    "AUDIT_LOG_RETENTION_YEARS": 7,
     # Partner outputs (reports.disclosure): no figure for fewer files than this, anywhere.
     "PARTNER_MIN_FILES": 5,
+    # Notifications by e-mail (qa_toolkit/notifications/mailer.py). No SMTP_HOST: no e-mail,
+    # the "Waiting for you" list only. BASE_URL starts the links in e-mails.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 10,
+    "BASE_URL": "http://127.0.0.1:5000",
+    # A failed send waits this long, doubled each time, up to the maximum (seconds).
+    "NOTIFY_RETRY_SECONDS": 30,
+    "NOTIFY_RETRY_MAX_SECONDS": 3600,
+    # The hour (UTC) daily digests are sent.
+    "DIGEST_HOUR": 7,
+    # An escalation's response is amber this many working days before it is due.
+    "ESCALATION_AMBER_DAYS": 2,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
@@ -66,9 +95,16 @@ _INT_SETTINGS = {
     "LOGIN_ADDRESS_LIMIT",
     "LOGIN_WINDOW_MINUTES",
     "LOGIN_LOCKOUT_MAX_MINUTES",
+    "AUDIT_LOG_RETENTION_YEARS",
+    "DIGEST_HOUR",
+    "ESCALATION_AMBER_DAYS",
+    "NOTIFY_RETRY_MAX_SECONDS",
+    "NOTIFY_RETRY_SECONDS",
     "PARTNER_MIN_FILES",
+    "SMTP_PORT",
+    "SMTP_TIMEOUT",
 }
-_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX"}
+_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX", "SMTP_STARTTLS"}
 
 
 class ConfigurationError(RuntimeError):

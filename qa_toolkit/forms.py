@@ -138,10 +138,28 @@ class UploadTemplateForm(FlaskForm):
 
 class UploadCaseListForm(FlaskForm):
     file = FileField(
-        "Case list (CSV or Excel .xlsx)",
-        description="An export of children in care from Liquidlogic, Mosaic or Eclipse. "
+        "Case list (CSV or Excel .xlsx), or the three files of an SSDA903 return",
+        description="An export of children in care from Liquidlogic, Mosaic or Eclipse; or the "
+        "SSDA903 Header, Episodes and Reviews CSV files, chosen together. "
         "Nothing is imported until you have checked the columns.",
         validators=[FileRequired("Choose the case list file to upload.")],
+        render_kw={"multiple": True, "accept": ".csv,.xlsx"},
+    )
+
+
+class ImportReturnForm(FlaskForm):
+    """The date of an SSDA903 return's case list: the children looked after on that day."""
+
+    as_at = DateField(
+        "Children looked after on",
+        description="The case list is the children in care on this date, with their reviews "
+        "up to it.",
+        validators=[DataRequired("Enter the date, like 31/3/2026.")],
+    )
+    label = StringField(
+        "Name for this case list",
+        description="For example 'Children looked after, 31 March 2026 (SSDA903)'.",
+        validators=[Optional(), Length(max=200)],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reports import display
 from reports.intervals import format_finding
 from reports.rollup import Rollup
 
@@ -33,7 +34,7 @@ def headline(rollup: Rollup, template_title: str) -> list[str]:
         lines.append(
             f"{len(below)} question{'s were' if len(below) != 1 else ' was'} below target; the "
             f"furthest was “{first.text}” ({format_finding(first.result)}, target "
-            f"{round((first.target or 0) * 100)}%)."
+            f"{display.percent(first.target or 0)})."
         )
     shared = sum(1 for h in rollup.highlights if h.shareable)
     if shared:

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reports import display
+from reports.display import interval_cells
 from reports.excel import CellValue, ChartSpec, Column, Properties, Sheet, WorkbookSpec
 from reports.intervals import Comparison, Proportion, proportion
 from reports.rollup import BREAKDOWN_FIELDS, Rollup
@@ -78,7 +80,9 @@ class TrendItem:
 
 
 def overall_compliance(rollup: Rollup) -> Proportion:
-    """Every scored, applicable answer pooled, as the theme and breakdown figures pool them."""
+    """Every scored, applicable answer pooled, with the file as the sampling unit."""
+    if rollup.overall is not None:
+        return rollup.overall.as_proportion()
     method = rollup.questions[0].result.method if rollup.questions else "wilson"
     met = sum(q.result.successes for q in rollup.questions)
     answered = sum(q.result.n for q in rollup.questions)
@@ -116,17 +120,14 @@ def build(
                 Column("Upper 95%", "percent"),
             ],
             [
-                (
-                    t.title,
-                    t.result.successes,
-                    t.result.n,
-                    t.result.estimate,
-                    t.result.low,
-                    t.result.high,
-                )
-                for t in rollup.themes
+                (t.title, t.result.successes, t.result.n, *_cells(t.result)) for t in rollup.themes
             ],  # fmt: skip
-            notes=("Not applicable answers are left out of every figure. Intervals: Wilson.",),
+            notes=(
+                "Not applicable answers are left out of every figure. A theme pools several "
+                "answers per file; the file is the sampling unit, so the intervals are "
+                "design-based (ratio estimate, linearised variance, Korn-Graubard; "
+                "docs/statistics.md).",
+            ),
             chart=ChartSpec(
                 "Theme compliance with 95% intervals",
                 categories="Theme",
@@ -146,7 +147,7 @@ def build(
         sheet_rows = []
         for row in rows:
             sheet_rows.append(
-                (row.group, row.files, row.result.estimate, row.result.low, row.result.high)
+                (row.group, row.files, *_cells(row.result))
             )
         sheets.append(
             Sheet(
@@ -232,7 +233,7 @@ def _summary_sheet(
     rows: list[SummaryRow] = [
         ("Files audited (finalised)", rollup.files, None, None, None, None),
         ("Overall compliance: answers meeting the standard", overall.successes, overall.n,
-         overall.estimate, overall.low if overall.n else None, overall.high if overall.n else None),
+         *_cells(overall)),
     ]  # fmt: skip
     for _value, label, files in rollup.grades:
         rows.append((f"Grade: {label}", files, rollup.files, _share(files, rollup.files), None,
@@ -271,7 +272,8 @@ def _summary_sheet(
         notes=(
             "Overall compliance pools every scored answer, as the theme figures do; Not "
             "applicable answers are left out. Answers from one file are not independent, so "
-            "read its Wilson interval as a guide. The findings in words follow the figures.",
+            "its interval counts files, the unit sampled (design-based, as for themes). The "
+            "findings in words follow the figures.",
         ),
         autofilter=False,
     )
@@ -279,6 +281,17 @@ def _summary_sheet(
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def _cells(p: Proportion) -> tuple[float | None, float | None, float | None]:
+    """A proportion's estimate and its interval's ends rounded outward (reports.display).
+
+    The estimate stays exact: Excel's "0%" rounds it half up as the page does. The ends are
+    written as the page shows them, because Excel would round them to the nearest instead.
+    """
+    if p.estimate is None:
+        return None, None, None
+    return (p.estimate, *interval_cells(p.low, p.high))
 
 
 def _grades_sheet(rollup: Rollup) -> Sheet:
@@ -290,8 +303,7 @@ def _grades_sheet(rollup: Rollup) -> Sheet:
         grades.append(("Not graded", ungraded))
     for label, files in grades:
         result = proportion(files, rollup.files, method=method)
-        rows.append((label, files, result.estimate, result.low if rollup.files else None,
-                     result.high if rollup.files else None))  # fmt: skip
+        rows.append((label, files, *_cells(result)))
     return Sheet(
         "Grades",
         "Files by overall grade, best grade first",
@@ -319,12 +331,9 @@ def _questions_sheet(rollup: Rollup) -> Sheet:
                 q.result.successes,
                 q.result.n,
                 q.not_applicable,
-                q.result.estimate,
-                q.result.low,
-                q.result.high,
+                *_cells(q.result),
                 weighted.estimate if weighted else None,
-                weighted.low if weighted else None,
-                weighted.high if weighted else None,
+                *(interval_cells(weighted.low, weighted.high) if weighted else (None, None)),
                 q.target,
                 "Yes" if q.below_target else None,
                 notes or None,
@@ -358,6 +367,14 @@ def _questions_sheet(rollup: Rollup) -> Sheet:
     )
 
 
+def _change(comparison: Comparison) -> float | None:
+    """The change in points as the page shows it: from the unrounded figures, rounded once."""
+    before, after = comparison.before.estimate, comparison.after.estimate
+    if before is None or after is None:
+        return None
+    return float(display.change(before, after).points)
+
+
 def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
     since = f" ({previous})" if previous else ""
     small = any(t.comparison.small for t in trend)
@@ -373,6 +390,7 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
             Column("Change (points)", "number", number_format="+0;-0;0"),
             Column("p-value", "number", number_format="0.000"),
             Column("Verdict", wrap=True, width=60),
+            Column("Holm-adjusted p", "number", number_format="0.000"),
         ],
         [
             (
@@ -381,15 +399,17 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
                 t.comparison.before.n,
                 t.comparison.after.estimate,
                 t.comparison.after.n,
-                t.comparison.difference,
+                _change(t.comparison),
                 t.comparison.p_value,
                 t.comparison.verdict,
+                t.comparison.adjusted_p,
             )
             for t in trend
         ],  # fmt: skip
         notes=(
-            "Each change is tested with Fisher's exact test, two-sided: 'could be chance' means "
-            "the difference may not be real.",
+            "Each change is tested with the file as the unit (design-based t test, two-sided); "
+            "with several themes tested at once the verdict follows the Holm-adjusted p-value: "
+            "'could be chance' means the difference may not be real.",
         )
         + (
             (
@@ -433,7 +453,7 @@ def _actions_sheet(actions: Sequence[ActionItem]) -> Sheet:
 def _method_sheet(method: MethodNote, rollup: Rollup) -> Sheet:
     rows: list[tuple[str, str]] = [
         ("Case list", method.frame),
-        ("Case list date", method.frame_date.strftime("%d %B %Y")),
+        ("Case list date", display.date(method.frame_date)),
         ("Children on the list", f"{method.frame_size:,}"),
         *method.design,
         ("Random seed", str(method.seed)),

@@ -20,6 +20,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar, cast
 
+from sampling import codes903
 from sampling.dates import DateProblem, format_date, parse_date
 from sampling.records import CaseRow
 from sampling.tables import (
@@ -89,9 +90,11 @@ disability | Disability | text | 40 | Disabled; Has disability; Disability statu
 uasc | UASC | yes_no | 0 | Unaccompanied; Unaccompanied asylum seeking child; UASC status; Is UASC
 became_looked_after | Date became looked after | date | 0 | CLA start date; Start date of episode;
     Date period of care commenced; Date looked after; Looked after since; Date entered care;
-    Care start date; CIC start date; LAC start date
+    Care start date; CIC start date; LAC start date; Date Became LAC; Date became CLA;
+    CLA start; CLA start date; Period of care start; Period of care start date
 last_review | Last review date | date | 0 | Date of last CLA review; Previous review;
-    Date of last review; Last CLA review date; Last LAC review date; Latest review date; Last review
+    Date of last review; Last CLA review date; Last LAC review date; Latest review date;
+    Last review; Last CLA review; Last LAC review; Last CIC review
 next_review_due | Next review due | date | 0 | Next review date; Review due date;
     Next CLA review due; Next LAC review date; Next review due date; Review due
 """
@@ -326,6 +329,9 @@ def _parse(
             values[name] = _yes_no(cells, numbers, header, report)
         else:
             values[name] = _texts(cells, numbers, header, spec, report, table.kind)
+    for name, kind in (("legal_status", "LS"), ("placement_type", "PLACE")):
+        if name in values:  # the 903 code plus words, whatever the export writes
+            values[name] = _normalised(values[name], kind)
     _check_case_refs(values["case_ref"], numbers, columns["case_ref"], report)
     if "age_band" not in columns and "date_of_birth" in values:
         values["age_band"] = _derive_bands(values["date_of_birth"], as_at)
@@ -586,6 +592,9 @@ def _warn(
 
         hits = [i for i, text in enumerate(recorded) if text in missing]
         report.many("warning", "ethnicity_missing", hits, not_recorded)
+    _warn_disability(values, numbers, columns, report)
+    if "date_of_birth" in values:
+        _warn_ages(values, numbers, columns, as_at, report)
     today = format_date(as_at)
     for name in ("date_of_birth", "became_looked_after", "last_review", "next_review_due"):
         if name not in values:
@@ -604,6 +613,80 @@ def _warn(
             _warn_order(
                 values[later], values[earlier], numbers, columns[later], code, wording, report
             )
+
+
+def _normalised(texts: Sequence[object], kind: str) -> list[object]:
+    shown = {t: codes903.normalise(kind, t) if isinstance(t, str) else t for t in set(texts)}
+    return [shown[t] for t in texts]
+
+
+def _warn_disability(
+    values: dict[str, Sequence[object]],
+    numbers: list[int],
+    columns: dict[str, str],
+    report: _Report,
+) -> None:
+    if "disability" not in columns:
+        return
+    header, recorded = columns["disability"], values["disability"]
+    missing = {text for text in set(recorded) if text is None or _placeholder(text)}
+    hits = [i for i, text in enumerate(recorded) if text in missing]
+    report.many(
+        "warning",
+        "disability_missing",
+        hits,
+        lambda i: _at(numbers[i], header, "disability is not recorded"),
+    )
+
+
+_LEAVING_CARE = ("leaving care", "care leaver", "16+", "16 plus", "aftercare", "after care")
+
+
+def _warn_ages(
+    values: dict[str, Sequence[object]],
+    numbers: list[int],
+    columns: dict[str, str],
+    as_at: date,
+    report: _Report,
+) -> None:
+    """Ages that do not fit the list: 18 or over on a children-in-care list, under 16 in a
+    leaving-care team."""
+    births = cast(list[date | None], values["date_of_birth"])
+    ages = {b: _age(b, as_at) for b in set(births) if b is not None}
+    header = columns["date_of_birth"]
+    adults = [i for i, b in enumerate(births) if b is not None and ages[b] >= 18]
+
+    def adult(i: int) -> _Said:
+        born = format_date(births[i] or date.min)
+        said = f"the child is 18 or over on the list's date (born {born}): check they belong here"
+        return _at(numbers[i], header, said)
+
+    report.many("warning", "aged_18_or_over", adults, adult)
+    if "team" not in values:
+        return
+    teams = values["team"]
+    leaving = {
+        t
+        for t in set(teams)
+        if isinstance(t, str) and any(w in t.casefold() for w in _LEAVING_CARE)
+    }
+    young = [
+        i
+        for i, (b, t) in enumerate(zip(births, teams, strict=True))
+        if t in leaving and b is not None and ages[b] < 16
+    ]
+
+    def too_young(i: int) -> _Said:
+        said = (
+            f"a child aged {ages[births[i] or date.min]} is in the leaving-care team '{teams[i]}'"
+        )
+        return _at(numbers[i], columns["team"], said)
+
+    report.many("warning", "under_16_in_leaving_care", young, too_young)
+
+
+def _age(born: date, as_at: date) -> int:
+    return as_at.year - born.year - ((as_at.month, as_at.day) < (born.month, born.day))
 
 
 # Two dates of one row that should not come in this order: (later, earlier, code, wording).

@@ -34,7 +34,8 @@ On the list's date (`as_at`) each child is in exactly one `Status`:
 - "no_review_yet": no review held in this period of care, and the first is not overdue yet;
 - "due_soon": the next review is due within `DUE_SOON_DAYS` (28) days of `as_at`;
 - "in_timescale": the next review is due later than that;
-- "not_known": neither the date the child became looked after nor a review date is known.
+- "not_known": neither the date the child became looked after nor a review date is known
+  (when the list gives a "next review due" date, that date is used instead: basis "listed").
 
 A review dated after `as_at`, or before the child became looked after (an earlier period of
 care), is not counted as held in this period.
@@ -54,6 +55,7 @@ IRO, their timeliness and participation by PN code (`sampling.codes903.PARTICIPA
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -88,7 +90,7 @@ LATER_REVIEW_MONTHS = 6
 DUE_SOON_DAYS = 28
 ESTIMATED_WORDS = "estimated from the last review date"
 
-Basis = Literal["exact", "estimated"]
+Basis = Literal["exact", "estimated", "listed"]
 Status = Literal["overdue", "no_review_yet", "due_soon", "in_timescale", "not_known"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 STATUS_LABELS: dict[Status, str] = {
@@ -107,6 +109,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@functools.lru_cache(maxsize=65_536)  # a list repeats a few thousand start dates
 def first_review_due(became_looked_after: date) -> date:
     """The last day the first review may be held: 20 working days after the child came in."""
     return add_working_days(became_looked_after, FIRST_REVIEW_WORKING_DAYS)
@@ -149,7 +152,11 @@ class ChildTimetable:
 
     @property
     def basis_words(self) -> str:
-        return "from the review history" if self.basis == "exact" else ESTIMATED_WORDS
+        return {
+            "exact": "from the review history",
+            "estimated": ESTIMATED_WORDS,
+            "listed": "from the list's next review date",
+        }[self.basis]
 
 
 def review_schedule(
@@ -176,8 +183,10 @@ def child_timetable(
     *,
     reviews: Sequence[tuple[date, str | None]] | None = None,
     last_review: date | None = None,
+    stated_next_due: date | None = None,
 ) -> ChildTimetable:
-    """The child's status on `as_at`: exact from `reviews` when given, else estimated."""
+    """The child's status on `as_at`: exact from `reviews` when given, else estimated; with
+    neither a start nor a review date, from the list's own next review date if it has one."""
     if reviews is not None and became_looked_after is not None:
         checks = review_schedule(became_looked_after, (r for r in reviews if r[0] <= as_at))
         if checks:
@@ -194,6 +203,8 @@ def child_timetable(
         return _placed(as_at, next_review_after(last_review, 1 if first else 2), None, "estimated")
     if started is not None:
         return _placed(as_at, first_review_due(started), 1, "estimated")
+    if stated_next_due is not None:
+        return _placed(as_at, stated_next_due, None, "listed")
     return ChildTimetable("not_known", "estimated", None, None, 0)
 
 
@@ -245,7 +256,7 @@ class GroupCounts:
     def add(self, child: ChildTimetable) -> None:
         self.children += 1
         setattr(self, child.status, getattr(self, child.status) + 1)
-        self.estimated += child.basis == "estimated"
+        self.estimated += child.basis != "exact" and child.status != "not_known"
         self.most_days_overdue = max(self.most_days_overdue, child.days_overdue)
         self.reviews_held += len(child.reviews)
         self.reviews_on_time += sum(r.on_time for r in child.reviews)
@@ -346,7 +357,12 @@ def summarise(children: Iterable[Child], as_at: date, *, keep: int = 1000) -> Ce
             code = review.participation or "not recorded"
             participation[code] = participation.get(code, 0) + 1
         stated = child.stated_next_due
-        if stated is not None and plan.next_due is not None and stated != plan.next_due:
+        if (
+            stated is not None
+            and plan.basis != "listed"
+            and plan.next_due is not None
+            and stated != plan.next_due
+        ):
             disagreeing += 1
             if len(disagreements) < keep:
                 disagreements.append(Disagreement(child.case_ref, stated, plan.next_due))

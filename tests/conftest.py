@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from flask import Flask
@@ -91,6 +93,8 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET,
         "WTF_CSRF_ENABLED": False,
+        # Each app its own job queue file, never the instance folder's (made on first use).
+        "JOBS_DATABASE": str(Path(tempfile.gettempdir()) / f"qa-test-jobs-{uuid4().hex}.sqlite3"),
     }
     settings.update(overrides)
     return create_app(settings)

@@ -17,10 +17,13 @@ from qa_toolkit.blueprints import (
     frameworks,
     health,
     help,
+    invitations,
+    jobs,
     observations,
     printing,
     programmes,
     staff,
+    waiting,
 )
 
 
@@ -39,8 +42,11 @@ def register_blueprints(app: Flask) -> None:
         staff,
         frameworks,
         admin,
+        invitations,
         health,
         help,
+        jobs,
         printing,
+        waiting,
     ):
         app.register_blueprint(module.bp)

@@ -15,22 +15,30 @@ from qa_toolkit.forms import (
     ResetPasswordForm,
 )
 from qa_toolkit.models import Role, User
-from qa_toolkit.security import mfa, sessions
+from qa_toolkit.security import mfa, policy
 from qa_toolkit.security.access import ADMINS, current_organisation, roles
-from qa_toolkit.services import audit_log as audit_log_service
-from qa_toolkit.services import organisations
+from qa_toolkit.security.policy import can
+from qa_toolkit.services import accounts, organisations
 from qa_toolkit.services import users as user_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-AUDIT_LOG_PAGE = 100
 
 
 @bp.get("/users")
 @roles(ADMINS)
 def users() -> str:
     org = current_organisation()
-    return render_template("admin/users.html", rows=user_service.members(get_session(), org.id))
+    db = get_session()
+    invited = [
+        (i, accounts.invited_email(db, i), Role(i.role).label)
+        for i in accounts.pending_of_organisation(db, org.id)
+    ]
+    return render_template(
+        "admin/users.html",
+        rows=user_service.members(db, org.id),
+        invited=invited,
+        withdraw_form=ConfirmForm(),
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -40,8 +48,10 @@ def new_user() -> str | Response:
     error = None
     if form.validate_on_submit():
         db = get_session()
+        me = policy.current()
+        assert me is not None  # noqa: S101 (the role check let a signed-in member through)
         try:
-            user = user_service.create_user(
+            added = accounts.add_user(
                 db,
                 current_organisation(),
                 user_service.NewUser(
@@ -51,6 +61,7 @@ def new_user() -> str | Response:
                     role=Role(form.role.data),
                     must_change_password=True,
                 ),
+                me,
             )
         except user_service.UserError as exc:
             db.rollback()
@@ -58,11 +69,34 @@ def new_user() -> str | Response:
             form.password.errors = [error]
         else:
             db.commit()
-            flash(
-                f"{user.display_name} can now sign in as {Role(form.role.data).label}.", "success"
-            )
+            if added.joined:
+                flash(f"{added.email} has joined as {added.role.label}.", "success")
+            else:
+                # The same words whether or not the address already had an account.
+                flash(
+                    f"Invited {added.name_given} ({added.email}) as {added.role.label}. They join "
+                    "when they sign in and accept: with the first password you chose if they "
+                    "are new to the service, or with their own if they already have an account.",
+                    "success",
+                )
             return redirect(url_for("admin.users"))
     return render_template("admin/new_user.html", form=form, error=error)
+
+
+@bp.post("/invitations/<int:invitation_id>/withdraw")
+@roles(ADMINS)
+def withdraw_invitation(invitation_id: int) -> Response:
+    db = get_session()
+    if ConfirmForm().validate_on_submit():
+        try:
+            accounts.withdraw(db, current_organisation(), invitation_id)
+        except user_service.UserError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash("Invitation withdrawn.", "success")
+    return redirect(url_for("admin.users"))
 
 
 def _member_or_404(user_id: int) -> tuple[User, str]:
@@ -72,24 +106,34 @@ def _member_or_404(user_id: int) -> tuple[User, str]:
     return found[0], found[1].role
 
 
+def _me() -> policy.Principal:
+    me = policy.current()
+    if me is None:
+        abort(403)
+    return me
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles(ADMINS)
 def edit_user(user_id: int) -> str | Response:
     org = current_organisation()
     db = get_session()
     user, role = _member_or_404(user_id)
+    me = _me()
     staff = organisations.staff(db, org.id)
     linked = user_service.linked_staff_id(db, org.id, user.id)
     form = EditUserForm(data={"role": role, "staff_id": linked, "active": user.active})
     form.staff_id.choices = [SelectChoice("", "Not linked")] + [
         SelectChoice(str(s.id), f"{s.name} ({s.staff_role.replace('_', ' ')})") for s in staff
     ]
+    may_disable = can(me, "disable", user)
     error = None
     if form.validate_on_submit():
         try:
-            user_service.set_role(db, user, org, Role(form.role.data))
+            accounts.change_role(db, user, org, Role(form.role.data))
             user_service.link_staff(db, user, org, form.staff_id.data)
-            user_service.set_active(db, user, org, bool(form.active.data))
+            if may_disable:  # Otherwise the box is not shown, and the account stays as it is.
+                accounts.admin_set_active(db, me, user, org, bool(form.active.data))
         except user_service.UserError as exc:
             db.rollback()
             error = str(exc)
@@ -105,6 +149,8 @@ def edit_user(user_id: int) -> str | Response:
         password_form=ResetPasswordForm(),
         mfa_form=ConfirmForm(),
         mfa_on=mfa.enabled(user),
+        may_change=may_disable,
+        elsewhere=accounts.ELSEWHERE,
     )
 
 
@@ -116,7 +162,7 @@ def reset_password(user_id: int) -> str | Response:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user_service.reset_password(db, user, form.password.data or "")
+            accounts.admin_set_password(db, _me(), user, form.password.data or "")
         except user_service.UserError as exc:
             db.rollback()
             flash(str(exc), "error")
@@ -139,11 +185,37 @@ def reset_mfa(user_id: int) -> Response:
     db = get_session()
     user, _role = _member_or_404(user_id)
     if ConfirmForm().validate_on_submit() and mfa.enabled(user):
-        mfa.disable(db, user, f"reset by an administrator of {current_organisation().name}")
-        sessions.end_everywhere(user)
-        db.commit()
-        flash(f"Removed {user.display_name}'s authenticator app. They are signed out.", "success")
+        try:
+            accounts.admin_remove_mfa(db, _me(), user, current_organisation().name)
+        except user_service.UserError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash(
+                f"Removed {user.display_name}'s authenticator app. They are signed out.", "success"
+            )
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/remove")
+@roles(ADMINS)
+def remove_user(user_id: int) -> Response:
+    """Take the account out of this organisation (its other organisations keep it)."""
+    db = get_session()
+    org = current_organisation()
+    user, _role = _member_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    try:
+        accounts.remove_member(db, org, user)
+    except user_service.UserError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    db.commit()
+    flash(f"{user.display_name} is no longer a member of {org.name}.", "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/security", methods=["GET", "POST"])
@@ -173,9 +245,8 @@ def security() -> str | Response:
 
 @bp.get("/audit-log")
 @roles(ADMINS)
-def audit_log() -> str:
-    org = current_organisation()
-    db = get_session()
-    entity = request.args.get("entity", "")
-    rows = audit_log_service.recent(db, org.id, entity=entity, limit=AUDIT_LOG_PAGE)
-    return render_template("admin/audit_log.html", rows=rows, entity=entity)
+def audit_log() -> str | Response | tuple[str, int]:
+    """The log for information governance: filters, pages, and the Excel download."""
+    from qa_toolkit.audit_log_page import show
+
+    return show(current_organisation())

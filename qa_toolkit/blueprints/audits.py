@@ -15,6 +15,7 @@ from audit_templates.schema import Template
 from audit_templates.scoring import score
 from qa_toolkit import auditing
 from qa_toolkit.audit_forms import build_audit_form, form_view
+from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Role, User
 from qa_toolkit.security import policy
@@ -79,6 +80,7 @@ def index() -> str:
     everyone = (
         audit_service.all_audits(db, org.id) if current_role() in (Role.ADMIN, Role.MANAGER) else []
     )
+    log_view("audit_list", [line.case_ref or "" for line in [*mine, *everyone]])
     return render_template("audits/index.html", mine=mine, everyone=everyone)
 
 
@@ -332,6 +334,10 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
             flash("Moderation saved. The manager can now finalise the audit.", "success")
             return redirect(url_for("audits.edit", audit_id=audit.id))
     page = render_template("audits/moderate.html", audit=audit, template=template)
+    if request.method == "GET":
+        auditing.record(db, "view", "audit", audit.id, summary="moderation page",
+                        organisation_id=audit.organisation_id)  # fmt: skip
+        db.commit()
     return (page, status) if status != 200 else page
 
 

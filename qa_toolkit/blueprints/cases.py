@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 from qa_toolkit.db import get_session
 from qa_toolkit.security.access import CASE_ROLES, current_organisation, roles
 from qa_toolkit.services import cases as case_service
-from qa_toolkit.services import frames as frame_service
+from qa_toolkit.services.case_census import census_of
 from qa_toolkit.services.dashboard import latest_frame
-from sampling.census import census
+from sampling.codes903 import PARTICIPATION
+from sampling.timetable import STATUS_LABELS
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -50,7 +51,7 @@ def frame(frame_id: int) -> str:
     db.commit()  # The view of case-level data is logged.
     report = None
     if page.page == 1 and not request.args.get("team") and not due:
-        report = census([row for _, row in frame_service.case_rows(db, found.id)], found.as_at)
+        report = census_of(db, found)  # stored at import: one read, not one per row
     return render_template(
         "cases/frame.html",
         report=report,
@@ -59,4 +60,6 @@ def frame(frame_id: int) -> str:
         team=request.args.get("team", ""),
         due=due,
         due_filters=case_service.DUE_FILTERS,
+        participation_words=PARTICIPATION,
+        status_labels=STATUS_LABELS,
     )

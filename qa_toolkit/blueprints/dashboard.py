@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
+from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Escalation, Role
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
@@ -54,6 +55,13 @@ def index() -> str:
         action_counts = action_service.counts(db, org.id, viewer, today)
         if role in (Role.ADMIN, Role.MANAGER):
             late_escalations = escalation_service.overdue_responses(db, org.id, today)
+    log_view(
+        "dashboard",
+        [c.case_ref for c in urgent]
+        + [c.case_ref or "" for c in concerns]
+        + [w.case_ref or "" for w in my_work[:10]]
+        + [e.case_ref for e in late_escalations[:10]],
+    )
     return render_template(
         "dashboard/index.html",
         action_counts=action_counts,

@@ -28,6 +28,7 @@ from qa_toolkit.action_forms import (
     EscalationMoveForm,
     EscalationResponseForm,
 )
+from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Escalation, EscalationStatus, Role
 from qa_toolkit.security import policy
@@ -70,6 +71,7 @@ def index() -> str:
         status = "open"
     found = service.escalations_of(db, org.id, int(current_user.id), _role(), status)
     today = date.today()
+    log_view("escalation_list", [e.case_ref for e in found])
     return render_template(
         "escalations/index.html",
         escalations=[(e, service.rag_of(e, today)) for e in found],

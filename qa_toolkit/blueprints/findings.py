@@ -41,7 +41,6 @@ from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.templates import template_of
 from reports.disclosure import Rules
 from reports.excel import write_workbook
-from reports.intervals import whole_percent
 from reports.overview import POOLING_NOTE
 from reports.partner_workbook import csv_text
 from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL
@@ -75,7 +74,6 @@ def index() -> str:
         "findings/index.html",
         overview=result,
         case_role=current_role() in CASE_ROLES,
-        whole=whole_percent,
     )
 
 
@@ -94,7 +92,6 @@ def combined(template_key: str) -> str:
         result=result,
         combined=result.combined,
         pooling_note=POOLING_NOTE,
-        whole=whole_percent,
     )
 
 

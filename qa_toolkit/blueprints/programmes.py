@@ -25,6 +25,7 @@ from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import moderation as moderation_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
+from qa_toolkit.services.conflict_checks import conflict_checks
 from sampling.design import CATEGORY_FIELDS, DesignProblem, SampleDesign
 from sampling.draw import fresh_seed
 
@@ -151,8 +152,9 @@ def show(programme_id: int) -> str:
     design = SampleDesign.from_dict(programme.design)
     people = programme_service.candidates(db, programme.organisation_id)
     auditing.record(
-        db, "view", "programme_sample", programme.id, organisation_id=programme.organisation_id
-    )
+        db, "view", "programme_sample", programme.id, organisation_id=programme.organisation_id,
+        case_refs=[c.case_record.case_ref for c in cases],
+    )  # fmt: skip
     db.commit()
     return render_template(
         "programmes/show.html",
@@ -177,6 +179,7 @@ def show(programme_id: int) -> str:
         by_id={c.id: c for c in cases},
         agreement=moderation_service.programme_agreement(db, programme),
         candidates=people,
+        checks={c.user_id: c for c in conflict_checks(db, programme, people)},
         names={person.user_id: person.name for person in people},
     )
 
@@ -218,6 +221,17 @@ def assign(programme_id: int) -> Response:
     for raw in request.form.getlist("auditor"):
         if raw.isdigit():
             capacities[int(raw)] = request.form.get(f"capacity-{raw}", type=int) or 0
+    people = programme_service.candidates(db, programme.organisation_id)
+    chosen = [c for c in conflict_checks(db, programme, people) if capacities.get(c.user_id)]
+    unchecked = [c for c in chosen if not c.checked]
+    if unchecked and not request.form.get("confirm_unchecked"):
+        who = "; ".join(f"{c.name} ({c.reason})" for c in unchecked)
+        flash(
+            f"Conflicts of interest could not be checked for {who}. Nothing was assigned: link "
+            "their staff records, or tick 'Assign anyway' to go ahead knowing this.",
+            "error",
+        )
+        return redirect(url_for("programmes.show", programme_id=programme.id) + "#assignment")
     try:
         result = programme_service.auto_assign(db, programme, capacities)
     except programme_service.ProgrammeProblem as exc:
@@ -228,9 +242,19 @@ def assign(programme_id: int) -> Response:
         if result.unassigned:
             reasons = "; ".join(f"{ref}: {why}" for ref, why in result.unassigned[:10])
             flash(f"{len(result.unassigned)} case(s) could not be assigned. {reasons}", "error")
+        elif unchecked:
+            names = ", ".join(c.name for c in unchecked)
+            flash(
+                f"Assigned all {len(result.pairs)} cases. Conflicts of interest were checked for "
+                f"{len(chosen) - len(unchecked)} of {len(chosen)} auditors; they could not be "
+                f"checked for {names}.",
+                "info",
+            )
         else:
             flash(
-                f"Assigned all {len(result.pairs)} cases with no conflicts of interest.", "success"
+                f"Assigned all {len(result.pairs)} cases with no conflicts of interest "
+                f"(checked for all {len(chosen)} auditors).",
+                "success",
             )
     return redirect(url_for("programmes.show", programme_id=programme.id) + "#assignment")
 

@@ -43,6 +43,11 @@ class Frame(Base):
     column_mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     quality: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     warning_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # "case_list" (a bespoke export) or "ssda903" (the DfE return, with its review history).
+    source: Mapped[str] = mapped_column(String(20), default="case_list")
+    # The census worked out once at import (sampling.timetable.Census.to_json): the list is
+    # immutable, so every page reads this instead of going over its rows again.
+    census: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -75,6 +80,10 @@ class CaseRecord(Base):
     became_looked_after: Mapped[date | None] = mapped_column(Date)
     last_review: Mapped[date | None] = mapped_column(Date)
     next_review_due: Mapped[date | None] = mapped_column(Date)
+    # The statutory timetable on the list's date (sampling.timetable), worked out at import.
+    review_due: Mapped[date | None] = mapped_column(Date)
+    review_status: Mapped[str | None] = mapped_column(String(20))
+    days_overdue: Mapped[int | None]
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     frame: Mapped[Frame] = relationship()

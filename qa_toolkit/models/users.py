@@ -59,6 +59,9 @@ class User(Base):
     mfa_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The last time step whose code was accepted: a code cannot be used twice.
     totp_last_step: Mapped[int | None]
+    # A deployment administrator: above organisations (adds existing accounts to any, resets
+    # accounts that belong to several). Set only from the command line.
+    deployment_admin: Mapped[bool] = mapped_column(default=False)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -139,14 +142,23 @@ class LoginFailure(Base):
     # The address typed, normalised: unknown addresses are throttled exactly like real ones.
     email: Mapped[str] = mapped_column(String(254), index=True)
     ip_address: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The device cookie's id when the browser had signed in as this account before.
+    device: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+# account: sign-ins to an account (by email) from browsers it has not signed in on before;
+# address: from a client address; device: from one browser that has (its device cookie);
+# reauth: the current-password check of a signed-in account (changing the password).
+LOCKOUT_SCOPES = ("account", "address", "device", "reauth")
+_SCOPES = ", ".join(f"'{s}'" for s in LOCKOUT_SCOPES)
 
 
 class LoginLockout(Base):
-    """An account (by email) or an address refused sign-ins until `until`."""
+    """An account, address, device or re-authentication refused until `until`."""
 
     __tablename__ = "login_lockout"
     __table_args__ = (
-        CheckConstraint("scope IN ('account', 'address')", name="scope_known"),
+        CheckConstraint(f"scope IN ({_SCOPES})", name="scope_known"),
         CheckConstraint("level >= 1", name="level_positive"),
         Index("ix_login_lockout_scope_key", "scope", "key"),
     )

@@ -29,6 +29,7 @@ ADMINS = frozenset({Role.ADMIN})
 
 _ROLES_ATTR = "_qa_roles"
 _PUBLIC_ATTR = "_qa_public"
+_NO_MEMBERSHIP_ATTR = "_qa_no_membership_needed"
 
 
 def roles(allowed: Iterable[Role]) -> Callable[[F], F]:
@@ -42,6 +43,14 @@ def roles(allowed: Iterable[Role]) -> Callable[[F], F]:
         return view
 
     return decorate
+
+
+def signed_in(view: F) -> F:
+    """Declare a view for any signed-in account, a member of no organisation yet included
+    (answering invitations, signing out). It counts as allowing every role."""
+    setattr(view, _ROLES_ATTR, ALL_ROLES)
+    setattr(view, _NO_MEMBERSHIP_ATTR, True)
+    return view
 
 
 def public(view: F) -> F:
@@ -116,6 +125,20 @@ def _load_membership() -> None:
     )
 
 
+def _has_invitations() -> bool:
+    """Whether the signed-in account (a member of nothing) has invitations to answer."""
+    from qa_toolkit.models import Invitation
+
+    return (
+        get_session().scalar(
+            select(Invitation.id)
+            .where(Invitation.user_id == int(current_user.id), Invitation.outcome.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def wants_json() -> bool:
     """A request from a page's script (autosave), which needs an answer it can read."""
     return request.is_json or request.accept_mimetypes.best == "application/json"
@@ -152,6 +175,10 @@ def init_app(app: Flask) -> None:
         if not current_user.is_authenticated:
             return _to_sign_in()
         role = current_role()
+        if role is None and getattr(view, _NO_MEMBERSHIP_ATTR, False):
+            return None
+        if role is None and _has_invitations():
+            return redirect(url_for("invitations.index"))
         if role is None or role not in allowed:
             abort(403)
         return None

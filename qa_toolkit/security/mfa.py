@@ -2,8 +2,10 @@
 
 The TOTP key is stored encrypted (Fernet, with a key derived from MFA_SECRET_KEY or else
 SECRET_KEY, neither of which is in the database) and never reaches the audit log. A code is
-accepted once only (the last accepted time step is kept). Recovery codes are kept as keyed
-hashes, so a copy of the database yields neither the TOTP keys nor usable recovery codes.
+accepted once only: the last accepted time step is kept, and claimed by a conditional UPDATE so
+that parallel sign-ins with one code cannot both win (the same for each recovery code).
+Recovery codes are kept as keyed hashes, so a copy of the database yields neither the TOTP keys
+nor usable recovery codes.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ import segno
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from qa_toolkit import auditing
 from qa_toolkit.models import Membership, Organisation, Role, User
 from qa_toolkit.models.users import MfaRequirement, RecoveryCode
+from qa_toolkit.services.account_log import record_account_change
 
 RECOVERY_CODES = 8
 # 10 characters from 31 (no 0/o, 1/l/i): about 50 random bits, typed as two groups of five.
@@ -149,7 +152,7 @@ def enrol(session: Session, keys: Keys, user: User, token: str, code: str) -> li
     user.totp_last_step = step
     user.mfa_enabled_at = now
     codes = _new_recovery_codes(session, keys, user)
-    auditing.record(session, "mfa_enabled", "user_account", user.id, "authenticator app set up")
+    record_account_change(session, user.id, "mfa_enabled", "authenticator app set up")
     return codes
 
 
@@ -162,26 +165,53 @@ def verify(session: Session, keys: Keys, user: User, code: str) -> str | None:
     except InvalidToken:
         return None  # The key changed (SECRET_KEY rotated): an administrator resets MFA.
     step = _matching_step(secret, code, user.totp_last_step, datetime.now(UTC))
-    if step is not None:
-        user.totp_last_step = step
-        session.flush()
+    if step is not None and _claim_step(session, user, step):
         return "app"
     found = session.scalar(
-        select(RecoveryCode).where(
+        select(RecoveryCode.id).where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _recovery_hash(keys, code),
             RecoveryCode.used_at.is_(None),
         )
     )
-    if found is None:
+    if found is None or not _claim_recovery_code(session, found):
         return None
-    found.used_at = datetime.now(UTC)
-    session.flush()
     left = recovery_codes_left(session, user)
     auditing.record(
         session, "mfa_recovery_code_used", "user_account", user.id, f"{left} recovery codes left"
     )
     return "recovery"
+
+
+def _claim_step(session: Session, user: User, step: int) -> bool:
+    """Record `step` as used, atomically: one conditional UPDATE, so of several sign-ins
+    racing with the same code exactly one changes the row (the others change nothing)."""
+    claimed = session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["totp_last_step"])
+    return _rowcount(claimed) == 1
+
+
+def _claim_recovery_code(session: Session, code_id: int) -> bool:
+    """Use a recovery code up, atomically (the same conditional UPDATE)."""
+    claimed = session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.id == code_id, RecoveryCode.used_at.is_(None))
+        .values(used_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(claimed) == 1
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def recovery_codes_left(session: Session, user: User) -> int:
@@ -198,7 +228,7 @@ def recovery_codes_left(session: Session, user: User) -> int:
 def new_recovery_codes(session: Session, keys: Keys, user: User) -> list[str]:
     """Replace the user's recovery codes (the old ones stop working)."""
     codes = _new_recovery_codes(session, keys, user)
-    auditing.record(session, "mfa_recovery_codes", "user_account", user.id, "new recovery codes")
+    record_account_change(session, user.id, "mfa_recovery_codes", "new recovery codes")
     return codes
 
 
@@ -207,7 +237,7 @@ def disable(session: Session, user: User, reason: str) -> None:
     user.totp_last_step = None
     user.mfa_enabled_at = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    auditing.record(session, "mfa_disabled", "user_account", user.id, reason)
+    record_account_change(session, user.id, "mfa_disabled", reason)
     session.flush()
 
 

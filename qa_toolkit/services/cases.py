@@ -43,13 +43,18 @@ def page_of_cases(
     query = select(CaseRecord).where(CaseRecord.frame_id == frame.id)
     if team:
         query = query.where(CaseRecord.team_name == team)
-    if due == "overdue":
-        query = query.where(CaseRecord.next_review_due < today)
-    elif due == "soon":
+    # By the statutory timetable on the list's date, worked out at import (lists imported
+    # before it was stored have only their own next review dates).
+    if frame.census is None and due:
+        soon = today + timedelta(days=DUE_SOON_DAYS)
+        late = CaseRecord.next_review_due < today
         query = query.where(
-            CaseRecord.next_review_due >= today,
-            CaseRecord.next_review_due <= today + timedelta(days=DUE_SOON_DAYS),
+            late if due == "overdue" else CaseRecord.next_review_due.between(today, soon)
         )
+    elif due == "overdue":
+        query = query.where(CaseRecord.review_status == "overdue")
+    elif due == "soon":
+        query = query.where(CaseRecord.review_status.in_(("due_soon", "no_review_yet")))
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
@@ -75,5 +80,6 @@ def page_of_cases(
         frame.id,
         summary=f"page {page} of {pages}, team={team or 'all'}, due={due or 'any'}",
         organisation_id=frame.organisation_id,
+        case_refs=[c.case_ref for c in cases],
     )
     return CasePage(frame, cases, total, page, pages, team_names)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import CaseRecord, Frame, Staff, Team
+from qa_toolkit.services.case_census import census_of
+from sampling.timetable import DUE_SOON_DAYS
 
-DUE_SOON_DAYS = 28
+__all__ = ["DUE_SOON_DAYS", "URGENT", "latest_frame", "reviews_due", "summary"]
+
+URGENT = ("overdue", "due_soon", "no_review_yet")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Summary:
     teams: list[TeamLine]
     iros: list[IroLine]
     social_workers: int
+    no_review_yet: int = 0  # of due_soon: the first review, not held yet
+    in_timescale: int = 0
+    estimated: int = 0  # children whose timetable is estimated from the last review date
 
 
 def latest_frame(session: Session, organisation_id: int) -> Frame | None:
@@ -51,68 +57,25 @@ def latest_frame(session: Session, organisation_id: int) -> Frame | None:
     )
 
 
-def _due_columns(today: date) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
-    """Counts of overdue, due-soon and undated reviews, as SQL aggregates."""
-    soon = today + timedelta(days=DUE_SOON_DAYS)
-    overdue = func.sum(case((CaseRecord.next_review_due < today, 1), else_=0))
-    due_soon = func.sum(
-        case(
-            (
-                (CaseRecord.next_review_due >= today) & (CaseRecord.next_review_due <= soon),
-                1,
-            ),
-            else_=0,
-        )
-    )
-    missing = func.sum(case((CaseRecord.next_review_due.is_(None), 1), else_=0))
-    return overdue, due_soon, missing
-
-
 def summary(session: Session, organisation_id: int, today: date) -> Summary:
-    """Counts from the latest case list: set-based, so it stays quick on a region's frame."""
+    """Counts from the latest case list's stored census (worked out once, at import): the
+    statutory timetable on the list's date, per team and per IRO."""
     frame = latest_frame(session, organisation_id)
     team_rows: list[TeamLine] = []
     iro_rows: list[IroLine] = []
-    totals = (0, 0, 0, 0)
+    by_iro: dict[str, tuple[int, int]] = {}
+    overall = None
     if frame is not None:
-        overdue, due_soon, missing = _due_columns(today)
-        totals_row = session.execute(
-            select(func.count(), overdue, due_soon, missing).where(CaseRecord.frame_id == frame.id)
-        ).one()
-        totals = (
-            int(totals_row[0] or 0),
-            int(totals_row[1] or 0),
-            int(totals_row[2] or 0),
-            int(totals_row[3] or 0),
-        )
-        for name, n, o, s in session.execute(
-            select(
-                func.coalesce(CaseRecord.team_name, "(no team recorded)"),
-                func.count(),
-                overdue,
-                due_soon,
-            )
-            .where(CaseRecord.frame_id == frame.id)
-            .group_by(CaseRecord.team_name)
-            .order_by(CaseRecord.team_name)
-        ):
-            team_rows.append(TeamLine(name, int(n), int(o or 0), int(s or 0)))
-        caseload = {
-            iro_id: (int(n), int(o or 0))
-            for iro_id, n, o in session.execute(
-                select(CaseRecord.iro_id, func.count(), overdue)
-                .where(CaseRecord.frame_id == frame.id)
-                .group_by(CaseRecord.iro_id)
-            )
-        }
-    else:
-        caseload = {}
+        report = census_of(session, frame)
+        overall = report.overall
+        team_rows = [TeamLine(t.group, t.children, t.overdue, t.due_soon) for t in report.by_team]
+        by_iro = {i.group: (i.children, i.overdue) for i in report.by_iro}
     for iro in session.scalars(
         select(Staff)
         .where(Staff.organisation_id == organisation_id, Staff.staff_role == "iro")
         .order_by(Staff.name)
     ):
-        n, o = caseload.get(iro.id, (0, 0))
+        n, o = by_iro.get(iro.name, (0, 0))
         iro_rows.append(IroLine(iro.name, n, o, iro.user_id is not None))
     social_workers = session.scalar(
         select(func.count())
@@ -126,26 +89,44 @@ def summary(session: Session, organisation_id: int, today: date) -> Summary:
             team_rows.append(TeamLine(team.name, 0, 0, 0))
     return Summary(
         frame=frame,
-        children=totals[0],
-        overdue=totals[1],
-        due_soon=totals[2],
-        no_review_date=totals[3],
+        children=overall.children if overall else 0,
+        overdue=overall.overdue if overall else 0,
+        due_soon=(overall.due_soon + overall.no_review_yet) if overall else 0,
+        no_review_date=overall.not_known if overall else 0,
         teams=team_rows,
         iros=iro_rows,
         social_workers=int(social_workers or 0),
+        no_review_yet=overall.no_review_yet if overall else 0,
+        in_timescale=overall.in_timescale if overall else 0,
+        estimated=overall.estimated if overall else 0,
     )
 
 
 def reviews_due(session: Session, frame_id: int, today: date, limit: int = 10) -> list[CaseRecord]:
-    """The most urgent reviews: overdue first, then the soonest due."""
+    """The most urgent reviews by the timetable on the list's date: overdue first (most days
+    overdue first), then the soonest due. Lists imported before the timetable was stored
+    have only their own next review dates."""
+    frame = session.get(Frame, frame_id)
+    if frame is not None and frame.census is None:
+        return list(
+            session.scalars(
+                select(CaseRecord)
+                .where(
+                    CaseRecord.frame_id == frame_id,
+                    CaseRecord.next_review_due <= today + timedelta(days=DUE_SOON_DAYS),
+                )
+                .order_by(CaseRecord.next_review_due, CaseRecord.case_ref)
+                .limit(limit)
+            )
+        )
     return list(
         session.scalars(
             select(CaseRecord)
             .where(
                 CaseRecord.frame_id == frame_id,
-                CaseRecord.next_review_due <= today + timedelta(days=DUE_SOON_DAYS),
+                CaseRecord.review_status.in_(URGENT),
             )
-            .order_by(CaseRecord.next_review_due, CaseRecord.case_ref)
+            .order_by(CaseRecord.review_due, CaseRecord.case_ref)
             .limit(limit)
         )
     )

@@ -14,6 +14,7 @@ from qa_toolkit.services.demo_actions import seed_actions
 from qa_toolkit.services.demo_audits import seed_rounds
 from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
+from sampling.census import list_census
 from sampling.frame import fingerprint
 from sampling.synthetic import SyntheticService, generate
 
@@ -128,6 +129,17 @@ def _seed_frame(
         row_count=len(service.cases),
         fingerprint=fingerprint(service.cases),
     )
+    cases = service.cases
+    plans, report = list_census(
+        service.as_at,
+        [c.case_ref for c in cases],
+        [c.team for c in cases],
+        [c.iro for c in cases],
+        [c.became_looked_after for c in cases],
+        [c.last_review for c in cases],
+        [c.next_review_due for c in cases],
+    )
+    frame.census = report.to_json()  # as an import stores it
     session.add(frame)
     session.flush()
     rows: list[dict[str, object]] = [
@@ -153,9 +165,13 @@ def _seed_frame(
             "became_looked_after": c.became_looked_after,
             "last_review": c.last_review,
             "next_review_due": c.next_review_due,
+            "review_due": plan.next_due,
+            "review_status": plan.status,
+            "days_overdue": plan.days_overdue,
             "attributes": {},
         }
-        for number, c in enumerate(service.cases, start=2)  # Row 1 of the export is the header.
+        # Row 1 of the export is the header.
+        for number, (c, plan) in enumerate(zip(cases, plans, strict=True), start=2)
     ]
     session.execute(insert(CaseRecord), rows)
     return frame

@@ -25,10 +25,11 @@ from qa_toolkit.services.templates import template_of
 from reports import disclosure
 from reports.disclosure import Rules
 from reports.excel import WorkbookSpec
-from reports.intervals import Comparison, compare
+from reports.intervals import Comparison
+from reports.multiplicity import adjust_comparisons
 from reports.narrative import headline
 from reports.partner_workbook import build as build_partner_workbook
-from reports.rollup import AuditRecord, Rollup, rollup
+from reports.rollup import AuditRecord, Rollup, rollup, theme_change
 from reports.workbook import ActionFigures, ActionItem, CaseLine, MethodNote, TrendItem
 from reports.workbook import build as build_workbook
 
@@ -157,17 +158,10 @@ def findings(session: Session, programme: Programme) -> ProgrammeFindings:
         for theme in result.themes:
             earlier = before.get(theme.theme_id)
             if earlier is not None and earlier.result.n and theme.result.n:
-                trend.append(
-                    TrendLine(
-                        theme.title,
-                        compare(
-                            earlier.result.successes,
-                            earlier.result.n,
-                            theme.result.successes,
-                            theme.result.n,
-                        ),
-                    )
-                )
+                trend.append(TrendLine(theme.title, theme_change(earlier, theme)))
+        # Several themes tested at once: Holm-adjusted p-values decide the words.
+        adjusted = adjust_comparisons([line.comparison for line in trend])
+        trend = [TrendLine(line.theme, c) for line, c in zip(trend, adjusted, strict=True) if c]
     return ProgrammeFindings(
         programme,
         template,

@@ -9,21 +9,35 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import islice, repeat
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import (
     CaseRecord,
+    CaseReview,
     ColumnMapping,
     Frame,
     FrameUpload,
     Organisation,
-    Staff,
-    Team,
 )
+from qa_toolkit.services import case_census, name_matching
+from qa_toolkit.services.name_matching import NameChoices, NamesUnresolved
+from sampling.census import list_census
 from sampling.frame import FrameResult, guess_mapping, parse_frame
+from sampling.names import Kind
 from sampling.records import CaseRow
 from sampling.tables import Table, TableProblem, read_table
+from sampling.timetable import ChildTimetable
+
+__all__ = [
+    "ImportRefused",
+    "ImportRejected",
+    "Imported",
+    "NameChoices",
+    "NamesUnresolved",
+    "import_result",
+    "import_table",
+]
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 STALE_AFTER = timedelta(days=1)
@@ -104,6 +118,22 @@ def mapping_named(session: Session, organisation_id: int, name: str) -> dict[str
     return dict(found.mapping)
 
 
+def matching_saved_mapping(
+    session: Session, organisation_id: int, table: Table
+) -> ColumnMapping | None:
+    """The saved mapping whose every chosen heading is in this file (the one choosing the
+    most columns, then the newest), so a regular export is read the same way each time."""
+    headers = set(table.headers)
+    fitting = [
+        m
+        for m in saved_mappings(session, organisation_id)
+        if m.mapping and all(h in headers for h in m.mapping.values() if h)
+    ]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda m: (len(m.mapping), m.created_at, m.id))
+
+
 def initial_mapping(table: Table, saved: dict[str, str | None] | None) -> dict[str, str | None]:
     """The saved mapping where its headers are in this file, else the guess."""
     guessed = guess_mapping(table.headers)
@@ -137,19 +167,70 @@ def import_table(
     user_id: int | None,
     save_mapping_as: str | None = None,
     progress: Callable[[int], None] | None = None,
+    names: NameChoices | None = None,
 ) -> Imported:
-    """Import every row or none: raise ImportRejected (changing nothing) when there are errors.
+    """Import every row or none: raise ImportRejected (changing nothing) when there are errors,
+    NamesUnresolved while a team's or person's name needs the manager's choice (`names`).
 
     `progress`, if given, is called with the number of rows stored as each batch goes in (the
     CLI's progress bar); nothing is committed here, so an error later still leaves nothing.
     """
     result = parse_frame(table, mapping, as_at)
+    imported = import_result(
+        session,
+        organisation,
+        result,
+        as_at=as_at,
+        label=label,
+        filename=filename,
+        user_id=user_id,
+        progress=progress,
+        names=names,
+        column_mapping={k: v for k, v in mapping.items() if v},
+    )
+    if save_mapping_as:
+        _save_mapping(session, organisation.id, save_mapping_as, mapping)
+    return imported
+
+
+def import_result(
+    session: Session,
+    organisation: Organisation,
+    result: FrameResult,
+    *,
+    as_at: date,
+    label: str,
+    filename: str,
+    user_id: int | None,
+    progress: Callable[[int], None] | None = None,
+    names: NameChoices | None = None,
+    column_mapping: dict[str, Any] | None = None,
+    reviews: Mapping[str, Sequence[tuple[date, str | None]]] | None = None,
+    source: str = "case_list",
+) -> Imported:
+    """Store a checked list (a case list, or one built from an SSDA903 return with each
+    child's `reviews`), its timetable and census: the whole of it, or nothing."""
     if not result.ok:
         raise ImportRejected(result)
-    teams, workers = result.column("team"), result.column("social_worker")
-    team_ids = _ensure_teams(session, organisation.id, teams)
-    iro_ids = _ensure_staff(session, organisation.id, "iro", result.column("iro"), None, {})
-    worker_ids = _ensure_staff(session, organisation.id, "social_worker", workers, teams, team_ids)
+    teams, iros, workers = (result.column(n) for n in ("team", "iro", "social_worker"))
+    ids = name_matching.apply(
+        session,
+        organisation.id,
+        user_id,
+        {"team": teams, "iro": iros, "social_worker": workers},
+        names or NameChoices(),
+    )
+    canonical = case_census.record_names(session, ids)
+    plans, census = list_census(
+        as_at,
+        result.column("case_ref"),
+        [canonical["team"].get(t, t) if t else None for t in teams],
+        [canonical["iro"].get(i, i) if i else None for i in iros],
+        result.column("became_looked_after"),
+        result.column("last_review"),
+        result.column("next_review_due"),
+        reviews=reviews,
+    )
     frame = Frame(
         organisation_id=organisation.id,
         label=label.strip()[:200] or f"Case list at {as_at:%d %B %Y}",
@@ -158,9 +239,11 @@ def import_table(
         imported_by_id=user_id,
         row_count=len(result.row_numbers),
         fingerprint=result.fingerprint or "",
-        column_mapping={k: v for k, v in mapping.items() if v},
+        column_mapping=column_mapping or {},
         quality=[asdict(q) for q in result.quality],
         warning_counts=dict(result.counts),  # Only warnings: an import with errors stops above.
+        source=source,
+        census=census.to_json(),
     )
     session.add(frame)
     session.flush()
@@ -168,19 +251,48 @@ def import_table(
         text_dates = session.connection().dialect.name == "sqlite"
         _bulk_insert(
             session,
-            _records(frame, organisation.id, result, team_ids, iro_ids, worker_ids, text_dates),
+            _records(frame, organisation.id, result, ids, plans, text_dates),
             progress,
         )
-    if save_mapping_as:
-        _save_mapping(session, organisation.id, save_mapping_as, mapping)
+    if reviews:
+        _store_reviews(session, frame, plans, result.column("case_ref"))
     return Imported(frame, result)
+
+
+def _store_reviews(
+    session: Session, frame: Frame, plans: Sequence[ChildTimetable], refs: Sequence[str]
+) -> None:
+    """The review history: one case_review row per review of each child's period of care."""
+    record_ids: dict[str, int] = dict(
+        session.execute(
+            select(CaseRecord.case_ref, CaseRecord.id).where(CaseRecord.frame_id == frame.id)
+        ).all()
+    )
+    rows = [
+        {
+            "frame_id": frame.id,
+            "organisation_id": frame.organisation_id,
+            "case_record_id": record_ids[ref],
+            "number": check.number,
+            "due": check.due,
+            "held": check.held,
+            "on_time": check.on_time,
+            "days_late": check.days_late,
+            "participation": check.participation,
+        }
+        for ref, plan in zip(refs, plans, strict=True)
+        for check in plan.reviews
+    ]
+    if rows:
+        session.execute(insert(CaseReview), rows)
 
 
 _CASE_COLUMNS = (
     "frame_id", "organisation_id", "row_number", "case_ref", "team_name", "team_id",
     "social_worker_name", "social_worker_id", "iro_name", "iro_id", "legal_status",
     "placement_type", "date_of_birth", "age_band", "gender", "ethnicity", "disability", "uasc",
-    "became_looked_after", "last_review", "next_review_due", "attributes",
+    "became_looked_after", "last_review", "next_review_due", "review_due", "review_status",
+    "days_overdue", "attributes",
 )  # fmt: skip
 
 
@@ -230,69 +342,12 @@ def _save_mapping(
     session.flush()
 
 
-def _ensure_teams(
-    session: Session, organisation_id: int, names: Iterable[str | None]
-) -> dict[str, int]:
-    wanted = {n for n in set(names) if n}
-    found = {
-        t.name.casefold(): t.id
-        for t in session.scalars(select(Team).where(Team.organisation_id == organisation_id))
-    }
-    for name in sorted(wanted):
-        if name.casefold() not in found:
-            team = Team(organisation_id=organisation_id, name=name[:200])
-            session.add(team)
-            session.flush()
-            found[name.casefold()] = team.id
-    return found
-
-
-def _ensure_staff(
-    session: Session,
-    organisation_id: int,
-    staff_role: str,
-    names: Sequence[str | None],
-    teams: Sequence[str | None] | None,
-    team_ids: dict[str, int],
-) -> dict[str, int]:
-    """Match people by name (ignoring case); add those the case list names for the first time,
-    in the team of the first row that names them."""
-    wanted: dict[str, str | None] = {}
-    # The distinct (name, team) pairs, in the list's order: a few thousand, not 100,000 rows.
-    pairs = zip(names, teams, strict=True) if teams is not None else zip(names, repeat(None))
-    for name, team in dict.fromkeys(pairs):
-        if name:
-            wanted.setdefault(name, team)
-    found = {
-        s.name.casefold(): s.id
-        for s in session.scalars(
-            select(Staff).where(
-                Staff.organisation_id == organisation_id, Staff.staff_role == staff_role
-            )
-        )
-    }
-    for name in sorted(wanted):
-        if name.casefold() not in found:
-            team = wanted[name]
-            added = Staff(
-                organisation_id=organisation_id,
-                name=name[:200],
-                staff_role=staff_role,
-                team_id=team_ids.get(team.casefold()) if team else None,
-            )
-            session.add(added)
-            session.flush()
-            found[name.casefold()] = added.id
-    return found
-
-
 def _records(
     frame: Frame,
     organisation_id: int,
     result: FrameResult,
-    team_ids: dict[str, int],
-    iro_ids: dict[str, int],
-    worker_ids: dict[str, int],
+    ids: Mapping[Kind, dict[str, int]],
+    plans: Sequence[ChildTimetable],
     text_dates: bool,
 ) -> Iterator[tuple[Any, ...]]:
     """The case_record rows as tuples in _CASE_COLUMNS order, converted as the columns expect,
@@ -304,17 +359,19 @@ def _records(
     """
     column, count = result.column, len(result.row_numbers)
 
-    def ids(name: str, known: dict[str, int]) -> Iterator[int | None]:
+    def record_ids(name: str, known: dict[str, int]) -> Iterator[int | None]:
         values = column(name)
-        lookup = {v: known.get(v.casefold()) if v else None for v in set(values)}
+        lookup = {v: known.get(v) if v else None for v in set(values)}
         return map(lookup.__getitem__, values)
 
-    def days(name: str) -> Iterable[Any]:
-        values = column(name)
+    def iso(values: Sequence[Any]) -> Iterable[Any]:
         if not text_dates:
             return values
-        iso = {v: v.isoformat() if isinstance(v, date) else None for v in set(values)}
-        return map(iso.__getitem__, values)
+        text = {v: v.isoformat() if isinstance(v, date) else None for v in set(values)}
+        return map(text.__getitem__, values)
+
+    def days(name: str) -> Iterable[Any]:
+        return iso(column(name))
 
     def attributes(row: Mapping[str, Any]) -> str:
         return json.dumps(row) if row else "{}"
@@ -322,13 +379,14 @@ def _records(
     return zip(
         repeat(frame.id, count), repeat(organisation_id, count), result.row_numbers,
         column("case_ref"),
-        column("team"), ids("team", team_ids),
-        column("social_worker"), ids("social_worker", worker_ids),
-        column("iro"), ids("iro", iro_ids),
+        column("team"), record_ids("team", ids["team"]),
+        column("social_worker"), record_ids("social_worker", ids["social_worker"]),
+        column("iro"), record_ids("iro", ids["iro"]),
         column("legal_status"), column("placement_type"), days("date_of_birth"),
         column("age_band"), column("gender"), column("ethnicity"), column("disability"),
         column("uasc"), days("became_looked_after"), days("last_review"),
-        days("next_review_due"), map(attributes, column("attributes")),
+        days("next_review_due"), iso([p.next_due for p in plans]), [p.status for p in plans],
+        [p.days_overdue for p in plans], map(attributes, column("attributes")),
         strict=True,
     )  # fmt: skip
 

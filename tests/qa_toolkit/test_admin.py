@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -30,12 +32,22 @@ def test_admin_creates_a_user_who_can_then_sign_in(
         },
         follow_redirects=True,
     )
-    assert "Nia Okafor can now sign in as Auditor (IRO)" in response.get_data(as_text=True)
+    assert "Invited Nia Okafor (nia.okafor@north.example) as Auditor (IRO)" in response.get_data(
+        as_text=True
+    )
     fresh = app.test_client()
     signed_in = fresh.post(
         "/login", data={"email": "nia.okafor@north.example", "password": "reviewing officer 2026"}
     )
     assert signed_in.status_code == 302
+    chosen = "my very own password 2026"
+    fresh.post("/login/new-password", data={"password": chosen, "confirm": chosen})
+    # A member of nothing yet: every page leads to the invitation, which they accept.
+    assert fresh.get("/").headers["Location"] == "/invitations/"
+    page = fresh.get("/invitations/").get_data(as_text=True)
+    accept = re.findall(r'action="(/invitations/\d+/accept)"', page)[0]
+    assert fresh.post(accept).headers["Location"] == "/"
+    assert fresh.get("/audits/").status_code == 200
     with app.app_context():
         session = get_session()
         user = session.scalar(select(User).where(User.email == "nia.okafor@north.example"))
@@ -73,7 +85,7 @@ def test_a_weak_password_is_refused_with_a_reason_and_nothing_is_created(
     assert _count(app, User) == users_before and _count(app, AuditEvent) == log_before
 
 
-def test_adding_an_existing_account_gives_it_a_role_and_keeps_its_password(
+def test_adding_an_existing_account_invites_it_and_keeps_its_password(
     app: Flask, login_as: LoginAs, world: World
 ) -> None:
     other = world.b.users[Role.AUDITOR]
@@ -86,18 +98,27 @@ def test_adding_an_existing_account_gives_it_a_role_and_keeps_its_password(
             "password": "irrelevant-but-long",
         },
     )
-    with app.app_context():
-        session = get_session()
-        roles = dict(
-            session.execute(
-                select(Membership.organisation_id, Membership.role).where(
-                    Membership.user_id == other.id
-                )
-            ).all()
-        )
-        refreshed = session.get(User, other.id)
-        assert refreshed is not None and refreshed.password_hash == other.password_hash
-    assert roles == {world.b.org.id: "auditor", world.a.org.id: "viewer"}
+
+    def roles() -> dict[int, str]:
+        with app.app_context():
+            session = get_session()
+            refreshed = session.get(User, other.id)
+            assert refreshed is not None and refreshed.password_hash == other.password_hash
+            return dict(
+                session.execute(
+                    select(Membership.organisation_id, Membership.role).where(
+                        Membership.user_id == other.id
+                    )
+                ).all()
+            )
+
+    assert roles() == {world.b.org.id: "auditor"}, "not a member until they accept"
+    holder = login_as(other)
+    page = holder.get("/invitations/").get_data(as_text=True)
+    assert world.a.org.name in page
+    invitation_id = page.split("/invitations/")[1].split("/")[0]
+    holder.post(f"/invitations/{invitation_id}/accept")
+    assert roles() == {world.b.org.id: "auditor", world.a.org.id: "viewer"}
 
 
 def test_admin_changes_a_role_links_staff_and_the_log_has_before_and_after(

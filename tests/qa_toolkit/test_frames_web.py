@@ -198,7 +198,9 @@ def test_the_case_list_page_reports_review_timeliness_by_team(
 ) -> None:
     page = login_as(world.a.users[Role.MANAGER]).get(f"/cases/frames/{world.a.frame.id}")
     text = page.get_data(as_text=True)
-    # The world's three cases: one review due 3 days ago, the others in 10 and 90 days.
+    # The world's three cases: one review due 3 days ago, the others in 10 and 90 days (no
+    # start or review dates, so the list's own next review dates are used).
     assert "Review timeliness and data quality" in text
-    assert "Reviews overdue: 1." in text
+    assert "<strong>1</strong> overdue (the longest by 3 days)" in text
+    assert "<strong>1</strong> due in the next 28 days" in text
     assert re.search(r"N Team 1</th><td class=\"num\">2</td>", text)

@@ -215,8 +215,10 @@ def test_the_database_refuses_to_change_or_delete_a_log_entry(database_url: str)
         with engine.begin() as connection:
             connection.execute(
                 text(
-                    "INSERT INTO audit_event (at, action, entity_type, summary, changes) "
-                    "VALUES (:at, 'login', 'user_account', 'kept', '{}')"
+                    # The chain's columns are NOT NULL: a raw row must give them too.
+                    "INSERT INTO audit_event (at, action, entity_type, summary, changes, "
+                    "case_refs, seq, prev_hash, row_hash) "
+                    "VALUES (:at, 'login', 'user_account', 'kept', '{}', '', 1, '', 'x')"
                 ),
                 {"at": NOW},
             )

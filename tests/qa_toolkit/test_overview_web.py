@@ -169,8 +169,9 @@ def test_the_overview_lists_every_round_and_each_themes_trend(
     assert "Outstanding 3" in page
     trend = page.split("Themes round by round", 1)[1]
     voice = trend.split('<th scope="row">Voice of the child</th>', 1)[1].split("</tr>", 1)[0]
-    # Voice: 1 of 4 (25%, Wilson 4.6% to 69.9%), then 4 of 4 (100%, 51–100%).
-    assert re.search(r"1 of 4<br>25% <span class=\"hint\">\(5–70%\)", voice)
+    # Voice: 1 of 4 (25%, Wilson 4.6% to 69.9%, ends rounded outward: 4–70%), then 4 of 4
+    # (100%, 51–100%).
+    assert re.search(r"1 of 4<br>25% <span class=\"hint\">\(4–70%\)", voice)
     assert re.search(r"4 of 4<br>100% <span class=\"hint\">\(51–100%\)", voice)
     # Fisher: [[1, 3], [4, 0]], margins 5 met / 3 not of 8, C(8,4) = 70; k = 1..4 give
     # 5, 30, 30, 5 tables, so p = (5 + 5) / 70 = 0.14.
@@ -245,15 +246,15 @@ def test_the_shared_user_sees_both_organisations_side_by_side_and_pooled(
     themes = page.split('id="themes-title"', 1)[1].split('id="questions-title"', 1)[0]
     voice = themes.split('<th scope="row">Voice of the child</th>', 1)[1].split("</tr>", 1)[0]
     # North 4 of 4, South 3 of 4; pooled 7 of 8 = 88% (87.5 rounded half up), Wilson 52.9%
-    # to 97.8%.
+    # to 97.8%, ends rounded outward: 52–98%.
     assert "4 of 4 (100%)" in voice and "3 of 4 (75%)" in voice
-    assert "<strong>7 of 8 (88%)</strong>" in voice and "53–98%" in voice
+    assert "<strong>7 of 8 (88%)</strong>" in voice and "52–98%" in voice
     questions = page.split('id="questions-title"', 1)[1]
     consulted = questions.split("1.1 Did the IRO consult", 1)[1].split("</tr>", 1)[0]
     # North 3 of 3, South 2 of 3; pooled 5 of 6 = 83%. Wilson: centre (5/6 + z²/12) /
-    # (1 + z²/6) = 0.7032, half-width 0.2667, so 43.6% to 97.0%.
+    # (1 + z²/6) = 0.7032, half-width 0.2667, so 43.6% to 97.0%: 43–97% rounded outward.
     assert "3 of 3 (100%)" in consulted and "2 of 3 (67%)" in consulted
-    assert "<strong>5 of 6 (83%)</strong>" in consulted and "44–97%" in consulted
+    assert "<strong>5 of 6 (83%)</strong>" in consulted and "43–97%" in consulted
     # Partner-safe: no case reference, staff or team name, and no auditor's free text.
     assert not [word for word in _private_words(app) if word in page]
     assert SHARED_HIGHLIGHT not in page

@@ -251,16 +251,33 @@ def test_assign_without_conflicts_then_launch_creates_the_audits(app: Flask) -> 
         auditor_id, manager_id, staff_id = auditor.id, manager.id, auditor_staff.id
     refused = client.post(f"{url}/launch", follow_redirects=True)
     assert "have no auditor yet" in refused.get_data(as_text=True)
+    form = {
+        "auditor": [str(auditor_id), str(manager_id)],
+        f"capacity-{auditor_id}": "25",
+        f"capacity-{manager_id}": "25",
+    }
+    page = client.get(url).get_data(as_text=True)
+    # The demo's three auditors are IROs on the list; its admin and manager have no record.
+    assert "3 of 5 possible auditors' staff records appear on this case list" in page
+    # The demo manager has no staff record: conflicts cannot be checked, so the page asks.
+    asked = client.post(f"{url}/assign", data=form, follow_redirects=True)
+    text = asked.get_data(as_text=True)
+    assert "Conflicts of interest could not be checked for" in text
+    assert "no staff record is linked to their account" in text
+    with app.app_context():
+        session = get_session()
+        drawn = session.scalar(select(Programme.id).where(Programme.name == "Footprint Q4"))
+        assert not session.scalar(
+            select(func.count())
+            .select_from(SampleCase)
+            .where(SampleCase.programme_id == drawn, SampleCase.auditor_id.is_not(None))
+        )
     assigned = client.post(
-        f"{url}/assign",
-        data={
-            "auditor": [str(auditor_id), str(manager_id)],
-            f"capacity-{auditor_id}": "25",
-            f"capacity-{manager_id}": "25",
-        },
-        follow_redirects=True,
+        f"{url}/assign", data={**form, "confirm_unchecked": "1"}, follow_redirects=True
     )
-    assert "Assigned all 40 cases with no conflicts" in assigned.get_data(as_text=True)
+    text = assigned.get_data(as_text=True)
+    assert "Assigned all 40 cases. Conflicts of interest were checked for 1 of 2 auditors" in text
+    assert "with no conflicts" not in text
     with app.app_context():
         session = get_session()
         programme_id = session.scalar(select(Programme.id).where(Programme.name == "Footprint Q4"))

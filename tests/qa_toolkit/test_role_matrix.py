@@ -19,6 +19,9 @@ PUBLIC = None
 # tests/qa_toolkit/test_audits_web.py and test_actions_web.py check the owners exactly.
 OBJECT_LEVEL = {
     "findings.highlight_approval",
+    "waiting.done",
+    "jobs.show",
+    "jobs.show_json",
     "audits.edit",
     "audits.autosave",
     "audits.moderate",
@@ -99,7 +102,19 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "admin.audit_log": ADMINS,
     "help.index": ALL_ROLES,
     "help.topic": ALL_ROLES,
+    # Its requester or a manager of its organisation (checked on the job itself).
+    "jobs.show": ALL_ROLES,
+    "jobs.show_json": ALL_ROLES,
+    # Each person's own list and settings.
+    "waiting.index": ALL_ROLES,
+    "waiting.done": ALL_ROLES,
+    "waiting.settings": ALL_ROLES,
     "admin.reset_mfa": ADMINS,
+    "admin.remove_user": ADMINS,
+    "admin.withdraw_invitation": ADMINS,
+    "invitations.index": ALL_ROLES,
+    "invitations.accept": ALL_ROLES,
+    "invitations.decline": ALL_ROLES,
     "admin.security": ADMINS,
 }
 
@@ -159,8 +174,11 @@ def _url(rule: str, world: World) -> str:
         "<int:audit_id>": world.audit_id,
         "<int:action_id>": world.action_id,
         "<int:escalation_id>": world.escalation_id,
+        "<int:invitation_id>": 1,
         "<template_key>": "voice_of_the_child",
         "<topic>": "dip-sample",
+        "<int:job_id>": 1,
+        "<int:notification_id>": 1,  # None in the world: the role check is what is tested here.
         "<question_id>": "consulted",
     }
     for placeholder, value in ids.items():

@@ -107,13 +107,15 @@ def test_issue_example_31_of_40() -> None:
     assert p.high == pytest.approx(0.8768390867645927, abs=1e-9)
     assert format_finding(p) == "31 of 40 files (78%, 95% CI 62–88%)"
     assert not p.small and p.caution is None
-    # Clopper–Pearson is wider: 61.5% to 89.2%.
-    assert format_finding(clopper_pearson(31, 40)) == "31 of 40 files (78%, 95% CI 62–89%)"
+    # Clopper–Pearson is wider: 61.5% to 89.2%, ends rounded outward (reports.display): 61–90%.
+    assert format_finding(clopper_pearson(31, 40)) == "31 of 40 files (78%, 95% CI 61–90%)"
 
 
 def test_format_finding_wording() -> None:
-    assert format_finding(wilson(1, 1)) == "1 of 1 file (100%, 95% CI 21–100%)"
-    assert format_finding(wilson(0, 12)) == "0 of 12 files (0%, 95% CI 0–24%)"
+    # Wilson's lower end for 1 of 1 is 1 / (1 + 1.96²) = 0.2066: 20% when rounded outward.
+    assert format_finding(wilson(1, 1)) == "1 of 1 file (100%, 95% CI 20–100%)"
+    # 0 of 12: upper end 3.8415 / 15.8415 = 0.2425, 25% rounded outward.
+    assert format_finding(wilson(0, 12)) == "0 of 12 files (0%, 95% CI 0–25%)"
     assert format_finding(wilson(31, 40, confidence=0.99)).startswith("31 of 40 files (78%, 99% CI")
     assert format_finding(wilson(3, 7), "observation", "observations").startswith(
         "3 of 7 observations (43%"

@@ -127,7 +127,12 @@ def test_the_summary_gives_the_headline_figures_then_the_narrative(result: Rollu
     assert figures["Files audited (finalised)"][0] == 2
     met, answered, share, low, high = figures["Overall compliance: answers meeting the standard"]
     assert (met, answered, share) == (1, 2, 0.5)  # One "yes" of two answers to `consulted`.
-    assert (low, high) == pytest.approx((0.0945312, 0.9054688), abs=1e-6)  # Wilson, 1 of 2.
+    # The file is the unit: two files, each alone in its stratum, so each term is z² (centred on
+    # the overall 0) with z = ±(1 - 0.5)/2: v = 2 × 1/16 = 1/8, n_eff = 0.25 / (1/8) = 2, the t
+    # factor is 1 (df 0 -> 1 and m - 1 = 1), so Beta(0.025; 1, 2) = 1 - √0.975 = 0.0126 and
+    # Beta(0.975; 2, 1) = √0.975 = 0.9874, written rounded outward: 0.01 and 0.99.
+    assert 1 - 0.975**0.5 == pytest.approx(0.012579, abs=1e-6)
+    assert (low, high) == (0.01, 0.99)
     assert figures["Grade: Good"][:3] == (1, 2, 0.5)
     assert figures["Grade: Inadequate"][:2] == (1, 2)
     assert figures["Grade: Outstanding"][0] == 0
@@ -200,7 +205,9 @@ def test_weighted_notes_are_on_the_questions_sheet() -> None:
     (row,) = [r for r in _rows(internal, "Questions", header) if r[0] == "1.1"]
     assert row[-1] == " ".join(consulted.weighted.notes) and "IRO: Ann Lee" in row[-1]
     assert row[8] == pytest.approx(consulted.weighted.estimate)
-    assert (row[9], row[10]) == pytest.approx((consulted.weighted.low, consulted.weighted.high))
+    # Korn-Graubard ends 0.0238 and 0.9964, written rounded outward (2% and 100%).
+    assert consulted.weighted.low == pytest.approx(0.0237644, abs=1e-6)
+    assert (row[9], row[10]) == (0.02, 1.0)
 
     items = method_items(internal)
     assert "Stratum: IRO: Ann Lee" in items and "Weighted estimates" in items

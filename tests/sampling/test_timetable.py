@@ -169,6 +169,9 @@ def test_estimated_from_the_last_review_date() -> None:
         32,
     )
     assert child_timetable(date(2026, 5, 1), None).status == "not_known"
+    # With nothing else to go on, the list's own next review date.
+    listed = child_timetable(date(2026, 5, 1), None, stated_next_due=date(2026, 4, 28))
+    assert (listed.status, listed.days_overdue, listed.basis) == ("overdue", 3, "listed")
 
 
 def test_summary_counts_by_team_and_iro_and_lists_disagreements() -> None:

@@ -5,7 +5,7 @@ A highlight reaches partners only when its auditor shared it, a manager approved
 Withdrawing keeps the row and records who withdrew it and when.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
