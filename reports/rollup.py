@@ -35,8 +35,7 @@ BREAKDOWN_FIELDS = {
     "gender": "Gender",
     "age_band": "Age band",
 }
-# Breakdowns that name staff: never in partner outputs.
-NAMES_PEOPLE = {"iro"}
+# Which breakdowns name staff, and what partners may see at all: reports.disclosure alone.
 
 
 @dataclass(frozen=True)

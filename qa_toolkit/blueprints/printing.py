@@ -32,7 +32,7 @@ def marking() -> str:
 def _css_string(text: str) -> str:
     """A CSS string literal: every character outside plain ASCII letters, digits and a few
     safe signs is written as a hexadecimal escape, so no text can end the string."""
-    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:·–-")
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:-")
     return '"' + "".join(c if c in safe else f"\\{ord(c):x} " for c in text[:200]) + '"'
 
 
