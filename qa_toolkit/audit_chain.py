@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from qa_toolkit.models import Membership
 from qa_toolkit.models.audit_log import (
     AuditChainHead,
     AuditEvent,
     AuditEventCase,
+    AuditEventOrganisation,
     AuditLogArchive,
 )
 
@@ -120,11 +122,46 @@ def append(connection: Connection, rows: list[dict[str, Any]]) -> None:
     ]
     if links:
         connection.execute(insert(AuditEventCase), links)
+    filed = _file_under_organisations(connection, inserted, rows)
+    if filed:
+        connection.execute(insert(AuditEventOrganisation), filed)
     connection.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == 1)
         .values(last_seq=last_seq, last_hash=last_hash)
     )
+
+
+def _file_under_organisations(
+    connection: Connection, inserted: Sequence[Any], rows: list[dict[str, Any]]
+) -> list[dict[str, int]]:
+    """Entries of no organisation, filed under each organisation of the account they concern."""
+    seq_to_id = {int(seq): int(event_id) for event_id, seq in inserted}
+    people: dict[int, set[int]] = {}
+    for row in rows:
+        if row["organisation_id"] is not None:
+            continue
+        concerned = {row["user_id"]} if row["user_id"] is not None else set()
+        entity = row.get("entity_id")
+        if row["entity_type"] == "user_account" and entity and str(entity).isdigit():
+            concerned.add(int(entity))
+        if concerned:
+            people[seq_to_id[row["seq"]]] = concerned
+    if not people:
+        return []
+    everyone = sorted(set().union(*people.values()))
+    orgs_of: dict[int, set[int]] = {}
+    for user_id, org_id in connection.execute(
+        select(Membership.user_id, Membership.organisation_id).where(
+            Membership.user_id.in_(everyone)
+        )
+    ):
+        orgs_of.setdefault(int(user_id), set()).add(int(org_id))
+    return [
+        {"organisation_id": org, "event_id": event_id}
+        for event_id, concerned in people.items()
+        for org in sorted(set().union(*(orgs_of.get(u, set()) for u in concerned)))
+    ]
 
 
 @dataclass(frozen=True)

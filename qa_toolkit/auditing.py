@@ -206,6 +206,8 @@ def install(session_class: type[Session] = Session) -> None:
     event.listen(session_class, "before_flush", _refuse_log_changes)
     event.listen(session_class, "after_flush", _after_flush)
     event.listen(session_class, "before_commit", _write_entries)
+    event.listen(session_class, "after_transaction_create", _mark_savepoint)
+    event.listen(session_class, "after_soft_rollback", _forget_savepoint_entries)
     event.listen(session_class, "after_transaction_end", _forget_entries)
 
 
@@ -226,6 +228,8 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 
 def _write_entries(session: Session) -> None:
     """Write the transaction's entries into the chain, just before it commits."""
+    if session.in_nested_transaction():
+        return  # A savepoint released: its entries are written with the transaction's own.
     if session.dirty or session.new or session.deleted:
         session.flush()
     rows = session.info.pop(_PENDING, [])
@@ -237,6 +241,24 @@ def _write_entries(session: Session) -> None:
     audit_chain.append(connection, entries)
 
 
+_SAVEPOINTS = "qa_audit_savepoints"
+
+
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks: dict[int, int] = session.info.setdefault(_SAVEPOINTS, {})
+        marks[id(transaction)] = len(_pending(session))
+
+
+def _forget_savepoint_entries(session: Session, previous: SessionTransaction) -> None:
+    """A savepoint rolled back: the entries of what it undid go with it."""
+    if previous.nested:
+        mark = session.info.get(_SAVEPOINTS, {}).pop(id(previous), None)
+        if mark is not None:
+            del _pending(session)[mark:]
+
+
 def _forget_entries(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_SAVEPOINTS, None)

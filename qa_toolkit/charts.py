@@ -54,3 +54,26 @@ def compliance_chart(rows: list[tuple[str, Proportion, float | None]]) -> BarCha
         (LABEL + share * plot_width, f"{round(share * 100)}%") for share in (0, 0.25, 0.5, 0.75, 1)
     ]
     return BarChart(bars, height, LABEL, plot_width, ticks)
+
+
+def whole_percent_chart(
+    rows: list[tuple[str, int | None, int | None, int | None, int | None]],
+) -> BarChart:
+    """The same chart from whole percentages (label, percent, low, high, target): the partner
+    pages draw it from the partner object, so the bars carry no more precision than the table."""
+    plot_width = WIDTH - LABEL - 40
+    bars = [
+        Bar(
+            label=label,
+            y=10 + index * (BAR_HEIGHT + GAP),
+            width=(percent or 0) * plot_width / 100,
+            low=None if low is None else LABEL + low * plot_width / 100,
+            high=None if high is None else LABEL + high * plot_width / 100,
+            target=None if target is None else LABEL + target * plot_width / 100,
+            text=f"{percent}%" if percent is not None else "no files",
+        )
+        for index, (label, percent, low, high, target) in enumerate(rows)
+    ]
+    height = 10 + len(rows) * (BAR_HEIGHT + GAP) + 24
+    ticks = [(LABEL + share * plot_width / 100, f"{share}%") for share in (0, 25, 50, 75, 100)]
+    return BarChart(bars, height, LABEL, plot_width, ticks)

@@ -33,6 +33,7 @@ from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
+from reports.disclosure import Rules
 from sampling.design import CATEGORY_FIELDS, DATE_FIELDS, CategoryFilter, DateFilter, SizeRule
 
 db_cli = AppGroup("db", help="Create or upgrade the database.")
@@ -684,7 +685,9 @@ def export(
         problem = findings_service.export_problem(session, programme)
         if problem:
             raise LookupError(problem)
-        spec = findings_service.workbook_spec(session, programme, audience)
+        spec = findings_service.workbook_spec(
+            session, programme, audience, partner_rules=Rules.from_config(current_app.config)
+        )
     except LookupError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -722,6 +725,20 @@ def export(
         click.echo("It identifies children: keep it OFFICIAL-SENSITIVE and do not share it.")
 
 
+def gunicorn_options(settings: dict[str, object], host: str, port: int, workers: int) -> list[str]:
+    """gunicorn's options: it trusts X-Forwarded-Proto (and -For) only behind a declared proxy.
+
+    gunicorn's own default trusts them from 127.0.0.1, so a local client could claim HTTPS;
+    with QA_TOOLKIT_PROXY_FIX off nobody is trusted, with it on the proxy in front is
+    (Werkzeug's ProxyFix then reads one hop, see qa_toolkit.headers).
+    """
+    trusted = "*" if settings.get("PROXY_FIX") else ""
+    return [
+        "--workers", str(workers), "--bind", f"{host}:{port}",
+        "--forwarded-allow-ips", trusted,
+    ]  # fmt: skip
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -736,23 +753,22 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
     serves pages only.
     """
     if prod:
-        settings = {**config.DEFAULTS, **config.from_environment(), "ENV": "production"}
+        environment = config.from_environment()
+        settings = {**config.DEFAULTS, **environment, "ENV": "production"}
         try:
-            config.finalise(settings, current_app.instance_path)
+            config.finalise(dict(settings), current_app.instance_path)
+            if not environment.get("DATABASE_URL"):
+                raise config.ConfigurationError(
+                    "DATABASE_URL is not set. A production server must name its database "
+                    "(postgresql://user@host/name); it will not serve an empty SQLite file."
+                )
         except config.ConfigurationError as exc:
             raise click.ClickException(str(exc)) from exc
         gunicorn = shutil.which("gunicorn") or os.path.join(
             os.path.dirname(sys.executable), "gunicorn"
         )
         env = dict(os.environ, QA_TOOLKIT_ENV="production")
-        args = [
-            gunicorn,
-            "--workers",
-            str(workers),
-            "--bind",
-            f"{host}:{port}",
-            "qa_toolkit.wsgi:app",
-        ]
+        args = [gunicorn, *gunicorn_options(settings, host, port, workers), "qa_toolkit.wsgi:app"]
         os.execve(gunicorn, args, env)  # noqa: S606 (replaces this process with gunicorn)
     click.echo(f"Serving the QA toolkit on http://{host}:{port}  (Ctrl+C to stop)")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -62,6 +62,25 @@ DEFAULTS: dict[str, Any] = {
     "MIGRATION_DATABASE_URL": None,
     # Audit-log entries are kept this many years; `audit-log archive` moves older ones out.
     "AUDIT_LOG_RETENTION_YEARS": 7,
+    # Partner outputs (reports.disclosure): no figure for fewer files than this, anywhere.
+    "PARTNER_MIN_FILES": 5,
+    # Notifications by e-mail (qa_toolkit/notifications/mailer.py). No SMTP_HOST: no e-mail,
+    # the "Waiting for you" list only. BASE_URL starts the links in e-mails.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 10,
+    "BASE_URL": "http://127.0.0.1:5000",
+    # A failed send waits this long, doubled each time, up to the maximum (seconds).
+    "NOTIFY_RETRY_SECONDS": 30,
+    "NOTIFY_RETRY_MAX_SECONDS": 3600,
+    # The hour (UTC) daily digests are sent.
+    "DIGEST_HOUR": 7,
+    # An escalation's response is amber this many working days before it is due.
+    "ESCALATION_AMBER_DAYS": 2,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.
@@ -77,8 +96,15 @@ _INT_SETTINGS = {
     "LOGIN_WINDOW_MINUTES",
     "LOGIN_LOCKOUT_MAX_MINUTES",
     "AUDIT_LOG_RETENTION_YEARS",
+    "DIGEST_HOUR",
+    "ESCALATION_AMBER_DAYS",
+    "NOTIFY_RETRY_MAX_SECONDS",
+    "NOTIFY_RETRY_SECONDS",
+    "PARTNER_MIN_FILES",
+    "SMTP_PORT",
+    "SMTP_TIMEOUT",
 }
-_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX"}
+_BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX", "SMTP_STARTTLS"}
 
 
 class ConfigurationError(RuntimeError):
@@ -157,6 +183,11 @@ def finalise(config: dict[str, Any], instance_path: str) -> dict[str, Any]:
         config["SESSION_COOKIE_SECURE"] = config.get("SESSION_COOKIE_SECURE_OVERRIDE", True)
         config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config["ESCALATION_STAGES"] = escalation_stages(config.get("ESCALATION_STAGES"))
+    if int(config.get("PARTNER_MIN_FILES", 5)) < 3:
+        raise ConfigurationError(
+            "QA_TOOLKIT_PARTNER_MIN_FILES must be at least 3: below that a partner figure "
+            "can describe one or two children."
+        )
     url = config.get("DATABASE_URL") or default_database_url(instance_path)
     config["DATABASE_URL"] = normalise_database_url(url)
     return config

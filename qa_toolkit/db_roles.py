@@ -14,7 +14,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 
 # Tables the application may only add to and read.
-APPEND_ONLY = frozenset({"audit_event", "audit_event_case"})
+APPEND_ONLY = frozenset({"audit_event", "audit_event_case", "audit_event_org"})
 # Tables the application may only read (written by the owner's commands or migrations).
 READ_ONLY = frozenset({"alembic_version", "audit_log_archive"})
 # The chain's head row is locked and moved on by every writer of the log.

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     # Before the role checks: a timed-out or revoked session is anonymous by the time they run.
     sessions.init_app(app)
+    sessions.init_mfa_check(app)
 
 
 def init_csrf(app: Flask) -> None:

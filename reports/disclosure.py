@@ -39,7 +39,7 @@ from typing import Any
 
 from reports.intervals import Comparison, Proportion, proportion
 from reports.narrative import headline
-from reports.protection import compliance_model, sizes_model, suppress
+from reports.protection import Link, compliance_model, sizes_model, suppress
 from reports.rollup import BREAKDOWN_FIELDS, Rollup
 from reports.text_screen import Screen, screen
 
@@ -47,6 +47,13 @@ DEFAULT_MIN_FILES = 5
 # Design fields and breakdowns whose values are people's names: never partner output.
 NAMES_PEOPLE = frozenset({"iro", "social_worker"})
 SUPPRESSED = "suppressed"
+
+
+def filter_text(field_name: str, values: Sequence[str]) -> str:
+    """A design filter's values as partners read them: counted, not named, if they are people."""
+    if field_name in NAMES_PEOPLE:
+        return f"{len(values)} chosen"
+    return ", ".join(values)
 
 
 @dataclass(frozen=True)
@@ -263,15 +270,39 @@ def _breakdown_hidden(
 
 
 def _strata_hidden(
-    strata: Sequence[StratumSize], minimum: int, rules: Rules, forced: set[int]
+    strata: Sequence[StratumSize],
+    minimum: int,
+    rules: Rules,
+    forced: set[int],
+    links: Sequence[Link],
+    files: int,
 ) -> frozenset[int] | None:
     k = rules.min_files
     cells = [(s.population, s.sample) for s in strata]
     primary = [s.population < k or s.sample < k or i in forced for i, s in enumerate(strata)]
-    found = suppress(
-        cells, primary, sizes_model(minimum), width=rules.protection, size=lambda i: cells[i][1]
-    )
+    model = sizes_model(minimum, links, files)
+    found = suppress(cells, primary, model, width=rules.protection, size=lambda i: cells[i][1])
     return None if found is None or len(found) >= len(strata) else found
+
+
+def _links(
+    rollup: Rollup,
+    hidden: Mapping[str, frozenset[int] | None],
+    groups: Sequence[set[tuple[str, str]]],
+) -> list[Link]:
+    """The groups of the one breakdown the strata are named after, if any (strata by team)."""
+    for name, gone in hidden.items():
+        if gone is None or not any(field == name for g in groups for field, _v in g):
+            continue
+        return [
+            Link(
+                row.files,
+                i in gone,
+                tuple(j for j, g in enumerate(groups) if (name, row.group) in g),
+            )
+            for i, row in enumerate(rollup.breakdowns[name])
+        ]
+    return []
 
 
 def _suppression(
@@ -288,8 +319,11 @@ def _suppression(
     forced_strata: set[int] = set()
     while True:
         hidden = {n: _breakdown_hidden(n, rollup, rules, forced[n]) for n in names}
+        links = _links(rollup, hidden, groups)
         strata_hidden = (
-            _strata_hidden(strata, minimum, rules, forced_strata) if strata else (frozenset())
+            _strata_hidden(strata, minimum, rules, forced_strata, links, rollup.files)
+            if strata
+            else frozenset()
         )
         changed = False
         for i, linked in enumerate(groups):

@@ -136,6 +136,13 @@ def tables(found: PartnerFindings) -> list[Table]:
     )
     out.append(
         Table(
+            "Areas for development",
+            ("Question", "Compliance (%)", "Target (%)"),
+            tuple((q.text, q.figure.percent, q.target) for q in found.areas_for_development),
+        )
+    )
+    out.append(
+        Table(
             "Strata",
             ("Stratum", "On the list", "Sampled"),
             tuple((s.label, s.population, s.sample) for s in found.strata),

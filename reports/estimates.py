@@ -73,6 +73,7 @@ from fractions import Fraction
 
 from scipy import stats
 
+from reports import display
 from reports.intervals import DEFAULT_CONFIDENCE, small_sample_caution
 from sampling.allocation import stratum_label
 
@@ -103,6 +104,14 @@ class StratumSample:
     population: int
     successes: int
     answered: int
+    # Files sampled and finalised in the stratum, "Not applicable" ones included (None: the same
+    # as `answered`). With N/A answers the weight is N_h / sampled and the estimate is the
+    # Horvitz–Thompson ratio for the files the question applies to (domain estimation).
+    sampled: int | None = None
+
+    @property
+    def files(self) -> int:
+        return self.answered if self.sampled is None else self.sampled
 
     @property
     def label(self) -> str:
@@ -137,6 +146,9 @@ class WeightedEstimate:
     caution: str | None
     notes: tuple[str, ...]
     method: str = "korn_graubard"
+    # Which part of the list the estimate speaks for, said every time ("The whole list: 1,000
+    # cases." or "150 of the 1,000 cases in the list; not B (300 cases: ...)").
+    coverage: str = ""
 
 
 def _check(strata: list[StratumSample], confidence: float) -> None:
@@ -155,10 +167,10 @@ def _check(strata: list[StratumSample], confidence: float) -> None:
         except TypeError as error:
             raise TypeError(f"The counts for {label} must be whole numbers.") from error
         population, answered, successes = counts
-        if not population >= answered >= successes >= 0:
+        if not population >= stratum.files >= answered >= successes >= 0:
             raise ValueError(
-                f"The stratum {label} needs 0 <= successes <= answered <= population; got "
-                f"{successes} <= {answered} <= {population}."
+                f"The stratum {label} needs 0 <= successes <= answered <= sampled <= "
+                f"population; got {successes} <= {answered} <= {stratum.files} <= {population}."
             )
 
 
@@ -168,6 +180,24 @@ def _strata_words(count: int) -> str:
 
 def _names(strata: list[StratumSample]) -> str:
     return ", ".join(s.label for s in strata)
+
+
+def _coverage(
+    strata: list[StratumSample],
+    used: list[StratumSample],
+    unaudited: list[StratumSample],
+    unused: list[StratumSample],
+) -> str:
+    whole = sum(s.population for s in strata)
+    if not unaudited and not unused:
+        return f"The whole list: {whole:,} cases."
+    covered = sum(s.population for s in used)
+    gaps = "; ".join(
+        [f"{s.label} ({s.population:,} cases: no finalised audit yet)" for s in unaudited]
+        + [f"{s.label} ({s.population:,} cases: the question applied to none sampled)"
+           for s in unused]
+    )  # fmt: skip
+    return f"{covered:,} of the {whole:,} cases in the list; not {gaps}."
 
 
 def _beta_interval(p: float, n_star: float, alpha: float) -> tuple[float, float]:
@@ -188,13 +218,23 @@ def stratified_proportion(
     notes: list[str] = []
 
     used = [s for s in strata if s.answered > 0]
-    unused = [s for s in strata if s.answered == 0 and s.population > 0]
-    if unused:
-        files = sum(s.population for s in unused)
+    unaudited = [s for s in strata if s.files == 0 and s.population > 0]
+    unused = [s for s in strata if s.answered == 0 and s.files > 0 and s.population > 0]
+    coverage = _coverage(strata, used, unaudited, unused)
+    if unused or unaudited:
+        left = unused + unaudited
+        files = sum(s.population for s in left)
+        reasons = "; ".join(
+            part
+            for part in (
+                f"no finalised audit yet in {_names(unaudited)}" if unaudited else "",
+                f"no sampled file where the question applied in {_names(unused)}" if unused else "",
+            )
+            if part
+        )
         notes.append(
-            f"{_strata_words(len(unused))} ({_names(unused)}) had no sampled file where the "
-            f"question applied, so {'it is' if len(unused) == 1 else 'they are'} left out: the "
-            f"estimate speaks for the other strata, not for {files:,} files in the list."
+            f"{_strata_words(len(left))} left out ({reasons}): the estimate speaks for the "
+            f"other strata, not for {files:,} cases in the list."
         )
     n = sum(s.answered for s in used)
     successes = sum(s.successes for s in used)
@@ -217,25 +257,38 @@ def stratified_proportion(
             small=True,
             caution=caution,
             notes=tuple(notes),
+            coverage=coverage,
         )
 
     population = sum(s.population for s in used)
-    p_exact = sum((Fraction(s.population * s.successes, s.answered) for s in used), Fraction(0))
-    p_exact /= population
+    # Horvitz–Thompson: each sampled file of stratum h stands for w_h = N_h / n_h files; the
+    # domain (files the question applies to) is estimated as D = Σ w_h a_h, the met as Σ w_h y_h.
+    weights = {s.key: Fraction(s.population, s.files) for s in used}
+    domain = sum((weights[s.key] * s.answered for s in used), Fraction(0))
+    p_exact = sum((weights[s.key] * s.successes for s in used), Fraction(0)) / domain
     variance = Fraction(0)
     lonely: list[StratumSample] = []
+    census_mixed = 0
+    mixed = 0
     for s in used:
-        weight = Fraction(s.population, population)
-        fpc = 1 - Fraction(s.answered, s.population)
-        if s.answered > 1:
-            p_h = Fraction(s.successes, s.answered)
-            within = p_h * (1 - p_h) / (s.answered - 1)
+        unit = weights[s.key] / domain
+        fpc = 1 - Fraction(s.files, s.population)
+        is_mixed = 0 < s.successes < s.answered or (s.answered < s.files)
+        mixed += is_mixed
+        census_mixed += is_mixed and fpc == 0
+        if s.files > 1:
+            # Linearised: z = unit × (y − R x) for each file (0 for an N/A file).
+            first = unit * (s.successes - p_exact * s.answered)
+            second = (
+                unit
+                * unit
+                * (s.successes * (1 - p_exact) ** 2 + (s.answered - s.successes) * p_exact**2)
+            )
+            spread = second - first * first / s.files
+            variance += fpc * Fraction(s.files, s.files - 1) * spread
         elif fpc > 0:
             lonely.append(s)
-            within = LONELY_STRATUM_VARIANCE
-        else:
-            within = Fraction(0)  # One file out of one: audited in full, nothing to estimate.
-        variance += weight * weight * fpc * within
+            variance += unit * unit * fpc * LONELY_STRATUM_VARIANCE
     if lonely:
         notes.append(
             f"{_strata_words(len(lonely))} ({_names(lonely)}) had one file answering, which "
@@ -243,6 +296,8 @@ def stratified_proportion(
             f"{'its' if len(lonely) == 1 else 'their'} variance was taken as the largest a "
             "yes/no answer can have (0.25 per file), so the interval errs on the wide side."
         )
+    sampled = sum(s.files for s in used)
+    fraction = Fraction(sampled, population)
 
     p = float(p_exact)
     strata_used = len(used)
@@ -257,20 +312,29 @@ def stratified_proportion(
         )
     elif variance == 0:
         n_eff = float(n)
+        cause = (
+            "every stratum with mixed answers was audited in full"
+            if mixed and census_mixed == mixed
+            else "within each stratum every file answered gave the same answer"
+        )
         notes.append(
-            "Every stratum with mixed answers was audited in full, so the sample shows no "
-            f"sampling variation: the interval treats the {n} files answered as the effective "
-            "sample size."
+            f"The sample shows no sampling variation ({cause}): the interval treats the {n} "
+            "files answered as the effective sample size."
         )
     else:
         n_eff = float(p_times_q / variance)
-        if n_eff > n:
+        # The cap is what a simple random sample of the n files would give with the same
+        # finite population correction, n / (1 - f): never the bare n, which would take the
+        # correction away again.
+        cap = float(n / (1 - fraction)) if fraction < 1 else math.inf
+        if n_eff > cap:
             notes.append(
-                f"The effective sample size ({n_eff:.1f}) was more than the {n} files answered, "
-                f"because large shares of some strata were audited; {n} was used, so the "
-                "interval does not claim more than the files can show."
+                f"The effective sample size ({n_eff:.1f}) was more than a simple random sample "
+                f"of the {n} files answered would give ({cap:.1f}, with the finite population "
+                f"correction for {display.percent(fraction)} of the list sampled); "
+                f"{cap:.1f} was used, so the interval does not claim more than the files can show."
             )
-            n_eff = float(n)
+            n_eff = cap
 
     if n > 1:
         df_used = df
@@ -301,4 +365,5 @@ def stratified_proportion(
         small=caution is not None,
         caution=caution,
         notes=tuple(notes),
+        coverage=coverage,
     )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, SupportsIndex
 
@@ -41,6 +41,7 @@ __all__ = [
     "Comparison",
     "Method",
     "Proportion",
+    "change_verdict",
     "clopper_pearson",
     "compare",
     "format_confidence",
@@ -87,10 +88,20 @@ class Proportion:
     estimate: float | None
     low: float
     high: float
-    method: Method
+    method: Method | Literal["file_ratio"]
     confidence: float
     small: bool
     caution: str | None
+    # The sampling fraction whose finite population correction narrowed the interval (None:
+    # not applied, because the fraction was not material or the list size was not given).
+    fpc: float | None = None
+
+    @property
+    def margin(self) -> float | None:
+        """The achieved margin: the larger distance from the estimate to an end of the interval."""
+        if self.estimate is None:
+            return None
+        return max(self.estimate - self.low, self.high - self.estimate)
 
     @property
     def failures(self) -> int:
@@ -172,23 +183,37 @@ def _build(x: int, total: int, low: float, high: float, method: Method, conf: fl
 
 
 def wilson(
-    successes: SupportsIndex, n: SupportsIndex, confidence: float = DEFAULT_CONFIDENCE
+    successes: SupportsIndex,
+    n: SupportsIndex,
+    confidence: float = DEFAULT_CONFIDENCE,
+    fraction: float | None = None,
 ) -> Proportion:
     """Wilson's score interval: the default, because it behaves well for small n and at 0%/100%.
 
     centre = (p + z²/2n) / (1 + z²/n), half-width = z √(p(1-p)/n + z²/4n²) / (1 + z²/n),
     the same arithmetic as statsmodels' proportion_confint(method="wilson").
+
+    `fraction` (n / N, the share of the list sampled) applies the finite population correction
+    by putting the effective size n / (1 - f) for n in those formulas: the variance of a
+    proportion from a simple random sample without replacement is (1 - f) p(1 - p) / n. A
+    census (f = 1) has no sampling error: the interval is the estimate itself.
     """
     x, total = _counts(successes, n)
     alpha = _alpha(confidence)
     if total == 0:
         return _build(x, total, 0.0, 1.0, "wilson", confidence)
-    z = float(stats.norm.isf(alpha / 2))
+    if fraction is not None and not 0 < fraction <= 1:
+        raise ValueError(f"The sampling fraction must be above 0 and at most 1; got {fraction}.")
     p = x / total
-    denominator = 1 + z * z / total
-    centre = (p + z * z / (2 * total)) / denominator
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
-    return _build(x, total, centre - half, centre + half, "wilson", confidence)
+    if fraction is not None and fraction >= 1:
+        return replace(_build(x, total, p, p, "wilson", confidence), fpc=fraction)
+    size = total / (1 - fraction) if fraction is not None else float(total)
+    z = float(stats.norm.isf(alpha / 2))
+    denominator = 1 + z * z / size
+    centre = (p + z * z / (2 * size)) / denominator
+    half = z * math.sqrt(p * (1 - p) / size + z * z / (4 * size * size)) / denominator
+    built = _build(x, total, centre - half, centre + half, "wilson", confidence)
+    return built if fraction is None else replace(built, fpc=fraction)
 
 
 def clopper_pearson(
@@ -214,6 +239,7 @@ def proportion(
     n: SupportsIndex,
     method: Method | str = "wilson",
     confidence: float = DEFAULT_CONFIDENCE,
+    fraction: float | None = None,
 ) -> Proportion:
     """A proportion with its interval by the chosen method (Wilson unless asked otherwise).
 
@@ -221,7 +247,7 @@ def proportion(
     stored setting); it is checked here, and an unknown name raises ValueError naming the two.
     """
     if method == "wilson":
-        return wilson(successes, n, confidence)
+        return wilson(successes, n, confidence, fraction)
     if method == "clopper_pearson":
         return clopper_pearson(successes, n, confidence)
     raise ValueError(f"Unknown interval method {method!r}: choose one of {', '.join(METHODS)}.")
@@ -304,6 +330,51 @@ class Comparison:
     verdict: str
     small: bool
     caution: str | None
+    test: str = "Fisher's exact test"
+    # Holm-adjusted p-value over the family of changes tested together (None: not adjusted);
+    # when set, `significant` and the words of `verdict` follow it rather than `p_value`.
+    adjusted_p: float | None = None
+    family: int = 1
+
+
+def change_verdict(
+    before: float,
+    after: float,
+    test: str,
+    p_value: float,
+    significance_level: float,
+    adjusted_p: float | None = None,
+    family: int = 1,
+) -> str:
+    """'improved from 61% to 70% (test, p = 0.03; Holm-adjusted over 9, p = 0.21): could be
+    chance'. The words follow the adjusted p-value when there is one."""
+    moved = display.change(before, after)
+    first, second = moved.before, moved.after
+    if moved.points > 0:
+        change = f"improved from {first} to {second}"
+    elif moved.points < 0:
+        change = f"fell from {first} to {second}"
+    elif first == second:
+        change = f"stayed at {first}"
+    else:
+        change = f"moved by less than half a point ({first} to {second})"
+    deciding = p_value if adjusted_p is None else adjusted_p
+    significant = deciding < significance_level
+    if moved.points == 0:
+        judgement = (
+            "the small difference is unlikely to be chance"
+            if significant
+            else "any difference could be chance"
+        )
+    else:
+        judgement = "unlikely to be chance" if significant else "could be chance"
+    shown = f"{test} {format_p_value(p_value, significance_level)}"
+    if adjusted_p is not None:
+        shown += (
+            f"; Holm-adjusted for {family} comparisons "
+            f"{format_p_value(adjusted_p, significance_level)}"
+        )
+    return f"{change} ({shown}): {judgement}"
 
 
 def compare(
@@ -351,25 +422,6 @@ def compare(
     ]
     p_value = min(float(stats.fisher_exact(table, alternative="two-sided").pvalue), 1.0)
     significant = p_value < significance_level
-    moved = display.change(before.estimate, after.estimate)
-    first, second = moved.before, moved.after
-    if moved.points > 0:
-        change = f"improved from {first} to {second}"
-    elif moved.points < 0:
-        change = f"fell from {first} to {second}"
-    elif first == second:
-        change = f"stayed at {first}"
-    else:
-        change = f"moved by less than half a point ({first} to {second})"
-    if moved.points == 0:
-        judgement = (
-            "the small difference is unlikely to be chance"
-            if significant
-            else "any difference could be chance"
-        )
-    else:
-        judgement = "unlikely to be chance" if significant else "could be chance"
-    shown_p = format_p_value(p_value, significance_level)
     return Comparison(
         before=before,
         after=after,
@@ -377,7 +429,9 @@ def compare(
         p_value=p_value,
         significant=significant,
         significance_level=significance_level,
-        verdict=f"{change} (Fisher's exact test {shown_p}): {judgement}",
+        verdict=change_verdict(
+            before.estimate, after.estimate, "Fisher's exact test", p_value, significance_level
+        ),  # fmt: skip
         small=small,
         caution=caution,
     )

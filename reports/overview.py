@@ -4,7 +4,7 @@ Plain data in, plain data out. The caller rolls each programme up once (reports.
 hands the roll-ups over with their labels; nothing here reads a database.
 
 * `theme_trend` lays out each theme's compliance round by round, and the change between
-  consecutive rounds with Fisher's exact test (reports.intervals.compare). Themes are matched by
+  consecutive rounds with the file as the unit (reports.rollup.theme_change), Holm-adjusted. Themes are matched by
   id, as the programme findings page does: a later template version keeps its theme ids.
 * `combine` pools the latest round of one template across the organisations of a shared
   service: successes over n summed across them, with a Wilson interval. Pooling treats the
@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from reports import display
-from reports.intervals import Comparison, Proportion, compare, proportion
-from reports.rollup import Rollup
+from reports.intervals import Comparison, Proportion, proportion
+from reports.multiplicity import adjust_comparisons
+from reports.rollup import Rollup, theme_change
 
 POOLING_NOTE = (
     "The combined figure pools the organisations' files as if they were one sample: the files "
@@ -70,17 +71,23 @@ def theme_trend(rounds: Sequence[Round]) -> list[ThemeTrend]:
     for round_ in reversed(rounds):
         for theme in round_.rollup.themes:
             titles.setdefault(theme.theme_id, theme.title)
-    by_round = [{t.theme_id: t.result for t in r.rollup.themes} for r in rounds]
+    by_round = [{t.theme_id: t for t in r.rollup.themes} for r in rounds]
+    themes = {theme_id: [found.get(theme_id) for found in by_round] for theme_id in titles}
     trends = []
     for theme_id, title in titles.items():
-        results = [found.get(theme_id) for found in by_round]
+        results = [t.result if t is not None else None for t in themes[theme_id]]
         changes: list[Comparison | None] = []
-        for before, after in zip(results, results[1:], strict=False):
-            if before is not None and after is not None and before.n and after.n:
-                changes.append(compare(before.successes, before.n, after.successes, after.n))
+        for before, after in zip(themes[theme_id], themes[theme_id][1:], strict=False):
+            if before is not None and after is not None and before.result.n and after.result.n:
+                changes.append(theme_change(before, after))
             else:
                 changes.append(None)
         trends.append(ThemeTrend(theme_id, title, results, changes))
+    # Each pair of consecutive rounds tests every theme at once: Holm within each pair.
+    for step in range(max(len(rounds) - 1, 0)):
+        adjusted = adjust_comparisons([t.changes[step] for t in trends])
+        for trend, change in zip(trends, adjusted, strict=True):
+            trend.changes[step] = change
     return trends
 
 

@@ -41,6 +41,7 @@ class LinearProgramme:
     a_eq: list[list[float]]
     b_eq: list[float]
     bounds: list[tuple[float, float | None]]
+    also_check: tuple[int, ...] = ()  # further hidden cells (of a linked table) to protect
 
 
 def interval(lp: LinearProgramme, variable: int) -> tuple[float, float]:
@@ -87,6 +88,10 @@ def protected(
             low, high = interval(lp, row * dims + dim)
             if counts_in(low, high) < width + 1:
                 return False
+    for variable in lp.also_check:
+        low, high = interval(lp, variable)
+        if counts_in(low, high) < width + 1:
+            return False
     return True
 
 
@@ -173,13 +178,26 @@ def compliance_model(questions: int, percent_of: Callable[[int, int], int]) -> M
     return build
 
 
-def sizes_model(minimum: int) -> Model:
+@dataclass(frozen=True)
+class Link:
+    """A breakdown group whose files are drawn from some strata (strata by team): its files
+    are at most those strata's samples added up."""
+
+    files: int
+    hidden: bool
+    strata: tuple[int, ...]
+
+
+def sizes_model(minimum: int, links: Sequence[Link] = (), files: int = 0) -> Model:
     """Rows (on the list, sampled) of the Method sheet's strata: at least `minimum` sampled
-    per stratum (the design says so), never more sampled than on the list."""
+    per stratum (the design says so), never more sampled than on the list. `links` are the
+    groups of a breakdown published beside them (their files add up to `files`): the
+    intruder reads both tables together, and the groups' hidden files are checked too."""
 
     def build(rows: Sequence[Sequence[int]], hidden: frozenset[int]) -> LinearProgramme:
-        n = len(rows) * 2
+        n = len(rows) * 2 + len(links)
         a_eq, b_eq = _eq_sums(rows)
+        a_eq = [line + [0.0] * len(links) for line in a_eq]
         a_ub: list[list[float]] = []
         b_ub: list[float] = []
         bounds: list[tuple[float, float | None]] = []
@@ -192,7 +210,20 @@ def sizes_model(minimum: int) -> Model:
                 bounds += [(float(max(minimum, 1)), None), (float(minimum), None)]
             else:
                 bounds += [(float(population),) * 2, (float(sample),) * 2]
-        return LinearProgramme(n, a_ub, b_ub, a_eq, b_eq, bounds)
+        base = 2 * len(rows)
+        if links:
+            a_eq.append([0.0] * base + [1.0] * len(links))
+            b_eq.append(float(files))
+        for j, link in enumerate(links):
+            line = [0.0] * n
+            line[base + j] = 1.0
+            for r in link.strata:
+                line[2 * r + 1] = -1.0  # a group's files <= its strata's samples
+            a_ub.append(line)
+            b_ub.append(0.0)
+            bounds.append((1.0, None) if link.hidden else (float(link.files),) * 2)
+        check = tuple(base + j for j, link in enumerate(links) if link.hidden)
+        return LinearProgramme(n, a_ub, b_ub, a_eq, b_eq, bounds, check)
 
     return build
 

@@ -16,7 +16,14 @@ from typing import Any
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import visible_answers
 from reports.estimates import StratumSample, WeightedEstimate, stratified_proportion
-from reports.intervals import Proportion, proportion
+from reports.intervals import Comparison, Proportion, compare, proportion
+from reports.survey import (
+    MATERIAL_FRACTION,
+    FileCounts,
+    RatioEstimate,
+    compare_ratios,
+    ratio_estimate,
+)
 
 SMALL_CELL = 5  # Cells with fewer files are flagged, and suppressed in partner outputs.
 STRENGTH_MARGIN = 0.10  # At least this far above target (or 95% without one) is a strength.
@@ -73,17 +80,26 @@ class QuestionFinding:
 
 @dataclass(frozen=True)
 class ThemeFinding:
+    """A theme: the answers of its questions pooled, with the file as the sampling unit.
+
+    `result` counts answers (successes of n) with the design-based interval of `design`, the
+    ratio estimate over the files sampled (reports.survey); `weighted` is the same weighted back
+    to the whole list (None without unequal strata)."""
+
     theme_id: str
     title: str
     result: Proportion
     questions: int
+    design: RatioEstimate | None = None
+    weighted: RatioEstimate | None = None
 
 
 @dataclass(frozen=True)
 class BreakdownRow:
     group: str
     files: int
-    result: Proportion
+    result: Proportion  # answers pooled; the interval is the file-level one of `design`
+    design: RatioEstimate | None = None
 
     @property
     def small(self) -> bool:
@@ -108,6 +124,11 @@ class Rollup:
     breakdowns: dict[str, list[BreakdownRow]]
     highlights: list[Highlight]
     concerns: int
+    # Every scored answer pooled, with the file as the sampling unit (reports.survey).
+    overall: RatioEstimate | None = None
+    # The sampling fraction whose finite population correction the intervals use (None: not
+    # material or not known), said beside the figures.
+    fpc: float | None = None
 
     @property
     def areas_for_development(self) -> list[QuestionFinding]:
@@ -199,6 +220,29 @@ def _hashable(value: object) -> bool:
     return True
 
 
+def _theme_totals(
+    template: Template, tables: _Tables, answered: Sequence[Mapping[str, Any]]
+) -> dict[str, list[int]]:
+    """Each file's met and applicable answers per theme (one `_Tables.weight` sum), in order."""
+    themes_of = {s.question.id: tuple(s.question.themes) for s in tables.scored}
+    keyed = [(qid, themes) for qid, themes in themes_of.items() if themes]
+    weight_of = tables.weight.get
+    out: dict[str, list[int]] = {t.id: [] for t in template.themes}
+    for answers in answered:
+        sums: dict[str, int] = {}
+        for qid, themes in keyed:
+            value = answers.get(qid)
+            if value is None or not _hashable(value):
+                continue
+            add = weight_of((qid, value), 0)
+            if add:
+                for theme in themes:
+                    sums[theme] = sums.get(theme, 0) + add
+        for theme, files in out.items():
+            files.append(sums.get(theme, 0))
+    return out
+
+
 def _tally(
     tables: _Tables, audits: Sequence[AuditRecord], answered: Sequence[Mapping[str, Any]]
 ) -> tuple[dict[str, Counter[tuple[str, Any]]], list[int]]:
@@ -254,6 +298,8 @@ def rollup(
     answered = _answers_that_count(template, audits)
     tables = _tables(template)
     by_stratum, totals = _tally(tables, audits, answered)
+    sampled = Counter(a.stratum for a in audits)
+    fraction = _material_fraction(sampled, populations)
     # Per scored question: files per option, overall and per stratum [met, applicable].
     option_files = [[0] * len(s.labels) for s in tables.scored]
     per_stratum: list[dict[str, list[int]]] = [{} for _ in tables.scored]
@@ -272,8 +318,6 @@ def rollup(
     numbers = _numbers(template)
     theme_titles = {t.id: t.title for t in template.themes}
     questions: list[QuestionFinding] = []
-    theme_met: Counter[str] = Counter()
-    theme_n: Counter[str] = Counter()
     theme_questions: Counter[str] = Counter()
     for position, scored in enumerate(tables.scored):
         question = scored.question
@@ -292,12 +336,17 @@ def rollup(
         if populations and len(populations) > 1 and applicable:
             weighted = stratified_proportion(
                 [
-                    StratumSample(key, populations[key], y, n)
-                    for key, (y, n) in sorted(per_stratum[position].items())
-                    if key in populations
+                    StratumSample(
+                        key,
+                        populations[key],
+                        per_stratum[position].get(key, [0, 0])[0],
+                        per_stratum[position].get(key, [0, 0])[1],
+                        sampled=sampled.get(key, 0),
+                    )
+                    for key in sorted(populations)
                 ]
             )
-        result = proportion(met, applicable, method=method)
+        result = proportion(met, applicable, method=method, fraction=fraction)
         questions.append(
             QuestionFinding(
                 question.id,
@@ -313,15 +362,23 @@ def rollup(
             )
         )
         for theme in question.themes:
-            theme_met[theme] += met
-            theme_n[theme] += applicable
             theme_questions[theme] += 1
-    themes = [
-        ThemeFinding(t, theme_titles[t], proportion(theme_met[t], theme_n[t], method=method),
-                     theme_questions[t])
-        for t in theme_titles
-        if theme_questions[t]
-    ]  # fmt: skip
+    strata = [a.stratum for a in audits]
+    per_theme = _theme_totals(template, tables, answered)
+    unequal = bool(populations) and len(populations or {}) > 1
+    themes = []
+    for t in theme_titles:
+        if not theme_questions[t]:
+            continue
+        units = [FileCounts(h, *_split(v)) for h, v in zip(strata, per_theme[t], strict=True)]
+        design = ratio_estimate(units, populations)
+        themes.append(
+            ThemeFinding(t, theme_titles[t], design.as_proportion(), theme_questions[t], design,
+                         ratio_estimate(units, populations, weighted=True) if unequal else None)
+        )  # fmt: skip
+    overall = ratio_estimate(
+        [FileCounts(h, *_split(v)) for h, v in zip(strata, totals, strict=True)], populations
+    )
     grade_counts = Counter(a.grade for a in audits if a.grade)
     grades = [(o.value, o.label, grade_counts[o.value]) for o in template.grade_scale().options]
     return Rollup(
@@ -329,14 +386,30 @@ def rollup(
         questions=questions,
         themes=themes,
         grades=grades,
-        breakdowns=_breakdowns(audits, totals, method),
+        breakdowns=_breakdowns(audits, totals, populations),
         highlights=_highlights(template, audits, theme_titles),
         concerns=sum(1 for a in audits if a.concern),
+        overall=overall,
+        fpc=fraction,
     )
 
 
+def _material_fraction(
+    sampled: Mapping[str, int], populations: Mapping[str, int] | None
+) -> float | None:
+    """n / N over the strata with a population, when at least MATERIAL_FRACTION (else None)."""
+    if not populations:
+        return None
+    known = [key for key in sampled if key in populations]
+    total = sum(populations[key] for key in known)
+    if not total:
+        return None
+    value = sum(sampled[key] for key in known) / total
+    return value if value >= MATERIAL_FRACTION else None
+
+
 def _breakdowns(
-    audits: Sequence[AuditRecord], totals: Sequence[int], method: str
+    audits: Sequence[AuditRecord], totals: Sequence[int], populations: Mapping[str, int] | None
 ) -> dict[str, list[BreakdownRow]]:
     """Compliance over every scored answer, by team, IRO and equality characteristics.
 
@@ -348,16 +421,18 @@ def _breakdowns(
         values = [record.attributes.get(name) for record in audits]
         if not any(values):
             continue
-        sums: dict[str, int] = {}
-        files: Counter[str] = Counter()
-        for value, total in zip(values, totals, strict=True):
-            group = value or "Not recorded"
-            sums[group] = sums.get(group, 0) + total
-            files[group] += 1
+        groups = [value or "Not recorded" for value in values]
+        files = Counter(groups)
         rows = []
-        for group in sorted(sums):
-            met, n = _split(sums[group])
-            rows.append(BreakdownRow(group, files[group], proportion(met, n, method=method)))
+        for group in sorted(files):
+            # Domain estimation: every sampled file stays in the design, outside the group
+            # with nothing applicable, so the strata and their fractions are the design's.
+            units = [
+                FileCounts(a.stratum, *(_split(total) if g == group else (0, 0)))
+                for a, g, total in zip(audits, groups, totals, strict=True)
+            ]
+            design = ratio_estimate(units, populations)
+            rows.append(BreakdownRow(group, files[group], design.as_proportion(), design))
         out[name] = rows
     return out
 
@@ -385,3 +460,11 @@ def _highlights(
                 Highlight(question_id, question_text, themes, text, bool(highlight.get("share")))
             )
     return found
+
+
+def theme_change(before: ThemeFinding, after: ThemeFinding) -> Comparison:
+    """One theme between two rounds, tested with the file as the unit (reports.survey)."""
+    if before.design is not None and after.design is not None:
+        return compare_ratios(before.design, after.design)
+    return compare(before.result.successes, before.result.n, after.result.successes,
+                   after.result.n)  # fmt: skip

@@ -1,25 +1,22 @@
-"""Turn a programme's roll-up into the LSCP (partner) or internal workbook's sheets.
+"""Turn a programme's roll-up into the internal workbook's sheets (managers only).
 
-The partner workbook is pseudonymous: no case reference, no IRO or worker names, small
-cells suppressed, and only the highlights auditors marked as shareable. Its Actions sheet
-says what each action is about (a theme or a question of the template), never its title or
-owner, because a title may describe a child and an owner is a member of staff.
+The internal workbook identifies children: case references, IRO names, every breakdown and
+every highlight. The partner workbook is another thing altogether: reports.partner_workbook
+writes it from the partner object of reports.disclosure, which alone decides what partners
+may see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from reports import display
 from reports.display import interval_cells
 from reports.excel import CellValue, ChartSpec, Column, Properties, Sheet, WorkbookSpec
 from reports.intervals import Comparison, Proportion, proportion
-from reports.rollup import BREAKDOWN_FIELDS, NAMES_PEOPLE, SMALL_CELL, Rollup
-
-SUPPRESSED = f"<{SMALL_CELL}"
-EQUALITY = ("ethnicity", "disability", "gender", "age_band")
+from reports.rollup import BREAKDOWN_FIELDS, Rollup
 
 
 @dataclass(frozen=True)
@@ -35,10 +32,6 @@ class MethodNote:
     draw_fingerprint: str  # the draw's: shows a repeat with the seed chose the same files
     allocation: Sequence[tuple[str, int, int, float, float | None]]
     exclusions: int
-    # Stratum label -> what the partner workbook prints instead, for strata that name people
-    # (a design stratified by IRO or social worker). Applied to the Method sheet's strata and
-    # to the weighted estimates' notes, which name the strata they speak of.
-    stratum_aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,24 +80,19 @@ class TrendItem:
 
 
 def overall_compliance(rollup: Rollup) -> Proportion:
-    """Every scored, applicable answer pooled, as the theme and breakdown figures pool them."""
+    """Every scored, applicable answer pooled, with the file as the sampling unit."""
+    if rollup.overall is not None:
+        return rollup.overall.as_proportion()
     method = rollup.questions[0].result.method if rollup.questions else "wilson"
     met = sum(q.result.successes for q in rollup.questions)
     answered = sum(q.result.n for q in rollup.questions)
     return proportion(met, answered, method=method)
 
 
-def _alias(text: str, aliases: Mapping[str, str]) -> str:
-    for label in sorted(aliases, key=len, reverse=True):  # "Team: North 2" before "Team: North"
-        text = text.replace(label, aliases[label])
-    return text
-
-
 def build(
     *,
     title: str,
     programme: str,
-    audience: str,
     rollup: Rollup,
     narrative: Sequence[str],
     method: MethodNote,
@@ -116,10 +104,9 @@ def build(
     trend: Sequence[TrendItem] = (),
     previous: str | None = None,
 ) -> WorkbookSpec:
-    partner = audience == "lscp"
-    aliases = method.stratum_aliases if partner else {}
+    """The internal workbook (it identifies children: managers only)."""
     sheets = [
-        _summary_sheet(programme, rollup, narrative, action_figures, partner),
+        _summary_sheet(programme, rollup, narrative, action_figures),
         _grades_sheet(rollup),
         Sheet(
             "Themes",
@@ -135,7 +122,12 @@ def build(
             [
                 (t.title, t.result.successes, t.result.n, *_cells(t.result)) for t in rollup.themes
             ],  # fmt: skip
-            notes=("Not applicable answers are left out of every figure. Intervals: Wilson.",),
+            notes=(
+                "Not applicable answers are left out of every figure. A theme pools several "
+                "answers per file; the file is the sampling unit, so the intervals are "
+                "design-based (ratio estimate, linearised variance, Korn-Graubard; "
+                "docs/statistics.md).",
+            ),
             chart=ChartSpec(
                 "Theme compliance with 95% intervals",
                 categories="Theme",
@@ -146,23 +138,16 @@ def build(
             if rollup.themes
             else None,
         ),
-        _questions_sheet(rollup, aliases),
+        _questions_sheet(rollup),
     ]
     if trend:
         sheets.append(_trend_sheet(trend, previous))
     for name, rows in rollup.breakdowns.items():
-        if partner and name in NAMES_PEOPLE:
-            continue
         label = BREAKDOWN_FIELDS[name]
         sheet_rows = []
         for row in rows:
-            hide = partner and row.small
             sheet_rows.append(
-                (
-                    row.group,
-                    SUPPRESSED if hide else row.files,
-                    *((SUPPRESSED,) * 3 if hide else _cells(row.result)),
-                )
+                (row.group, row.files, *_cells(row.result))
             )
         sheets.append(
             Sheet(
@@ -176,12 +161,9 @@ def build(
                     Column("Upper 95%", "percent"),
                 ],
                 sheet_rows,
-                notes=(f"Groups with fewer than {SMALL_CELL} files are shown as {SUPPRESSED}.",)
-                if partner
-                else (),
             )
         )
-    highlights = [h for h in rollup.highlights if h.shareable or not partner]
+    highlights = rollup.highlights
     sheets.append(
         Sheet(
             "Good practice",
@@ -190,11 +172,10 @@ def build(
                 Column("Question", wrap=True, width=50),
                 Column("Themes", width=30),
                 Column("Highlight", wrap=True, width=80),
-            ]
-            + ([] if partner else [Column("Shareable", width=10)]),
+                Column("Shareable", width=10),
+            ],
             [
-                (h.question, ", ".join(h.themes), h.text)
-                + (() if partner else ("Yes" if h.shareable else "No",))
+                (h.question, ", ".join(h.themes), h.text, "Yes" if h.shareable else "No")
                 for h in highlights
             ],
         )  # fmt: skip
@@ -212,9 +193,9 @@ def build(
         )  # fmt: skip
     )
     if action_figures is not None or actions:
-        sheets.append(_actions_sheet(actions, partner))
-    sheets.append(_method_sheet(method, rollup, aliases))
-    if not partner and cases:
+        sheets.append(_actions_sheet(actions))
+    sheets.append(_method_sheet(method, rollup))
+    if cases:
         sheets.append(
             Sheet(
                 "Case-level data",
@@ -232,7 +213,7 @@ def build(
         )
     return WorkbookSpec(
         title=f"{title}: {programme}",
-        audience="lscp" if partner else "internal",
+        audience="internal",
         sheets=sheets,
         properties=Properties(author=author, subject=programme, created=created),
     )
@@ -246,7 +227,6 @@ def _summary_sheet(
     rollup: Rollup,
     narrative: Sequence[str],
     figures: ActionFigures | None,
-    partner: bool,
 ) -> Sheet:
     """The headline figures a professional reads first, then the findings in words."""
     overall = overall_compliance(rollup)
@@ -267,9 +247,8 @@ def _summary_sheet(
     rows.append(("Immediate concerns raised", rollup.concerns, rollup.files, None, None, None))
     shared = sum(1 for h in rollup.highlights if h.shareable)
     rows.append(("Highlights of good practice shared", shared, None, None, None, None))
-    if not partner:
-        rows.append(("Highlights recorded, shareable or not", len(rollup.highlights), None, None,
-                     None, None))  # fmt: skip
+    rows.append(("Highlights recorded, shareable or not", len(rollup.highlights), None, None,
+                 None, None))  # fmt: skip
     if figures is not None:
         rows += [
             ("Actions raised from this programme", figures.raised, None, None, None, None),
@@ -293,7 +272,8 @@ def _summary_sheet(
         notes=(
             "Overall compliance pools every scored answer, as the theme figures do; Not "
             "applicable answers are left out. Answers from one file are not independent, so "
-            "read its Wilson interval as a guide. The findings in words follow the figures.",
+            "its interval counts files, the unit sampled (design-based, as for themes). The "
+            "findings in words follow the figures.",
         ),
         autofilter=False,
     )
@@ -339,11 +319,11 @@ def _grades_sheet(rollup: Rollup) -> Sheet:
     )
 
 
-def _questions_sheet(rollup: Rollup, aliases: Mapping[str, str]) -> Sheet:
+def _questions_sheet(rollup: Rollup) -> Sheet:
     rows = []
     for q in rollup.questions:
         weighted = q.weighted
-        notes = " ".join(_alias(note, aliases) for note in weighted.notes) if weighted else ""
+        notes = " ".join(weighted.notes) if weighted else ""
         rows.append(
             (
                 q.number,
@@ -410,6 +390,7 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
             Column("Change (points)", "number", number_format="+0;-0;0"),
             Column("p-value", "number", number_format="0.000"),
             Column("Verdict", wrap=True, width=60),
+            Column("Holm-adjusted p", "number", number_format="0.000"),
         ],
         [
             (
@@ -421,12 +402,14 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
                 _change(t.comparison),
                 t.comparison.p_value,
                 t.comparison.verdict,
+                t.comparison.adjusted_p,
             )
             for t in trend
         ],  # fmt: skip
         notes=(
-            "Each change is tested with Fisher's exact test, two-sided: 'could be chance' means "
-            "the difference may not be real.",
+            "Each change is tested with the file as the unit (design-based t test, two-sided); "
+            "with several themes tested at once the verdict follows the Holm-adjusted p-value: "
+            "'could be chance' means the difference may not be real.",
         )
         + (
             (
@@ -439,31 +422,12 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
     )
 
 
-def _actions_sheet(actions: Sequence[ActionItem], partner: bool) -> Sheet:
+def _actions_sheet(actions: Sequence[ActionItem]) -> Sheet:
     rag_note = (
         "RAG by due date in working days: Overdue (past due), Due soon (within 5 working days, "
         "or no due date), On track; none once an action is closed."
     )
     none = () if actions else ("No actions have been raised from this programme yet.",)
-    if partner:
-        return Sheet(
-            "Actions",
-            "Practice-development actions raised from this programme",
-            [
-                Column("About", wrap=True, width=60),
-                Column("Status", width=14),
-                Column("Due", "date"),
-                Column("Completed", "date"),
-                Column("RAG", width=12),
-            ],
-            [(a.about, a.status, a.due, a.completed, a.rag) for a in actions],
-            notes=(
-                "What each action is about, not its wording or its owner: an action's title "
-                "can describe a child.",
-                rag_note,
-                *none,
-            ),
-        )
     return Sheet(
         "Actions",
         "Practice-development actions raised from this programme (internal: names staff)",
@@ -486,7 +450,7 @@ def _actions_sheet(actions: Sequence[ActionItem], partner: bool) -> Sheet:
     )
 
 
-def _method_sheet(method: MethodNote, rollup: Rollup, aliases: Mapping[str, str]) -> Sheet:
+def _method_sheet(method: MethodNote, rollup: Rollup) -> Sheet:
     rows: list[tuple[str, str]] = [
         ("Case list", method.frame),
         ("Case list date", display.date(method.frame_date)),
@@ -506,7 +470,7 @@ def _method_sheet(method: MethodNote, rollup: Rollup, aliases: Mapping[str, str]
              "estimate was made: see the Weighting notes column of the Questions sheet.")
         )  # fmt: skip
     rows += [
-        (f"Stratum: {_alias(label, aliases)}", f"{population:,} on the list, {sample} sampled, "
+        (f"Stratum: {label}", f"{population:,} on the list, {sample} sampled, "
          "weight " + (f"{weight:.2f}" if weight else "-"))
         for label, population, sample, _fraction, weight in method.allocation
     ]  # fmt: skip

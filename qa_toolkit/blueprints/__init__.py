@@ -20,8 +20,10 @@ from qa_toolkit.blueprints import (
     invitations,
     jobs,
     observations,
+    printing,
     programmes,
     staff,
+    waiting,
 )
 
 
@@ -44,5 +46,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         help,
         jobs,
+        printing,
+        waiting,
     ):
         app.register_blueprint(module.bp)

@@ -30,6 +30,7 @@ from qa_toolkit.security.access import (
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
+from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import users as user_service
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
@@ -156,10 +157,12 @@ def edit(audit_id: int) -> tuple[str, int] | Response:
             audit_service.submit(db, audit, draft, expected)
             db.commit()
             flash("Submitted. The scores and grade are below.", "success")
+            _warn_held_back(audit, template)
             return redirect(url_for("audits.edit", audit_id=audit.id) + "#result")
         audit_service.save_draft(db, audit, draft, expected)
         db.commit()
         flash("Saved. You can come back to this audit at any time.", "success")
+        _warn_held_back(audit, template)
         return redirect(url_for("audits.edit", audit_id=audit.id))
     except audit_service.SubmitIncomplete as exc:
         db.commit()  # The draft itself was saved: nothing typed is lost.
@@ -173,6 +176,16 @@ def edit(audit_id: int) -> tuple[str, int] | Response:
         db.rollback()
         flash(str(exc), "error")
         return redirect(url_for("audits.edit", audit_id=audit.id))
+
+
+def _warn_held_back(audit: Audit, template: Template) -> None:
+    """Tell the auditor which shared highlights the partner screen holds back, and why."""
+    numbers = {q.id: f"{s}.{n}" for s, sec in enumerate(template.sections, 1)
+               for n, q in enumerate(sec.questions, 1)}  # fmt: skip
+    for question_id, message in partner_service.held_back(
+        get_session(), audit.organisation_id, audit.highlights or {}
+    ):
+        flash(f"Highlight for question {numbers.get(question_id, question_id)}: {message}", "info")
 
 
 def _beacon_payload() -> object:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    after_this_request,
     current_app,
     flash,
     g,
@@ -33,7 +34,7 @@ from qa_toolkit.forms import (
     OrganisationSwitchForm,
 )
 from qa_toolkit.models import User
-from qa_toolkit.security import mfa, sessions, signin, throttle
+from qa_toolkit.security import devices, mfa, sessions, signin, throttle
 from qa_toolkit.security.access import ALL_ROLES, public, roles, signed_in
 from qa_toolkit.services import users as user_service
 
@@ -85,8 +86,14 @@ def login() -> Page:
     error, status = None, 200
     if form.validate_on_submit():
         db = get_session()
+        email = user_service.normalise_email(form.email.data or "")
         outcome = user_service.check_password(
-            db, form.email.data or "", form.password.data or "", _limits(), datetime.now(UTC)
+            db,
+            email,
+            form.password.data or "",
+            _limits(),
+            datetime.now(UTC),
+            devices.trusted_device(email),
         )
         db.commit()
         if outcome.user is not None:
@@ -105,7 +112,14 @@ def _finish(pending: signin.Pending) -> str:
     how = "password and second factor" if pending.code_done else "password"
     user_service.record_login(db, pending.user, how)
     db.commit()
-    sessions.start(pending.user)
+    sessions.start(pending.user, second_factor=pending.code_done)
+    email = pending.user.email
+
+    @after_this_request
+    def _remember_device(response: Response) -> Response:
+        devices.remember(response, email)
+        return response
+
     return pending.next_url
 
 
@@ -144,7 +158,8 @@ def login_code() -> Page:
     error = None
     if form.validate_on_submit():
         now = datetime.now(UTC)
-        locked = user_service.sign_in_refusal(db, pending.user, now)
+        device = devices.trusted_device(pending.user.email)
+        locked = user_service.sign_in_refusal(db, pending.user, now, device)
         if locked is None:
             used = mfa.verify(db, _keys(), pending.user, form.code.data or "")
             if used is not None:
@@ -158,7 +173,7 @@ def login_code() -> Page:
                     )
                 signin.mark_code_done()
                 return _advance()
-            locked = user_service.record_failed_code(db, pending.user, _limits(), now)
+            locked = user_service.record_failed_code(db, pending.user, _limits(), now, device)
             db.commit()
         if locked is not None:
             signin.cancel()
@@ -292,8 +307,16 @@ def account_password() -> Page:
         me = _me()
         try:
             user_service.change_own_password(
-                db, me, form.current.data or "", form.password.data or ""
+                db,
+                me,
+                form.current.data or "",
+                form.password.data or "",
+                _limits(),
+                datetime.now(UTC),
             )
+        except user_service.WrongCurrentPassword as exc:
+            db.commit()  # The failure is counted and logged; nothing else changed.
+            form.current.errors = [str(exc)]
         except user_service.UserError as exc:
             db.rollback()
             form.password.errors = [str(exc)]
@@ -316,6 +339,7 @@ def account_mfa() -> Page:
         codes = _enrol(me, form)
         if codes is not None:
             sessions.keep_this_session(me)
+            sessions.mark_second_factor()
             return render_template(
                 "auth/recovery_codes.html", codes=codes, continue_to=url_for("auth.account")
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from qa_toolkit.audit_views import log_view
@@ -15,6 +15,9 @@ from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import dashboard
 from qa_toolkit.services import escalations as escalation_service
+from reports.disclosure import Rules
+from reports.disclosure_views import TeamCount
+from reports.disclosure_views import dashboard as partner_dashboard
 
 bp = Blueprint("dashboard", __name__)
 
@@ -26,24 +29,28 @@ def index() -> str:
     db = get_session()
     today = date.today()
     overview = dashboard.summary(db, org.id, today)
-    # Viewers see counts only; the list of case references is case-level data.
-    urgent = []
     role = current_role()
-    if overview.frame is not None and role != Role.VIEWER:
+    if role == Role.VIEWER:  # What partners see: the partner object of the counts, no staff.
+        counts = [TeamCount(t.team, t.children, t.overdue, t.due_soon) for t in overview.teams]
+        return render_template(
+            "dashboard/viewer.html",
+            frame=overview.frame,
+            partner=partner_dashboard(counts, Rules.from_config(current_app.config)),
+            org=org,
+            print_as_at=overview.frame.as_at.strftime("%-d %B %Y") if overview.frame else "",
+        )
+    urgent = []
+    if overview.frame is not None:
         urgent = dashboard.reviews_due(db, overview.frame.id, today)
     concerns = audit_service.open_concerns(db, org.id) if role in (Role.ADMIN, Role.MANAGER) else []
-    my_work = (
-        [
-            w
-            for w in audit_service.work_of(db, org.id, int(current_user.id))
-            if w.audit.status != "finalised"
-        ]
-        if role != Role.VIEWER
-        else []
-    )
+    my_work = [
+        w
+        for w in audit_service.work_of(db, org.id, int(current_user.id))
+        if w.audit.status != "finalised"
+    ]
     action_counts = None
     late_escalations: list[Escalation] = []
-    if role is not None and role != Role.VIEWER:
+    if role is not None:
         viewer = action_service.viewer_of(db, org.id, int(current_user.id), role)
         action_counts = action_service.counts(db, org.id, viewer, today)
         if role in (Role.ADMIN, Role.MANAGER):

@@ -6,15 +6,29 @@ import io
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from qa_toolkit import auditing
-from qa_toolkit.charts import compliance_chart
+from qa_toolkit.charts import compliance_chart, whole_percent_chart
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Programme, Role
+from qa_toolkit.models import Audit, Programme, Role
 from qa_toolkit.security.access import (
     ALL_ROLES,
     CASE_ROLES,
+    MANAGERS,
     current_organisation,
     current_role,
     roles,
@@ -22,17 +36,26 @@ from qa_toolkit.security.access import (
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import overview as overview_service
+from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
+from qa_toolkit.services.templates import template_of
+from reports.disclosure import Rules
 from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
-from reports.rollup import BREAKDOWN_FIELDS, NAMES_PEOPLE, SMALL_CELL
+from reports.partner_workbook import csv_text
+from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL
+from reports.text_screen import explain
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 
 
 def _partner_view() -> bool:
-    """Viewers see what partners see: no names, small cells suppressed, shared highlights only."""
+    """Viewers see what partners see: the partner object of reports.disclosure, nothing else."""
     return current_role() not in (Role.ADMIN, Role.MANAGER, Role.AUDITOR)
+
+
+def _rules() -> Rules:
+    return partner_service.rules(current_app.config)
 
 
 @bp.get("/")
@@ -41,7 +64,11 @@ def index() -> str:
     """The service overview: every programme over time, each theme's trend, overdue actions."""
     member_of = [m.organisation_id for m in g.get("memberships", [])]
     result = overview_service.overview(
-        get_session(), current_organisation().id, member_of, date.today()
+        get_session(),
+        current_organisation().id,
+        member_of,
+        date.today(),
+        partner=_rules() if _partner_view() else None,
     )
     return render_template(
         "findings/index.html",
@@ -55,7 +82,9 @@ def index() -> str:
 def combined(template_key: str) -> str:
     """One template's latest round in each of the user's organisations, and the pooled figures."""
     organisations = {m.organisation_id: m.organisation.name for m in g.get("memberships", [])}
-    result = overview_service.combined(get_session(), organisations, template_key)
+    result = overview_service.combined(
+        get_session(), organisations, template_key, partner=_rules() if _partner_view() else None
+    )
     if result is None:
         abort(404)
     return render_template(
@@ -76,41 +105,110 @@ def _programme_or_404(programme_id: int) -> Programme:
 @bp.get("/<int:programme_id>")
 @roles(ALL_ROLES)
 def programme(programme_id: int) -> str:
-    result = findings_service.findings(get_session(), _programme_or_404(programme_id))
-    partner = _partner_view()
+    db = get_session()
+    result = findings_service.findings(db, _programme_or_404(programme_id))
+    actions = action_service.programme_actions(db, result.programme, date.today())
+    if _partner_view():
+        return _partner_page(result, actions)
     rollup = result.rollup
     chart = compliance_chart(
         [(t.title, t.result, _theme_target(result, t.theme_id)) for t in rollup.themes]
     )
-    breakdowns = {
-        name: rows
-        for name, rows in rollup.breakdowns.items()
-        if not (partner and name in NAMES_PEOPLE)
-    }
-    highlights = [h for h in rollup.highlights if h.shareable or not partner]
-    db = get_session()
-    actions = action_service.programme_actions(db, result.programme, date.today())
     reaudit = []
     if result.previous is not None and result.previous_rollup is not None:
         # The previous round was rolled up for the trend already: compare with that roll-up.
         reaudit = action_service.reaudit(
             db, result.previous, result.previous_rollup, result.programme, rollup
         )
+    manager = current_role() in (Role.ADMIN, Role.MANAGER)
+    lines = partner_service.programme_highlights(db, result)[0] if manager else []
     return render_template(
         "findings/programme.html",
         findings=result,
         rollup=rollup,
         chart=chart,
-        breakdowns=breakdowns,
+        breakdowns=rollup.breakdowns,
         breakdown_labels=BREAKDOWN_FIELDS,
-        highlights=highlights,
-        partner=partner,
+        highlights=rollup.highlights,
+        highlight_lines=lines,
+        explain=explain,
         small=SMALL_CELL,
-        actions=[] if partner else actions,
+        actions=actions,
         action_counts=action_service.programme_action_counts(actions),
         reaudit=reaudit,
-        manager=current_role() in (Role.ADMIN, Role.MANAGER),
+        manager=manager,
+        print_as_at=result.programme.frame.as_at.strftime("%-d %B %Y"),
     )
+
+
+def _partner_page(
+    result: findings_service.ProgrammeFindings, actions: list[action_service.ActionLine]
+) -> str:
+    found = partner_service.partner_findings(get_session(), result, _rules())
+    targets = {t.theme_id: _theme_target(result, t.theme_id) for t in result.rollup.themes}
+    chart = whole_percent_chart(
+        [
+            (t.title, t.figure.percent, t.figure.low, t.figure.high,
+             None if targets.get(t.theme_id) is None else round((targets[t.theme_id] or 0) * 100))
+            for t in found.themes
+        ]
+    )  # fmt: skip
+    return render_template(
+        "findings/partner.html",
+        programme=result.programme,
+        template=result.template,
+        partner=found,
+        chart=chart,
+        action_counts=action_service.programme_action_counts(actions),
+        print_as_at=result.programme.frame.as_at.strftime("%-d %B %Y"),
+    )
+
+
+@bp.get("/<int:programme_id>/partner.csv")
+@roles(ALL_ROLES)
+def partner_csv(programme_id: int) -> Response:
+    """Every partner table of the programme as one tidy CSV (the partner object, as it is)."""
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    found = partner_service.partner_findings(db, findings_service.findings(db, programme), _rules())
+    auditing.record(
+        db, "export", "programme_findings", programme.id,
+        summary="partner CSV", organisation_id=programme.organisation_id,
+    )  # fmt: skip
+    db.commit()
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
+    return Response(
+        csv_text(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{safe}-partner.csv"'},
+    )
+
+
+@bp.post("/<int:programme_id>/highlights/<int:audit_id>/<question_id>")
+@roles(MANAGERS)
+def highlight_approval(programme_id: int, audit_id: int, question_id: str) -> BaseResponse:
+    """Approve a shared highlight's words for partners, or withdraw the approval (logged)."""
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    audit = db.get(Audit, audit_id)
+    if audit is None or audit.programme_id != programme.id:
+        abort(404)
+    back = redirect(url_for("findings.programme", programme_id=programme.id) + "#approvals")
+    if request.form.get("decision") == "withdraw":
+        partner_service.withdraw(db, audit, question_id, int(current_user.id))
+        db.commit()
+        flash("Approval withdrawn: partners no longer see that highlight.", "success")
+        return back
+    template = template_of(programme.template_version)
+    try:
+        partner_service.approve(db, audit, question_id, int(current_user.id), template)
+    except partner_service.ApprovalProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return back
+    db.commit()
+    flash("Approved for partners.", "success")
+    return back
 
 
 def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> float | None:
@@ -131,7 +229,9 @@ def workbook(programme_id: int) -> Response:
     if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
         abort(403)
     buffer = io.BytesIO()
-    write_workbook(findings_service.workbook_spec(db, programme, audience), buffer)
+    write_workbook(
+        findings_service.workbook_spec(db, programme, audience, partner_rules=_rules()), buffer
+    )
     auditing.record(
         db, "export", "programme_findings", programme.id,
         summary=f"{audience} workbook", organisation_id=programme.organisation_id,

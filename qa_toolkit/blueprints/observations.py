@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from qa_toolkit.charts import compliance_chart
+from qa_toolkit.charts import compliance_chart, whole_percent_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Role
 from qa_toolkit.security.access import (
@@ -22,6 +22,7 @@ from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import observation_findings as findings_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
+from reports.disclosure import Rules
 from reports.rollup import SMALL_CELL
 
 bp = Blueprint("observations", __name__, url_prefix="/observations")
@@ -107,8 +108,29 @@ def findings() -> str | tuple[str, int]:
     except findings_service.PeriodProblem as exc:
         problem, period = str(exc), findings_service.Period()
     groups = findings_service.observation_findings(
-        get_session(), current_organisation().id, period, name_observed=internal
+        get_session(),
+        current_organisation().id,
+        period,
+        name_observed=internal,
+        rules=Rules.from_config(current_app.config),
     )
+    if not internal:  # The partner version renders only each group's partner object.
+        charts = {
+            g.key: whole_percent_chart(
+                [(t.title, t.figure.percent, t.figure.low, t.figure.high, _whole(
+                    g.theme_targets.get(t.theme_id))) for t in g.partner.themes]
+            )
+            for g in groups
+            if g.partner is not None
+        }  # fmt: skip
+        page = render_template(
+            "observations/partner_findings.html",
+            groups=groups,
+            charts=charts,
+            period=period,
+            problem=problem,
+        )
+        return (page, 400) if problem else page
     charts = {
         g.key: compliance_chart(
             [(t.title, t.result, g.theme_targets.get(t.theme_id)) for t in g.rollup.themes]
@@ -125,3 +147,7 @@ def findings() -> str | tuple[str, int]:
         small=SMALL_CELL,
     )
     return (page, 400) if problem else page
+
+
+def _whole(target: float | None) -> int | None:
+    return None if target is None else round(target * 100)

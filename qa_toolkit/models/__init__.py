@@ -12,8 +12,15 @@ from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.case_reviews import CaseReview, NameAlias
 from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUpload
+from qa_toolkit.models.highlight_approvals import HighlightApproval
 from qa_toolkit.models.invitations import Invitation
 from qa_toolkit.models.jobs import Job, JobStatus
+from qa_toolkit.models.notifications import (
+    Delivery,
+    EmailStatus,
+    Notification,
+    NotificationPreference,
+)
 from qa_toolkit.models.organisations import Organisation, Staff, StaffRole, Team
 from qa_toolkit.models.programmes import (
     Programme,
@@ -42,12 +49,17 @@ __all__ = [
     "EscalationStep",
     "ColumnMapping",
     "Frame",
+    "Delivery",
+    "EmailStatus",
     "FrameUpload",
+    "HighlightApproval",
     "Invitation",
     "Job",
     "JobStatus",
     "Membership",
     "NameAlias",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "Priority",
     "Programme",

@@ -75,6 +75,19 @@ class AuditEventCase(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
 
 
+class AuditEventOrganisation(Base):
+    """An entry of no organisation (a sign-in) filed in the log of each the account belonged to.
+
+    Written with the entry, from the account's memberships at that moment, so an
+    organisation's log is two index seeks: its own entries, and these.
+    """
+
+    __tablename__ = "audit_event_org"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), primary_key=True)
+
+
 class AuditChainHead(Base):
     """The one row every writer of the log locks: the chain's last place and hash."""
 

@@ -23,6 +23,9 @@ class Organisation(Base):
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
     # Most rows one case list of this organisation may have; None: the deployment's default.
     case_list_row_limit: Mapped[int | None]
+    # Whether e-mails to people who work with case data may name the case reference (never
+    # anything more); off unless an administrator turns it on.
+    emails_show_case_ref: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     teams: Mapped[list[Team]] = relationship(back_populates="organisation", order_by="Team.name")
 

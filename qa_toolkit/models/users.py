@@ -142,6 +142,8 @@ class LoginFailure(Base):
     # The address typed, normalised: unknown addresses are throttled exactly like real ones.
     email: Mapped[str] = mapped_column(String(254), index=True)
     ip_address: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The device cookie's id when the browser had signed in as this account before.
+    device: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 # account: sign-ins to an account (by email) from browsers it has not signed in on before;

@@ -19,6 +19,8 @@ from flask_login import current_user, login_user, logout_user
 from qa_toolkit.models import User
 
 EPOCH = "_qa_epoch"
+# Set when the session was opened with a second factor (or the app was set up in it).
+SECOND_FACTOR = "_qa_mfa"
 SIGNED_IN_AT = "_qa_signed_in"
 LAST_SEEN = "_qa_seen"
 # The last-seen time is rewritten at most this often: fewer cookies, timeouts exact to a minute.
@@ -31,6 +33,8 @@ ENDED_MESSAGES = {
     "Sign in again to carry on: drafts saved before then are kept.",
     "revoked": "You were signed out: you signed out in another window, or your password or "
     "sign-in settings changed. Sign in again to carry on.",
+    "mfa": "You were signed out: your role now requires the code from your authenticator app. "
+    "Sign in again with it to carry on.",
 }
 
 
@@ -38,7 +42,7 @@ def idle_timeout(app: Flask) -> timedelta:
     return timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
 
 
-def start(user: User) -> None:
+def start(user: User, *, second_factor: bool = False) -> None:
     """Sign `user` in on a new session: nothing from the session before survives but messages."""
     flashes = session.get("_flashes")
     session.clear()
@@ -49,6 +53,7 @@ def start(user: User) -> None:
     session[EPOCH] = user.session_epoch
     session[SIGNED_IN_AT] = now
     session[LAST_SEEN] = now
+    session[SECOND_FACTOR] = second_factor
 
 
 def end_everywhere(user: User) -> None:
@@ -59,6 +64,11 @@ def end_everywhere(user: User) -> None:
 def keep_this_session(user: User) -> None:
     """After `end_everywhere` from this session: this one goes on, every other one ends."""
     session[EPOCH] = user.session_epoch
+
+
+def mark_second_factor() -> None:
+    """The user set up their authenticator app in this session: it counts as proven."""
+    session[SECOND_FACTOR] = True
 
 
 def epoch_matches(user: User) -> bool:
@@ -110,3 +120,33 @@ def init_app(app: Flask) -> None:
         seen = session.get(LAST_SEEN)
         if not isinstance(seen, int | float) or now - seen >= SEEN_RESOLUTION:
             session[LAST_SEEN] = int(now)
+
+
+# Where a session that must first set up an authenticator app may still go.
+ENROLMENT_ENDPOINTS = frozenset({"auth.account_mfa", "auth.logout", "static", "help.index"})
+
+
+def init_mfa_check(app: Flask) -> None:
+    """A session opened without a second factor ends, or goes to set one up, as soon as the
+    user's role requires one (not up to a session lifetime later)."""
+    from flask import flash, redirect, url_for
+
+    from qa_toolkit.db import get_session
+    from qa_toolkit.security import mfa
+
+    @app.before_request
+    def _second_factor_now_required() -> Any:
+        if not current_user.is_authenticated or session.get(SECOND_FACTOR):
+            return None
+        user = get_session().get(User, int(current_user.id))
+        if user is None or not mfa.required_for(get_session(), user):
+            return None
+        if mfa.enabled(user):
+            logout_user()
+            session.clear()
+            g.qa_session_ended = "mfa"
+            return None  # Anonymous now: the role checks send them to sign in.
+        if request.endpoint in ENROLMENT_ENDPOINTS:
+            return None
+        flash("Your role now requires an authenticator app: set it up to carry on.", "info")
+        return redirect(url_for("auth.account_mfa"))

@@ -31,6 +31,7 @@ from qa_toolkit.models import (
     TemplateVersion,
     User,
 )
+from qa_toolkit.notifications import events
 from qa_toolkit.services.templates import template_of
 from reports.action_workbook import ActionRow
 from reports.actions import CLOSED, ActionStatus, Rag, rag
@@ -230,6 +231,7 @@ def raise_action(
     )
     session.add(action)
     session.flush()
+    events.action_assigned(session, action, raised_by_id)
     return action
 
 
@@ -271,11 +273,14 @@ def update_action(
     action.completed_on = completed_on
     action.due_date = due_date
     action.priority = priority
-    if owner.id != action.owner_staff_id:
+    reassigned = owner.id != action.owner_staff_id
+    if reassigned:
         action.owner_staff_id = owner.id
         action.team_id = owner.team_id
     action.updated_at = datetime.now(UTC)
     session.flush()
+    if reassigned:
+        events.action_assigned(session, action, None)
     return action
 
 

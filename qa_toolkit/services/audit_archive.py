@@ -25,9 +25,15 @@ from sqlalchemy.exc import DBAPIError
 
 from qa_toolkit import audit_autosave, audit_chain
 from qa_toolkit.db import make_engine, writing
-from qa_toolkit.models.audit_log import AuditEvent, AuditEventCase, AuditLogArchive
+from qa_toolkit.models.audit_log import (
+    AuditEvent,
+    AuditEventCase,
+    AuditEventOrganisation,
+    AuditLogArchive,
+)
 
 FORMAT = "qa-toolkit audit log archive"
+_GUARDED = ("audit_event", "audit_event_case", "audit_event_org")
 _FIELDS = ("id", "prev_hash", "row_hash", *audit_chain.HASHED)
 
 
@@ -109,7 +115,7 @@ def _check_owner(connection: Connection) -> None:
 
 def _lift_guards(connection: Connection) -> None:
     """Let this transaction remove entries (the owner's privilege on PostgreSQL)."""
-    for table in ("audit_event", "audit_event_case"):
+    for table in _GUARDED:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_change")
         else:
@@ -118,7 +124,7 @@ def _lift_guards(connection: Connection) -> None:
 
 
 def _restore_guards(connection: Connection) -> None:
-    for table in ("audit_event", "audit_event_case"):
+    for table in _GUARDED:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_change")
         else:
@@ -204,6 +210,9 @@ def archive(owner_url: str, before: date, target: Path, *, actor_ip: str | None 
             ids = select(AuditEvent.id).where(AuditEvent.seq <= last).scalar_subquery()
             _lift_guards(connection)
             connection.execute(delete(AuditEventCase).where(AuditEventCase.event_id.in_(ids)))
+            connection.execute(
+                delete(AuditEventOrganisation).where(AuditEventOrganisation.event_id.in_(ids))
+            )
             connection.execute(delete(AuditEvent).where(AuditEvent.seq <= last))
             _restore_guards(connection)
             connection.execute(

@@ -1,24 +1,25 @@
 """Reading the audit log for information governance (writing it is `qa_toolkit.auditing`).
 
 One organisation's log is its own entries plus the sign-in entries (which belong to no
-organisation: they happen before one is chosen) by or about its members. Each of those three
-parts is read through its own index, newest first, and merged: an OR across them would make
-the database read the whole table. Filters: who acted, a date range, the kind of record and
-the action (in words), and a case reference ("every view and change of C000123's data").
+organisation: they happen before one is chosen) by or about its members, filed under it in
+audit_event_org as they are written. Each part is read through its own index, newest first,
+and merged: an OR across them made the database read the whole table. Filters: who acted, a
+date range, the kind of record and the action (in words), and a case reference ("every view
+and change of C000123's data").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
+from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import AuditEvent, Membership, User
-from qa_toolkit.models.audit_log import AuditEventCase
+from qa_toolkit.models.audit_log import AuditEventCase, AuditEventOrganisation
 
 PER_PAGE = 50
 DOWNLOAD_LIMIT = 200_000
@@ -173,38 +174,25 @@ def _parts(organisation_id: int, filters: Filters) -> list[Select[Any]]:
                 *where,
             )
         ]
-    members = select(Membership.user_id).where(Membership.organisation_id == organisation_id)
-    member_ids = select(Membership.user_id.cast(AuditEvent.entity_id.type)).where(
-        Membership.organisation_id == organisation_id
-    )
+    filed = AuditEventOrganisation.event_id
     return [
         select(AuditEvent.id).where(AuditEvent.organisation_id == organisation_id, *where),
-        select(AuditEvent.id).where(
-            AuditEvent.organisation_id.is_(None), AuditEvent.user_id.in_(members), *where
-        ),
-        select(AuditEvent.id).where(
-            AuditEvent.organisation_id.is_(None),
-            AuditEvent.entity_type == "user_account",
-            AuditEvent.entity_id.in_(member_ids),
-            # Not already in the part above.
-            and_(AuditEvent.user_id.is_(None) | AuditEvent.user_id.not_in(members)),
-            *where,
-        ),
+        # Sign-ins and the like (no organisation), filed under it when they were written.
+        select(filed.label("id"))
+        .join(AuditEvent, AuditEvent.id == filed)
+        .where(AuditEventOrganisation.organisation_id == organisation_id, *where),
     ]
 
 
-def _newest_ids(
-    session: Session, parts: Sequence[Select[Any]], limit: int, offset: int
-) -> list[int]:
+def page_query(organisation_id: int, filters: Filters, limit: int, offset: int) -> Select[Any]:
     """The ids of one page, newest first: each part takes its newest through its index."""
     firsts = [
         select(sub.c.id)
-        for part in parts
-        for sub in [part.order_by(AuditEvent.id.desc()).limit(limit + offset).subquery()]
+        for part in _parts(organisation_id, filters)
+        for sub in [part.order_by(part.selected_columns[0].desc()).limit(limit + offset).subquery()]
     ]
     merged = (union_all(*firsts) if len(firsts) > 1 else firsts[0]).subquery()
-    query = select(merged.c.id).order_by(merged.c.id.desc()).limit(limit).offset(offset)
-    return [int(i) for i in session.scalars(query)]
+    return select(merged.c.id).order_by(merged.c.id.desc()).limit(limit).offset(offset)
 
 
 @dataclass(frozen=True)
@@ -265,8 +253,8 @@ def search(
     total = count(session, organisation_id, filters)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    offset = (page - 1) * per_page
-    ids = _newest_ids(session, _parts(organisation_id, filters), per_page, offset)
+    query = page_query(organisation_id, filters, per_page, (page - 1) * per_page)
+    ids = [int(i) for i in session.scalars(query)]
     return LogPage(_lines(session, ids), total, page, pages, per_page)
 
 

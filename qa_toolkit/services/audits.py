@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import AuditScore, is_blank, score, visible_answers
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, User
+from qa_toolkit.notifications import events
 from qa_toolkit.security import policy
 from qa_toolkit.security.policy import EDITABLE, REVIEWABLE
 from qa_toolkit.services.templates import template_of
@@ -98,10 +99,13 @@ def respond(session: Session, audit: Audit, user_id: int, text: str) -> None:
         raise AuditProblem("The feedback can be answered once the audit is finalised.")
     if not text.strip():
         raise AuditProblem("Write your response before saving it.")
+    first = audit.practitioner_response is None
     audit.practitioner_response = text.strip()[:MAX_TEXT]
     audit.response_by_id = user_id
     audit.response_at = now()
     session.flush()
+    if first and audit.observed_user_id is not None:
+        events.reflection_added(session, audit)
 
 
 MEETING_TYPES = ("Child in care review", "Child protection conference", "Short-break review")
@@ -275,6 +279,7 @@ def save_draft(session: Session, audit: Audit, draft: Draft, expected_version: i
     audit.highlights = draft.highlights
     audit.feedback_went_well = draft.went_well
     audit.feedback_even_better = draft.even_better
+    raised = bool(draft.concern and draft.concern != audit.concern)
     if draft.concern and draft.concern != audit.concern:
         audit.concern = draft.concern
         audit.concern_raised_at = now()
@@ -291,6 +296,8 @@ def save_draft(session: Session, audit: Audit, draft: Draft, expected_version: i
         fresh = session.get(Audit, audit.id)
         assert fresh is not None  # noqa: S101 (it existed a moment ago; audits are never deleted)
         raise EditConflict(fresh) from exc
+    if raised:
+        events.immediate_concern(session, audit)
     return audit
 
 
@@ -349,6 +356,7 @@ def return_for_amendment(session: Session, audit: Audit, reason: str) -> None:
     audit.status = AuditStatus.RETURNED.value
     audit.returned_reason = reason.strip()[:MAX_TEXT]
     session.flush()
+    events.audit_returned(session, audit)
 
 
 def assign_moderator(session: Session, audit: Audit, moderator: User) -> None:
@@ -359,8 +367,11 @@ def assign_moderator(session: Session, audit: Audit, moderator: User) -> None:
         )
     if audit.status not in REVIEWABLE:
         raise AuditProblem("A moderator is assigned once the audit has been submitted.")
+    changed = audit.moderator_id != moderator.id
     audit.moderator_id = moderator.id
     session.flush()
+    if changed:
+        events.moderation_requested(session, audit)
 
 
 def moderate(
@@ -425,6 +436,8 @@ def finalise(session: Session, audit: Audit) -> AuditScore:
     audit.status = AuditStatus.FINALISED.value
     audit.finalised_at = now()
     session.flush()
+    if audit.observed_user_id is None:
+        events.feedback_ready(session, audit, responder_ids(session, audit))
     return result
 
 

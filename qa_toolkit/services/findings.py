@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,10 +22,14 @@ from qa_toolkit.models import (
 )
 from qa_toolkit.services.rollup_cache import cached_rollup
 from qa_toolkit.services.templates import template_of
+from reports import disclosure
+from reports.disclosure import Rules
 from reports.excel import WorkbookSpec
-from reports.intervals import Comparison, compare
+from reports.intervals import Comparison
+from reports.multiplicity import adjust_comparisons
 from reports.narrative import headline
-from reports.rollup import AuditRecord, Rollup, rollup
+from reports.partner_workbook import build as build_partner_workbook
+from reports.rollup import AuditRecord, Rollup, rollup, theme_change
 from reports.workbook import ActionFigures, ActionItem, CaseLine, MethodNote, TrendItem
 from reports.workbook import build as build_workbook
 
@@ -155,17 +158,10 @@ def findings(session: Session, programme: Programme) -> ProgrammeFindings:
         for theme in result.themes:
             earlier = before.get(theme.theme_id)
             if earlier is not None and earlier.result.n and theme.result.n:
-                trend.append(
-                    TrendLine(
-                        theme.title,
-                        compare(
-                            earlier.result.successes,
-                            earlier.result.n,
-                            theme.result.successes,
-                            theme.result.n,
-                        ),
-                    )
-                )
+                trend.append(TrendLine(theme.title, theme_change(earlier, theme)))
+        # Several themes tested at once: Holm-adjusted p-values decide the words.
+        adjusted = adjust_comparisons([line.comparison for line in trend])
+        trend = [TrendLine(line.theme, c) for line, c in zip(trend, adjusted, strict=True) if c]
     return ProgrammeFindings(
         programme,
         template,
@@ -226,17 +222,78 @@ def export_problem(session: Session, programme: Programme) -> str | None:
     return None
 
 
+AUDIENCES = ("lscp", "internal")
+
+
 def workbook_spec(
-    session: Session, programme: Programme, audience: str, today: date | None = None
+    session: Session,
+    programme: Programme,
+    audience: str,
+    today: date | None = None,
+    partner_rules: Rules | None = None,
 ) -> WorkbookSpec:
-    """The partner ('lscp') or 'internal' workbook of a programme's findings."""
+    """The partner ('lscp') or 'internal' workbook of a programme's findings.
+
+    The audience is read here once: anything but the two names is refused, and the partner
+    workbook is written only from the partner object (reports.disclosure).
+    """
+    if audience not in AUDIENCES:
+        raise ValueError(f"The workbook is for 'lscp' or 'internal', not {audience!r}.")
+    partner = audience == "lscp"
+    result = findings(session, programme)
+    method = _method_note(session, programme, result, partner)
+    when = today or date.today()
+    if partner:
+        from qa_toolkit.services.partner import partner_actions, partner_findings
+
+        found = partner_findings(session, result, partner_rules or Rules())
+        return build_partner_workbook(
+            found,
+            title="QA toolkit findings",
+            programme=programme.name,
+            method=method,
+            actions=partner_actions(session, result, when),
+            author=programme.frame.organisation.name,
+        )
+    cases: list[CaseLine] = []
+    for audit, case, stratum in session.execute(
+        select(Audit, CaseRecord, SampleCase.stratum)
+        .join(CaseRecord, Audit.case_record_id == CaseRecord.id)
+        .outerjoin(SampleCase, SampleCase.audit_id == Audit.id)
+        .where(Audit.programme_id == programme.id, Audit.status == AuditStatus.FINALISED.value)
+        .order_by(CaseRecord.case_ref)
+    ).all():
+        grade = result.template.grade_scale().option(audit.grade) if audit.grade else None
+        cases.append(
+            CaseLine(case.case_ref, case.team_name, case.iro_name, stratum or "",
+                     grade.label if grade else None, audit.overall_score)
+        )  # fmt: skip
+    actions, figures = workbook_actions(session, result, when)
+    return build_workbook(
+        title="QA toolkit findings",
+        programme=programme.name,
+        rollup=result.rollup,
+        narrative=result.narrative,
+        method=method,
+        cases=cases,
+        author=programme.frame.organisation.name,
+        actions=actions,
+        action_figures=figures,
+        trend=[TrendItem(line.theme, line.comparison) for line in result.trend],
+        previous=result.previous.name if result.previous is not None else None,
+    )
+
+
+def _method_note(
+    session: Session, programme: Programme, result: ProgrammeFindings, partner: bool
+) -> MethodNote:
+    """How the sample was drawn; for partners, filters on people are counted, not named."""
     from sampling.design import CATEGORY_FIELDS, SampleDesign
 
-    partner = audience != "internal"
-    result = findings(session, programme)
     design = SampleDesign.from_dict(programme.design)
     filters = "; ".join(
-        f"{CATEGORY_FIELDS[c.field]}: {_filter_values(c.field, c.values, partner)}"
+        f"{CATEGORY_FIELDS[c.field]}: "
+        + (disclosure.filter_text(c.field, c.values) if partner else ", ".join(c.values))
         for c in design.categories
     )
     lines: list[tuple[str, str]] = [
@@ -252,11 +309,7 @@ def workbook_spec(
         .where(SampleCase.programme_id == programme.id, SampleCase.status == "excluded")
     )
     frame = programme.frame
-    allocation = [
-        (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
-        for a in programme.allocation
-    ]
-    method = MethodNote(
+    return MethodNote(
         frame=frame.label,
         frame_date=frame.as_at,
         frame_size=frame.row_count,
@@ -264,58 +317,15 @@ def workbook_spec(
         seed=programme.seed,
         frame_fingerprint=programme.frame_fingerprint,
         draw_fingerprint=programme.draw_fingerprint,
-        allocation=allocation,
+        allocation=[
+            (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
+            for a in programme.allocation
+        ],
         exclusions=int(excluded or 0),
-        stratum_aliases=_stratum_aliases(design.strata, [a[0] for a in allocation]),
-    )
-    cases: list[CaseLine] = []
-    if audience == "internal":
-        for audit, case, stratum in session.execute(
-            select(Audit, CaseRecord, SampleCase.stratum)
-            .join(CaseRecord, Audit.case_record_id == CaseRecord.id)
-            .outerjoin(SampleCase, SampleCase.audit_id == Audit.id)
-            .where(Audit.programme_id == programme.id, Audit.status == AuditStatus.FINALISED.value)
-            .order_by(CaseRecord.case_ref)
-        ).all():
-            grade = result.template.grade_scale().option(audit.grade) if audit.grade else None
-            cases.append(
-                CaseLine(case.case_ref, case.team_name, case.iro_name, stratum or "",
-                         grade.label if grade else None, audit.overall_score)
-            )  # fmt: skip
-    actions, figures = _workbook_actions(session, result, today or date.today())
-    return build_workbook(
-        title="QA toolkit findings",
-        programme=programme.name,
-        audience=audience,
-        rollup=result.rollup,
-        narrative=result.narrative,
-        method=method,
-        cases=cases,
-        author=frame.organisation.name,
-        actions=actions,
-        action_figures=figures,
-        trend=[TrendItem(line.theme, line.comparison) for line in result.trend],
-        previous=result.previous.name if result.previous is not None else None,
     )
 
 
-# Design fields whose values are people's names: never printed in the partner workbook.
-PEOPLE_FIELDS = frozenset({"iro", "social_worker"})
-
-
-def _filter_values(name: str, values: Sequence[str], partner: bool) -> str:
-    """A filter's values as the Method sheet lists them: counted, not named, if they are people."""
-    return f"{len(values)} chosen" if partner and name in PEOPLE_FIELDS else ", ".join(values)
-
-
-def _stratum_aliases(strata: Sequence[str], labels: Sequence[str]) -> dict[str, str]:
-    """Strata by IRO or social worker carry their names in the label: number them instead."""
-    if not PEOPLE_FIELDS & set(strata):
-        return {}
-    return {label: f"Stratum {i}" for i, label in enumerate(labels, start=1)}
-
-
-def _workbook_actions(
+def workbook_actions(
     session: Session, result: ProgrammeFindings, today: date
 ) -> tuple[list[ActionItem], ActionFigures]:
     """The programme's actions as plain rows, each named by the theme or question it is about."""

@@ -6,9 +6,11 @@ on its newest version that has a finalised observation, because a roll-up reads 
 criteria; finalised observations on older versions are counted and said to be left out.
 
 The observed IRO is named only when `name_observed` is set (the managers' page): otherwise the
-records carry no names at all, so nothing downstream can show one. The partner version also
-hides a selection of fewer than SMALL_CELL observations, because a narrow period could pick out
-one meeting, and with it the IRO who chaired it.
+records carry no names at all, so nothing downstream can show one. The partner version (any
+other reader) is reports.disclosure's partner object of the roll-up, over whole blocks of
+quarters holding at least k observations each (reports.disclosure_views.period_blocks): the
+period asked for is narrowed to the blocks inside it, so that two periods never differ by
+fewer than k meetings, and with it the IRO who chaired one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from sqlalchemy.orm import Session
 from audit_templates.schema import Template
 from qa_toolkit.models import Audit, AuditStatus, TemplateVersion, User
 from qa_toolkit.services.templates import template_of
-from reports.rollup import SMALL_CELL, AuditRecord, Rollup, rollup
+from reports import disclosure
+from reports.disclosure_views import blocks_within, period_blocks
+from reports.rollup import AuditRecord, Rollup, rollup
 
 AWAITING = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
 
@@ -69,7 +73,10 @@ class ObservationFindings:
     older_versions: int  # finalised in the period on an older version: left out
     awaiting: int  # submitted or moderated in the period, not yet finalised
     theme_targets: dict[str, float | None]
-    withheld: bool  # partner version, too few observations to show without identifying anyone
+    # The partner version: its partner object, and the whole blocks the period was narrowed to
+    # (None: no whole block fits inside the period asked for).
+    partner: disclosure.PartnerFindings | None = None
+    partner_period: tuple[date, date] | None = None
 
     @property
     def observations(self) -> int:
@@ -77,9 +84,15 @@ class ObservationFindings:
 
 
 def observation_findings(
-    session: Session, organisation_id: int, period: Period, *, name_observed: bool
+    session: Session,
+    organisation_id: int,
+    period: Period,
+    *,
+    name_observed: bool,
+    rules: disclosure.Rules | None = None,
 ) -> list[ObservationFindings]:
-    """Every observation template's roll-up over the period, newest version of each."""
+    """Every observation template's roll-up over the period, newest version of each; for
+    partners (`name_observed` False) over whole blocks only, as its partner object."""
     rows = session.execute(
         select(Audit, TemplateVersion)
         .join(TemplateVersion, Audit.template_version_id == TemplateVersion.id)
@@ -111,8 +124,22 @@ def observation_findings(
     for key, version in sorted(newest.items(), key=lambda item: item[1].title.lower()):
         chosen: list[Audit] = []
         older = awaiting = 0
+        shown_period = period
+        partner_period = None
+        if not name_observed:
+            days = [
+                a.meeting_date
+                for a, row in rows
+                if row.id == version.id
+                and a.status == AuditStatus.FINALISED.value
+                and a.meeting_date is not None
+            ]
+            blocks = period_blocks(days, rules or disclosure.Rules())
+            partner_period = blocks_within(blocks, period.start, period.end)
+            # No whole block fits: nothing is chosen (an empty period, before any meeting).
+            shown_period = Period(*partner_period) if partner_period else Period(date.min, date.min)
         for audit, row in rows:
-            if row.template_key != key or not _in(period, audit.meeting_date):
+            if row.template_key != key or not _in(shown_period, audit.meeting_date):
                 continue
             if audit.status != AuditStatus.FINALISED.value:
                 awaiting += 1
@@ -123,17 +150,23 @@ def observation_findings(
         template = template_of(version)
         records = [_record(audit, names if name_observed else None) for audit in chosen]
         meetings = [a.meeting_date for a in chosen if a.meeting_date is not None]
+        rolled = rollup(template, records)
         found.append(
             ObservationFindings(
                 key=key,
                 template=template,
-                rollup=rollup(template, records),
+                rollup=rolled,
                 first_meeting=min(meetings, default=None),
                 last_meeting=max(meetings, default=None),
                 older_versions=older,
                 awaiting=awaiting,
                 theme_targets=_theme_targets(template),
-                withheld=not name_observed and len(chosen) < SMALL_CELL,
+                partner=None
+                if name_observed
+                else disclosure.programme(
+                    rolled, rules=rules or disclosure.Rules(), title=template.title
+                ),
+                partner_period=partner_period,
             )
         )
     return found

@@ -6,7 +6,7 @@ Each launched programme is rolled up once per page; reports.overview does the ar
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
@@ -16,6 +16,8 @@ from qa_toolkit.models import SHARED_SCOPE, Action, Programme, TemplateVersion
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services.templates import template_of
 from reports.actions import CLOSED
+from reports.disclosure import Rules
+from reports.disclosure_views import combined_sites, overview_round
 from reports.overview import (
     Combined,
     Round,
@@ -112,14 +114,20 @@ def shared_templates(session: Session, organisation_ids: Collection[int]) -> set
 
 
 def overview(
-    session: Session, organisation_id: int, member_of: Collection[int], today: date
+    session: Session,
+    organisation_id: int,
+    member_of: Collection[int],
+    today: date,
+    partner: Rules | None = None,
 ) -> Overview:
-    """Every launched programme of the organisation grouped by template, with theme trends."""
+    """Every launched programme of the organisation grouped by template, with theme trends;
+    with `partner` rules, each round as partners see it (reports.disclosure_views)."""
     groups: dict[str, list[tuple[Programme, TemplateVersion, Rollup]]] = {}
     for programme, version in _launched(session, [organisation_id]):
-        groups.setdefault(version.template_key, []).append(
-            (programme, version, _rollup(session, programme, version))
-        )
+        rolled = _rollup(session, programme, version)
+        if partner is not None:
+            rolled = overview_round(rolled, partner)
+        groups.setdefault(version.template_key, []).append((programme, version, rolled))
     combinable = shared_templates(session, member_of) if organisation_id in member_of else set()
     result = []
     for key, found in groups.items():
@@ -148,10 +156,14 @@ class CombinedFindings:
     title: str
     combined: Combined
     without: list[str]  # the user's organisations with no launched round of the template
+    left_out: list[str] = field(default_factory=list)  # partners: too few files to pool
 
 
 def combined(
-    session: Session, organisations: Mapping[int, str], template_key: str
+    session: Session,
+    organisations: Mapping[int, str],
+    template_key: str,
+    partner: Rules | None = None,
 ) -> CombinedFindings | None:
     """The latest launched round of the template in each of these organisations, side by side.
 
@@ -185,9 +197,13 @@ def combined(
                 Site(organisations[org_id], programme.name, _launched_on(programme),
                      version.version, rolled)
             )  # fmt: skip
+    left_out: list[str] = []
+    if partner is not None:
+        sites, left_out = combined_sites(sites, partner)
     return CombinedFindings(
         template_key=template_key,
         title=title,
         combined=combine(sites),
         without=[organisations[i] for i in order if i not in latest],
+        left_out=left_out,
     )

@@ -636,6 +636,7 @@ def launch(session: Session, programme: Programme) -> int:
             "This programme has been launched already, perhaps by a colleague just now: "
             "reload the page to see its audits."
         )
+    launched: list[Audit] = []
     for case in cases:
         audit = Audit(
             organisation_id=programme.organisation_id,
@@ -651,7 +652,11 @@ def launch(session: Session, programme: Programme) -> int:
         session.add(audit)
         session.flush()
         case.audit_id = audit.id
+        launched.append(audit)
     programme.status = ProgrammeStatus.LAUNCHED.value
     programme.launched_at = datetime.now(UTC)
     session.flush()
+    from qa_toolkit.notifications import events
+
+    events.audits_assigned(session, programme, launched)
     return len(cases)

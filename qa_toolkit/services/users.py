@@ -42,16 +42,22 @@ class SignIn:
 
 
 def check_password(
-    session: Session, email: str, password: str, limits: throttle.Limits, now: datetime
+    session: Session,
+    email: str,
+    password: str,
+    limits: throttle.Limits,
+    now: datetime,
+    device: str | None = None,
 ) -> SignIn:
-    """Check credentials, throttled per account and per address; both failures look the same.
+    """Check credentials, throttled per account and per address (or, from a browser that signed
+    in as the account before, per `device`); every failure looks the same.
 
-    While the account or the address is locked, the password is not even checked. The caller
+    While the attempt's keys are locked, the password is not even checked. The caller
     finishes the sign-in (`record_login`) once every factor has been checked.
     """
     email = normalise_email(email)
     ip = auditing.current_actor(session).ip_address
-    locked = throttle.refusal(session, email, ip, now)
+    locked = throttle.refusal(session, email, ip, now, device)
     if locked is not None:
         return SignIn(None, locked.minutes(now))
     user = find_user(session, email)
@@ -62,24 +68,32 @@ def check_password(
         auditing.record(session, "login_failed", "user_account", user.id, "wrong password")
     else:
         return SignIn(user)
-    lock = throttle.record_failure(session, email, ip, now, limits, user.id if user else None)
+    lock = throttle.record_failure(
+        session, email, ip, now, limits, user.id if user else None, device
+    )
     return SignIn(None, lock.minutes(now) if lock else None)
 
 
 def record_failed_code(
-    session: Session, user: User, limits: throttle.Limits, now: datetime
+    session: Session,
+    user: User,
+    limits: throttle.Limits,
+    now: datetime,
+    device: str | None = None,
 ) -> int | None:
     """Count a wrong second-factor code like a wrong password; minutes locked, if it locks."""
     auditing.record(session, "login_failed", "user_account", user.id, "wrong MFA code")
     ip = auditing.current_actor(session).ip_address
-    lock = throttle.record_failure(session, user.email, ip, now, limits, user.id)
+    lock = throttle.record_failure(session, user.email, ip, now, limits, user.id, device)
     return lock.minutes(now) if lock else None
 
 
-def sign_in_refusal(session: Session, user: User, now: datetime) -> int | None:
-    """Minutes the user's account or this address is still locked for, if it is."""
+def sign_in_refusal(
+    session: Session, user: User, now: datetime, device: str | None = None
+) -> int | None:
+    """Minutes this attempt (account and address, or its device) is still locked for."""
     ip = auditing.current_actor(session).ip_address
-    locked = throttle.refusal(session, user.email, ip, now)
+    locked = throttle.refusal(session, user.email, ip, now, device)
     return locked.minutes(now) if locked else None
 
 
@@ -184,11 +198,41 @@ def set_own_password(session: Session, user: User, new: str, reason: str) -> Non
     record_account_change(session, user.id, "password_changed", reason)
 
 
-def change_own_password(session: Session, user: User, current: str, new: str) -> None:
-    """The owner changes their password, proving the current one first."""
+class WrongCurrentPassword(UserError):
+    """The current password typed was wrong (counted and logged: the caller commits that)."""
+
+
+class ReauthLocked(WrongCurrentPassword):
+    """Too many wrong current passwords: the password change is refused for a while."""
+
+
+def change_own_password(
+    session: Session, user: User, current: str, new: str, limits: throttle.Limits, now: datetime
+) -> None:
+    """The owner changes their password, proving the current one first (throttled, logged).
+
+    A wrong current password is counted and logged like a failed sign-in; after as many as a
+    sign-in allows, the check is locked with the same back-off (whoever holds the session).
+    """
+    locked = throttle.reauth_refusal(session, user.id, now)
+    if locked is not None:
+        burn_time(current)
+        raise ReauthLocked(_reauth_locked(locked.minutes(now)))
     if not verify_password(user.password_hash, current):
-        raise UserError("Your current password is not right.")
+        ip = auditing.current_actor(session).ip_address
+        auditing.record(session, "reauth_failed", "user_account", user.id, "wrong current password")
+        lock = throttle.record_reauth_failure(session, user.id, ip, now, limits)
+        if lock is not None:
+            raise ReauthLocked(_reauth_locked(lock.minutes(now)))
+        raise WrongCurrentPassword("Your current password is not right.")
     set_own_password(session, user, new, "by its owner")
+
+
+def _reauth_locked(minutes: int) -> str:
+    return (
+        "Your current password is not right, and it was typed wrongly too many times: try "
+        f"again in {minutes} minute{'s' if minutes != 1 else ''}."
+    )
 
 
 def create_first_admin(

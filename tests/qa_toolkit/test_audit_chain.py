@@ -37,7 +37,7 @@ def as_owner(app: Flask) -> Iterator[Connection]:
     engine = get_engine(app)
     with engine.begin() as connection:
         postgres = connection.dialect.name == "postgresql"
-        for table in ("audit_event", "audit_event_case"):
+        for table in ("audit_event", "audit_event_case", "audit_event_org"):
             if postgres:
                 connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             else:
@@ -45,7 +45,7 @@ def as_owner(app: Flask) -> Iterator[Connection]:
                 connection.exec_driver_sql(f"DROP TRIGGER {table}_no_delete")
         yield connection
         if postgres:
-            for table in ("audit_event", "audit_event_case"):
+            for table in ("audit_event", "audit_event_case", "audit_event_org"):
                 connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 

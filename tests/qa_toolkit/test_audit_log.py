@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from qa_toolkit import auditing
@@ -82,3 +82,27 @@ def test_deletes_are_logged_with_what_was_there(app: Flask, world: World) -> Non
         ).one()
         event = session.get(AuditEvent, entry)
         assert event is not None and event.changes["name"] == ["Short-lived team", None]
+
+
+def test_a_rolled_back_savepoint_leaves_no_entry_and_the_rest_is_logged(
+    app: Flask, world: World
+) -> None:
+    """Entries are written at the commit: those of an undone savepoint must not be among them."""
+    with app.app_context():
+        session = get_session()
+        with session.begin_nested() as savepoint:
+            session.add(Team(organisation_id=world.a.org.id, name="Undone team"))
+            session.flush()
+            savepoint.rollback()
+        with session.begin_nested():
+            session.add(Team(organisation_id=world.a.org.id, name="Kept team"))
+        session.commit()
+        created = [
+            e.changes["name"][1]
+            for e in session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == "create", AuditEvent.entity_type == "team"
+                )
+            )
+        ]
+    assert "Kept team" in created and "Undone team" not in created

@@ -53,6 +53,7 @@ REFUSED = [
     "ALTER TABLE audit_event DISABLE TRIGGER ALL",
     "DROP TRIGGER audit_event_no_change ON audit_event",
     "DELETE FROM audit_event_case",
+    "DELETE FROM audit_event_org",
 ]
 
 

@@ -32,6 +32,7 @@ PARTNER_SHEETS = [
     "By age band",
     "Good practice",
     "Areas for development",
+    "Strata",
     "Actions",
     "Method",
 ]

@@ -49,7 +49,8 @@ def test_the_partner_workbook_identifies_nobody_and_carries_no_formula(app: Flas
 
     from openpyxl import load_workbook
 
-    from qa_toolkit.models import Audit, CaseRecord, Staff
+    from qa_toolkit.models import Audit, CaseRecord, HighlightApproval, Staff, User
+    from qa_toolkit.services.partner import text_hash
 
     assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
     hostile = '=HYPERLINK("http://evil.example","Click me")'
@@ -63,6 +64,15 @@ def test_the_partner_workbook_identifies_nobody_and_carries_no_formula(app: Flas
         assert audit is not None
         first_question = next(iter(audit.answers))
         audit.highlights = {first_question: {"text": hostile, "share": True}}
+        manager_id = session.scalar(select(User.id).where(User.email == "manager@demo.example"))
+        assert manager_id is not None
+        session.add(  # A manager approved it for partners (it is shared only then).
+            HighlightApproval(
+                organisation_id=audit.organisation_id, audit_id=audit.id,
+                question_id=first_question, text_sha256=text_hash(hostile),
+                approved_by_id=manager_id,
+            )
+        )  # fmt: skip
         session.commit()
         refs = set(session.scalars(select(CaseRecord.case_ref)))
         names = {n for n in session.scalars(select(Staff.name))}
@@ -127,7 +137,8 @@ def test_the_autumn_round_shows_before_and_after_beside_the_actions_completed_be
         assert f"{b.successes} of {b.n}" in row and f"{a.successes} of {a.n}" in row
         assert action.title in row
     viewer = _client(app, "viewer@demo.example").get(url).get_data(as_text=True)
-    assert "Did the actions work?" in viewer
+    # Partners read the change theme by theme in the partner object's trend, not the actions.
+    assert "Since the last round" in viewer and "Did the actions work?" not in viewer
     assert all(a.title not in viewer for a in completed)  # Partners see no action titles.
     # The spring round has no earlier round: no before-and-after section.
     spring_page = _client(app, "manager@demo.example").get(f"/findings/{spring.id}")

@@ -127,7 +127,8 @@ def test_managers_see_the_observed_iro_and_everyone_else_the_partner_version(
         assert "By observed IRO" not in page
         body = page.split('id="main"', 1)[1]  # Past the header, which names the user.
         assert not [name for name in NAMES if name in body], role
-        assert "SHARED PRAISE" in page and "KEPT IN" not in page
+        # Shared by its observer but not approved for partners by a manager: held back.
+        assert "SHARED PRAISE" not in page and "KEPT IN" not in page
 
 
 def test_only_finalised_observations_count_in_the_period_chosen(
@@ -152,7 +153,8 @@ def test_only_finalised_observations_count_in_the_period_chosen(
     assert status == 200 and "3 finalised observations" in page
     assert f"to {dates[2].strftime('%-d %B %Y')}" in page
     status, page = _page(login_as, viewer, window)
-    assert status == 200 and "Fewer than 5 observations in this period" in page
+    # Partners' periods are whole blocks of at least 5: none fits inside three meetings.
+    assert status == 200 and "No whole period of at least 5 observations" in page
     assert "Observation results by theme" not in page and "Every criterion" not in page
     assert not re.search(r"\d+ of \d+</td>", page)
 
@@ -219,7 +221,7 @@ def test_an_organisation_sees_only_its_own_observations(
     assert "1 finalised observation," in south
     assert world.b.users[Role.MANAGER].display_name in south.split('id="main"', 1)[1]
     status, viewer = _page(login_as, world.b.users[Role.VIEWER])
-    assert "Fewer than 5 observations" in viewer
+    assert "No whole period of at least 5 observations" in viewer
     assert world.b.users[Role.MANAGER].display_name not in viewer
 
 

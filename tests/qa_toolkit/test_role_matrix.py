@@ -18,6 +18,8 @@ PUBLIC = None
 # moderator): for an allowed role the matrix checks only that the role gate let it through;
 # tests/qa_toolkit/test_audits_web.py and test_actions_web.py check the owners exactly.
 OBJECT_LEVEL = {
+    "findings.highlight_approval",
+    "waiting.done",
     "jobs.show",
     "jobs.show_json",
     "audits.edit",
@@ -71,6 +73,9 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "findings.combined": ALL_ROLES,
     "findings.programme": ALL_ROLES,
     "findings.workbook": ALL_ROLES,
+    "findings.partner_csv": ALL_ROLES,
+    "findings.highlight_approval": MANAGERS,
+    "printing.marking_css": ALL_ROLES,
     "actions.index": CASE_ROLES,
     "actions.new": CASE_ROLES,
     "actions.show": CASE_ROLES,
@@ -100,6 +105,10 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     # Its requester or a manager of its organisation (checked on the job itself).
     "jobs.show": ALL_ROLES,
     "jobs.show_json": ALL_ROLES,
+    # Each person's own list and settings.
+    "waiting.index": ALL_ROLES,
+    "waiting.done": ALL_ROLES,
+    "waiting.settings": ALL_ROLES,
     "admin.reset_mfa": ADMINS,
     "admin.remove_user": ADMINS,
     "admin.withdraw_invitation": ADMINS,
@@ -168,7 +177,9 @@ def _url(rule: str, world: World) -> str:
         "<int:invitation_id>": 1,
         "<template_key>": "voice_of_the_child",
         "<topic>": "dip-sample",
-        "<int:job_id>": 1,  # No job in the world: the role check is what is tested here.
+        "<int:job_id>": 1,
+        "<int:notification_id>": 1,  # None in the world: the role check is what is tested here.
+        "<question_id>": "consulted",
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))

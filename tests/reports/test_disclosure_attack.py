@@ -374,3 +374,37 @@ def test_no_hidden_count_can_be_worked_out_from_the_partner_outputs(g: Generated
             shown = cells[(f"By {name}", group, "Compliance (%)")]
             expected = "" if comp is None else str(int(comp[1]))
             assert shown == ("suppressed" if files is None else expected)
+
+
+# ---- Two date ranges: the observation views partners may ask for ------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.dates(dt.date(2025, 1, 1), dt.date(2026, 12, 31)), min_size=1, max_size=60),
+    st.dates(dt.date(2024, 10, 1), dt.date(2027, 3, 31)),
+    st.dates(dt.date(2024, 10, 1), dt.date(2027, 3, 31)),
+)
+def test_two_periods_never_differ_by_fewer_than_k_observations(
+    days: list[dt.date], cut: dt.date, other: dt.date
+) -> None:
+    """Whatever two periods a partner asks for, each view, and the difference of two nested
+    views (what subtraction gives), holds no observation or at least k."""
+    from reports.disclosure_views import blocks_within, period_blocks
+
+    rules = disclosure.Rules(min_files=K)
+    blocks = period_blocks(days, rules)
+
+    def chosen(start: dt.date | None, end: dt.date | None) -> set[int]:
+        found = blocks_within(blocks, start, end)
+        if found is None:
+            return set()
+        return {i for i, d in enumerate(days) if found[0] <= d <= found[1]}
+
+    low, high = sorted((cut, other))
+    views = [chosen(None, None), chosen(cut, None), chosen(None, cut), chosen(low, high)]
+    for view in views:
+        assert len(view) == 0 or len(view) >= K
+    for a in views:  # any two views differ by whole blocks: subtraction gives k or none
+        for b in views:
+            assert len(a - b) == 0 or len(a - b) >= K

@@ -215,39 +215,103 @@ def test_single_file_stratum_audited_in_full_adds_nothing() -> None:
 
 def test_every_stratum_one_file() -> None:
     # p = (3 × 1 + 5 × 0) / 8 = 3/8. v = (3/8)² × 2/3 × 1/4 + (5/8)² × 4/5 × 1/4 = 26/256.
-    # n_eff = (15/64) / (26/256) = 30/13 = 2.31 > n = 2, so capped at 2; df = 2 - 2 = 0 -> 1.
+    # n_eff = (15/64) / (26/256) = 30/13 = 2.31; 2 of 8 cases sampled (f = 1/4), so the cap is
+    # 2 / (1 - 1/4) = 2.67 and n_eff stands; df = 2 - 2 = 0 -> 1.
     result = stratified_proportion([S("a", 3, 1, 1), S("b", 5, 0, 1)])
     assert result.estimate == pytest.approx(3 / 8, abs=1e-12)
     assert result.standard_error == pytest.approx((26 / 256) ** 0.5, abs=1e-12)
-    assert result.n_eff == 2.0 and result.df == 0
-    assert len(result.notes) == 3
+    assert result.n_eff == pytest.approx(30 / 13) and result.df == 0
+    assert len(result.notes) == 2
     assert any("no degrees of freedom" in note for note in result.notes)
-    assert any("effective sample size (2.3)" in note for note in result.notes)
 
 
-def test_effective_size_is_capped_at_n() -> None:
-    # Large fractions (15 of 20, 8 of 10) make v small: n_eff = 91.0 > 23 files, so 23 is used.
+def test_the_effective_size_cap_keeps_the_finite_population_correction() -> None:
+    # Large fractions (15 of 20, 8 of 10) make v small: n_eff = 91.0 > 23 files. Cutting it to
+    # 23 (as before) threw the FPC away again; the cap is now what a simple random sample of 23
+    # of the 30 cases gives with the FPC, 23 / (1 - 23/30) = 23 × 30 / 7 = 98.57, so 91.0 stands.
     strata = [S("a", 20, 9, 15), S("b", 10, 4, 8)]
     result = stratified_proportion(strata)
     p = (20 * 9 / 15 + 10 * 4 / 8) / 30
     v = (2 / 3) ** 2 * (1 - 15 / 20) * 0.6 * 0.4 / 14 + (1 / 3) ** 2 * (1 - 8 / 10) * 0.5 * 0.5 / 7
     assert result.estimate == pytest.approx(p, abs=1e-12)
     assert p * (1 - p) / v == pytest.approx(91.0, abs=0.05)
-    assert result.n_eff == 23.0
-    n_star = 23 * (stats.t.ppf(0.025, 22) / stats.t.ppf(0.025, 21)) ** 2
-    assert result.n_star == pytest.approx(n_star, abs=1e-12)
+    assert result.n_eff == pytest.approx(p * (1 - p) / v)
+    n_star = result.n_eff * (stats.t.ppf(0.025, 22) / stats.t.ppf(0.025, 21)) ** 2
+    assert result.n_star == pytest.approx(n_star, abs=1e-9)
     assert result.low == pytest.approx(stats.beta.ppf(0.025, p * n_star, (1 - p) * n_star + 1))
-    assert any("effective sample size (91.0)" in note for note in result.notes)
+    assert result.notes == ()
+
+
+def test_the_cap_applies_beyond_the_fpc_sample_size() -> None:
+    # Stratum b is homogeneous (0 of 8), so v is small:
+    # a: (2/3)² × (1 - 15/20) × (9/15 × 6/15) / 14 = 0.001905; b: 0.
+    # n_eff = p(1-p)/v with p = (20 × 9/15)/30 = 0.4: 0.24 / 0.001905 = 126 > 23 × 30/7 = 98.57.
+    result = stratified_proportion([S("a", 20, 9, 15), S("b", 10, 0, 8)])
+    assert result.n_eff == pytest.approx(23 * 30 / 7)
+    assert any("(98.6, with the finite population correction" in note for note in result.notes)
 
 
 def test_strata_where_the_question_never_applied_are_left_out() -> None:
-    with_na = stratified_proportion([*HAND, S(("West",), 80, 0, 0)])
+    # West: 5 files sampled, every one N/A.
+    with_na = stratified_proportion([*HAND, S(("West",), 80, 0, 0, sampled=5)])
     assert with_na.estimate == stratified_proportion(HAND).estimate
     assert with_na.strata == 3 and with_na.population == 350
     assert with_na.notes == (
-        "1 stratum (West) had no sampled file where the question applied, so it is left out: "
-        "the estimate speaks for the other strata, not for 80 files in the list.",
+        "1 stratum left out (no sampled file where the question applied in West): the "
+        "estimate speaks for the other strata, not for 80 cases in the list.",
     )
+    assert with_na.coverage == (
+        "350 of the 430 cases in the list; not West (80 cases: the question applied to none "
+        "sampled)."
+    )
+    assert stratified_proportion(HAND).coverage == "The whole list: 350 cases."
+
+
+def test_the_estimate_says_which_part_of_the_list_it_speaks_for() -> None:
+    # Populations A 100, B 300, C 50, D 550 (1,000 cases). A: 4 of 8 met; C: 2 of 4; B and D
+    # have no finalised audit yet. The estimate, (100 × 4/8 + 50 × 2/4) / 150 = 0.5, speaks
+    # for A and C only: 150 of the 1,000 cases, which the column must say.
+    strata = [S("A", 100, 4, 8), S("B", 300, 0, 0), S("C", 50, 2, 4), S("D", 550, 0, 0)]
+    result = stratified_proportion(strata)
+    assert result.estimate == pytest.approx(0.5) and result.population == 150
+    assert result.coverage == (
+        "150 of the 1,000 cases in the list; not B (300 cases: no finalised audit yet); "
+        "D (550 cases: no finalised audit yet)."
+    )
+    assert result.notes[0] == (
+        "2 strata left out (no finalised audit yet in B, D): the estimate speaks for the other "
+        "strata, not for 850 cases in the list."
+    )
+
+
+def test_not_applicable_is_a_domain_horvitz_thompson_ratio() -> None:
+    # A: N = 800, 10 files sampled, the question applied to 2 (both met). B: N = 200, 10
+    # sampled, applied to all 10, 2 met. Weights 80 and 20 per sampled file.
+    # Horvitz–Thompson: (80 × 2 + 20 × 2) / (80 × 2 + 20 × 10) = 200 / 360 = 0.5556.
+    # The old approximation weighted each stratum's p by N_h / N as if the question applied
+    # to every file: 0.8 × 1 + 0.2 × 0.2 = 0.84.
+    strata = [S("A", 800, 2, 2, sampled=10), S("B", 200, 2, 10, sampled=10)]
+    result = stratified_proportion(strata)
+    assert result.estimate == pytest.approx(200 / 360) and round(result.estimate, 4) == 0.5556
+    # The variance, unit by unit (numpy): z = w (y - R x) / D for each of the 20 files.
+    r, d = 200 / 360, 360.0
+    rows = [("A", 80, 1, 1)] * 2 + [("A", 80, 0, 0)] * 8 + [("B", 20, 1, 1)] * 2
+    rows += [("B", 20, 0, 1)] * 8
+    v = 0.0
+    for h, population in (("A", 800), ("B", 200)):
+        z = np.array([w * (y - r * x) / d for g, w, y, x in rows if g == h])
+        v += (1 - 10 / population) * 10 / 9 * float(((z - z.mean()) ** 2).sum())
+    assert result.standard_error == pytest.approx(v**0.5, rel=1e-9)
+
+
+def test_no_variation_note_names_the_actual_reason() -> None:
+    # Two strata sampled in part, each all one way (a: all met, b: none met): no stratum was
+    # audited in full, so the note must not say so (it used to).
+    result = stratified_proportion([S("a", 20, 5, 5), S("b", 20, 0, 5)])
+    assert result.standard_error == 0
+    assert any("within each stratum every file answered gave the same answer" in n
+               for n in result.notes)  # fmt: skip
+    assert not any("audited in full" in n for n in result.notes)
 
 
 def test_empty() -> None:

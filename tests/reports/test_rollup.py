@@ -377,11 +377,40 @@ def _random_programme(
     return records, populations
 
 
+def _counts(p: Any) -> tuple[Any, ...]:
+    return (p.successes, p.n, p.estimate)
+
+
 def _assert_same(new: Rollup, old: Rollup) -> None:
-    assert repr(new) == repr(old)
-    assert new == old
-    assert new.areas_for_development == old.areas_for_development
-    assert new.strengths == old.strengths
+    """Every count and estimate as the reference made them.
+
+    The intervals are not compared: the statistics issue changed them on purpose (themes and
+    breakdowns take the file as the sampling unit, reports.survey; question intervals carry the
+    finite population correction when the sampling fraction is material; weighted estimates
+    treat N/A as a domain), and tests/reports/test_survey.py and test_estimates.py pin those.
+    Where no N/A answer and no material fraction enters, question figures are still identical.
+    """
+    assert (new.files, new.grades, new.highlights, new.concerns) == (
+        old.files, old.grades, old.highlights, old.concerns,
+    )  # fmt: skip
+    assert [(q.question_id, q.number, q.text, q.section, q.themes, q.counts, q.not_applicable,
+             _counts(q.result), q.target) for q in new.questions] == [
+        (q.question_id, q.number, q.text, q.section, q.themes, q.counts, q.not_applicable,
+         _counts(q.result), q.target) for q in old.questions]  # fmt: skip
+    for q_new, q_old in zip(new.questions, old.questions, strict=True):
+        if new.fpc is None:
+            assert q_new.result == q_old.result
+        assert (q_new.weighted is None) == (q_old.weighted is None)
+    assert [(t.theme_id, t.title, t.questions, _counts(t.result)) for t in new.themes] == [
+        (t.theme_id, t.title, t.questions, _counts(t.result)) for t in old.themes
+    ]
+    assert {k: [(r.group, r.files, _counts(r.result)) for r in v] for k, v in new.breakdowns.items()} == {
+        k: [(r.group, r.files, _counts(r.result)) for r in v] for k, v in old.breakdowns.items()
+    }  # fmt: skip
+    assert [q.question_id for q in new.areas_for_development] == [
+        q.question_id for q in old.areas_for_development
+    ]
+    assert [q.question_id for q in new.strengths] == [q.question_id for q in old.strengths]
     # Dictionary order is part of the output (counts and breakdowns are shown in it).
     assert [list(q.counts) for q in new.questions] == [list(q.counts) for q in old.questions]
     assert list(new.breakdowns) == list(old.breakdowns)

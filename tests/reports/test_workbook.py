@@ -44,11 +44,10 @@ def result() -> Rollup:
     return rollup(template, audits)
 
 
-def _workbook(result: Rollup, audience: str, cases: list[CaseLine] | None = None) -> Any:
+def _workbook(result: Rollup, cases: list[CaseLine] | None = None) -> Any:
     spec = build(
         title="QA toolkit findings",
         programme="Voice dip sample",
-        audience=audience,
         rollup=result,
         narrative=["2 files were audited."],
         method=METHOD,
@@ -66,11 +65,8 @@ def method_items(workbook: Any) -> dict[str, str]:
     return {str(item): str(detail) for item, detail in rows[header + 1 :] if item}
 
 
-@pytest.mark.parametrize("audience", ["lscp", "internal"])
-def test_the_method_sheet_shows_the_case_list_and_the_draw_fingerprints(
-    result: Rollup, audience: str
-) -> None:
-    items = method_items(_workbook(result, audience))
+def test_the_method_sheet_shows_the_case_list_and_the_draw_fingerprints(result: Rollup) -> None:
+    items = method_items(_workbook(result))
     # Reproducing a draw needs both: the same case list (its fingerprint) and the same draw.
     assert items["Case list fingerprint"] == FRAME_FINGERPRINT
     assert items["Draw fingerprint"] == DRAW_FINGERPRINT
@@ -83,16 +79,13 @@ def test_the_method_sheet_shows_the_case_list_and_the_draw_fingerprints(
     assert labels.index("Case list fingerprint") < labels.index("Draw fingerprint")
 
 
-def test_only_the_internal_workbook_has_the_case_level_sheet(result: Rollup) -> None:
+def test_the_internal_workbook_has_the_case_level_sheet(result: Rollup) -> None:
     cases = [CaseLine("N00001", "North", "Iro One", "Team: North", "Good", 1.0)]
-    internal = _workbook(result, "internal", cases)
+    internal = _workbook(result, cases)
     assert internal.sheetnames[-1] == "Case-level data"
     assert ("N00001", "North", "Iro One", "Team: North", "Good", 1) in set(
         internal["Case-level data"].iter_rows(values_only=True)
     )
-    partner = _workbook(result, "lscp", cases)
-    assert "Case-level data" not in partner.sheetnames
-    assert partner.sheetnames[-1] == "Method"
 
 
 TEMPLATE = load_template_text(example_template_yaml(), "example.yaml")
@@ -113,12 +106,11 @@ def _rows(workbook: Any, sheet: str, first: str) -> list[tuple[Any, ...]]:
     return rows[start + 1 :]
 
 
-def _full(result: Rollup, audience: str, **extra: Any) -> Any:
+def _full(result: Rollup, **extra: Any) -> Any:
     options: dict[str, Any] = {"actions": ACTIONS, "action_figures": FIGURES} | extra
     spec = build(
         title="QA toolkit findings",
         programme="Voice dip sample",
-        audience=audience,
         rollup=result,
         narrative=["2 files were audited.", "The strongest theme was voice."],
         method=options.pop("method", METHOD),
@@ -129,17 +121,18 @@ def _full(result: Rollup, audience: str, **extra: Any) -> Any:
     return openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
 
 
-@pytest.mark.parametrize("audience", ["lscp", "internal"])
-def test_the_summary_gives_the_headline_figures_then_the_narrative(
-    result: Rollup, audience: str
-) -> None:
-    rows = _rows(_full(result, audience), "Summary", "Summary")
+def test_the_summary_gives_the_headline_figures_then_the_narrative(result: Rollup) -> None:
+    rows = _rows(_full(result), "Summary", "Summary")
     figures = {row[0]: row[1:] for row in rows if row[0]}
     assert figures["Files audited (finalised)"][0] == 2
     met, answered, share, low, high = figures["Overall compliance: answers meeting the standard"]
     assert (met, answered, share) == (1, 2, 0.5)  # One "yes" of two answers to `consulted`.
-    # Wilson, 1 of 2: 0.0945312 to 0.9054688, written rounded outward as the page shows them.
-    assert (low, high) == (0.09, 0.91)
+    # The file is the unit: two files, each alone in its stratum, so each term is z² (centred on
+    # the overall 0) with z = ±(1 - 0.5)/2: v = 2 × 1/16 = 1/8, n_eff = 0.25 / (1/8) = 2, the t
+    # factor is 1 (df 0 -> 1 and m - 1 = 1), so Beta(0.025; 1, 2) = 1 - √0.975 = 0.0126 and
+    # Beta(0.975; 2, 1) = √0.975 = 0.9874, written rounded outward: 0.01 and 0.99.
+    assert 1 - 0.975**0.5 == pytest.approx(0.012579, abs=1e-6)
+    assert (low, high) == (0.01, 0.99)
     assert figures["Grade: Good"][:3] == (1, 2, 0.5)
     assert figures["Grade: Inadequate"][:2] == (1, 2)
     assert figures["Grade: Outstanding"][0] == 0
@@ -159,7 +152,7 @@ def test_the_grades_sheet_counts_files_and_the_ungraded() -> None:
         AuditRecord({"consulted": "yes", "age_band": "Under 16"}, "good"),
         AuditRecord({"consulted": "no", "age_band": "Under 16"}, None),
     ]
-    rows = _rows(_full(rollup(TEMPLATE, audits), "lscp"), "Grades", "Grade")
+    rows = _rows(_full(rollup(TEMPLATE, audits)), "Grades", "Grade")
     grades = {row[0]: row[1:3] for row in rows}
     assert grades["Good"] == (2, pytest.approx(2 / 3))
     assert grades["Outstanding"] == (0, 0)
@@ -167,9 +160,9 @@ def test_the_grades_sheet_counts_files_and_the_ungraded() -> None:
 
 
 def test_the_trend_sheet_is_there_only_with_a_previous_round(result: Rollup) -> None:
-    assert "Trend" not in _full(result, "lscp").sheetnames
+    assert "Trend" not in _full(result).sheetnames
     trend = [TrendItem("Voice of the child", compare(6, 20, 15, 20))]
-    book = _full(result, "lscp", trend=trend, previous="Spring round")
+    book = _full(result, trend=trend, previous="Spring round")
     assert book.sheetnames.index("Trend") == book.sheetnames.index("Questions") + 1
     assert "Spring round" in str(book["Trend"]["A1"].value)
     (row,) = [r for r in _rows(book, "Trend", "Theme") if r[0]]
@@ -179,22 +172,8 @@ def test_the_trend_sheet_is_there_only_with_a_previous_round(result: Rollup) -> 
     assert row[7] == comparison.verdict and "improved from 30% to 75%" in row[7]
 
 
-def test_the_partner_actions_sheet_says_what_an_action_is_about_never_its_title_or_owner(
-    result: Rollup,
-) -> None:
-    partner = _full(result, "lscp")
-    assert partner.sheetnames[-2:] == ["Actions", "Method"]
-    rows = _rows(partner, "Actions", "About")
-    assert rows == [
-        ("Voice of the child", "Open", dt.datetime(2026, 5, 1), None, "Overdue"),
-        ("Did the IRO consult the child before the review?", "Completed",
-         dt.datetime(2026, 4, 1), dt.datetime(2026, 3, 30), None),
-    ]  # fmt: skip
-    text = " ".join(str(v) for s in partner.worksheets for r in s.iter_rows(values_only=True)
-                    for v in r)  # fmt: skip
-    for secret in ("N00001", "Iro One", "Iro Two", "Consult children first"):
-        assert secret not in text
-    internal = _rows(_full(result, "internal"), "Actions", "Action")
+def test_the_internal_actions_sheet_names_the_action_and_its_owner(result: Rollup) -> None:
+    internal = _rows(_full(result), "Actions", "Action")
     assert internal[0][:5] == (
         "See N00001 alone before the review",
         "Iro One",
@@ -202,14 +181,14 @@ def test_the_partner_actions_sheet_says_what_an_action_is_about_never_its_title_
         "High",
         "Voice of the child",
     )
-    empty = _full(result, "lscp", actions=[], action_figures=ActionFigures(0, 0, 0))
+    empty = _full(result, actions=[], action_figures=ActionFigures(0, 0, 0))
     assert any(
         "No actions have been raised" in str(row[0])
         for row in empty["Actions"].iter_rows(values_only=True)
     )
 
 
-def test_weighted_notes_are_on_the_questions_sheet_with_people_strata_numbered() -> None:
+def test_weighted_notes_are_on_the_questions_sheet() -> None:
     audits = [
         AuditRecord({"consulted": "yes", "age_band": "Under 16"}, "good", stratum="IRO: Ann Lee"),
         AuditRecord({"consulted": "no", "age_band": "Under 16"}, "good", stratum="IRO: Bo Chan"),
@@ -217,14 +196,12 @@ def test_weighted_notes_are_on_the_questions_sheet_with_people_strata_numbered()
     weighted = rollup(TEMPLATE, audits, populations={"IRO: Ann Lee": 30, "IRO: Bo Chan": 20})
     (consulted,) = [q for q in weighted.questions if q.question_id == "consulted"]
     assert consulted.weighted is not None and consulted.weighted.notes
-    aliases = {"IRO: Ann Lee": "Stratum 1", "IRO: Bo Chan": "Stratum 2"}
     method = replace(
         METHOD,
         allocation=[("IRO: Ann Lee", 30, 1, 1 / 30, 30.0), ("IRO: Bo Chan", 20, 1, 0.05, 20.0)],
-        stratum_aliases=aliases,
     )
     header = "No."
-    internal = _full(weighted, "internal", method=method)
+    internal = _full(weighted, method=method)
     (row,) = [r for r in _rows(internal, "Questions", header) if r[0] == "1.1"]
     assert row[-1] == " ".join(consulted.weighted.notes) and "IRO: Ann Lee" in row[-1]
     assert row[8] == pytest.approx(consulted.weighted.estimate)
@@ -232,12 +209,5 @@ def test_weighted_notes_are_on_the_questions_sheet_with_people_strata_numbered()
     assert consulted.weighted.low == pytest.approx(0.0237644, abs=1e-6)
     assert (row[9], row[10]) == (0.02, 1.0)
 
-    partner = _full(weighted, "lscp", method=method)
-    (row,) = [r for r in _rows(partner, "Questions", header) if r[0] == "1.1"]
-    assert "Stratum 1" in row[-1] and "Stratum 2" in row[-1] and "one file answering" in row[-1]
-    text = " ".join(str(v) for s in partner.worksheets for r in s.iter_rows(values_only=True)
-                    for v in r)  # fmt: skip
-    assert "Ann Lee" not in text and "Bo Chan" not in text
-    items = method_items(partner)
-    assert "Stratum: Stratum 1" in items and "Weighted estimates" in items
-    assert "Weighting notes column of the Questions sheet" in items["Weighted estimates"]
+    items = method_items(internal)
+    assert "Stratum: IRO: Ann Lee" in items and "Weighted estimates" in items

@@ -4,8 +4,8 @@ re-authentication lock-outs, and a case-list row limit per organisation.
 An organisation's administrator no longer adds an account that exists elsewhere: it is
 invited, and joins when its holder accepts (`invitation`). A deployment administrator
 (`user_account.deployment_admin`, set from the command line) stands above organisations.
-Lock-outs gain two scopes: one browser that signed in before (its device cookie) and the
-current-password check of a signed-in account.
+Lock-outs gain two scopes: one browser that signed in before (its device cookie, also noted
+on each failure) and the current-password check of a signed-in account.
 
 Revision ID: 0010
 Revises: 0009
@@ -70,6 +70,9 @@ def upgrade() -> None:
     op.create_index("ix_invitation_organisation_id", "invitation", ["organisation_id"])
     op.create_index("ix_invitation_user_id", "invitation", ["user_id"])
 
+    op.add_column("login_failure", sa.Column("device", sa.String(64), nullable=True))
+    op.create_index("ix_login_failure_device", "login_failure", ["device"])
+
     # login_lockout has no foreign keys either way: the batch copy on SQLite disturbs nothing.
     with op.batch_alter_table("login_lockout") as batch:
         batch.drop_constraint("ck_login_lockout_scope_known", type_="check")
@@ -81,6 +84,8 @@ def downgrade() -> None:
     with op.batch_alter_table("login_lockout") as batch:
         batch.drop_constraint("ck_login_lockout_scope_known", type_="check")
         batch.create_check_constraint("ck_login_lockout_scope_known", _OLD_SCOPES)
+    op.drop_index("ix_login_failure_device", table_name="login_failure")
+    op.drop_column("login_failure", "device")
     op.drop_index("ix_invitation_user_id", table_name="invitation")
     op.drop_index("ix_invitation_organisation_id", table_name="invitation")
     op.drop_table("invitation")

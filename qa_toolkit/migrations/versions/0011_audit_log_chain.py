@@ -5,8 +5,9 @@ case references it is about; the entries already there are chained in id order. 
 the log page's filters: (organisation_id, id), (user_id, id), (entity_type, entity_id).
 audit_event_case maps a case reference to its entries, audit_chain_head is the one row writers
 lock, audit_log_archive says where the chain restarts after an archive, audit_autosave gathers
-an audit's autosaves for up to 10 minutes into one entry. The append-only triggers now also
-guard audit_event_case.
+an audit's autosaves for up to 10 minutes into one entry, and audit_event_org files each
+sign-in entry (which has no organisation) in the log of every organisation of its account. The
+append-only triggers now also guard audit_event_case and audit_event_org.
 
 Revision ID: 0011
 Revises: 0014
@@ -27,7 +28,7 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
-_GUARDED = ("audit_event", "audit_event_case")
+_GUARDED = ("audit_event", "audit_event_case", "audit_event_org")
 
 
 def _postgres() -> bool:
@@ -149,6 +150,28 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "audit_event_org",
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name="fk_audit_event_org_organisation_id_organisation",
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["audit_event.id"], name="fk_audit_event_org_event_id_audit_event"
+        ),
+        sa.PrimaryKeyConstraint("organisation_id", "event_id", name="pk_audit_event_org"),
+    )
+    # Sign-ins already logged are filed under their accounts' organisations of today.
+    op.execute(
+        "INSERT INTO audit_event_org (organisation_id, event_id) "
+        "SELECT DISTINCT m.organisation_id, e.id FROM audit_event e JOIN membership m ON "
+        "e.organisation_id IS NULL AND (m.user_id = e.user_id OR (e.entity_type = "
+        "'user_account' AND e.entity_id = CAST(m.user_id AS VARCHAR(60))))"
+    )
+
+    op.create_table(
         "audit_chain_head",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
@@ -210,6 +233,7 @@ def downgrade() -> None:
     op.drop_table("audit_autosave")
     op.drop_table("audit_log_archive")
     op.drop_table("audit_chain_head")
+    op.drop_table("audit_event_org")
     op.drop_index("ix_audit_event_case_lookup", table_name="audit_event_case")
     op.drop_table("audit_event_case")
     with op.batch_alter_table("audit_event") as batch:

@@ -1,0 +1,55 @@
+"""The print marking of every page: a small stylesheet with the page's marking in its margins.
+
+Inline styles are refused by the Content-Security-Policy, and CSS cannot read the page's
+own text into `@page` margin boxes, so each page links this stylesheet (media="print") with
+its title and data as-at date. The marking comes from the reader's role, never from the
+request: a viewer's printout says "partner", everyone else's says that it may identify
+children. Every printed page then carries the marking, the programme (page title), when it
+was produced (Europe/London), the data's as-at date and "Page x of y".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, request
+
+from qa_toolkit.models import Role
+from qa_toolkit.security.access import ALL_ROLES, current_role, roles
+
+bp = Blueprint("printing", __name__)
+
+PARTNER = "OFFICIAL-SENSITIVE · partner: no child or worker can be identified"
+INTERNAL = "OFFICIAL-SENSITIVE · internal: identifies children"
+LONDON = ZoneInfo("Europe/London")
+
+
+def marking() -> str:
+    return PARTNER if current_role() == Role.VIEWER else INTERNAL
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal: every character outside plain ASCII letters, digits and a few
+    safe signs is written as a hexadecimal escape, so no text can end the string."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:·–-")
+    return '"' + "".join(c if c in safe else f"\\{ord(c):x} " for c in text[:200]) + '"'
+
+
+@bp.get("/print-marking.css")
+@roles(ALL_ROLES)
+def marking_css() -> Response:
+    title = request.args.get("title", "")
+    as_at = request.args.get("as_at", "")
+    produced = datetime.now(UTC).astimezone(LONDON).strftime("%-d %B %Y %H:%M")
+    top = marking()
+    detail = f"{title} · produced {produced}" + (f" · data as at {as_at}" if as_at else "")
+    css = (
+        "@page { size: A4; margin: 20mm 14mm 18mm;\n"
+        f"  @top-left {{ content: {_css_string(top)}; font: 700 9pt sans-serif; }}\n"
+        f"  @bottom-left {{ content: {_css_string(detail)}; font: 8pt sans-serif; }}\n"
+        '  @bottom-right { content: "Page " counter(page) " of " counter(pages); '
+        "font: 8pt sans-serif; }\n}\n"
+        f".print-marking::before {{ content: {_css_string(top + ' · ' + detail)}; }}\n"
+    )
+    return Response(css, mimetype="text/css")
