@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from sampling.records import CaseRow
-from sampling.timetable import Census, Child, ChildTimetable, child_timetable, summarise
+from sampling.timetable import Census, ChildTimetable, child_timetable, summarise_columns
 
 __all__ = ["census", "list_census"]
 
@@ -49,13 +49,7 @@ def list_census(
                     as_at, start, last_review=last, stated_next_due=key[2]
                 )
             plans.append(plan)
-    children = (
-        Child(ref, team, iro, plan, stated)
-        for ref, team, iro, plan, stated in zip(
-            case_refs, teams, iros, plans, stated_next_due, strict=True
-        )
-    )
-    return plans, summarise(children, as_at)
+    return plans, summarise_columns(as_at, case_refs, teams, iros, plans, stated_next_due)
 
 
 def census(rows: Iterable[CaseRow], as_at: date, *, reviews: Reviews | None = None) -> Census:

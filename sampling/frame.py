@@ -654,7 +654,8 @@ def _warn_ages(
     births = cast(list[date | None], values["date_of_birth"])
     ages = {b: _age(b, as_at) for b in set(births) if b is not None}
     header = columns["date_of_birth"]
-    adults = [i for i, b in enumerate(births) if b is not None and ages[b] >= 18]
+    old = {b for b, age in ages.items() if age >= 18}
+    adults = [i for i, b in enumerate(births) if b in old] if old else []
 
     def adult(i: int) -> _Said:
         born = format_date(births[i] or date.min)

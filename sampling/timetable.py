@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -82,6 +83,7 @@ __all__ = [
     "next_review_after",
     "review_schedule",
     "summarise",
+    "summarise_columns",
 ]
 
 FIRST_REVIEW_WORKING_DAYS = 20
@@ -102,11 +104,17 @@ STATUS_LABELS: dict[Status, str] = {
 }
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` calendar months later, or the month's last day if it is shorter."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    if day.day <= 28:
+        return date(year, month, day.day)
+    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+    return date(year, month, min(day.day, last))
 
 
 @functools.lru_cache(maxsize=65_536)  # a list repeats a few thousand start dates
@@ -115,6 +123,7 @@ def first_review_due(became_looked_after: date) -> date:
     return add_working_days(became_looked_after, FIRST_REVIEW_WORKING_DAYS)
 
 
+@functools.lru_cache(maxsize=65_536)
 def next_review_after(previous: date, number: int) -> date:
     """The due date of review `number` + 1, given that review `number` was held on `previous`."""
     months = SECOND_REVIEW_MONTHS if number == 1 else LATER_REVIEW_MONTHS
@@ -237,6 +246,22 @@ class Disagreement:
     timetable: date
 
 
+# What a group's counts need of a timetable: status, estimated, days overdue, reviews held,
+# held on time, participation codes. Children alike in these are counted together.
+_Counted = tuple[Status, bool, int, int, int, tuple[str, ...]]
+
+
+def _counted(plan: ChildTimetable) -> _Counted:
+    return (
+        plan.status,
+        plan.basis != "exact" and plan.status != "not_known",
+        plan.days_overdue,
+        len(plan.reviews),
+        sum(r.on_time for r in plan.reviews),
+        tuple(r.participation or "not recorded" for r in plan.reviews),
+    )
+
+
 @dataclass(slots=True)
 class GroupCounts:
     """The statuses of one group of children (everyone, a team or an IRO)."""
@@ -253,13 +278,21 @@ class GroupCounts:
     reviews_held: int = 0
     reviews_on_time: int = 0
 
-    def add(self, child: ChildTimetable) -> None:
-        self.children += 1
-        setattr(self, child.status, getattr(self, child.status) + 1)
-        self.estimated += child.basis != "exact" and child.status != "not_known"
-        self.most_days_overdue = max(self.most_days_overdue, child.days_overdue)
-        self.reviews_held += len(child.reviews)
-        self.reviews_on_time += sum(r.on_time for r in child.reviews)
+    def add(self, child: ChildTimetable, times: int = 1) -> None:
+        """Count `times` children with this timetable."""
+        self.add_counted(_counted(child), times)
+
+    def add_counted(self, counted: _Counted, times: int) -> None:
+        status, estimated, days_overdue, held, on_time, _ = counted
+        self.children += times
+        setattr(self, status, getattr(self, status) + times)
+        if estimated:
+            self.estimated += times
+        if days_overdue > self.most_days_overdue:
+            self.most_days_overdue = days_overdue
+        if held:
+            self.reviews_held += held * times
+            self.reviews_on_time += on_time * times
 
     @property
     def judged(self) -> int:
@@ -338,42 +371,74 @@ class Child:
 def summarise(children: Iterable[Child], as_at: date, *, keep: int = 1000) -> Census:
     """Count the children by status, overall and per team and IRO; list overdue children
     (most days first) and "next review due" disagreements, at most `keep` of each."""
+    listed = list(children)
+    return summarise_columns(
+        as_at,
+        [c.case_ref for c in listed],
+        [c.team for c in listed],
+        [c.iro for c in listed],
+        [c.timetable for c in listed],
+        [c.stated_next_due for c in listed],
+        keep=keep,
+    )
+
+
+def summarise_columns(
+    as_at: date,
+    case_refs: Sequence[str],
+    teams: Sequence[str | None],
+    iros: Sequence[str | None],
+    plans: Sequence[ChildTimetable],
+    stated_next_due: Sequence[date | None],
+    *,
+    keep: int = 1000,
+) -> Census:
+    """`summarise` for a list held column by column: children sharing a timetable, team and
+    IRO (a list of 100,000 repeats a few tens of thousands of them) are counted together."""
     overall = GroupCounts("All children")
-    teams: dict[str, GroupCounts] = {}
-    iros: dict[str, GroupCounts] = {}
-    overdue: list[tuple[str, int]] = []
-    disagreements: list[Disagreement] = []
-    disagreeing = 0
+    by_team: dict[str, GroupCounts] = {}
+    by_iro: dict[str, GroupCounts] = {}
     participation: dict[str, int] = {}
-    for child in children:
-        plan = child.timetable
-        overall.add(plan)
-        team, iro = child.team or NO_TEAM, child.iro or NO_IRO
-        teams.setdefault(team, GroupCounts(team)).add(plan)
-        iros.setdefault(iro, GroupCounts(iro)).add(plan)
-        if plan.status == "overdue":
-            overdue.append((child.case_ref, plan.days_overdue))
-        for review in plan.reviews:
-            code = review.participation or "not recorded"
-            participation[code] = participation.get(code, 0) + 1
-        stated = child.stated_next_due
-        if (
-            stated is not None
-            and plan.basis != "listed"
-            and plan.next_due is not None
-            and stated != plan.next_due
-        ):
-            disagreeing += 1
-            if len(disagreements) < keep:
-                disagreements.append(Disagreement(child.case_ref, stated, plan.next_due))
+    # Each distinct timetable is reduced once to what the counts need (list_census makes one
+    # object per distinct case), then the rows are tallied on that: a few thousand kinds.
+    by_id = {id(plan): plan for plan in plans}
+    counted = {i: _counted(plan) for i, plan in by_id.items()}
+    rows = [counted[id(plan)] for plan in plans]
+    for values, groups, blank in ((teams, by_team, NO_TEAM), (iros, by_iro, NO_IRO)):
+        for (kind, name), times in Counter(zip(rows, values, strict=True)).items():
+            label = name or blank
+            groups.setdefault(label, GroupCounts(label)).add_counted(kind, times)
+    for kind, times in Counter(rows).items():
+        overall.add_counted(kind, times)
+        for code in kind[5]:
+            participation[code] = participation.get(code, 0) + times
+    late = {i for i, plan in by_id.items() if plan.status == "overdue"}
+    overdue = [
+        (ref, plan.days_overdue)
+        for ref, plan in zip(case_refs, plans, strict=True)
+        if id(plan) in late
+    ]
     overdue.sort(key=lambda pair: (-pair[1], pair[0]))
+    disagreeing = [
+        i
+        for i, (plan, stated) in enumerate(zip(plans, stated_next_due, strict=True))
+        if stated is not None
+        and stated != plan.next_due
+        and plan.next_due is not None
+        and plan.basis != "listed"
+    ]
+    disagreements = [
+        Disagreement(case_refs[i], stated_next_due[i] or plan_date, plan_date)
+        for i in disagreeing[:keep]
+        if (plan_date := plans[i].next_due) is not None
+    ]
     return Census(
         as_at,
         overall,
-        tuple(teams[name] for name in sorted(teams)),
-        tuple(iros[name] for name in sorted(iros)),
+        tuple(by_team[name] for name in sorted(by_team)),
+        tuple(by_iro[name] for name in sorted(by_iro)),
         tuple(overdue[:keep]),
         tuple(disagreements),
-        disagreeing,
+        len(disagreeing),
         dict(sorted(participation.items())),
     )

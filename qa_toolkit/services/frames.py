@@ -230,8 +230,8 @@ def import_result(
     plans, census = list_census(
         as_at,
         result.column("case_ref"),
-        [canonical["team"].get(t, t) if t else None for t in teams],
-        [canonical["iro"].get(i, i) if i else None for i in iros],
+        _renamed(teams, canonical["team"]),
+        _renamed(iros, canonical["iro"]),
         result.column("became_looked_after"),
         result.column("last_review"),
         result.column("next_review_due"),
@@ -263,6 +263,13 @@ def import_result(
     if reviews:
         _store_reviews(session, frame, plans, result.column("case_ref"))
     return Imported(frame, result)
+
+
+def _renamed(names: Sequence[str | None], canonical: Mapping[str, str]) -> Sequence[str | None]:
+    """The list's spellings as the service's record names (as they are, when all agree)."""
+    if all(k == v for k, v in canonical.items()):
+        return names
+    return [canonical.get(n, n) if n else None for n in names]
 
 
 def _store_reviews(

@@ -194,7 +194,6 @@ def test_neyman_with_a_stratum_s_expected_compliance_and_the_programme_s_options
     from collections import Counter
 
     from qa_toolkit.models import Programme
-
     from sampling.codes903 import normalise
 
     frame_id, path = _imported(app, runner, tmp_path, 400)
