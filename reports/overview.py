@@ -4,8 +4,9 @@ Plain data in, plain data out. The caller rolls each programme up once (reports.
 hands the roll-ups over with their labels; nothing here reads a database.
 
 * `theme_trend` lays out each theme's compliance round by round, and the change between
-  consecutive rounds with the file as the unit (reports.rollup.theme_change), Holm-adjusted. Themes are matched by
-  id, as the programme findings page does: a later template version keeps its theme ids.
+  consecutive rounds with the file as the unit (reports.rollup.theme_change), Holm-adjusted.
+  Themes are matched by id, as the programme findings page does: a later template version keeps
+  its theme ids.
 * `combine` pools the latest round of one template across the organisations of a shared
   service: successes over n summed across them, with a Wilson interval. Pooling treats the
   samples as one and is unweighted between authorities (a large sample counts for more).

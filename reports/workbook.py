@@ -146,9 +146,7 @@ def build(
         label = BREAKDOWN_FIELDS[name]
         sheet_rows = []
         for row in rows:
-            sheet_rows.append(
-                (row.group, row.files, *_cells(row.result))
-            )
+            sheet_rows.append((row.group, row.files, *_cells(row.result)))
         sheets.append(
             Sheet(
                 f"By {label.lower()}"[:31],

@@ -32,9 +32,11 @@ def test_findings_for_managers_and_the_partner_view_for_viewers(app: Flask) -> N
     assert re.search(r"\d+ of \d+ answers \(\d+%, 95% CI \d+–\d+%\)", manager)
     assert "Themes: share of files meeting the standard" in manager and "<svg" in manager
     assert "By iro" in manager and "By team" in manager
-    # The spring round came first: each theme is compared with it, with Fisher's test.
+    # The spring round came first: each theme is compared with it, the file as the unit, and
+    # the words follow the Holm-adjusted p-value (answers within a file are not independent).
     assert "Since the last round (IRO footprint audit, spring)" in manager
-    assert "Fisher" in manager and " points" in manager
+    assert "with the file as the unit" in manager and "Holm-adjusted" in manager
+    assert " points" in manager
     viewer_page = _client(app, "viewer@demo.example").get(url)
     viewer = viewer_page.get_data(as_text=True)
     assert viewer_page.status_code == 200

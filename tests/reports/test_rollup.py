@@ -404,9 +404,12 @@ def _assert_same(new: Rollup, old: Rollup) -> None:
     assert [(t.theme_id, t.title, t.questions, _counts(t.result)) for t in new.themes] == [
         (t.theme_id, t.title, t.questions, _counts(t.result)) for t in old.themes
     ]
-    assert {k: [(r.group, r.files, _counts(r.result)) for r in v] for k, v in new.breakdowns.items()} == {
+    new_breakdowns = {
+        k: [(r.group, r.files, _counts(r.result)) for r in v] for k, v in new.breakdowns.items()
+    }
+    assert new_breakdowns == {
         k: [(r.group, r.files, _counts(r.result)) for r in v] for k, v in old.breakdowns.items()
-    }  # fmt: skip
+    }
     assert [q.question_id for q in new.areas_for_development] == [
         q.question_id for q in old.areas_for_development
     ]

@@ -131,7 +131,7 @@ def test_the_summary_gives_the_headline_figures_then_the_narrative(result: Rollu
     # the overall 0) with z = ±(1 - 0.5)/2: v = 2 × 1/16 = 1/8, n_eff = 0.25 / (1/8) = 2, the t
     # factor is 1 (df 0 -> 1 and m - 1 = 1), so Beta(0.025; 1, 2) = 1 - √0.975 = 0.0126 and
     # Beta(0.975; 2, 1) = √0.975 = 0.9874, written rounded outward: 0.01 and 0.99.
-    assert 1 - 0.975**0.5 == pytest.approx(0.012579, abs=1e-6)
+    assert pytest.approx(0.012579, abs=1e-6) == 1 - 0.975**0.5
     assert (low, high) == (0.01, 0.99)
     assert figures["Grade: Good"][:3] == (1, 2, 0.5)
     assert figures["Grade: Inadequate"][:2] == (1, 2)
