@@ -46,6 +46,7 @@ def as_json(job: Job) -> dict[str, Any]:
         "id": job.id,
         "title": _title(job),
         "status": job.status,
+        "status_label": job.state.label,
         "finished": job.state.finished,
         "done": job.progress_done,
         "total": job.progress_total,

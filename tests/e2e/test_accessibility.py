@@ -31,6 +31,8 @@ from qa_toolkit.models import (
     AuditStatus,
     Escalation,
     Frame,
+    Job,
+    JobStatus,
     Programme,
     TemplateVersion,
     User,
@@ -204,7 +206,25 @@ def _ids(app: Flask, states: States) -> dict[str, list[Any]]:
             ),
         }
         versions = list(session.scalars(select(TemplateVersion).order_by(TemplateVersion.id)))
+        # A job half done for every seat: its progress page is a page like any other.
+        jobs = []
+        for seat in SEATS:
+            person = _user(session, seat.email)
+            job = Job(
+                organisation_id=person.memberships[0].organisation_id,
+                requested_by_id=person.id,
+                kind="case_list_import",
+                token=f"a11y-{person.id}",
+                status=JobStatus.RUNNING.value,
+                progress_done=3,
+                progress_total=10,
+                message="Checking the case list",
+            )
+            session.add(job)
+            jobs.append(job)
+        session.commit()
         return {
+            "job_id": [job.id for job in jobs],
             "audit_id": sorted(audits),
             "action_id": list(session.scalars(select(Action.id).order_by(Action.id))),
             "escalation_id": list(session.scalars(select(Escalation.id).order_by(Escalation.id))),
@@ -267,7 +287,7 @@ def _error_states(seat: Seat) -> list[tuple[str, str, Callable[[Page], None] | N
         ]
     if seat.role == "admin":
         states += [
-            ("/admin/users/new", "Add user", None, "empty"),
+            ("/admin/users/new", "Invite", None, "empty"),
             ("/templates/upload", "Check and publish", None, "empty"),
         ]
     return states
