@@ -26,6 +26,7 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-dev
 	scripts/ensure-chromium
+	scripts/ensure-office
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
