@@ -405,7 +405,9 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
             for t in trend
         ],  # fmt: skip
         notes=(
-            "Each change is tested with the file as the unit (design-based t test, two-sided); "
+            "Each change is tested with the file as the unit (design-based t test, two-sided; "
+            "with fewer than 10 files or no variation in a round, a permutation test on the "
+            "files, named in the verdict); "
             "with several themes tested at once the verdict follows the Holm-adjusted p-value: "
             "'could be chance' means the difference may not be real.",
         )
