@@ -42,7 +42,7 @@ from reports.disclosure_patterns import percent as percent
 from reports.disclosure_patterns import suppression
 from reports.intervals import Comparison, Proportion, proportion
 from reports.narrative import headline
-from reports.rollup import BREAKDOWN_FIELDS, Rollup
+from reports.rollup import BREAKDOWN_FIELDS, CLEARLY_BELOW, WITHIN_INTERVAL, Rollup
 from reports.text_screen import Screen, screen
 
 DEFAULT_MIN_FILES = 5
@@ -124,6 +124,14 @@ class PartnerQuestion:
     target: int | None
     below_target: bool
     strength: bool
+    clearly_below: bool = False  # the whole interval under the target (the interval is shown)
+
+    @property
+    def target_reading(self) -> str | None:
+        """As reports.rollup.QuestionFinding.target_reading says it."""
+        if not self.below_target:
+            return None
+        return CLEARLY_BELOW if self.clearly_below else WITHIN_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -329,7 +337,7 @@ def programme(
                 if weighted_ok and q.weighted is not None and q.weighted.estimate is not None
                 else None
             ),
-            _percent_or_none(q.target), q.below_target, q.strength,
+            _percent_or_none(q.target), q.below_target, q.strength, q.clearly_below,
         )
         for q in rollup.questions
     )  # fmt: skip

@@ -333,7 +333,7 @@ def _questions_sheet(rollup: Rollup) -> Sheet:
                 weighted.estimate if weighted else None,
                 *(interval_cells(weighted.low, weighted.high) if weighted else (None, None)),
                 q.target,
-                "Yes" if q.below_target else None,
+                q.target_reading,
                 notes or None,
             )
         )
@@ -353,7 +353,7 @@ def _questions_sheet(rollup: Rollup) -> Sheet:
             Column("Weighted lower 95%", "percent"),
             Column("Weighted upper 95%", "percent"),
             Column("Target", "percent"),
-            Column("Below target", width=12),
+            Column("Below target", wrap=True, width=24),
             Column("Weighting notes", wrap=True, width=60),
         ],
         rows,
