@@ -461,6 +461,7 @@ def _method_sheet(method: MethodNote, rollup: Rollup) -> Sheet:
         ("Draw fingerprint", method.draw_fingerprint),
         ("Files excluded and replaced", str(method.exclusions)),
         ("Intervals", "Wilson 95%; weighted estimates: Korn-Graubard"),
+        ("Statistical methods", "Formulas, when each is used, references: docs/statistics.md"),
     ]
     noted = sum(1 for q in rollup.questions if q.weighted is not None and q.weighted.notes)
     if noted:
