@@ -200,3 +200,11 @@ def test_no_variation_in_a_round_falls_back_even_with_many_files() -> None:
 def test_enough_files_with_variation_keep_the_design_based_t_test() -> None:
     comparison = compare_ratios(ratio_estimate(_round(26, 14)), ratio_estimate(_round(31, 9)))
     assert comparison.test == "design-based t test on files"
+
+
+def test_the_permutation_test_refuses_files_it_cannot_compare() -> None:
+    from reports.file_permutation import permutation_test
+
+    for first, second in (([], [(1, 1)]), ([(2, 1)], [(1, 1)]), ([(0, 0)], [(1, 1)])):
+        with pytest.raises(ValueError, match="0 <= met <= applicable"):
+            permutation_test(first, second)
