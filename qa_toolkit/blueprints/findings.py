@@ -39,6 +39,7 @@ from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.templates import template_of
+from reports import display
 from reports.disclosure import Rules
 from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
@@ -149,7 +150,8 @@ def _partner_page(
     chart = whole_percent_chart(
         [
             (t.title, t.figure.percent, t.figure.low, t.figure.high,
-             None if targets.get(t.theme_id) is None else round((targets[t.theme_id] or 0) * 100))
+             None if targets.get(t.theme_id) is None
+             else int(display.percent_value(targets[t.theme_id] or 0)))
             for t in found.themes
         ]
     )  # fmt: skip

@@ -407,6 +407,7 @@ def list_actions(
         select(Action)
         .options(joinedload(Action.owner), joinedload(Action.team))
         .where(Action.organisation_id == organisation_id)
+        .order_by(Action.id)  # ties in the chosen sort keep the order they were raised in
     )
     query = _scoped(query, viewer, scope)
     closed = [s.value for s in CLOSED]
@@ -556,6 +557,7 @@ def owners(session: Session, organisation_id: int) -> list[Staff]:
             select(Staff)
             .options(joinedload(Staff.team))
             .where(Staff.organisation_id == organisation_id, Staff.active.is_(True))
+            .order_by(Staff.id)  # two people of the same name keep one order
         )
     )
     found.sort(key=lambda s: (order.get(s.staff_role, 9), s.name))

@@ -260,6 +260,8 @@ def recently_audited(
             Programme.launched_at >= since,
             SampleCase.status == SampleStatus.IN_SAMPLE.value,
         )
+        # The latest programme first: a child in two gives the most recent reason.
+        .order_by(Programme.launched_at.desc(), Programme.id.desc(), SampleCase.id)
     ).all()
     if not found:
         return {}
