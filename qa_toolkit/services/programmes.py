@@ -191,12 +191,16 @@ def _size(design: SampleDesign, population: int, strata: list[Stratum]) -> sizes
 
 def scope(session: Session, frame: Frame, design: SampleDesign) -> Scope:
     """The cases on the frame that the design's filters keep, and the size of each stratum."""
-    rows = case_rows(session, frame.id)
+    return scope_of(frame.id, case_rows(session, frame.id), design)
+
+
+def scope_of(frame_id: int, rows: list[tuple[int, CaseRow]], design: SampleDesign) -> Scope:
+    """The scope of (id, row) pairs: of a stored frame, or of a case list read from a file."""
     kept = [(record_id, row) for record_id, row in rows if keeps(design, row)]
     if not kept:
         raise ProgrammeProblem("No cases on the list match the filters: widen them.")
     counts = Counter(stratum_of(design, row) for _, row in kept)
-    return Scope(frame.id, design, len(rows), kept, dict(sorted(counts.items())))
+    return Scope(frame_id, design, len(rows), kept, dict(sorted(counts.items())))
 
 
 def _expectations(design: SampleDesign, keys: list[Key]) -> tuple[dict[Key, float], list[Key]]:
@@ -528,11 +532,11 @@ def exclude(
             replacement.status = SampleStatus.IN_SAMPLE.value
             replacement.replaces_id = case.id
     session.flush()
-    _reweight(session, programme, case.stratum)
+    reweight(session, programme, case.stratum)
     return replacement
 
 
-def _reweight(session: Session, programme: Programme, stratum: str) -> None:
+def reweight(session: Session, programme: Programme, stratum: str) -> None:
     """Design weight N_h / (cases now in the sample) for one stratum after a change."""
     line = next((a for a in programme.allocation if a["stratum"] == stratum), None)
     if line is None:
