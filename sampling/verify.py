@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 
+from sampling import codes903
 from sampling.allocation import AllocationLine
 from sampling.design import SampleDesign, stratum_label, stratum_of
 from sampling.draw import Draw, draw, replace_excluded
@@ -20,6 +21,8 @@ from sampling.records import CaseRow
 
 Key = tuple[str, ...]
 COMPARED = tuple(f.name for f in fields(CaseRow) if f.name != "attributes")
+# Fields an import writes as the SSDA903 code and its words, whichever the file gave.
+_CODED = {"legal_status": "LS", "placement_type": "PLACE"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ def list_differences(drawn_from: Sequence[CaseRow], given: Sequence[CaseRow]) ->
     for ref in sorted(before.keys() & after.keys()):
         for name in COMPARED:
             old, new = getattr(before[ref], name), getattr(after[ref], name)
+            if name in _CODED:  # 'Full care order' and 'C2: Full care order' are one status.
+                old, new = (codes903.normalise(_CODED[name], v) for v in (old, new))
             if old != new and not (old in (None, "") and new in (None, "")):
                 said.append(f"{ref}: {name} was {_shown(old)}, is {_shown(new)}")
     return said

@@ -70,14 +70,15 @@ def _refs(session: Session, programme_id: int) -> set[str]:
 
 
 def last_round(session: Session, programme: Programme) -> Programme | None:
-    """The organisation's latest programme launched before this one was drawn."""
+    """The organisation's latest programme launched before this one (launched, or drawn)."""
+    cutoff = programme.launched_at or programme.created_at
     return session.scalar(
         select(Programme)
         .where(
             Programme.organisation_id == programme.organisation_id,
             Programme.id != programme.id,
             Programme.launched_at.is_not(None),
-            Programme.launched_at <= programme.created_at,
+            Programme.launched_at < cutoff,
         )
         .order_by(Programme.launched_at.desc(), Programme.id.desc())
         .limit(1)
@@ -187,8 +188,10 @@ def method_lines(
 ) -> list[tuple[str, str]]:
     """Every design setting not already on the Method sheet, the shortfall and the overlap.
 
-    The internal version lists every exclusion with its reason (they name case references);
-    partners get the count. Never the key itself: its fingerprint.
+    The internal version lists every exclusion with its reason (they name case references),
+    the filters in full, the draw command and the overlap with the last round; partners get
+    none of those (a filter or an overlap can name or count a few children). Never the key
+    itself anywhere: its fingerprint.
     """
     design = SampleDesign.from_dict(programme.design)
     found = outcome(session, programme)
@@ -205,13 +208,13 @@ def method_lines(
         ("Exclusion window", f"Cases audited by a programme launched in the last {window} "
          "months are excluded" if window else "None: recently audited cases are not excluded"),
         ("Coordination with an earlier round", coordination_text(session, programme)),
-        ("Filters (all settings)", _filters_text(design)),
         ("Files asked for and drawn", found.summary()[:1].upper() + found.summary()[1:] + "."),
     ]  # fmt: skip
-    said = overlap_text(session, programme)
-    if said:
-        lines.append(("Children also in the last round", said))
     if internal:
+        lines.append(("Filters (all settings)", _filters_text(design)))
+        said = overlap_text(session, programme)
+        if said:
+            lines.append(("Children also in the last round", said))
         for case in session.execute(
             select(CaseRecord.case_ref, SampleCase.exclusion_reason)
             .join(SampleCase, SampleCase.case_record_id == CaseRecord.id)
@@ -222,17 +225,14 @@ def method_lines(
             .order_by(CaseRecord.case_ref)
         ):
             lines.append((f"Excluded: {case[0]}", case[1] or ""))
-    lines += [
-        ("Toolkit version", toolkit_version()),
-        ("Reproduce the draw", draw_command(programme)),
-        ("Check it against a case list", verify_command(programme)),
-    ]
+    lines.append(("Toolkit version", toolkit_version()))
+    if internal:
+        lines.append(("Reproduce the draw", draw_command(programme)))
+    lines.append(("Check it against a case list", verify_command(programme)))
     return lines
 
 
-def allocation_as_drawn(
-    programme: Programme, found: Outcome
-) -> list[tuple[str, int, int, float, float | None]]:
+def allocation_as_drawn(found: Outcome) -> list[tuple[str, int, int, float, float | None]]:
     """(stratum, N_h, n_h drawn, n_h / N_h, weight N_h / n_h drawn): the allocation as drawn."""
     return [
         (s.label, s.population, s.drawn, s.drawn / s.population if s.population else 0.0, s.weight)

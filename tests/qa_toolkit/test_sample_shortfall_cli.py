@@ -128,9 +128,11 @@ def test_asked_sixty_drew_fifty_seven_everywhere_it_is_shown(
         assert "--seed 4242" in lines["Reproduce the draw"]
         partner = dict(sample_record.method_lines(session, programme, internal=False))
         assert not any(k.startswith("Excluded: ") for k in partner)
+        assert "Reproduce the draw" not in partner and "Filters (all settings)" not in partner
+        assert KEY not in str(lines) and KEY not in str(partner)
         # The drawn allocation shows 1 drawn in B with weight 4, not the 2 asked.
         found = sample_record.outcome(session, programme)
-        drawn = sample_record.allocation_as_drawn(programme, found)
+        drawn = sample_record.allocation_as_drawn(found)
         assert ("Team: B", 4, 1, 0.25, 4.0) in drawn
 
     # The sample re-derives from the same list; one changed row is named.
@@ -209,3 +211,66 @@ def test_verify_refuses_a_file_it_cannot_read(
     assert "broken.csv cannot be read as a case list" in refused.output
     missing = runner.invoke(args=["sample", "verify", "Ten", str(tmp_path / "none.csv")])
     assert missing.exit_code == 1 and "There is no file" in missing.output
+
+
+def _demo_csv(app: Flask, path: Path) -> None:
+    """The demo's case list written out as a CSV file, one column per field, as it is stored."""
+    from dataclasses import fields
+
+    from qa_toolkit.services.frames import case_rows
+    from sampling.records import CaseRow
+
+    names = [f.name for f in fields(CaseRow) if f.name != "attributes"]
+    with app.app_context():
+        session = get_session()
+        frame_id = session.scalars(select(Frame.id).order_by(Frame.id)).first()
+        assert frame_id is not None
+        rows = [row for _, row in case_rows(session, frame_id)]
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(names)
+        writer.writerows([cell(getattr(row, name)) for name in names] for row in rows)
+
+
+def test_both_demo_rounds_verify_from_the_demo_case_list(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    path = tmp_path / "demo.csv"
+    _demo_csv(app, path)
+    for name in ("IRO footprint audit, spring", "IRO footprint audit, autumn"):
+        verified = runner.invoke(args=["sample", "verify", name, str(path)])
+        assert verified.output.strip() == "identical", verified.output
+        assert verified.exit_code == 0
+    with app.app_context():
+        session = get_session()
+        spring, autumn = session.scalars(select(Programme).order_by(Programme.launched_at)).all()
+        spring_refs = set(sample_record._refs(session, spring.id))
+        autumn_refs = set(sample_record._refs(session, autumn.id))
+        both = len(spring_refs & autumn_refs)
+        assert len(spring_refs) == len(autumn_refs) == 40
+        lines = dict(sample_record.method_lines(session, autumn, internal=True))
+        children = "child is" if both == 1 else "children are"
+        assert lines["Children also in the last round"] == (
+            f"{both} {children} in both this sample and the last round's ({spring.name})."
+        )
+        assert "Children also in the last round" not in dict(
+            sample_record.method_lines(session, spring, internal=True)
+        )
+    # One changed row of the list is reported, and the command fails.
+    text = path.read_text(encoding="utf-8").splitlines()
+    header, first = text[0].split(","), text[1].split(",")
+    team = header.index("team")
+    first[team] = "Another team"
+    path.write_text("\n".join([text[0], ",".join(first), *text[2:]]) + "\n", encoding="utf-8")
+    differs = runner.invoke(args=["sample", "verify", "IRO footprint audit, autumn", str(path)])
+    assert differs.exit_code == 1
+    assert f"{first[0]}: team was" in differs.output and "is 'Another team'" in differs.output
