@@ -56,7 +56,7 @@ def outcome(session: Session, programme: Programme) -> Outcome:
     return of_rows(strata, [(s, r, st) for s, r, st in rows])
 
 
-def _refs(session: Session, programme_id: int) -> set[str]:
+def sample_refs(session: Session, programme_id: int) -> set[str]:
     return set(
         session.scalars(
             select(CaseRecord.case_ref)
@@ -90,7 +90,7 @@ def overlap(session: Session, programme: Programme) -> tuple[Programme, int] | N
     earlier = last_round(session, programme)
     if earlier is None:
         return None
-    return earlier, len(_refs(session, earlier.id) & _refs(session, programme.id))
+    return earlier, len(sample_refs(session, earlier.id) & sample_refs(session, programme.id))
 
 
 def coordination_text(session: Session, programme: Programme) -> str:

@@ -135,6 +135,20 @@ def test_asked_sixty_drew_fifty_seven_everywhere_it_is_shown(
         drawn = sample_record.allocation_as_drawn(found)
         assert ("Team: B", 4, 1, 0.25, 4.0) in drawn
 
+    # The Method sheet's command draws the same sample again (under another name).
+    import shlex
+
+    command = shlex.split(lines["Reproduce the draw"])
+    assert command[:3] == ["qa-toolkit", "sample", "draw"]
+    again = runner.invoke(args=command[1:])
+    assert again.exit_code == 0, again.output
+    assert said in again.output
+
+    def sample(output: str) -> list[str]:
+        return sorted(line.split()[1] for line in output.splitlines() if "sample " in line[:10])
+
+    assert sample(again.output) == sample(result.output) and len(sample(result.output)) == 57
+
     # The sample re-derives from the same list; one changed row is named.
     verified = runner.invoke(args=["sample", "verify", "Sixty", str(path)])
     assert verified.exit_code == 0, verified.output
@@ -253,8 +267,8 @@ def test_both_demo_rounds_verify_from_the_demo_case_list(
     with app.app_context():
         session = get_session()
         spring, autumn = session.scalars(select(Programme).order_by(Programme.launched_at)).all()
-        spring_refs = set(sample_record._refs(session, spring.id))
-        autumn_refs = set(sample_record._refs(session, autumn.id))
+        spring_refs = set(sample_record.sample_refs(session, spring.id))
+        autumn_refs = set(sample_record.sample_refs(session, autumn.id))
         both = len(spring_refs & autumn_refs)
         assert len(spring_refs) == len(autumn_refs) == 40
         lines = dict(sample_record.method_lines(session, autumn, internal=True))
@@ -274,3 +288,38 @@ def test_both_demo_rounds_verify_from_the_demo_case_list(
     differs = runner.invoke(args=["sample", "verify", "IRO footprint audit, autumn", str(path)])
     assert differs.exit_code == 1
     assert f"{first[0]}: team was" in differs.output and "is 'Another team'" in differs.output
+
+
+def test_coordination_with_the_last_demo_round(app: Flask, runner: FlaskCliRunner) -> None:
+    """Negative: none of the autumn round's children again; positive: all of them again."""
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        session = get_session()
+        autumn = session.scalars(select(Programme).order_by(Programme.launched_at.desc())).first()
+        assert autumn is not None
+        autumn_id, frame_id = autumn.id, autumn.frame_id
+        autumn_refs = sample_record.sample_refs(session, autumn_id)
+    base = ["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint", "--n",
+            "40", "--strata", "team", "--seed", "5", "--exclude-audited-months", "0",
+            "--coordinate-with", str(autumn_id)]  # fmt: skip
+    avoided = runner.invoke(args=[*base, "--coordination", "negative", "--name", "Avoid"])
+    again = runner.invoke(args=[*base, "--coordination", "positive", "--name", "Again"])
+    assert avoided.exit_code == 0 and again.exit_code == 0, avoided.output + again.output
+    with app.app_context():
+        session = get_session()
+        found = {
+            p.name: p
+            for p in session.scalars(
+                select(Programme).where(Programme.name.in_(["Avoid", "Again"]))
+            )
+        }
+        assert not sample_record.sample_refs(session, found["Avoid"].id) & autumn_refs
+        # The same list and allocation: re-auditing first gives the autumn sample exactly.
+        assert sample_record.sample_refs(session, found["Again"].id) == autumn_refs
+        lines = dict(sample_record.method_lines(session, found["Avoid"], internal=True))
+        assert lines["Coordination with an earlier round"].startswith("Negative: children audited")
+        assert lines["Children also in the last round"] == (
+            f"0 children are in both this sample and the last round's ({autumn.name})."
+        )
+        positive = dict(sample_record.method_lines(session, found["Again"], internal=True))
+        assert positive["Children also in the last round"].startswith("40 children are in both")
