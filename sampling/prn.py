@@ -61,12 +61,19 @@ def number(key: str, stream: int, case_ref: str) -> float:
 
 
 def numbers(key: str, stream: int, case_refs: Iterable[str]) -> npt.NDArray[np.float64]:
-    """The numbers of many children, in the order given (about a microsecond each)."""
-    raw = key_bytes(key)
-    prefix = f"{SCHEME}\x00{stream}\x00".encode()
-    return np.fromiter(
-        (_uniform(raw, prefix + ref.encode()) for ref in case_refs), dtype=np.float64
-    )
+    """The numbers of many children, in the order given.
+
+    The same HMAC as `number`, with the message's common prefix (scheme and stream) taken in
+    once and the state copied per child: half the time of one `hmac.digest` call each.
+    """
+    start_state = hmac.new(key_bytes(key), f"{SCHEME}\x00{stream}\x00".encode(), "sha256")
+
+    def one(ref: str) -> float:
+        state = start_state.copy()
+        state.update(ref.encode())
+        return (int.from_bytes(state.digest()[:8], "big") >> 11) / _SCALE
+
+    return np.fromiter(map(one, case_refs), dtype=np.float64)
 
 
 def start(key: str, stream: int, stratum: Sequence[str]) -> float:
