@@ -57,6 +57,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "programmes.new": MANAGERS,
     "programmes.show": MANAGERS,
     "programmes.exclude": MANAGERS,
+    "programmes.more_reserves": MANAGERS,
     "programmes.assign": MANAGERS,
     "programmes.reassign": MANAGERS,
     "programmes.launch": MANAGERS,
