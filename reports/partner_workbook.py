@@ -9,7 +9,6 @@ suppressed cell as the word "suppressed". The Method sheet adds how the sample w
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -117,22 +116,3 @@ def build(
         sheets=sheets,
         properties=Properties(author=author, subject=programme, created=created),
     )
-
-
-def csv_text(found: PartnerFindings) -> str:
-    """Every partner table as one tidy CSV: table, row, column, value (formula-safe)."""
-    import csv
-
-    from reports.excel import neutralise
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(("table", "row", "column", "value"))
-    for table in found.tables():
-        for row in table.rows:
-            label = "" if row[0] is None else str(row[0])
-            for header, value in zip(table.columns[1:], row[1:], strict=True):
-                shown = "" if value is None else str(value)
-                writer.writerow((neutralise(table.title), neutralise(label), header,
-                                 neutralise(shown)))  # fmt: skip
-    return out.getvalue()

@@ -30,6 +30,7 @@ from reports.multiplicity import adjust_comparisons
 from reports.narrative import headline
 from reports.partner_workbook import build as build_partner_workbook
 from reports.rollup import AuditRecord, Rollup, rollup, theme_change
+from reports.tidy import TidyRow, internal_rows, partner_rows
 from reports.workbook import ActionFigures, ActionItem, CaseLine, MethodNote, TrendItem
 from reports.workbook import build as build_workbook
 
@@ -282,6 +283,23 @@ def workbook_spec(
         trend=[TrendItem(line.theme, line.comparison) for line in result.trend],
         previous=result.previous.name if result.previous is not None else None,
     )
+
+
+def figure_rows(
+    session: Session, programme: Programme, audience: str, partner_rules: Rules | None = None
+) -> list[TidyRow]:
+    """Every figure of the findings as tidy rows: the partner object's ('lscp'), or the
+    roll-up's unrounded ones ('internal', which names staff in its breakdowns)."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"The figures are for 'lscp' or 'internal', not {audience!r}.")
+    result = findings(session, programme)
+    if audience == "lscp":
+        from qa_toolkit.services.partner import partner_findings
+
+        found = partner_findings(session, result, partner_rules or Rules())
+        return partner_rows(programme.name, found)
+    trend = [(line.theme, line.comparison) for line in result.trend]
+    return internal_rows(programme.name, result.rollup, trend=trend)
 
 
 def _method_note(
