@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.disclosure import PartnerFindings, Table
 from reports.excel import CellValue, Column, Properties, Sheet, WorkbookSpec
 from reports.workbook import MethodNote
@@ -85,12 +86,13 @@ def _actions(actions: Sequence[PartnerAction]) -> Sheet:
             Column("Status", width=14),
             Column("Due", "date"),
             Column("Completed", "date"),
-            Column("RAG", width=12),
+            Column("RAG", width=12, fills=RAG_FILLS),
         ],
         [(a.about, a.status, a.due, a.completed, a.rag) for a in actions],
         notes=(
             "What each action is about, not its wording or its owner: an action's title can "
             "describe a child.",
+            RAG_LEGEND,
         ),
     )
 

@@ -461,6 +461,12 @@ def _highlights(
     return found
 
 
+def theme_target(rollup: Rollup, theme_id: str) -> float | None:
+    """A theme's target: the lowest target of its questions (what every one must reach)."""
+    targets = [q.target for q in rollup.questions if theme_id in q.themes and q.target]
+    return min(targets) if targets else None
+
+
 def theme_change(before: ThemeFinding, after: ThemeFinding) -> Comparison:
     """One theme between two rounds, tested with the file as the unit (reports.survey)."""
     if before.design is not None and after.design is not None:

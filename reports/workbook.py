@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reports import display
+from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.display import interval_cells
 from reports.excel import CellValue, ChartSpec, Column, Properties, Sheet, WorkbookSpec
 from reports.intervals import Comparison, Proportion, proportion
-from reports.rollup import BREAKDOWN_FIELDS, Rollup
+from reports.rollup import BREAKDOWN_FIELDS, Rollup, theme_target
 
 
 @dataclass(frozen=True)
@@ -118,15 +119,25 @@ def build(
                 Column("Compliance", "percent"),
                 Column("Lower 95%", "percent"),
                 Column("Upper 95%", "percent"),
+                Column("Target", "percent"),
             ],
             [
-                (t.title, t.result.successes, t.result.n, *_cells(t.result)) for t in rollup.themes
+                (
+                    t.title,
+                    t.result.successes,
+                    t.result.n,
+                    *_cells(t.result),
+                    theme_target(rollup, t.theme_id),
+                )
+                for t in rollup.themes
             ],  # fmt: skip
             notes=(
                 "Not applicable answers are left out of every figure. A theme pools several "
                 "answers per file; the file is the sampling unit, so the intervals are "
                 "design-based (ratio estimate, linearised variance, Korn-Graubard; "
-                "docs/statistics.md).",
+                "docs/statistics.md). A theme's target is the lowest of its questions' targets. "
+                "The chart's error bars are drawn from the last two columns: the distance from "
+                "each estimate to the ends of its interval.",
             ),
             chart=ChartSpec(
                 "Theme compliance with 95% intervals",
@@ -134,6 +145,11 @@ def build(
                 values="Compliance",
                 low="Lower 95%",
                 high="Upper 95%",
+                target_column="Target"
+                if any(theme_target(rollup, t.theme_id) is not None for t in rollup.themes)
+                else None,
+                x_axis_title="Theme",
+                y_axis_title="Answers meeting the standard",
             )
             if rollup.themes
             else None,
@@ -421,10 +437,7 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
 
 
 def _actions_sheet(actions: Sequence[ActionItem]) -> Sheet:
-    rag_note = (
-        "RAG by due date in working days: Overdue (past due), Due soon (within 5 working days, "
-        "or no due date), On track; none once an action is closed."
-    )
+    rag_note = RAG_LEGEND
     none = () if actions else ("No actions have been raised from this programme yet.",)
     return Sheet(
         "Actions",
@@ -438,7 +451,7 @@ def _actions_sheet(actions: Sequence[ActionItem]) -> Sheet:
             Column("Status", width=14),
             Column("Due", "date"),
             Column("Completed", "date"),
-            Column("RAG", width=12),
+            Column("RAG", width=12, fills=RAG_FILLS),
         ],
         [
             (a.title, a.owner, a.team, a.priority, a.about, a.status, a.due, a.completed, a.rag)

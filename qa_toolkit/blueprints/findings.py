@@ -42,7 +42,7 @@ from qa_toolkit.services.templates import template_of
 from reports.disclosure import Rules
 from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
-from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL
+from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL, theme_target
 from reports.text_screen import explain
 from reports.tidy import csv_text
 
@@ -231,9 +231,7 @@ def highlight_approval(programme_id: int, audit_id: int, question_id: str) -> Ba
 
 
 def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> float | None:
-    """A theme's target: the lowest target of its questions (what every one must reach)."""
-    targets = [q.target for q in result.rollup.questions if theme_id in q.themes and q.target]
-    return min(targets) if targets else None
+    return theme_target(result.rollup, theme_id)
 
 
 @bp.get("/<int:programme_id>/workbook")
