@@ -19,10 +19,10 @@ from fractions import Fraction
 from reports import display
 from reports.annual import AnnualFigures, Count
 from reports.disclosure import Table
-from reports.intervals import compare, wilson
+from reports.intervals import compare, format_p_value, wilson
 from reports.survey import compare_ratios
 
-__all__ = ["SECTION_TITLES", "Section", "apply_edits", "sections"]
+__all__ = ["SECTION_TITLES", "Section", "apply_edits", "sections", "withheld"]
 
 SECTION_TITLES = {
     "children": "Children looked after",
@@ -83,6 +83,17 @@ def _verdict(met: int, n: int, before_met: int | None, before_n: int | None) -> 
         return "There is nothing from the previous period to compare with."
     c = compare(before_met, before_n, met, n)
     return f"Compared with the previous period the share {c.verdict}."
+
+
+def _rise_or_fall(met: int, n: int, before_met: int, before_n: int, what: str) -> str:
+    """A share where neither direction is better (changes of IRO): 'rose' or 'fell', tested."""
+    c = compare(before_met, before_n, met, n)
+    moved = display.change(Fraction(before_met, before_n), Fraction(met, n), 1)
+    word = "rose" if moved.points > 0 else "fell" if moved.points < 0 else "stayed"
+    ends = f"from {moved.before} to {moved.after}" if word != "stayed" else f"at {moved.after}"
+    judgement = "unlikely to be chance" if c.significant else "could be chance"
+    p = format_p_value(c.p_value) if c.p_value is not None else ""
+    return f"Compared with the previous period {what} {word} {ends} ({c.test} {p}): {judgement}."
 
 
 def _children(f: AnnualFigures, prev: AnnualFigures | None, k: int) -> Section:
@@ -195,13 +206,16 @@ def _caseloads(f: AnnualFigures, prev: AnnualFigures | None, k: int) -> Section:
             f"consecutive lists had a change of IRO"
             + (f" ({c.changes} changes)." if c.changes and not f.partner else ".")
         )
-        if prev is not None and prev.caseloads.followed and c.changed_children is not None:
-            text += " " + _verdict(
-                c.changed_children,
-                c.followed,
-                prev.caseloads.changed_children,
-                prev.caseloads.followed,
-            ).replace("the share", "the share changing IRO")
+        if (
+            prev is not None
+            and prev.caseloads.followed
+            and c.changed_children is not None
+            and prev.caseloads.changed_children is not None
+        ):
+            text += " " + _rise_or_fall(
+                c.changed_children, c.followed, prev.caseloads.changed_children or 0,
+                prev.caseloads.followed, "the share changing IRO",
+            )  # fmt: skip
     year = Table(
         "Caseloads on each case list in the period",
         ("Case list dated", "IROs", "Children", "Average caseload", "Lowest", "Highest"),
@@ -316,10 +330,10 @@ def _actions(f: AnnualFigures, prev: AnnualFigures | None, k: int) -> Section:
     a = f.actions
     text = (
         f"{_n(a.raised, k)} practice-development actions were raised in the period and "
-        f"{_n(a.completed, k)} completed; on {display.date(f.as_at)} {_n(a.overdue, k)} were "
-        "overdue."
+        f"{_n(a.completed, k)} completed; on {display.date(f.as_at)} {_n(a.overdue, k)} "
+        f"{'was' if a.overdue == 1 else 'were'} overdue."
     )
-    if prev is not None and a.raised is not None and prev.actions.raised is not None:
+    if prev is not None and prev.actions.raised:
         text += f" The year before, {display.count(prev.actions.raised)} were raised."
     rows = (
         ("Raised", a.raised),
@@ -344,6 +358,15 @@ def sections(
 ) -> list[Section]:
     """Every section in reading order; `k` is the partner threshold the words name."""
     return [write(figures, previous, k) for write in _WRITERS]
+
+
+def withheld(figures: AnnualFigures, k: int) -> Section:
+    """The partner report of a service with fewer than k children: only that is said."""
+    return _section(
+        "children",
+        f"Fewer than {k} children were looked after on {display.date(figures.as_at)}, so no "
+        "figure of this report can be given to partners without identifying a child.",
+    )
 
 
 def apply_edits(found: Sequence[Section], edits: Mapping[str, str]) -> list[Section]:
