@@ -18,6 +18,7 @@ from qa_toolkit.services import annual_report
 from reports.annual import financial_year
 from reports.disclosure import Rules
 from reports.marking import INTERNAL, PARTNER
+from tests.conftest import LoginAs
 from tests.support.rendering import render
 
 
@@ -158,3 +159,41 @@ def test_edits_are_kept_with_the_report_and_partner_edits_screened(demo: Flask) 
         annual_report.save_edit(session, org.id, period, "internal", "reviews", "  ", None)
         session.commit()
     assert not _report(demo).sections[1].edited
+
+
+def _manager(app: Flask, role: str = "manager") -> object:
+    with app.app_context():
+        from qa_toolkit.models import User
+
+        return get_session().scalars(select(User).where(User.email == f"{role}@demo.example")).one()
+
+
+def test_page_edit_and_download_for_managers_only(demo: Flask, login_as: LoginAs) -> None:
+    manager = login_as(_manager(demo))  # type: ignore[arg-type]
+    page = manager.get("/reports/annual/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Reviews held within the statutory timescale" in html and "Save paragraph" in html
+    year = financial_year(date.today())
+    span = {"from": year.start.isoformat(), "to": year.end.isoformat()}
+    saved = manager.post(
+        "/reports/annual/edit",
+        data={**span, "audience": "internal", "section": "actions", "text": "Our words here."},
+    )
+    assert saved.status_code == 302 and "#actions" in saved.headers["Location"]
+    assert "Our words here." in manager.get("/reports/annual/").get_data(as_text=True)
+    word = manager.get("/reports/annual/download.docx", query_string=span)
+    assert word.status_code == 200 and word.data[:2] == b"PK"
+    partner = manager.get("/reports/annual/", query_string={**span, "audience": "partner"})
+    assert "Reviews by IRO" not in partner.get_data(as_text=True)
+    assert manager.get("/reports/annual/", query_string={"from": "x", "to": "y"}).status_code == 400
+    assert manager.get("/reports/annual/", query_string={"audience": "all"}).status_code == 400
+    viewer = login_as(_manager(demo, "viewer"))  # type: ignore[arg-type]
+    assert viewer.get("/reports/annual/").status_code == 403
+    with demo.app_context():
+        actions = list(
+            get_session().scalars(
+                select(AuditEvent.action).where(AuditEvent.entity_type == "annual_report")
+            )
+        )
+    assert actions.count("view") == 3 and actions.count("export") == 1

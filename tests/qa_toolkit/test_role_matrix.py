@@ -49,6 +49,9 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "cases.latest": CASE_ROLES,
     "cases.frame": CASE_ROLES,
     "staff.index": MANAGERS,
+    "annual.show": MANAGERS,
+    "annual.edit": MANAGERS,
+    "annual.download": MANAGERS,
     "frames.index": MANAGERS,
     "frames.upload": MANAGERS,
     "frames.review": MANAGERS,
@@ -180,6 +183,7 @@ def _url(rule: str, world: World) -> str:
         "<int:job_id>": 1,
         "<int:notification_id>": 1,  # None in the world: the role check is what is tested here.
         "<question_id>": "consulted",
+        "<kind>": "docx",
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))
