@@ -96,3 +96,56 @@ def annual(
     click.echo(f"Wrote the {audience} annual report for {period.label} to {output}.")
     if audience == "internal":
         click.echo("It names IROs and teams: keep it OFFICIAL-SENSITIVE and do not share it.")
+
+
+@report_cli.command("board-pack")
+@click.argument("programme_ref", metavar="PROGRAMME")
+@click.option(
+    "--audience", type=click.Choice(["lscp", "internal"]), default="lscp", show_default=True,
+    help="lscp: the partner version (reports.disclosure). internal: the internal findings.",
+)  # fmt: skip
+@_OUTPUT
+@_ORG
+@_FORCE
+@with_appcontext
+def board_pack(
+    programme_ref: str, audience: str, output: Path, org_name: str | None, force: bool
+) -> None:
+    """Save a programme's board pack as a Word document (.docx).
+
+    PROGRAMME is the programme's number or exact name. Every figure is the findings page's.
+    """
+    from qa_toolkit.services import board_pack as pack_service
+    from qa_toolkit.services import findings as findings_service
+
+    _check_output(output, (".docx",), force)
+    session = get_session()
+    auditing.set_actor(session, auditing.SYSTEM)
+    try:
+        org = organisations.find_organisation(session, org_name)
+        programme = findings_service.find_programme(session, org, programme_ref)
+        problem = findings_service.export_problem(session, programme)
+        if problem:
+            raise LookupError(problem)
+        pack = pack_service.build(
+            session, programme, audience, Rules.from_config(current_app.config), date.today()
+        )
+        body = pack_service.document(pack, org.name, datetime.now(UTC))
+    except LookupError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    programme_id, name, org_id = programme.id, programme.name, org.id
+    session.rollback()
+    try:
+        with private_files.complete_or_nothing(output) as temporary:
+            Path(temporary).write_bytes(body)
+            with writing():
+                auditing.record(
+                    session, "export", "programme_findings", programme_id,
+                    summary=f"{audience} board pack, saved by the command line as {output.name}",
+                    organisation_id=org_id,
+                )  # fmt: skip
+                session.commit()
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+    click.echo(f"Wrote the {audience} board pack for '{name}' to {output}.")

@@ -22,7 +22,8 @@ from reports.disclosure import Table
 
 __all__ = ["Writer"]
 
-SUPPRESSED = "[c]"  # the official statistics' sign for a suppressed cell
+SUPPRESSED = "[c]"
+TEXT_WIDTH_CM = 17.0  # A4 less 2 cm margins  # the official statistics' sign for a suppressed cell
 
 
 def _field(paragraph: Any, instruction: str) -> None:
@@ -108,6 +109,13 @@ class Writer:
             cells = grid.add_row().cells
             for cell, value in zip(cells, row, strict=True):
                 cell.text = _cell(value)
+        # The first column holds the words: give it the room, the figures share the rest.
+        first = 7.0 if len(table.columns) > 2 else 5.0
+        rest = (TEXT_WIDTH_CM - first) / max(len(table.columns) - 1, 1)
+        grid.autofit = False
+        for row in grid.rows:
+            for i, cell in enumerate(row.cells):
+                cell.width = Cm(first if i == 0 else rest)
         for note in table.notes:
             self.paragraph(note, italic=True)
 

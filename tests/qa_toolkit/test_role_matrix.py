@@ -50,6 +50,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "cases.frame": CASE_ROLES,
     "staff.index": MANAGERS,
     "annual.show": MANAGERS,
+    "findings.board_pack": ALL_ROLES,
     "annual.edit": MANAGERS,
     "annual.download": MANAGERS,
     "frames.index": MANAGERS,
