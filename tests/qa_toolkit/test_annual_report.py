@@ -18,7 +18,7 @@ from qa_toolkit.services import annual_report
 from reports.annual import financial_year
 from reports.disclosure import Rules
 from reports.marking import INTERNAL, PARTNER
-from tests.conftest import LoginAs
+from tests.conftest import LoginAs, World
 from tests.support.rendering import render
 
 
@@ -197,3 +197,26 @@ def test_page_edit_and_download_for_managers_only(demo: Flask, login_as: LoginAs
             )
         )
     assert actions.count("view") == 3 and actions.count("export") == 1
+
+
+def test_an_escalation_records_who_raised_it_and_to_whom(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    from qa_toolkit.models import Role
+    from qa_toolkit.services.escalations import REASONS
+
+    auditor = login_as(world.a.users[Role.AUDITOR])
+    form = {
+        "case_ref": world.a.case_refs[1], "reason": REASONS[1], "issue": "Not carried out.",
+        "stage": "informal", "skip_reason": "", "raised_on": "",
+        "raised_by": "IRO", "addressed_to": "Team manager",
+    }  # fmt: skip
+    assert "Addressed to" in auditor.get("/escalations/new").get_data(as_text=True)
+    assert auditor.post("/escalations/new", data=form).status_code == 302
+    refused = auditor.post("/escalations/new", data={**form, "addressed_to": "Ms Smith"})
+    assert refused.status_code in (200, 400) and "Not a valid choice" in refused.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        rows = get_session().execute(select(Escalation.raised_by, Escalation.addressed_to)).all()
+    assert ("IRO", "Team manager") in rows and ("IRO", "Ms Smith") not in rows
