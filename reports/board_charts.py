@@ -73,6 +73,6 @@ def trend(lines: Sequence[Trend]) -> bytes:
     axes.set_xlim(0, 110)
     axes.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=8)
     axes.set_xlabel("Share meeting the standard", fontsize=8)
-    axes.legend(fontsize=8, loc="lower right", frameon=False)
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)

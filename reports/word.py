@@ -113,7 +113,9 @@ class Writer:
         first = 7.0 if len(table.columns) > 2 else 5.0
         rest = (TEXT_WIDTH_CM - first) / max(len(table.columns) - 1, 1)
         grid.autofit = False
-        for row in grid.rows:
+        for i, column in enumerate(grid.columns):  # the grid LibreOffice reads
+            column.width = Cm(first if i == 0 else rest)
+        for row in grid.rows:  # and each cell, which Word reads
             for i, cell in enumerate(row.cells):
                 cell.width = Cm(first if i == 0 else rest)
         for note in table.notes:

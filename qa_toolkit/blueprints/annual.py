@@ -106,12 +106,21 @@ def edit() -> BaseResponse:
     return redirect(url_for("annual.show", **args) + f"#{section}")
 
 
-@bp.get("/download.<kind>")
+@bp.get("/report.docx")
 @roles(MANAGERS)
-def download(kind: str) -> Response:
-    """The report as the page shows it: a Word document or a workbook (logged)."""
-    if kind not in ("docx", "xlsx"):
-        abort(404)
+def download_docx() -> Response:
+    """The report as the page shows it, as a Word document (logged)."""
+    return _download("docx")
+
+
+@bp.get("/report.xlsx")
+@roles(MANAGERS)
+def download_xlsx() -> Response:
+    """The report as the page shows it, as a workbook (logged)."""
+    return _download("xlsx")
+
+
+def _download(kind: str) -> Response:
     found = _report()
     now = datetime.now(UTC)
     if kind == "docx":
@@ -126,9 +135,8 @@ def download(kind: str) -> Response:
         organisation_id=current_organisation().id,
     )  # fmt: skip
     db.commit()
-    name = (
-        f"iro-annual-report-{found.period.start:%Y}-{found.period.end:%y}-{found.audience}.{kind}"
-    )
+    period = found.period
+    name = f"iro-annual-report-{period.start:%Y}-{period.end:%y}-{found.audience}.{kind}"
     return Response(
         body, mimetype=DOCX if kind == "docx" else XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},

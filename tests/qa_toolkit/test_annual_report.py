@@ -182,7 +182,7 @@ def test_page_edit_and_download_for_managers_only(demo: Flask, login_as: LoginAs
     )
     assert saved.status_code == 302 and "#actions" in saved.headers["Location"]
     assert "Our words here." in manager.get("/reports/annual/").get_data(as_text=True)
-    word = manager.get("/reports/annual/download.docx", query_string=span)
+    word = manager.get("/reports/annual/report.docx", query_string=span)
     assert word.status_code == 200 and word.data[:2] == b"PK"
     partner = manager.get("/reports/annual/", query_string={**span, "audience": "partner"})
     assert "Reviews by IRO" not in partner.get_data(as_text=True)

@@ -52,7 +52,8 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "annual.show": MANAGERS,
     "findings.board_pack": ALL_ROLES,
     "annual.edit": MANAGERS,
-    "annual.download": MANAGERS,
+    "annual.download_docx": MANAGERS,
+    "annual.download_xlsx": MANAGERS,
     "frames.index": MANAGERS,
     "frames.upload": MANAGERS,
     "frames.review": MANAGERS,
@@ -184,7 +185,6 @@ def _url(rule: str, world: World) -> str:
         "<int:job_id>": 1,
         "<int:notification_id>": 1,  # None in the world: the role check is what is tested here.
         "<question_id>": "consulted",
-        "<kind>": "docx",
     }
     for placeholder, value in ids.items():
         rule = rule.replace(placeholder, str(value))
