@@ -22,6 +22,7 @@ from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.cli_frames import frame_import
 from qa_toolkit.cli_samples import sample_more_reserves, sample_verify
+from qa_toolkit.cli_report import report_cli
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.jobs.cli import worker
 from qa_toolkit.jobs.consumer import start_in_process
@@ -857,7 +858,7 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
 def register_commands(app: Flask) -> None:
     groups = (
         db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli, backup_cli,
-        audit_log_cli,
+        audit_log_cli, report_cli,
     )  # fmt: skip
     for group in groups:
         app.cli.add_command(group)

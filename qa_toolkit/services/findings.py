@@ -424,6 +424,9 @@ def _method_note(
     )
 
 
+method_note = _method_note  # the board pack's method annex reads the same note
+
+
 def workbook_actions(
     session: Session, result: ProgrammeFindings, today: date
 ) -> tuple[list[ActionItem], ActionFigures]:
