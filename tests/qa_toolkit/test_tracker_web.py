@@ -346,3 +346,112 @@ def test_chase_and_reassign_need_the_csrf_token(csrf_app: Flask, world: World) -
     assert client.post("/audits/reassign", data=data).status_code == 400
     assert _auditors(csrf_app, [late]) == [world.shared_user.id]
     assert _notes(csrf_app, "audit_reminder") == []
+
+
+def test_the_programme_page_tracks_each_sampled_case(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    from qa_toolkit.models import Programme
+    from qa_toolkit.services import programmes as programme_service
+
+    manager = login_as(world.a.users[Role.MANAGER])
+    before = manager.get(f"/programmes/{world.programme_id}").get_data(as_text=True)
+    assert 'id="programme-counts"' not in before  # Not launched: nothing to track yet.
+    with app.app_context():
+        db = get_session()
+        programme = db.get(Programme, world.programme_id)
+        assert programme is not None
+        programme.due_date = TODAY - timedelta(days=1)
+        programme_service.auto_assign(db, programme, {world.shared_user.id: 5})
+        assert programme_service.launch(db, programme) == 2
+        audits = list(
+            db.scalars(select(Audit).where(Audit.programme_id == programme.id).order_by(Audit.id))
+        )
+        audits[0].status, audits[0].moderator_id = "finalised", world.a.users[Role.MANAGER].id
+        audits[1].status = "in_progress"
+        refs = [a.case_record.case_ref for a in audits]  # type: ignore[union-attr]
+        db.commit()
+    page = manager.get(f"/programmes/{world.programme_id}").get_data(as_text=True)
+    counts = re.sub(r"<[^>]+>", "", page.split('id="programme-counts"', 1)[1].split("</p>", 1)[0])
+    assert "1 of 2 finalised" in counts and "1 overdue" in counts
+    rows = {r[0]: r for r in _cells(page, "sample-cases")}
+    # Case, stratum, rank, random number, weight, auditor, moderator, status, due, note.
+    assert rows[refs[0]][5:8] == ["Sam Shared", "Manager of North Shire Council", "Finalised"]
+    assert rows[refs[1]][5:8] == ["Sam Shared", "–", "In progress"]
+    assert rows[refs[1]][8] == f"{_short(TODAY - timedelta(days=1))} Overdue"
+    assert rows[refs[0]][8] == _short(TODAY - timedelta(days=1))
+    by_auditor = {r[0]: r[1:] for r in _cells(page, "programme-by-auditor")}
+    assert by_auditor == {"Sam Shared": ["2", "0", "1", "0", "0", "0", "1", "1"]}
+    assert (
+        login_as(world.b.users[Role.MANAGER]).get(f"/programmes/{world.programme_id}").status_code
+        == 404
+    )
+    assert (
+        login_as(world.a.users[Role.AUDITOR]).get(f"/programmes/{world.programme_id}").status_code
+        == 403
+    )
+
+
+def _programme_of(app: Flask, world: World, children: int, sample: int) -> int:
+    """A launched programme of `sample` of `children` new cases of A, all with the shared user."""
+    from qa_toolkit.models import Frame, TemplateVersion
+    from qa_toolkit.services import programmes as programme_service
+    from sampling.design import SampleDesign, SizeRule
+
+    with app.app_context():
+        db = get_session()
+        frame = Frame(
+            organisation_id=world.a.org.id, label=f"List of {children}", as_at=TODAY,
+            row_count=children, fingerprint=f"{children:064d}",
+        )  # fmt: skip
+        db.add(frame)
+        db.flush()
+        db.add_all(
+            CaseRecord(
+                frame_id=frame.id,
+                organisation_id=world.a.org.id,
+                row_number=i + 2,
+                case_ref=f"Q{children:02d}{i:04d}",
+                team_name="N Team 1",
+            )  # fmt: skip
+            for i in range(children)
+        )
+        db.flush()
+        version = db.get(TemplateVersion, world.template_version_id)
+        assert version is not None
+        programme = programme_service.draw_programme(
+            db, organisation_id=world.a.org.id, name=f"Sample of {sample}",
+            template_version=version, frame=frame,
+            design=SampleDesign(size=SizeRule(n=sample), reserves=0, exclude_audited_months=None),
+            seed=11, due_date=TODAY, exclude_own_team=False,
+            created_by_id=world.a.users[Role.MANAGER].id, today=TODAY,
+        )  # fmt: skip
+        programme_service.auto_assign(db, programme, {world.shared_user.id: sample})
+        programme_service.launch(db, programme)
+        db.commit()
+        return programme.id
+
+
+def test_the_programme_page_makes_no_query_per_case(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    small, large = _programme_of(app, world, 6, 3), _programme_of(app, world, 40, 30)
+    manager = login_as(world.a.users[Role.MANAGER])
+    engine = app.extensions["qa_engine"]
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    counted = []
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for programme_id in (small, large):
+            seen.clear()
+            page = manager.get(f"/programmes/{programme_id}").get_data(as_text=True)
+            counted.append(len(seen))
+            assert len(_cells(page, "sample-cases")) == (3 if programme_id == small else 30)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert counted[0] == counted[1], "a query per sampled case"
+    assert "0 of 30" in page
