@@ -207,6 +207,9 @@ def _render_form(
         if can(me, "manage", audit) and audit.status in _MANAGED
         else [],
         raised_actions=action_service.actions_of_audit(get_session(), audit),
+        concern_by=get_session().get(User, audit.concern_acknowledged_by_id)
+        if audit.concern_acknowledged_by_id
+        else None,
         result=score(template, audit.final_answers or audit.answers, audit.evidence)
         if audit.status not in policy.EDITABLE
         else None,
@@ -359,8 +362,10 @@ def finalise(audit_id: int) -> Response:
 def acknowledge(audit_id: int) -> Response:
     return _manager_action(
         audit_id,
-        lambda db, audit: audit_service.acknowledge_concern(db, audit, int(current_user.id)),
-        "Concern acknowledged. Record what you did about it on the child's file.",
+        lambda db, audit: audit_service.acknowledge_concern(
+            db, audit, int(current_user.id), request.form.get("action_taken", "")
+        ),
+        "Concern acknowledged, with what was done. Record it on the child's file too.",
     )
 
 
@@ -427,14 +432,11 @@ def response(audit_id: int) -> str | Response:
     """The practitioner (or the observed IRO) reads the feedback and responds to it."""
     db = get_session()
     audit = audit_service.audit_for(db, current_organisation().id, audit_id)
-    if audit is None:
-        abort(404)
-    allowed = audit_service.responder_ids(db, audit)
-    managing = current_role() in (Role.ADMIN, Role.MANAGER)
-    if int(current_user.id) not in allowed and not managing:
+    me = policy.current()
+    if audit is None or not can(me, "read_feedback", audit):
         abort(404)
     if request.method == "POST":
-        if int(current_user.id) not in allowed:
+        if not can(me, "respond", audit):
             abort(403)
         try:
             audit_service.respond(db, audit, int(current_user.id), request.form.get("response", ""))
@@ -451,5 +453,6 @@ def response(audit_id: int) -> str | Response:
         "audits/response.html",
         audit=audit,
         template=audit_service.template_for(audit),
-        can_respond=int(current_user.id) in allowed,
+        can_respond=can(me, "respond", audit),
+        responder=db.get(User, audit.response_by_id) if audit.response_by_id else None,
     )
