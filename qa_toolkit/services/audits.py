@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import AuditScore, is_blank, score, visible_answers
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, User
-from qa_toolkit.notifications import events
+from qa_toolkit.notifications import events, outbox
 from qa_toolkit.security import policy
 from qa_toolkit.security.policy import EDITABLE, REVIEWABLE
 from qa_toolkit.services.templates import template_of
@@ -101,6 +101,8 @@ def respond(session: Session, audit: Audit, user_id: int, text: str) -> None:
     session.flush()
     if first and audit.observed_user_id is not None:
         events.reflection_added(session, audit)
+    if first and audit.observed_user_id is None:
+        outbox.done(session, "feedback_ready", "audit", audit.id)
 
 
 MEETING_TYPES = ("Child in care review", "Child protection conference", "Short-break review")
@@ -462,6 +464,7 @@ def acknowledge_concern(session: Session, audit: Audit, user_id: int, action_tak
     audit.concern_acknowledged_at = now()
     audit.concern_action_taken = action_taken
     session.flush()
+    outbox.done(session, "immediate_concern", "audit", audit.id)
 
 
 def open_concerns(session: Session, organisation_id: int) -> list[AuditLine]:

@@ -43,6 +43,20 @@ def _observation(app: Flask, world: World, status: str = "submitted") -> int:
         return audit.id
 
 
+def _waiting(app: Flask, kind: str) -> int:
+    """Notifications of `kind` still on someone's "Waiting for you" list."""
+    with app.app_context():
+        return len(
+            list(
+                get_session().scalars(
+                    select(Notification.id).where(
+                        Notification.kind == kind, Notification.dismissed_at.is_(None)
+                    )
+                )
+            )
+        )
+
+
 def _stored(app: Flask, audit_id: int) -> Audit:
     with app.app_context():
         found = get_session().get(Audit, audit_id)
@@ -176,7 +190,9 @@ def test_the_team_manager_reads_and_answers_feedback_from_dashboard_and_action(
     assert "Clear chronology" in page and 'name="response"' in page
     client.post(url, data={"response": ""})
     assert _stored(app, world.audit_id).practitioner_response is None
+    assert _waiting(app, "feedback_ready") == 1
     client.post(url, data={"response": "We will keep the chronology up to date."})
+    assert _waiting(app, "feedback_ready") == 0
     stored = _stored(app, world.audit_id)
     assert stored.practitioner_response == "We will keep the chronology up to date."
     assert stored.response_by_id == tm.id
@@ -282,7 +298,9 @@ def test_an_acknowledged_concern_records_who_what_and_when(
     stored = _stored(app, world.audit_id)
     assert stored.concern_acknowledged_at is None and stored.concern_action_taken is None
 
+    assert _waiting(app, "immediate_concern") == 2  # A's administrator and manager.
     manager.post(url, data={"action_taken": "Rang the team manager; visit booked for Friday."})
+    assert _waiting(app, "immediate_concern") == 0, "still waiting for the other manager"
     stored = _stored(app, world.audit_id)
     assert stored.concern_acknowledged_by_id == world.a.users[Role.MANAGER].id
     assert stored.concern_action_taken == "Rang the team manager; visit booked for Friday."
