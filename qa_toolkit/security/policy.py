@@ -52,21 +52,24 @@ class Principal:
     staff_role: str | None = None
 
 
-def _staff(session: Session | None, user_id: int, organisation_id: int | None) -> Staff | None:
+_StaffFacts = tuple[int, int | None, str] | None  # id, team, staff role: plain values, kept
+
+
+def _staff(session: Session | None, user_id: int, organisation_id: int | None) -> _StaffFacts:
     if session is None or organisation_id is None:
         return None
-    return session.scalar(
-        select(Staff).where(Staff.organisation_id == organisation_id, Staff.user_id == user_id)
-    )
+    row = session.execute(
+        select(Staff.id, Staff.team_id, Staff.staff_role).where(
+            Staff.organisation_id == organisation_id, Staff.user_id == user_id
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
-def _with_staff(who: Principal, staff: Staff | None) -> Principal:
+def _with_staff(who: Principal, staff: _StaffFacts) -> Principal:
     if staff is None:
         return who
-    return Principal(
-        who.user_id, who.role, who.organisation_id, who.deployment_admin,
-        staff.id, staff.team_id, staff.staff_role,
-    )  # fmt: skip
+    return Principal(who.user_id, who.role, who.organisation_id, who.deployment_admin, *staff)
 
 
 def principal_of(user: User, organisation_id: int | None) -> Principal:
@@ -76,9 +79,6 @@ def principal_of(user: User, organisation_id: int | None) -> Principal:
     )
     who = Principal(user.id, role, organisation_id, bool(getattr(user, "deployment_admin", False)))
     return _with_staff(who, _staff(object_session(user), user.id, organisation_id))
-
-
-_NO_STAFF = object()
 
 
 def current() -> Principal | None:
@@ -94,13 +94,13 @@ def current() -> Principal | None:
         membership.organisation_id if membership is not None else None,
         bool(getattr(current_user, "deployment_admin", False)),
     )
-    cached = g.get("_policy_staff", _NO_STAFF)
-    if cached is _NO_STAFF:
+    key = (who.user_id, who.organisation_id)
+    cache: dict[tuple[int, int | None], _StaffFacts] = g.setdefault("_policy_staff", {})
+    if key not in cache:
         from qa_toolkit.db import get_session
 
-        cached = _staff(get_session(), who.user_id, who.organisation_id)
-        g._policy_staff = cached
-    return _with_staff(who, cached if isinstance(cached, Staff) else None)
+        cache[key] = _staff(get_session(), who.user_id, who.organisation_id)
+    return _with_staff(who, cache[key])
 
 
 # ---- Audits and observations ----------------------------------------------------------------
