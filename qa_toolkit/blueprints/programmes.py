@@ -26,6 +26,7 @@ from qa_toolkit.services import moderation as moderation_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import sample_record
 from qa_toolkit.services import templates as template_service
+from qa_toolkit.services import tracker
 from qa_toolkit.services.conflict_checks import conflict_checks
 from sampling.design import CATEGORY_FIELDS, DesignProblem, SampleDesign
 from sampling.draw import fresh_seed
@@ -208,6 +209,10 @@ def show(programme_id: int) -> str:
         candidates=people,
         checks={c.user_id: c for c in conflict_checks(db, programme, people)},
         names={person.user_id: person.name for person in people},
+        track=tracker.programme_tracker(db, programme, date.today())
+        if programme.status != "drawn"
+        else None,
+        statuses=tracker.STATUS_LABELS,
     )
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from qa_toolkit.models import (
     CaseRecord,
@@ -490,6 +490,8 @@ def sample_of(session: Session, programme: Programme) -> list[SampleCase]:
             select(SampleCase)
             .where(SampleCase.programme_id == programme.id)
             .order_by(SampleCase.stratum, SampleCase.rank_in_stratum)
+            # Every page of the sample shows each case's reference: one query, not one a row.
+            .options(selectinload(SampleCase.case_record))
         )
     )
 

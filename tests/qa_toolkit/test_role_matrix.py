@@ -67,6 +67,8 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "programmes.reassign": MANAGERS,
     "programmes.launch": MANAGERS,
     "audits.index": CASE_ROLES,
+    "audits.chase": MANAGERS,
+    "audits.reassign": MANAGERS,
     "audits.edit": CASE_ROLES,
     "audits.autosave": CASE_ROLES,
     "audits.moderate": CASE_ROLES,
