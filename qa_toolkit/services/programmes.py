@@ -506,13 +506,22 @@ class Candidate:
     role: str
     staff_id: int | None
     team: str | None
+    staff_role: str | None = None
+
+    @property
+    def preticked(self) -> bool:
+        """Ticked for auto-assign before the manager chooses: IROs with the auditor role only
+        (a manager or a team manager audits when asked, not by default)."""
+        from qa_toolkit.models import Role, StaffRole
+
+        return self.role == Role.AUDITOR.value and self.staff_role == StaffRole.IRO.value
 
 
 def candidates(session: Session, organisation_id: int) -> list[Candidate]:
     from qa_toolkit.models import Membership, Role, Staff, Team, User
 
     rows = session.execute(
-        select(User.id, User.display_name, Membership.role, Staff.id, Team.name)
+        select(User.id, User.display_name, Membership.role, Staff.id, Team.name, Staff.staff_role)
         .join(Membership, Membership.user_id == User.id)
         .outerjoin(Staff, (Staff.user_id == User.id) & (Staff.organisation_id == organisation_id))
         .outerjoin(Team, Staff.team_id == Team.id)
@@ -523,7 +532,7 @@ def candidates(session: Session, organisation_id: int) -> list[Candidate]:
         )
         .order_by(User.display_name)
     ).all()
-    return [Candidate(u, n, r, s, t) for u, n, r, s, t in rows]
+    return [Candidate(u, n, r, s, t, sr) for u, n, r, s, t, sr in rows]
 
 
 def _cases_to_assign(

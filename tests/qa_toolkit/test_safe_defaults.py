@@ -26,3 +26,41 @@ def _selected(page: str, name: str) -> list[str]:
 def test_a_new_user_starts_as_a_viewer(app: Flask, login_as: LoginAs, world: World) -> None:
     page = login_as(world.a.users[Role.ADMIN]).get("/admin/users/new").get_data(as_text=True)
     assert _selected(page, "role") == ["viewer"]
+
+
+def _ticked(page: str) -> set[int]:
+    return {int(v) for v in re.findall(r'name="auditor" value="(\d+)" checked', page)}
+
+
+def _capacity(page: str, user_id: int) -> int:
+    found = re.search(rf'name="capacity-{user_id}" value="(\d+)"', page)
+    assert found is not None
+    return int(found.group(1))
+
+
+def test_only_iros_with_the_auditor_role_are_preticked_and_choices_are_remembered(
+    login_as: LoginAs, world: World
+) -> None:
+    manager = login_as(world.a.users[Role.MANAGER])
+    url = f"/programmes/{world.programme_id}"
+    page = manager.get(url).get_data(as_text=True)
+    # A's auditor is linked to an IRO's staff record; the manager, and the shared user (an
+    # auditor with no staff record: not known to be an IRO), are offered but not ticked.
+    auditor, boss, shared = (
+        world.a.users[Role.AUDITOR].id, world.a.users[Role.MANAGER].id, world.shared_user.id,
+    )  # fmt: skip
+    assert f'name="auditor" value="{boss}"' in page and f'value="{shared}"' in page
+    assert _ticked(page) == {auditor}
+    # 2 cases in the sample, 1 auditor ticked: ceil(2 / 1) + 2 = 4 each by default.
+    assert _capacity(page, auditor) == 4
+    # The manager ticks themselves and the shared user, with their own numbers; the shared
+    # user's conflicts cannot be checked, so nothing is assigned and the page asks again...
+    chosen = {"auditor": [str(boss), str(shared)], f"capacity-{boss}": "1",
+              f"capacity-{shared}": "7", f"capacity-{auditor}": "3"}  # fmt: skip
+    refused = manager.post(f"{url}/assign", data=chosen)
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("#assignment")
+    # ... with their choices as they left them, after the error and on every reload.
+    for _ in range(2):
+        again = manager.get(url).get_data(as_text=True)
+        assert _ticked(again) == {boss, shared}
+        assert [_capacity(again, who) for who in (boss, shared, auditor)] == [1, 7, 3]
