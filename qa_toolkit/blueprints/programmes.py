@@ -319,10 +319,15 @@ def reassign(programme_id: int) -> Response:
 
 @bp.post("/<int:programme_id>/launch")
 @roles(MANAGERS)
-def launch(programme_id: int) -> Response:
+def launch(programme_id: int) -> str | Response:
+    """Launch once confirmed: the first press shows what cannot be undone and asks again."""
     db = get_session()
     programme = _programme_or_404(programme_id)
     try:
+        if request.form.get("confirm") != "launch":
+            plan = programme_service.launch_plan(db, programme)
+            db.rollback()
+            return render_template("programmes/launch.html", programme=programme, plan=plan)
         count = programme_service.launch(db, programme)
     except programme_service.ProgrammeProblem as exc:
         db.rollback()

@@ -620,11 +620,22 @@ def reassign(
     return clash
 
 
-def launch(session: Session, programme: Programme) -> int:
-    """Create an assigned audit for every case in the sample; returns how many."""
-    from qa_toolkit.models import Audit, AuditStatus
+@dataclass(frozen=True)
+class LaunchPlan:
+    """What launching would do, shown on the page that asks the manager to confirm."""
 
+    audits: int
+    auditors: int
+
+
+def launch_plan(session: Session, programme: Programme) -> LaunchPlan:
+    """Check the programme can be launched (raises ProgrammeProblem saying why not)."""
     _require_drawn(programme)
+    cases = _launchable(session, programme)
+    return LaunchPlan(len(cases), len({c.auditor_id for c in cases}))
+
+
+def _launchable(session: Session, programme: Programme) -> list[SampleCase]:
     cases = [c for c in sample_of(session, programme) if c.status == SampleStatus.IN_SAMPLE.value]
     waiting = [c.case_record.case_ref for c in cases if c.auditor_id is None]
     if not cases:
@@ -632,6 +643,15 @@ def launch(session: Session, programme: Programme) -> int:
     if waiting:
         shown = ", ".join(waiting[:10]) + (" and others" if len(waiting) > 10 else "")
         raise ProgrammeProblem(f"{len(waiting)} case(s) have no auditor yet: {shown}.")
+    return cases
+
+
+def launch(session: Session, programme: Programme) -> int:
+    """Create an assigned audit for every case in the sample; returns how many."""
+    from qa_toolkit.models import Audit, AuditStatus
+
+    _require_drawn(programme)
+    cases = _launchable(session, programme)
     # Claim the programme in one conditional UPDATE: of two managers launching at once, the
     # second waits for the first's row lock and then finds nothing left to claim.
     claimed = session.execute(

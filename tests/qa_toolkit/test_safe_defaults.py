@@ -64,3 +64,54 @@ def test_only_iros_with_the_auditor_role_are_preticked_and_choices_are_remembere
         again = manager.get(url).get_data(as_text=True)
         assert _ticked(again) == {boss, shared}
         assert [_capacity(again, who) for who in (boss, shared, auditor)] == [1, 7, 3]
+
+
+def _assign_all(app: Flask, world: World) -> int:
+    from sqlalchemy import select
+
+    from qa_toolkit.db import get_session
+    from qa_toolkit.models import SampleCase
+
+    with app.app_context():
+        session = get_session()
+        cases = list(
+            session.scalars(
+                select(SampleCase).where(
+                    SampleCase.programme_id == world.programme_id,
+                    SampleCase.status == "in_sample",
+                )
+            )
+        )
+        for case in cases:
+            case.auditor_id = world.a.users[Role.AUDITOR].id
+        session.commit()
+        return len(cases)
+
+
+def _status(app: Flask, programme_id: int) -> str:
+    from qa_toolkit.db import get_session
+    from qa_toolkit.models import Programme
+
+    with app.app_context():
+        programme = get_session().get(Programme, programme_id)
+        assert programme is not None
+        return programme.status
+
+
+def test_launch_asks_first_and_only_a_confirmed_launch_launches(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    sampled = _assign_all(app, world)
+    manager = login_as(world.a.users[Role.MANAGER])
+    url = f"/programmes/{world.programme_id}/launch"
+    asked = manager.post(url)
+    page = asked.get_data(as_text=True)
+    # A page of its own (no script needed) saying what cannot be undone, with the count.
+    assert asked.status_code == 200
+    assert "Launch North dip sample?" in page
+    assert f"{sampled} audits" in page and "cannot be changed" in page
+    assert 'name="confirm" value="launch"' in page and 'name="csrf_token"' in page
+    assert _status(app, world.programme_id) == "drawn"
+    done = manager.post(url, data={"confirm": "launch"}, follow_redirects=True)
+    assert f"Launched: {sampled} audits" in done.get_data(as_text=True)
+    assert _status(app, world.programme_id) == "launched"
