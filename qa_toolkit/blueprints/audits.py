@@ -307,13 +307,18 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
         abort(403)
     template = audit_service.template_for(audit)
     status = 200
+    # What the form shows: the saved moderation, or on an error exactly what was sent.
+    decisions: dict[str, dict[str, Any]] = dict(audit.moderation or {})
+    proposed_grade, comment = audit.proposed_grade, audit.moderation_comment
     if request.method == "POST":
-        decisions: dict[str, dict[str, Any]] = {}
+        decisions = {}
+        proposed_grade = request.form.get("proposed_grade") or None
+        comment = request.form.get("comment", "")
         for question in template.questions():
             if question.id in audit.answers:
-                agree = request.form.get(f"agree_{question.id}", "yes") == "yes"
+                choice = request.form.get(f"agree_{question.id}")
                 decisions[question.id] = {
-                    "agree": agree,
+                    "agree": {"yes": True, "no": False}.get(choice or ""),
                     "answer": request.form.get(f"answer_{question.id}"),
                     "comment": request.form.get(f"comment_{question.id}", ""),
                 }
@@ -322,8 +327,8 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
                 db,
                 audit,
                 decisions,
-                request.form.get("proposed_grade") or None,
-                request.form.get("comment", ""),
+                proposed_grade,
+                comment,
             )
         except audit_service.AuditProblem as exc:
             db.rollback()
@@ -333,7 +338,15 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
             db.commit()
             flash("Moderation saved. The manager can now finalise the audit.", "success")
             return redirect(url_for("audits.edit", audit_id=audit.id))
-    page = render_template("audits/moderate.html", audit=audit, template=template)
+    page = render_template(
+        "audits/moderate.html",
+        audit=audit,
+        template=template,
+        decisions=decisions,
+        proposed_grade=proposed_grade,
+        comment=comment,
+        numbers=audit_service.numbering(template),
+    )
     if request.method == "GET":
         auditing.record(db, "view", "audit", audit.id, summary="moderation page",
                         organisation_id=audit.organisation_id)  # fmt: skip

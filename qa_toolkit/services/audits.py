@@ -311,7 +311,8 @@ def save_draft(session: Session, audit: Audit, draft: Draft, expected_version: i
     return audit
 
 
-def _numbering(template: Template) -> dict[str, str]:
+def numbering(template: Template) -> dict[str, str]:
+    """Each question's number as the audit form shows it: section.question ("2.3")."""
     return {
         q.id: f"{s_no}.{q_no}"
         for s_no, section in enumerate(template.sections, start=1)
@@ -321,7 +322,7 @@ def _numbering(template: Template) -> dict[str, str]:
 
 def check_complete(template: Template, audit: Audit) -> tuple[AuditScore, list[Missing]]:
     result = score(template, audit.answers, audit.evidence)
-    numbers = _numbering(template)
+    numbers = numbering(template)
     missing = [
         Missing(
             qid,
@@ -400,13 +401,18 @@ def moderate(
         if question.id not in audit.answers or not question.is_scored:
             continue
         decision = decisions.get(question.id, {"agree": True})
-        if decision.get("agree", True):
+        if decision.get("agree") is None:  # The form starts with no choice made.
+            raise AuditProblem(
+                "Choose 'I agree' or 'I would answer differently' for question "
+                f"{numbering(template)[question.id]}."
+            )
+        if decision["agree"]:
             cleaned[question.id] = {"agree": True}
             continue
         answer = _clean_answer(template, question, decision.get("answer"))
         if answer is None:
             raise AuditProblem(
-                f"You disagreed with question {_numbering(template)[question.id]}: "
+                f"You disagreed with question {numbering(template)[question.id]}: "
                 "choose your own answer."
             )
         cleaned[question.id] = {

@@ -115,3 +115,64 @@ def test_launch_asks_first_and_only_a_confirmed_launch_launches(
     done = manager.post(url, data={"confirm": "launch"}, follow_redirects=True)
     assert f"Launched: {sampled} audits" in done.get_data(as_text=True)
     assert _status(app, world.programme_id) == "launched"
+
+
+def _submitted_for_moderation(app: Flask, world: World) -> None:
+    from qa_toolkit.db import get_session
+    from qa_toolkit.models import Audit
+
+    with app.app_context():
+        session = get_session()
+        audit = session.get(Audit, world.audit_id)
+        assert audit is not None
+        audit.answers = {"consulted": "yes", "age_band": "16 or 17", "pathway_plan": "no"}
+        audit.evidence = {}
+        audit.status = "submitted"
+        audit.moderator_id = world.shared_user.id
+        session.commit()
+
+
+def test_moderation_starts_with_no_choice_and_keeps_the_moderators_input_on_error(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    _submitted_for_moderation(app, world)
+    moderator = login_as(world.shared_user)
+    url = f"/audits/{world.audit_id}/moderate"
+    page = moderator.get(url).get_data(as_text=True)
+    assert re.findall(r'name="agree_\w+" value="\w+" checked', page) == []
+    # Question numbers as on the audit form: 1.1 and 1.3 are scored (1.2 is not).
+    number = r'<span class="question-number">{}</span> {}'
+    assert re.search(number.format("1.1", "Did the IRO consult the child before the review"), page)
+    assert re.search(number.format("1.3", "Is there a pathway plan"), page)
+    # A disagreement without the moderator's own answer, and question 1.3 left unchosen.
+    comment = "Views not in the child's words"
+    refused = moderator.post(
+        url,
+        data={"agree_consulted": "no", "answer_consulted": "", "comment_consulted": comment,
+              "proposed_grade": "good", "comment": "Mostly sound"},
+    )  # fmt: skip
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "You disagreed with question 1.1: choose your own answer." in text
+    # Nothing was chosen for them: the disagreement, the comments and the grade are as given.
+    assert 'name="agree_consulted" value="no" checked' in text
+    assert 'name="agree_consulted" value="yes" checked' not in text
+    assert 'name="agree_pathway_plan" value="yes" checked' not in text
+    assert 'value="Views not in the child&#39;s words"' in text
+    assert "Mostly sound</textarea>" in text
+    assert re.search(r'<option value="good"\s+selected', text)
+    # Its own answer given, but still no choice for 1.3: refused, saying which question.
+    unchosen = moderator.post(
+        url, data={"agree_consulted": "no", "answer_consulted": "partly"}
+    ).get_data(as_text=True)
+    assert (
+        "Choose &#39;I agree&#39; or &#39;I would answer differently&#39; for question 1.3."
+        in unchosen
+    )
+    assert 'name="agree_consulted" value="no" checked' in unchosen
+    assert re.search(r'<option value="partly"\s+selected', unchosen)
+    done = moderator.post(
+        url,
+        data={"agree_consulted": "no", "answer_consulted": "partly", "agree_pathway_plan": "yes"},
+    )
+    assert done.status_code == 302
