@@ -176,3 +176,33 @@ def test_moderation_starts_with_no_choice_and_keeps_the_moderators_input_on_erro
         data={"agree_consulted": "no", "answer_consulted": "partly", "agree_pathway_plan": "yes"},
     )
     assert done.status_code == 302
+
+
+def test_an_escalation_is_amber_only_within_two_working_days_of_its_response(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    """Raised Monday 2 March 2026 with a 5-working-day response: due Monday 9 March. Working
+    days left (after today, up to the due date): Mon 5, Tue 4, Wed 3, Thu 2, Fri 1, Mon 0."""
+    from datetime import date, timedelta
+
+    from qa_toolkit.models import Escalation
+    from qa_toolkit.services.escalations import rag_of
+    from reports.actions import Rag
+    from reports.working_days import add_working_days
+
+    raised, due = date(2026, 3, 2), date(2026, 3, 9)
+    assert add_working_days(raised, 5) == due  # No bank holiday in that week.
+    escalation = Escalation(status="open", response_due=due)
+    escalation.steps = []
+    days = [raised + timedelta(days=i) for i in (0, 1, 2, 3, 4, 7, 8)]
+    seen = [rag_of(escalation, day) for day in days]
+    G, A, R = Rag.GREEN, Rag.AMBER, Rag.RED  # noqa: N806
+    assert seen == [G, G, G, A, A, A, R]
+    # Configurable: amber within 3 working days makes Wednesday amber too.
+    assert [rag_of(escalation, day, amber_within=3) for day in days[:4]] == [G, G, A, A]
+    # The list uses the setting: the fixture's escalation, raised today, is on track...
+    manager = login_as(world.a.users[Role.MANAGER])
+    assert 'tag-green">On track<' in manager.get("/escalations/").get_data(as_text=True)
+    # ... and amber from the first day if an organisation sets 5.
+    app.config["ESCALATION_AMBER_DAYS"] = 5
+    assert 'tag-amber">Due soon<' in manager.get("/escalations/").get_data(as_text=True)
