@@ -29,6 +29,7 @@ from qa_toolkit.security.access import (
 )
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
+from qa_toolkit.services import audit_context
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import users as user_service
@@ -104,6 +105,8 @@ def _render_form(
         "audits/form.html",
         audit=audit,
         template=template,
+        heading=audit_context.heading(get_session(), audit),
+        context=audit_context.case_context(audit.case_record),
         form=form,
         sections=form_view(template, form),
         editable=editable,
@@ -346,6 +349,8 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
         proposed_grade=proposed_grade,
         comment=comment,
         numbers=audit_service.numbering(template),
+        heading=audit_context.heading(db, audit, moderating=True),
+        context=audit_context.case_context(audit.case_record),
     )
     if request.method == "GET":
         auditing.record(db, "view", "audit", audit.id, summary="moderation page",

@@ -21,6 +21,7 @@ from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, U
 from qa_toolkit.notifications import events
 from qa_toolkit.security import policy
 from qa_toolkit.security.policy import EDITABLE, REVIEWABLE
+from qa_toolkit.services.audit_context import seen_where
 from qa_toolkit.services.templates import template_of
 
 MAX_TEXT = 20_000
@@ -334,7 +335,7 @@ def check_complete(template: Template, audit: Audit) -> tuple[AuditScore, list[M
         Missing(
             qid,
             numbers[qid],
-            f"Question {numbers[qid]} needs evidence: say what you saw on the file",
+            f"Question {numbers[qid]} needs evidence: say what you saw {seen_where(template.kind)}",
         )
         for qid in result.missing_evidence
     ]
