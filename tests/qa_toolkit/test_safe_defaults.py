@@ -109,7 +109,7 @@ def test_launch_asks_first_and_only_a_confirmed_launch_launches(
     # A page of its own (no script needed) saying what cannot be undone, with the count.
     assert asked.status_code == 200
     assert "Launch North dip sample?" in page
-    assert f"{sampled} audits" in page and "cannot be changed" in page
+    assert f"creates {sampled} audits" in page and "This cannot be undone." in page
     assert 'name="confirm" value="launch"' in page and 'name="csrf_token"' in page
     assert _status(app, world.programme_id) == "drawn"
     done = manager.post(url, data={"confirm": "launch"}, follow_redirects=True)
@@ -206,3 +206,25 @@ def test_an_escalation_is_amber_only_within_two_working_days_of_its_response(
     # ... and amber from the first day if an organisation sets 5.
     app.config["ESCALATION_AMBER_DAYS"] = 5
     assert 'tag-amber">Due soon<' in manager.get("/escalations/").get_data(as_text=True)
+
+
+def test_the_dip_sample_form_groups_each_size_rules_fields_and_returns_to_the_preview(
+    login_as: LoginAs, world: World
+) -> None:
+    page = login_as(world.a.users[Role.MANAGER]).get("/programmes/new").get_data(as_text=True)
+    panels = dict(re.findall(r'data-size-rules="([^"]+)">(.*?)</div>\s*</div>', page, re.S))
+    fields = {rule: set(re.findall(r'<(?:input|select)[^>]*\bid="(\w+)"', html))
+              for rule, html in panels.items()}  # fmt: skip
+    assert fields == {
+        "fixed": {"n"},
+        "margin": {"margin", "expected"},
+        "discovery": {"tolerable", "max_failures"},
+        "margin discovery": {"confidence"},
+        "percent": {"percent"},
+        "per_stratum": {"per_stratum"},
+    }
+    # Shown or hidden by a static script (no inline script: the CSP forbids it).
+    assert '<script src="/static/dip_sample.js"></script>' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    # The preview button sends the form to #preview, where the preview section comes back.
+    assert re.search(r'value="preview" class="[^"]*" formaction="#preview"', page)
