@@ -293,3 +293,53 @@ def test_only_members_are_told(app: Flask, world: World, smtp: TestSmtpServer) -
         ).all()
     assert [r.user_id for r in rows] == [world.a.users[Role.AUDITOR].id]
     assert rows[0].user_id in members
+
+
+def test_the_daily_chase_tells_each_owner_once_and_the_digest_holds_it(
+    app: Flask, world: World, smtp: TestSmtpServer, consumer: InProcessConsumer
+) -> None:
+    """An action past its due date, another due in two days and an escalation whose response
+    is due tomorrow: each owner is told once, in the digest, however often the chase runs."""
+    from datetime import date, timedelta
+
+    from qa_toolkit.models import Action, Escalation
+
+    today = date.today()
+    iro = world.a.iros[0].id
+    with app.app_context():
+        session = get_session()
+        overdue = session.get_one(Action, world.action_id)
+        overdue.due_date = today - timedelta(days=1)
+        soon = Action(
+            organisation_id=world.a.org.id, title="Share the plan", owner_staff_id=iro,
+            due_date=today, priority="medium", status="open", source="standalone",
+        )  # fmt: skip
+        done = Action(
+            organisation_id=world.a.org.id, title="Done already", owner_staff_id=iro,
+            due_date=today - timedelta(days=9), priority="medium", status="completed",
+            source="standalone", completion_evidence="Seen in March's reviews.",
+            completed_on=today,
+        )  # fmt: skip
+        session.add_all([soon, done])
+        escalation = session.get_one(Escalation, world.escalation_id)
+        escalation.response_due = today + timedelta(days=1)
+        session.commit()
+        soon_id = soon.id
+    with app.app_context():
+        assert mailer.daily() == 3
+        assert mailer.daily() == 0  # Told once.
+    rows = _rows(app)
+    auditor = world.a.users[Role.AUDITOR].id
+    assert sorted((r.kind, r.subject_id, r.user_id, r.delivery) for r in rows) == sorted([
+        ("action_overdue", world.action_id, auditor, "digest"),
+        ("action_due", soon_id, auditor, "digest"),
+        ("escalation_due", world.escalation_id, auditor, "digest"),
+    ])  # fmt: skip
+    (digest,) = smtp.wait_for(1)
+    assert digest["To"] == world.a.users[Role.AUDITOR].email
+    assert digest["Subject"] == "QA toolkit: 3 things waiting for you"
+    body = _body(digest)
+    assert f"{BASE}/actions/{world.action_id}" in body and f"{BASE}/actions/{soon_id}" in body
+    assert f"{BASE}/escalations/{world.escalation_id}" in body
+    assert "Record the child's views" not in body and "permanence" not in body  # No detail.
+    _wait_sent(app, 3)
