@@ -21,8 +21,8 @@ from qa_toolkit import auditing, config, migrate, private_files
 from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.cli_frames import frame_import
-from qa_toolkit.cli_samples import sample_more_reserves, sample_verify
 from qa_toolkit.cli_report import report_cli
+from qa_toolkit.cli_samples import sample_more_reserves, sample_verify
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.jobs.cli import worker
 from qa_toolkit.jobs.consumer import start_in_process

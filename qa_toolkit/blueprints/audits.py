@@ -30,11 +30,10 @@ from qa_toolkit.security.access import (
 )
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
-from qa_toolkit.services import audit_context
+from qa_toolkit.services import audit_context, tracker, tracker_actions
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
-from qa_toolkit.services import tracker, tracker_actions
 from qa_toolkit.services import users as user_service
 from qa_toolkit.tracker_filters import query_from
 

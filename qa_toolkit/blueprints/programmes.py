@@ -25,9 +25,8 @@ from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import moderation as moderation_service
 from qa_toolkit.services import programmes as programme_service
-from qa_toolkit.services import sample_record
+from qa_toolkit.services import sample_record, tracker
 from qa_toolkit.services import templates as template_service
-from qa_toolkit.services import tracker
 from qa_toolkit.services.conflict_checks import conflict_checks
 from sampling.design import CATEGORY_FIELDS, DesignProblem, SampleDesign
 from sampling.draw import fresh_seed
