@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from qa_toolkit import auditing, migrate
 from qa_toolkit.db import get_session
+from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.services import demo
 from tests.conftest import make_test_app
 
@@ -26,7 +27,8 @@ CHROMIUM = os.environ.get("QA_TOOLKIT_CHROMIUM", "/usr/bin/chromium")
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
-    """The real app, CSRF on, on a migrated SQLite file with the demo seeded, served over HTTP."""
+    """The real app, CSRF on, on a migrated SQLite file with the demo seeded, served over HTTP,
+    with a job queue consumer in this process."""
     path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
     url = f"sqlite:///{path}"
     migrate.upgrade(url)
@@ -39,7 +41,10 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    # Background jobs (a case list's check and import) run as in the development server.
+    consumer = start_in_process(app, workers=1, periodic=False)
     yield app, f"http://127.0.0.1:{server.server_port}"
+    consumer.stop(graceful=True)
     server.shutdown()
     app.extensions["qa_engine"].dispose()
 

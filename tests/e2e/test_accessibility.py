@@ -362,7 +362,10 @@ def test_every_page_for_every_role_has_no_serious_accessibility_violation(
             _check(axe, page, report, seat.name, f"{path} ({name} form sent)")
         if seat.name == "manager":
             page.goto(f"{base}/frames/uploads/{states.upload}")
-            page.get_by_role("button", name="Check the file").click()
+            page.get_by_role("button", name="Check the file").click()  # A background job.
+            expect(page.get_by_role("link", name="See the result")).to_be_visible(timeout=30_000)
+            _check(axe, page, report, seat.name, "/jobs/<id> (a check finished)")
+            page.get_by_role("link", name="See the result").click()
             expect(page.get_by_role("heading", name="Report on the file")).to_be_visible()
             _check(axe, page, report, seat.name, f"/frames/uploads/{states.upload} (checked)")
         if seat.name == "auditor":
@@ -643,9 +646,9 @@ def test_the_case_list_upload_says_what_is_happening_and_cannot_be_sent_twice(
     page.wait_for_timeout(1000)
     assert len(held) == 1, "the form went twice"
     held[0].continue_()
-    expect(page.get_by_role("heading", name="Check the columns")).to_be_visible()
+    expect(page.get_by_role("heading", name="Checking the case list")).to_be_visible()
     busy = json.loads(page.evaluate("() => sessionStorage.getItem('busy')"))
-    assert busy["status"].startswith("Uploading and checking your case list"), busy
+    assert busy["status"].startswith("Uploading your case list"), busy
     assert busy["role"] == "status" and busy["disabled"], busy
 
 
