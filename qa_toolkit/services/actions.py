@@ -464,19 +464,51 @@ def page_of_actions(
     return Page(lines, found.total, found.page, found.pages, found.per_page)
 
 
-def programme_actions(session: Session, programme: Programme, today: date) -> list[ActionLine]:
-    """Every action raised from this programme: its findings and its audits."""
-    actions = session.scalars(
+def _of_programme(programme: Programme) -> Select[Action]:
+    """Every action raised from this programme: its findings and its audits, soonest due."""
+    return (
         select(Action)
-        .options(joinedload(Action.owner))
         .outerjoin(Audit, Action.audit_id == Audit.id)
         .where(
             Action.organisation_id == programme.organisation_id,
             or_(Action.programme_id == programme.id, Audit.programme_id == programme.id),
         )
         .order_by(Action.due_date, Action.id)
-    ).unique()
-    return _lines(session, list(actions), today)
+    )
+
+
+def programme_actions(session: Session, programme: Programme, today: date) -> list[ActionLine]:
+    """Every action raised from this programme (the workbook: the page shows a page of them)."""
+    query = _of_programme(programme).options(joinedload(Action.owner))
+    return _lines(session, list(session.scalars(query)), today)
+
+
+def page_of_programme_actions(
+    session: Session, programme: Programme, today: date, page: int, per_page: int
+) -> Page[ActionLine]:
+    found = paged(
+        session, _of_programme(programme).options(joinedload(Action.owner)), page, per_page
+    )
+    lines = _lines(session, list(found.items), today)
+    return Page(lines, found.total, found.page, found.pages, found.per_page)
+
+
+def programme_action_totals(session: Session, programme: Programme, today: date) -> dict[str, int]:
+    """`programme_action_counts` counted in the database: by status, and overdue by `rag`."""
+    query = _of_programme(programme).order_by(None).subquery()
+    found: dict[str, int] = {s.label: 0 for s in ActionStatus}
+    for status, number in session.execute(
+        select(query.c.status, func.count()).group_by(query.c.status)
+    ):
+        found[ActionStatus(status).label] = int(number)
+    closed = [s.value for s in CLOSED]
+    found["Overdue"] = int(
+        session.scalar(
+            select(func.count()).where(query.c.status.not_in(closed), query.c.due_date < today)
+        )
+        or 0
+    )
+    return found
 
 
 @dataclass(frozen=True)

@@ -158,3 +158,19 @@ def test_dashboard_counts_are_the_lists_rag_rule(sites: dict[int, Site]) -> None
     assert counted.due_soon == ratings.count(Rag.AMBER) > 0
     assert late.total == len(red) > 10
     assert [e.id for e in late.items] == [e.id for e in red[:10]]
+
+
+def test_findings_show_the_first_actions_and_highlights_and_page_the_rest(
+    sites: dict[int, Site],
+) -> None:
+    site = sites[1_000]
+    manager = site.region.manager_id
+    programme = site.region.built.programme_id
+    # A third of the builder's actions come from the programme's themes, a third from its
+    # audits: 334 + 333.
+    page = _get(site, f"/findings/{programme}", manager)
+    assert "Show all 667 actions" in page
+    listed = _get(site, f"/findings/{programme}/actions?page=2", manager)
+    assert "51–100 of 667 actions" in listed and "Page 2 of 14" in listed
+    highlights = _get(site, f"/findings/{programme}/highlights", manager)
+    assert "Approve for partners" in highlights and "of" in highlights
