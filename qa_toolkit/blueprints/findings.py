@@ -127,7 +127,9 @@ def programme(programme_id: int) -> str:
             db, result.previous, result.previous_rollup, result.programme, rollup
         )
     manager = current_role() in (Role.ADMIN, Role.MANAGER)
-    lines = partner_service.programme_highlights(db, result)[0] if manager else []
+    approvals = (
+        partner_service.programme_highlight_page(db, result, 1, PREVIEW) if manager else None
+    )
     return render_template(
         "findings/programme.html",
         findings=result,
@@ -137,8 +139,8 @@ def programme(programme_id: int) -> str:
         breakdown_labels=BREAKDOWN_FIELDS,
         highlights=rollup.highlights[:PREVIEW],
         highlights_total=len(rollup.highlights),
-        highlight_lines=lines[:PREVIEW],
-        highlight_lines_total=len(lines),
+        highlight_lines=approvals.items if approvals else [],
+        highlight_lines_total=approvals.total if approvals else 0,
         explain=explain,
         small=SMALL_CELL,
         actions=actions.items,
@@ -198,12 +200,13 @@ def programme_highlights(programme_id: int) -> str:
     number = page_number(request.args.get("page"))
     per_page = current_app.config["LIST_PER_PAGE"]
     manager = current_role() in (Role.ADMIN, Role.MANAGER)
-    lines = partner_service.programme_highlights(db, result)[0] if manager else []
     return render_template(
         "findings/highlights.html",
         findings=result,
         page=of_list(result.rollup.highlights, number, per_page),
-        lines=of_list(lines, number, per_page),
+        lines=partner_service.programme_highlight_page(db, result, number, per_page)
+        if manager
+        else None,
         manager=manager,
         explain=explain,
     )

@@ -174,3 +174,30 @@ def test_findings_show_the_first_actions_and_highlights_and_page_the_rest(
     assert "51–100 of 667 actions" in listed and "Page 2 of 14" in listed
     highlights = _get(site, f"/findings/{programme}/highlights", manager)
     assert "Approve for partners" in highlights and "of" in highlights
+
+
+def test_the_approval_list_is_paged_with_every_highlight_counted(sites: dict[int, Site]) -> None:
+    from sqlalchemy import select
+
+    from qa_toolkit.db import get_session
+    from qa_toolkit.models import Audit
+
+    site = sites[1_000]
+    programme = site.region.built.programme_id
+    with site.app.app_context():
+        every = [
+            (audit_id, qid)
+            for audit_id, highlights in get_session().execute(
+                select(Audit.id, Audit.highlights).where(Audit.programme_id == programme)
+            )
+            for qid, h in (highlights or {}).items()
+            if str(h.get("text") or "").strip()
+        ]
+    assert len(every) > 10
+    page = _get(site, f"/findings/{programme}", site.region.manager_id)
+    assert f"All {len(every)} highlights and their approval" in page
+    assert page.count("Approve for partners") + page.count("Withdraw approval") <= 10
+    last = -(-len(every) // 50)
+    listed = _get(site, f"/findings/{programme}/highlights?page={last}", site.region.manager_id)
+    assert f"of {len(every)} highlights" in listed
+    assert last == 1 or f"Page {last} of {last}" in listed
