@@ -28,10 +28,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": (
         "qa_toolkit.cli",
         "export",
-        "Save a programme's findings as the Excel workbook the web page downloads.",
+        "Save a programme's findings as the Excel workbook the web page downloads, or as a "
+        "tidy CSV of every figure (--format csv).",
     ),
     "frame": ("qa_toolkit.cli", "frame_cli", "Case lists (sampling frames)."),
     "orgs": ("qa_toolkit.cli", "orgs_cli", "Organisations (local authorities)."),
+    "report": (
+        "qa_toolkit.cli_report",
+        "report_cli",
+        "Reports as files: the IRO annual report, board packs.",
+    ),
     "sample": ("qa_toolkit.cli", "sample_cli", "Dip samples."),
     "serve": ("qa_toolkit.cli", "serve", "Serve the toolkit (development server by default)."),
     "templates": ("qa_toolkit.cli", "templates_cli", "Audit templates: check, list and publish."),

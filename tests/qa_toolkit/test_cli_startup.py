@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+from flask import Flask
+
 from qa_toolkit import cli_entry
 
 HEAVY = ("scipy", "statsmodels", "numpy", "openpyxl", "argon2", "sqlalchemy", "huey")
@@ -34,3 +36,7 @@ def test_listed_help_is_each_commands_own() -> None:
         command = cli_entry.load_command(name)
         assert command.name == name
         assert command.get_short_help_str(limit=1000) == cli_entry.COMMANDS[name][2], name
+
+
+def test_the_table_names_every_command_the_app_registers(app: Flask) -> None:
+    assert sorted(cli_entry.COMMANDS) == sorted(app.cli.list_commands(None))  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """Indexes behind the paged lists' sorts, and the stored roll-up (findings_rollup).
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0012"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
