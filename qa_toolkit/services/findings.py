@@ -145,14 +145,17 @@ def previous_round(session: Session, programme: Programme) -> Programme | None:
     )
 
 
-def _rollup(session: Session, programme: Programme, template: Template) -> Rollup:
-    """The roll-up of the programme's finalised audits, reused while they are unchanged."""
+def compute_rollup(session: Session, programme: Programme) -> Rollup:
+    """The roll-up of the programme's finalised audits, worked out now from the database."""
+    template = template_of(programme.template_version)
     populations = {line["stratum"]: int(line["population"]) for line in programme.allocation}
-    return cached_rollup(
-        session,
-        programme,
-        lambda: rollup(template, records(session, programme), populations=populations),
-    )
+    return rollup(template, records(session, programme), populations=populations)
+
+
+def _rollup(session: Session, programme: Programme, template: Template) -> Rollup:
+    """The roll-up of the programme's finalised audits, reused while they are unchanged (this
+    process's copy, else the stored one, else worked out now)."""
+    return cached_rollup(session, programme, lambda: compute_rollup(session, programme))
 
 
 def findings(session: Session, programme: Programme) -> ProgrammeFindings:
