@@ -323,3 +323,10 @@ def test_coordination_with_the_last_demo_round(app: Flask, runner: FlaskCliRunne
         )
         positive = dict(sample_record.method_lines(session, found["Again"], internal=True))
         assert positive["Children also in the last round"].startswith("40 children are in both")
+        drawn_only = found["Avoid"].id
+    # A round still being drawn can change: coordinating with it is refused, nothing drawn.
+    base[-1] = str(drawn_only)
+    refused = runner.invoke(args=[*base, "--coordination", "negative", "--name", "Refused"])
+    assert refused.exit_code == 1 and "'Avoid' has not been launched" in refused.output
+    with app.app_context():
+        assert get_session().scalar(select(Programme.id).where(Programme.name == "Refused")) is None
