@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -24,7 +25,7 @@ from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import moderation as moderation_service
 from qa_toolkit.services import programmes as programme_service
-from qa_toolkit.services import sample_record
+from qa_toolkit.services import sample_record, tracker
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services.conflict_checks import conflict_checks
 from sampling.design import CATEGORY_FIELDS, DesignProblem, SampleDesign
@@ -32,6 +33,9 @@ from sampling.draw import fresh_seed
 from sampling.prn import key_fingerprint
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
+
+# The manager's last auto-assign choices (one programme's: the cookie stays small).
+ASSIGN_CHOICES = "qa_assign_choices"
 
 
 @bp.get("/")
@@ -206,9 +210,38 @@ def show(programme_id: int) -> str:
         by_id={c.id: c for c in cases},
         agreement=moderation_service.programme_agreement(db, programme),
         candidates=people,
+        assign_choices=_assign_choices(programme.id, people, cases),
         checks={c.user_id: c for c in conflict_checks(db, programme, people)},
         names={person.user_id: person.name for person in people},
+        track=tracker.programme_tracker(db, programme, date.today())
+        if programme.status != "drawn"
+        else None,
+        statuses=tracker.STATUS_LABELS,
     )
+
+
+def _assign_choices(
+    programme_id: int, people: list[programme_service.Candidate], cases: list[Any]
+) -> tuple[set[int], dict[int, int]]:
+    """Who is ticked and how many audits each can take: the manager's last choices for this
+    programme (kept across reloads and a refused assignment), else IROs with the auditor role
+    ticked and the sample shared evenly among them, with two to spare."""
+    kept = session.get(ASSIGN_CHOICES)
+    if isinstance(kept, dict) and kept.get("programme") == programme_id:
+        capacity = {int(k): int(v) for k, v in dict(kept.get("capacity", {})).items()}
+        return {int(u) for u in kept.get("ticked", [])}, capacity
+    ticked = {p.user_id for p in people if p.preticked}
+    in_sample = sum(1 for c in cases if c.status == "in_sample")
+    each = math.ceil(in_sample / max(len(ticked), 1)) + 2
+    return ticked, {p.user_id: each for p in people}
+
+
+def _remember_choices(programme_id: int, ticked: list[int], capacity: dict[int, int]) -> None:
+    session[ASSIGN_CHOICES] = {
+        "programme": programme_id,
+        "ticked": ticked,
+        "capacity": {str(k): v for k, v in capacity.items()},
+    }
 
 
 @bp.post("/<int:programme_id>/exclude")
@@ -249,6 +282,12 @@ def assign(programme_id: int) -> Response:
         if raw.isdigit():
             capacities[int(raw)] = request.form.get(f"capacity-{raw}", type=int) or 0
     people = programme_service.candidates(db, programme.organisation_id)
+    _remember_choices(
+        programme.id,
+        sorted(capacities),
+        {p.user_id: max(0, request.form.get(f"capacity-{p.user_id}", type=int) or 0)
+         for p in people},
+    )  # fmt: skip
     chosen = [c for c in conflict_checks(db, programme, people) if capacities.get(c.user_id)]
     unchecked = [c for c in chosen if not c.checked]
     if unchecked and not request.form.get("confirm_unchecked"):
@@ -328,10 +367,15 @@ def more_reserves(programme_id: int) -> Response:
 
 @bp.post("/<int:programme_id>/launch")
 @roles(MANAGERS)
-def launch(programme_id: int) -> Response:
+def launch(programme_id: int) -> str | Response:
+    """Launch once confirmed: the first press shows what cannot be undone and asks again."""
     db = get_session()
     programme = _programme_or_404(programme_id)
     try:
+        if request.form.get("confirm") != "launch":
+            plan = programme_service.launch_plan(db, programme)
+            db.rollback()
+            return render_template("programmes/launch.html", programme=programme, plan=plan)
         count = programme_service.launch(db, programme)
     except programme_service.ProgrammeProblem as exc:
         db.rollback()

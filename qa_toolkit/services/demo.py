@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.models import CaseRecord, Frame, Organisation, Role, Staff, Team
 from qa_toolkit.services.demo_actions import seed_actions
+from qa_toolkit.services.demo_annual import seed_history
 from qa_toolkit.services.demo_audits import seed_rounds
 from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
@@ -92,6 +93,7 @@ def seed(session: Session, today: date) -> bool:
         session, org, owner, users["manager@demo.example"],
         [u for e, u in users.items() if e.startswith("auditor")], today,
     )  # fmt: skip
+    seed_history(session, org, frame, today)  # last: the figures above stay as they were
     return True
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from qa_toolkit.models import (
     CaseRecord,
@@ -267,7 +267,7 @@ def recently_audited(
             Programme.launched_at >= since,
             SampleCase.status == SampleStatus.IN_SAMPLE.value,
         )
-        # The latest audit gives the reason, the same on every database.
+        # The latest programme first: a child in two gives the most recent reason.
         .order_by(Programme.launched_at.desc(), Programme.id.desc(), SampleCase.id)
     ).all()
     if not found:
@@ -495,6 +495,8 @@ def sample_of(session: Session, programme: Programme) -> list[SampleCase]:
             select(SampleCase)
             .where(SampleCase.programme_id == programme.id)
             .order_by(SampleCase.stratum, SampleCase.rank_in_stratum)
+            # Every page of the sample shows each case's reference: one query, not one a row.
+            .options(selectinload(SampleCase.case_record))
         )
     )
 
@@ -572,13 +574,22 @@ class Candidate:
     role: str
     staff_id: int | None
     team: str | None
+    staff_role: str | None = None
+
+    @property
+    def preticked(self) -> bool:
+        """Ticked for auto-assign before the manager chooses: IROs with the auditor role only
+        (a manager or a team manager audits when asked, not by default)."""
+        from qa_toolkit.models import Role, StaffRole
+
+        return self.role == Role.AUDITOR.value and self.staff_role == StaffRole.IRO.value
 
 
 def candidates(session: Session, organisation_id: int) -> list[Candidate]:
     from qa_toolkit.models import Membership, Role, Staff, Team, User
 
     rows = session.execute(
-        select(User.id, User.display_name, Membership.role, Staff.id, Team.name)
+        select(User.id, User.display_name, Membership.role, Staff.id, Team.name, Staff.staff_role)
         .join(Membership, Membership.user_id == User.id)
         .outerjoin(Staff, (Staff.user_id == User.id) & (Staff.organisation_id == organisation_id))
         .outerjoin(Team, Staff.team_id == Team.id)
@@ -589,7 +600,7 @@ def candidates(session: Session, organisation_id: int) -> list[Candidate]:
         )
         .order_by(User.display_name)
     ).all()
-    return [Candidate(u, n, r, s, t) for u, n, r, s, t in rows]
+    return [Candidate(u, n, r, s, t, sr) for u, n, r, s, t, sr in rows]
 
 
 def _cases_to_assign(
@@ -677,11 +688,22 @@ def reassign(
     return clash
 
 
-def launch(session: Session, programme: Programme) -> int:
-    """Create an assigned audit for every case in the sample; returns how many."""
-    from qa_toolkit.models import Audit, AuditStatus
+@dataclass(frozen=True)
+class LaunchPlan:
+    """What launching would do, shown on the page that asks the manager to confirm."""
 
+    audits: int
+    auditors: int
+
+
+def launch_plan(session: Session, programme: Programme) -> LaunchPlan:
+    """Check the programme can be launched (raises ProgrammeProblem saying why not)."""
     _require_drawn(programme)
+    cases = _launchable(session, programme)
+    return LaunchPlan(len(cases), len({c.auditor_id for c in cases}))
+
+
+def _launchable(session: Session, programme: Programme) -> list[SampleCase]:
     cases = [c for c in sample_of(session, programme) if c.status == SampleStatus.IN_SAMPLE.value]
     waiting = [c.case_record.case_ref for c in cases if c.auditor_id is None]
     if not cases:
@@ -689,6 +711,15 @@ def launch(session: Session, programme: Programme) -> int:
     if waiting:
         shown = ", ".join(waiting[:10]) + (" and others" if len(waiting) > 10 else "")
         raise ProgrammeProblem(f"{len(waiting)} case(s) have no auditor yet: {shown}.")
+    return cases
+
+
+def launch(session: Session, programme: Programme) -> int:
+    """Create an assigned audit for every case in the sample; returns how many."""
+    from qa_toolkit.models import Audit, AuditStatus
+
+    _require_drawn(programme)
+    cases = _launchable(session, programme)
     # Claim the programme in one conditional UPDATE: of two managers launching at once, the
     # second waits for the first's row lock and then finds nothing left to claim.
     claimed = session.execute(
