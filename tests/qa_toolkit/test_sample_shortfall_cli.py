@@ -135,6 +135,19 @@ def test_asked_sixty_drew_fifty_seven_everywhere_it_is_shown(
         drawn = sample_record.allocation_as_drawn(found)
         assert ("Team: B", 4, 1, 0.25, 4.0) in drawn
 
+    # The key is in no audit-log entry: its creation and change are logged as hidden.
+    with app.app_context():
+        from qa_toolkit.models import AuditEvent
+
+        logged = [
+            str(e.changes)
+            for e in get_session().scalars(
+                select(AuditEvent).where(AuditEvent.entity_type == "organisation")
+            )
+        ]
+        assert logged and all(KEY not in text for text in logged)
+        assert any("sampling_key" in text and "(hidden)" in text for text in logged)
+
     # The Method sheet's command draws the same sample again (under another name).
     import shlex
 
