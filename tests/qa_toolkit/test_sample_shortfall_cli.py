@@ -343,3 +343,33 @@ def test_coordination_with_the_last_demo_round(app: Flask, runner: FlaskCliRunne
     assert refused.exit_code == 1 and "'Avoid' has not been launched" in refused.output
     with app.app_context():
         assert get_session().scalar(select(Programme.id).where(Programme.name == "Refused")) is None
+
+
+def test_a_sample_drawn_with_the_earlier_numbers_still_verifies(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    from sampling.allocation import Stratum, allocate
+    from sampling.draw import draw
+
+    path = tmp_path / "list.csv"
+    _write(path, _sixty_list())
+    frame_id = _setup(app, runner, path)
+    drawn = runner.invoke(
+        args=["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint",
+              "--n", "12", "--name", "Old way", "--seed", "8", "--numbers", "seeded"]
+    )  # fmt: skip
+    assert drawn.exit_code == 0, drawn.output
+    # The earlier scheme: numpy's generator along the sorted list, no key.
+    refs = [row[0] for row in _sixty_list()]
+    expected = draw([(r, ()) for r in refs], allocate([Stratum((), 120)], 12, "equal"), 8)
+    shown = sorted(line.split()[1] for line in drawn.output.splitlines() if "sample " in line[:10])
+    assert shown == sorted(expected.case_refs())
+    verified = runner.invoke(args=["sample", "verify", "Old way", str(path)])
+    assert verified.output.strip() == "identical", verified.output
+    with app.app_context():
+        session = get_session()
+        programme = session.scalars(select(Programme).where(Programme.name == "Old way")).one()
+        lines = dict(sample_record.method_lines(session, programme, internal=True))
+        assert lines["Random numbers"].startswith("From the seed")
+        assert lines["Sampling key fingerprint"] == "Not used"
+        assert "--numbers seeded" in lines["Reproduce the draw"]
