@@ -32,9 +32,9 @@ def limitation_rows(
     partner: bool = False,
 ) -> list[tuple[str, str]]:
     """The limitations every reader should know, internal or partner, in words."""
-    who = "This workbook" if partner else "Partner outputs"
+    who = "These figures give" if partner else "Partner outputs give"
     rows = [
-        ("Suppression", f"{who} give no figure for fewer than {min_files} files, the whole "
+        ("Suppression", f"{who} no figure for fewer than {min_files} files, the whole "
          "programme included, and hide enough other groups that a hidden one cannot be worked "
          "out from the totals (secondary suppression). Breakdowns by IRO are never given to "
          "partners."),
@@ -61,8 +61,13 @@ def limitation_rows(
             )
         )
     gaps = quality_lines(quality)
-    complete = "Every field the sample and the breakdowns use was filled for every child."
-    rows.append(("Case list data quality", "; ".join(gaps) + "." if gaps else complete))
+    if gaps:
+        detail = "Fields not filled for every child: " + "; ".join(gaps) + "."
+    elif quality:
+        detail = "Every field of the case list was filled for every child."
+    else:
+        detail = "This case list was not checked field by field when it was imported."
+    rows.append(("Case list data quality", detail))
     if warnings:
         noted = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in sorted(warnings.items()) if v)
         if noted:

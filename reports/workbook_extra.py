@@ -264,4 +264,5 @@ def case_sheet(
             "file's answers meeting the standard over its applicable ones in that theme. Every "
             "figure of the Questions and Themes sheets can be recomputed from these columns.",
         ),
+        fit_width=False,
     )
