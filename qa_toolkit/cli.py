@@ -21,13 +21,15 @@ from qa_toolkit import auditing, config, migrate, private_files
 from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.cli_frames import frame_import
+from qa_toolkit.cli_report import report_cli
+from qa_toolkit.cli_samples import sample_more_reserves, sample_verify
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.jobs.cli import worker
 from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import Role
 from qa_toolkit.security import mfa, sessions
 from qa_toolkit.services import cases as case_service
-from qa_toolkit.services import demo, organisations
+from qa_toolkit.services import demo, organisations, sample_record
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
@@ -331,6 +333,8 @@ def templates_publish(paths: tuple[str, ...], org_name: str | None, shipped: boo
 
 
 frame_cli.add_command(frame_import)
+sample_cli.add_command(sample_verify)
+sample_cli.add_command(sample_more_reserves)
 
 
 def _share_option(text: str, what: str) -> float:
@@ -519,6 +523,28 @@ def _size_rule(
     show_default=True,
     help="Exclude cases audited by any programme in this many months (0: none).",
 )
+@click.option(
+    "--numbers",
+    type=click.Choice(["keyed", "seeded"]),
+    default="keyed",
+    show_default=True,
+    help="keyed: permanent random numbers from the organisation's key; seeded: the earlier "
+    "scheme (to re-draw a sample drawn with it).",
+)
+@click.option(
+    "--coordination",
+    type=click.Choice(["independent", "negative", "positive"]),
+    default="independent",
+    show_default=True,
+    help="With --coordinate-with: avoid (negative) or re-audit (positive) its children.",
+)
+@click.option(
+    "--coordinate-with",
+    "coordinate_with",
+    type=int,
+    default=None,
+    help="The number of the earlier programme to coordinate with.",
+)
 @click.option("--exclude-own-team", is_flag=True, help="Never give an auditor their own team.")
 @click.option("--due", "due", default=None, help="Due date of the audits (YYYY-MM-DD).")
 @click.option("--seed", type=int, default=None, help="Reproduce an earlier draw with its seed.")
@@ -545,6 +571,9 @@ def sample_draw(
     reserves: int,
     method: str,
     exclude_audited_months: int,
+    numbers: str,
+    coordination: str,
+    coordinate_with: int | None,
     exclude_own_team: bool,
     due: str | None,
     seed: int | None,
@@ -582,6 +611,9 @@ def sample_draw(
                 reserves=reserves,
                 method=method,  # type: ignore[arg-type]
                 exclude_audited_months=exclude_audited_months or None,
+                numbers=numbers,  # type: ignore[arg-type]
+                coordination=coordination,  # type: ignore[arg-type]
+                coordinate_with=coordinate_with,
             )
             frame = case_service.frame_for(session, org.id, frame_id)
             if frame is None:
@@ -631,6 +663,7 @@ def sample_draw(
                 today=date.today(),
             )
             cases = programme_service.sample_of(session, programme)
+            found = sample_record.outcome(session, programme)
         except (LookupError, DesignProblem, programme_service.ProgrammeProblem) as exc:
             session.rollback()
             raise click.ClickException(str(exc)) from exc
@@ -640,6 +673,13 @@ def sample_draw(
         kind = {"in_sample": "sample ", "reserve": "reserve", "excluded": "excluded"}[case.status]
         note = f"  ({case.exclusion_reason})" if case.exclusion_reason else ""
         click.echo(f"  {kind} {case.case_record.case_ref:<12} {case.stratum}{note}")
+    summary = found.summary()
+    click.echo(f"\n{summary[0].upper()}{summary[1:]}.")
+    if found.can_draw_more:
+        click.echo(
+            "More reserves can be drawn before launch: "
+            f"qa-toolkit sample more-reserves {programme.id}"
+        )
 
 
 @click.command("export")
@@ -818,7 +858,7 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
 def register_commands(app: Flask) -> None:
     groups = (
         db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli, backup_cli,
-        audit_log_cli,
+        audit_log_cli, report_cli,
     )  # fmt: skip
     for group in groups:
         app.cli.add_command(group)

@@ -36,6 +36,7 @@ __all__ = [
     "CLOSED",
     "DEFAULT_AMBER_WITHIN",
     "DEFAULT_END_TO_END_WORKING_DAYS",
+    "DEFAULT_ESCALATION_AMBER_WITHIN",
     "DEFAULT_STAGES",
     "MAX_STAGE_WORKING_DAYS",
     "NO_REASON",
@@ -108,6 +109,9 @@ ACTION_STATUSES: tuple[ActionStatus, ...] = tuple(ActionStatus)
 # Closed actions are finished with: no RAG rating, never overdue.
 CLOSED: frozenset[ActionStatus] = frozenset({ActionStatus.COMPLETED, ActionStatus.CANCELLED})
 DEFAULT_AMBER_WITHIN = 5  # working days
+# An escalation's response (usually 5 working days) is amber only in its last 2: amber from
+# the day it was raised would say nothing (QA_TOOLKIT_ESCALATION_AMBER_DAYS changes it).
+DEFAULT_ESCALATION_AMBER_WITHIN = 2
 
 
 def rag(

@@ -50,6 +50,12 @@ class AuditRecord:
     concern: str | None = None
 
 
+# A figure below its target reads one of two ways: the interval's upper end under the target
+# (the shortfall is more than the sample's chance), or the target inside the interval.
+CLEARLY_BELOW = "clearly below"
+WITHIN_INTERVAL = "below, but the target is within the interval"
+
+
 @dataclass(frozen=True)
 class QuestionFinding:
     question_id: str
@@ -67,6 +73,18 @@ class QuestionFinding:
     def below_target(self) -> bool:
         estimate = self.result.estimate
         return self.target is not None and estimate is not None and estimate < self.target
+
+    @property
+    def clearly_below(self) -> bool:
+        """Below target with the whole interval under it: more than the sample's chance."""
+        return self.below_target and self.target is not None and self.result.high < self.target
+
+    @property
+    def target_reading(self) -> str | None:
+        """How a figure below target reads: CLEARLY_BELOW or WITHIN_INTERVAL (None: not below)."""
+        if not self.below_target:
+            return None
+        return CLEARLY_BELOW if self.clearly_below else WITHIN_INTERVAL
 
     @property
     def strength(self) -> bool:

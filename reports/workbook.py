@@ -374,7 +374,7 @@ def _questions_sheet(rollup: Rollup) -> Sheet:
                 weighted.estimate if weighted else None,
                 *(interval_cells(weighted.low, weighted.high) if weighted else (None, None)),
                 q.target,
-                "Yes" if q.below_target else None,
+                q.target_reading,
                 notes or None,
             )
         )
@@ -394,7 +394,7 @@ def _questions_sheet(rollup: Rollup) -> Sheet:
             Column("Weighted lower 95%", "percent"),
             Column("Weighted upper 95%", "percent"),
             Column("Target", "percent"),
-            Column("Below target", width=12),
+            Column("Below target", wrap=True, width=24),
             Column("Weighting notes", wrap=True, width=60),
         ],
         rows,
@@ -446,7 +446,9 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
             for t in trend
         ],  # fmt: skip
         notes=(
-            "Each change is tested with the file as the unit (design-based t test, two-sided); "
+            "Each change is tested with the file as the unit (design-based t test, two-sided; "
+            "with fewer than 10 files or no variation in a round, a permutation test on the "
+            "files, named in the verdict); "
             "with several themes tested at once the verdict follows the Holm-adjusted p-value: "
             "'could be chance' means the difference may not be real.",
         )
@@ -497,6 +499,7 @@ def _method_sheet(method: MethodNote, rollup: Rollup) -> Sheet:
         ("Draw fingerprint", method.draw_fingerprint),
         ("Files excluded and replaced", str(method.exclusions)),
         ("Intervals", "Wilson 95%; weighted estimates: Korn-Graubard"),
+        ("Statistical methods", "Formulas, when each is used, references: docs/statistics.md"),
     ]
     noted = sum(1 for q in rollup.questions if q.weighted is not None and q.weighted.notes)
     if noted:

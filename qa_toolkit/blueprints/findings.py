@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -39,6 +39,7 @@ from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.templates import template_of
+from reports import display
 from reports.disclosure import Rules
 from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
@@ -149,7 +150,8 @@ def _partner_page(
     chart = whole_percent_chart(
         [
             (t.title, t.figure.percent, t.figure.low, t.figure.high,
-             None if targets.get(t.theme_id) is None else round((targets[t.theme_id] or 0) * 100))
+             None if targets.get(t.theme_id) is None
+             else int(display.percent_value(targets[t.theme_id] or 0)))
             for t in found.themes
         ]
     )  # fmt: skip
@@ -260,3 +262,31 @@ def workbook(programme_id: int) -> Response:
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{safe}-{audience}.xlsx"'},
     )
+
+
+@bp.get("/<int:programme_id>/board-pack.docx")
+@roles(ALL_ROLES)
+def board_pack(programme_id: int) -> Response:
+    """The board pack as Word: managers may choose internal; everyone else gets the partner one."""
+    from qa_toolkit.services import board_pack as pack_service
+
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    audience = request.args.get("audience", "lscp")
+    if audience not in pack_service.AUDIENCES:
+        abort(400)
+    if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
+        abort(403)
+    pack = pack_service.build(db, programme, audience, _rules(), date.today())
+    body = pack_service.document(pack, current_organisation().name, datetime.now(UTC))
+    auditing.record(
+        db, "export", "programme_findings", programme.id,
+        summary=f"{audience} board pack", organisation_id=programme.organisation_id,
+    )  # fmt: skip
+    db.commit()
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
+    name = f"{safe}-board-pack-{audience}.docx"
+    return Response(
+        body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )  # fmt: skip

@@ -32,6 +32,7 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.notifications import events
+from qa_toolkit.security import policy
 from qa_toolkit.services.templates import template_of
 from reports.action_workbook import ActionRow
 from reports.actions import CLOSED, ActionStatus, Rag, rag
@@ -116,27 +117,21 @@ def viewer_of(session: Session, organisation_id: int, user_id: int, role: Role) 
     return Viewer(user_id, role, staff.id if staff else None, staff.team_id if staff else None)
 
 
+def _principal(action: Action, viewer: Viewer) -> policy.Principal:
+    return policy.Principal(
+        viewer.user_id, viewer.role, action.organisation_id,
+        staff_id=viewer.staff_id, staff_team_id=viewer.team_id,
+    )  # fmt: skip
+
+
 def can_see(action: Action, viewer: Viewer) -> bool:
-    """Managers see every action of their organisation; others the ones they own or raised,
-    and their team's."""
-    if viewer.role in (Role.ADMIN, Role.MANAGER):
-        return True
-    if viewer.role != Role.AUDITOR:
-        return False
-    return (
-        action.owner_staff_id == viewer.staff_id
-        or action.raised_by_id == viewer.user_id
-        or (viewer.team_id is not None and action.team_id == viewer.team_id)
-    )
+    """The rule is security/policy.py's ("open" an action), asked for this viewer."""
+    return policy.can(_principal(action, viewer), "open", action)
 
 
 def can_update(action: Action, viewer: Viewer) -> bool:
-    """The owner, whoever raised it, and managers may move an action on or close it."""
-    if viewer.role in (Role.ADMIN, Role.MANAGER):
-        return True
-    return viewer.role == Role.AUDITOR and (
-        action.owner_staff_id == viewer.staff_id or action.raised_by_id == viewer.user_id
-    )
+    """The rule is security/policy.py's ("update" an action), asked for this viewer."""
+    return policy.can(_principal(action, viewer), "update", action)
 
 
 def _text(value: str | None, what: str, limit: int = MAX_TEXT) -> str:
@@ -417,6 +412,7 @@ def list_actions(
         select(Action)
         .options(joinedload(Action.owner), joinedload(Action.team))
         .where(Action.organisation_id == organisation_id)
+        .order_by(Action.id)  # ties in the chosen sort keep the order they were raised in
     )
     query = _scoped(query, viewer, scope)
     closed = [s.value for s in CLOSED]
@@ -566,6 +562,7 @@ def owners(session: Session, organisation_id: int) -> list[Staff]:
             select(Staff)
             .options(joinedload(Staff.team))
             .where(Staff.organisation_id == organisation_id, Staff.active.is_(True))
+            .order_by(Staff.id)  # two people of the same name keep one order
         )
     )
     found.sort(key=lambda s: (order.get(s.staff_role, 9), s.name))

@@ -21,6 +21,7 @@ from qa_toolkit.models import (
     TemplateVersion,
     User,
 )
+from qa_toolkit.services import sample_record
 from qa_toolkit.services.rollup_cache import cached_rollup
 from qa_toolkit.services.templates import template_of
 from reports import disclosure, display
@@ -405,6 +406,7 @@ def _method_note(
         ("Filters", filters or "None"),
         ("Sample size", " ".join(programme.size_steps)),
         ("Allocation", f"{design.allocation}, at least {design.minimum} per stratum"),
+        *sample_record.method_lines(session, programme, internal=not partner),
     ]  # fmt: skip
     excluded = session.scalar(
         select(func.count())
@@ -420,12 +422,13 @@ def _method_note(
         seed=programme.seed,
         frame_fingerprint=programme.frame_fingerprint,
         draw_fingerprint=programme.draw_fingerprint,
-        allocation=[
-            (a["stratum"], a["population"], a["sample"], a["fraction"], a["weight"])
-            for a in programme.allocation
-        ],
+        # As drawn: the files actually in the sample and their weights (sample_record.py).
+        allocation=sample_record.allocation_as_drawn(sample_record.outcome(session, programme)),
         exclusions=int(excluded or 0),
     )
+
+
+method_note = _method_note  # the board pack's method annex reads the same note
 
 
 def workbook_actions(

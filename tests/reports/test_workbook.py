@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -17,6 +18,7 @@ from reports.rollup import AuditRecord, Rollup, rollup
 from reports.workbook import ActionFigures, ActionItem, CaseLine, MethodNote, TrendItem, build
 from tests.conftest import example_template_yaml
 
+ROOT = Path(__file__).resolve().parents[2]
 FRAME_FINGERPRINT = "f" * 63 + "1"
 DRAW_FINGERPRINT = "d" * 63 + "2"
 METHOD = MethodNote(
@@ -77,6 +79,12 @@ def test_the_method_sheet_shows_the_case_list_and_the_draw_fingerprints(result: 
     labels = list(items)
     assert labels.index("Random seed") < labels.index("Case list fingerprint")
     assert labels.index("Case list fingerprint") < labels.index("Draw fingerprint")
+
+
+def test_the_method_sheet_points_to_the_statistics_guide(result: Rollup) -> None:
+    items = method_items(_workbook(result))
+    assert "docs/statistics.md" in items["Statistical methods"]
+    assert (ROOT / "docs" / "statistics.md").is_file()
 
 
 def test_the_internal_workbook_has_the_case_level_sheet(result: Rollup) -> None:
