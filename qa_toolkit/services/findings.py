@@ -395,7 +395,11 @@ def figure_rows(
         found = partner_findings(session, result, partner_rules or Rules())
         return partner_rows(programme.name, found)
     trend = [(line.theme, line.comparison) for line in result.trend]
-    return internal_rows(programme.name, result.rollup, trend=trend)
+    from qa_toolkit.services.moderation import programme_agreement
+
+    agreed = programme_agreement(session, programme)
+    moderation = None if agreed is None else (agreed.moderated, agreed.overall)
+    return internal_rows(programme.name, result.rollup, trend=trend, moderation=moderation)
 
 
 def _method_note(
