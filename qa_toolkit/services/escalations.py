@@ -24,6 +24,7 @@ from qa_toolkit.models import (
     Role,
 )
 from reports.actions import (
+    DEFAULT_ESCALATION_AMBER_WITHIN,
     EscalationRecord,
     EscalationSummary,
     Rag,
@@ -280,14 +281,18 @@ def can_see(escalation: Escalation, user_id: int, role: Role) -> bool:
     return role == Role.AUDITOR and escalation.raised_by_id == user_id
 
 
-def rag_of(escalation: Escalation, today: date) -> Rag | None:
+def rag_of(
+    escalation: Escalation, today: date, amber_within: int = DEFAULT_ESCALATION_AMBER_WITHIN
+) -> Rag | None:
     """Red when the current stage's response is late and none has come back; amber when it is
-    due within 5 working days (the same rule as actions); green once the response is in."""
+    due within `amber_within` working days (the setting ESCALATION_AMBER_DAYS, 2 unless
+    changed: a 5-day response is not amber from the day it is raised); green before that and
+    once the response is in."""
     if escalation.status != EscalationStatus.OPEN.value:
         return None
     if escalation.steps and escalation.steps[-1].responded_on is not None:
         return Rag.GREEN
-    return rag(escalation.response_due, "open", today)
+    return rag(escalation.response_due, "open", today, amber_within)
 
 
 def escalations_of(

@@ -7,7 +7,7 @@ for partners without naming anybody; both stay empty for escalations recorded be
 organisation, period, audience and section, with who saved it and when.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
