@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from audit_templates.describe import condition_in_words, limiting_in_words
 from audit_templates.schema import Question, Template
+from qa_toolkit.services.audit_context import seen_where
 
 MAX_TEXT = 20_000
 
@@ -149,7 +150,7 @@ def _make_audit_form(template: Template) -> type[FlaskForm]:
         attrs[answer_field(question.id)] = FIELD_FACTORIES[question.type](template, question)
         if question.evidence_required_when:
             attrs[evidence_field(question.id)] = TextAreaField(
-                "Evidence: what did you see on the file?",
+                f"Evidence: what did you see {seen_where(template.kind)}?",
                 validators=[Optional(), Length(max=MAX_TEXT)],
             )
         if question.good_practice:

@@ -13,7 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from reports.actions import DEFAULT_STAGES, StageRule, parse_stages
+from reports.actions import (
+    DEFAULT_ESCALATION_AMBER_WITHIN,
+    DEFAULT_STAGES,
+    StageRule,
+    parse_stages,
+)
 
 ENV_PREFIX = "QA_TOOLKIT_"
 
@@ -86,7 +91,7 @@ DEFAULTS: dict[str, Any] = {
     # The hour (UTC) daily digests are sent.
     "DIGEST_HOUR": 7,
     # An escalation's response is amber this many working days before it is due.
-    "ESCALATION_AMBER_DAYS": 2,
+    "ESCALATION_AMBER_DAYS": DEFAULT_ESCALATION_AMBER_WITHIN,
 }
 
 # Settings an operator may give as QA_TOOLKIT_<NAME>; two have their conventional bare names too.

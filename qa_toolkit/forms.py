@@ -51,7 +51,8 @@ class NewUserForm(FlaskForm):
             Length(max=254),
         ],
     )
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    # The least role by default: an administrator raises it on purpose, never by oversight.
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.VIEWER.value)
     password = PasswordField(
         "First password",
         description="At least 12 characters. Give it to the person in a safe way.",

@@ -36,6 +36,7 @@ __all__ = [
     "CLOSED",
     "DEFAULT_AMBER_WITHIN",
     "DEFAULT_END_TO_END_WORKING_DAYS",
+    "DEFAULT_ESCALATION_AMBER_WITHIN",
     "DEFAULT_STAGES",
     "MAX_STAGE_WORKING_DAYS",
     "NO_REASON",
@@ -68,6 +69,20 @@ class Rag(enum.StrEnum):
 
 
 _RAG_LABELS = {Rag.RED: "Overdue", Rag.AMBER: "Due soon", Rag.GREEN: "On track"}
+# The fills a workbook's RAG cells get, by the word in the cell: pale red, amber and green
+# (Excel's own "Bad", "Neutral" and "Good" fills), dark enough to tell apart and pale enough
+# for black text to keep a contrast ratio above 12:1.
+RAG_FILLS: tuple[tuple[str, str], ...] = (
+    (_RAG_LABELS[Rag.RED], "#FFC7CE"),
+    (_RAG_LABELS[Rag.AMBER], "#FFEB9C"),
+    (_RAG_LABELS[Rag.GREEN], "#C6EFCE"),
+)
+RAG_LEGEND = (
+    "RAG, by due date in working days (England and Wales bank holidays excluded): "
+    "Overdue, filled red, when the due date has passed; Due soon, filled amber, due within 5 "
+    "working days or with no due date; On track, filled green, otherwise. Closed ones have no "
+    "RAG."
+)
 
 
 class ActionStatus(enum.StrEnum):
@@ -94,6 +109,9 @@ ACTION_STATUSES: tuple[ActionStatus, ...] = tuple(ActionStatus)
 # Closed actions are finished with: no RAG rating, never overdue.
 CLOSED: frozenset[ActionStatus] = frozenset({ActionStatus.COMPLETED, ActionStatus.CANCELLED})
 DEFAULT_AMBER_WITHIN = 5  # working days
+# An escalation's response (usually 5 working days) is amber only in its last 2: amber from
+# the day it was raised would say nothing (QA_TOOLKIT_ESCALATION_AMBER_DAYS changes it).
+DEFAULT_ESCALATION_AMBER_WITHIN = 2
 
 
 def rag(

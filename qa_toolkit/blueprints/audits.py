@@ -30,10 +30,10 @@ from qa_toolkit.security.access import (
 )
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
+from qa_toolkit.services import audit_context, tracker, tracker_actions
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
-from qa_toolkit.services import tracker, tracker_actions
 from qa_toolkit.services import users as user_service
 from qa_toolkit.tracker_filters import query_from
 
@@ -184,6 +184,8 @@ def _render_form(
         "audits/form.html",
         audit=audit,
         template=template,
+        heading=audit_context.heading(get_session(), audit),
+        context=audit_context.case_context(audit.case_record),
         form=form,
         sections=form_view(template, form),
         editable=editable,
@@ -392,13 +394,18 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
         abort(403)
     template = audit_service.template_for(audit)
     status = 200
+    # What the form shows: the saved moderation, or on an error exactly what was sent.
+    decisions: dict[str, dict[str, Any]] = dict(audit.moderation or {})
+    proposed_grade, comment = audit.proposed_grade, audit.moderation_comment
     if request.method == "POST":
-        decisions: dict[str, dict[str, Any]] = {}
+        decisions = {}
+        proposed_grade = request.form.get("proposed_grade") or None
+        comment = request.form.get("comment", "")
         for question in template.questions():
             if question.id in audit.answers:
-                agree = request.form.get(f"agree_{question.id}", "yes") == "yes"
+                choice = request.form.get(f"agree_{question.id}")
                 decisions[question.id] = {
-                    "agree": agree,
+                    "agree": {"yes": True, "no": False}.get(choice or ""),
                     "answer": request.form.get(f"answer_{question.id}"),
                     "comment": request.form.get(f"comment_{question.id}", ""),
                 }
@@ -407,8 +414,8 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
                 db,
                 audit,
                 decisions,
-                request.form.get("proposed_grade") or None,
-                request.form.get("comment", ""),
+                proposed_grade,
+                comment,
             )
         except audit_service.AuditProblem as exc:
             db.rollback()
@@ -418,7 +425,17 @@ def moderate(audit_id: int) -> str | Response | tuple[str, int]:
             db.commit()
             flash("Moderation saved. The manager can now finalise the audit.", "success")
             return redirect(url_for("audits.edit", audit_id=audit.id))
-    page = render_template("audits/moderate.html", audit=audit, template=template)
+    page = render_template(
+        "audits/moderate.html",
+        audit=audit,
+        template=template,
+        decisions=decisions,
+        proposed_grade=proposed_grade,
+        comment=comment,
+        numbers=audit_service.numbering(template),
+        heading=audit_context.heading(db, audit, moderating=True),
+        context=audit_context.case_context(audit.case_record),
+    )
     if request.method == "GET":
         auditing.record(db, "view", "audit", audit.id, summary="moderation page",
                         organisation_id=audit.organisation_id)  # fmt: skip

@@ -61,6 +61,11 @@ def _role() -> Role:
     return role
 
 
+def _amber_days() -> int:
+    """Working days before a response is due when it turns amber (ESCALATION_AMBER_DAYS)."""
+    return int(current_app.config["ESCALATION_AMBER_DAYS"])
+
+
 @bp.get("/")
 @roles(CASE_ROLES)
 def index() -> str:
@@ -74,7 +79,7 @@ def index() -> str:
     log_view("escalation_list", [e.case_ref for e in found])
     return render_template(
         "escalations/index.html",
-        escalations=[(e, service.rag_of(e, today)) for e in found],
+        escalations=[(e, service.rag_of(e, today, _amber_days())) for e in found],
         status=status,
         statuses=[
             ("open", "Open"),
@@ -123,6 +128,8 @@ def new() -> str | BaseResponse | tuple[str, int]:
                     raised_on=form.raised_on.data or date.today(),
                     skip_reason=form.skip_reason.data or "",
                     audit_id=audit.id if audit else None,
+                    raised_by=form.raised_by.data or "",
+                    addressed_to=form.addressed_to.data or "",
                 ),
                 _stages(),
                 int(current_user.id),
@@ -170,7 +177,7 @@ def _page(escalation: Escalation, problem: str | None = None, **forms: object) -
     return render_template(
         "escalations/show.html",
         escalation=escalation,
-        rag=service.rag_of(escalation, date.today()),
+        rag=service.rag_of(escalation, date.today(), _amber_days()),
         response_form=response,
         move_form=move,
         close_form=close,
@@ -276,7 +283,7 @@ def export() -> Response:
             reason=e.reason,
             stage=e.stage_name,
             status=EscalationStatus(e.status).label,
-            rag=(r.label if (r := service.rag_of(e, today)) else None),
+            rag=(r.label if (r := service.rag_of(e, today, _amber_days())) else None),
             raised_on=e.raised_on,
             response_due=e.response_due if e.status == EscalationStatus.OPEN else None,
             resolved_on=e.resolved_on,

@@ -7,8 +7,9 @@ long each time (QA_TOOLKIT_NOTIFY_RETRY_SECONDS, up to QA_TOOLKIT_NOTIFY_RETRY_M
 The row stays pending until it is sent, and a sweep each minute re-queues any pending row
 whose message was lost (the worker restarted, the queue's storage was unreachable).
 
-Digests: at QA_TOOLKIT_DIGEST_HOUR (UTC) each person with digest items gets one e-mail per
-organisation, sent the same way.
+Digests: at QA_TOOLKIT_DIGEST_HOUR (UTC) the day's chase is written (actions due or overdue,
+escalation responses due: notifications.chase), then each person with digest items gets one
+e-mail per organisation, sent the same way.
 
 Settings: QA_TOOLKIT_SMTP_HOST (unset: no e-mail, the list in the toolkit only), _SMTP_PORT,
 _SMTP_USER, _SMTP_PASSWORD, _SMTP_FROM, _SMTP_STARTTLS, _SMTP_TIMEOUT, and QA_TOOLKIT_BASE_URL,
@@ -20,7 +21,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
@@ -251,7 +252,20 @@ def _sweep() -> None:
         resend_stale()
 
 
+def daily() -> int:
+    """The day's chase (actions due or overdue, escalation responses due), committed, then
+    the digests that hold it when e-mail is configured; returns how many were chased."""
+    from qa_toolkit.notifications.chase import chase
+
+    session = get_session()
+    chased = chase(session, date.today(), int(str(_config("ESCALATION_AMBER_DAYS") or 2)))
+    session.commit()
+    if _config("SMTP_HOST"):
+        queue_digests()
+    return chased
+
+
 @jobs.periodic("notifications.digests", jobs.crontab(minute="0"))
 def _digests() -> None:
-    if _config("SMTP_HOST") and utcnow().hour == int(str(_config("DIGEST_HOUR") or 7)):
-        queue_digests()
+    if utcnow().hour == int(str(_config("DIGEST_HOUR") or 7)):
+        daily()

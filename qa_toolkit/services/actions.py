@@ -91,6 +91,9 @@ class ActionLine:
     action: Action
     rag: Rag | None
     source_text: str
+    # The title of the theme the action is filed under, as its template names it (the
+    # stored theme id is a key, not a label).
+    theme_title: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -284,9 +287,10 @@ def action_for(session: Session, organisation_id: int, action_id: int) -> Action
     return found if found is not None and found.organisation_id == organisation_id else None
 
 
-def _source_texts(session: Session, actions: list[Action]) -> dict[int, str]:
+def _source_texts(session: Session, actions: list[Action]) -> tuple[dict[int, str], dict[int, str]]:
     """Where each action came from, in words: programme, case reference, question number,
-    theme title. Loaded once for the whole list (templates are parsed once and cached)."""
+    theme title; and each themed action's theme title. Loaded once for the whole list
+    (templates are parsed once and cached)."""
     programme_ids = {a.programme_id for a in actions if a.programme_id}
     audit_ids = {a.audit_id for a in actions if a.audit_id}
     programmes = (
@@ -315,6 +319,7 @@ def _source_texts(session: Session, actions: list[Action]) -> dict[int, str]:
         for v in session.scalars(select(TemplateVersion).where(TemplateVersion.id.in_(version_ids)))
     } if version_ids else {}  # fmt: skip
     texts: dict[int, str] = {}
+    themes: dict[int, str] = {}
     for action in actions:
         where: list[str] = []
         version_id = None
@@ -333,9 +338,11 @@ def _source_texts(session: Session, actions: list[Action]) -> dict[int, str]:
         if template is not None and action.theme_id:
             title = next((t.title for t in template.themes if t.id == action.theme_id), None)
             where.append(title or action.theme_id)
+            if title:
+                themes[action.id] = title
         label = ActionSource(action.source).label
         texts[action.id] = f"{label} ({', '.join(where)})" if where else label
-    return texts
+    return texts, themes
 
 
 def question_numbers(template: Template) -> dict[str, str]:
@@ -348,8 +355,11 @@ def question_numbers(template: Template) -> dict[str, str]:
 
 
 def _lines(session: Session, actions: list[Action], today: date) -> list[ActionLine]:
-    texts = _source_texts(session, actions)
-    return [ActionLine(a, rag(a.due_date, a.status, today), texts[a.id]) for a in actions]
+    texts, themes = _source_texts(session, actions)
+    return [
+        ActionLine(a, rag(a.due_date, a.status, today), texts[a.id], themes.get(a.id))
+        for a in actions
+    ]
 
 
 @dataclass(frozen=True)
@@ -402,6 +412,7 @@ def list_actions(
         select(Action)
         .options(joinedload(Action.owner), joinedload(Action.team))
         .where(Action.organisation_id == organisation_id)
+        .order_by(Action.id)  # ties in the chosen sort keep the order they were raised in
     )
     query = _scoped(query, viewer, scope)
     closed = [s.value for s in CLOSED]
@@ -551,6 +562,7 @@ def owners(session: Session, organisation_id: int) -> list[Staff]:
             select(Staff)
             .options(joinedload(Staff.team))
             .where(Staff.organisation_id == organisation_id, Staff.active.is_(True))
+            .order_by(Staff.id)  # two people of the same name keep one order
         )
     )
     found.sort(key=lambda s: (order.get(s.staff_role, 9), s.name))
@@ -626,6 +638,11 @@ def themes_in_use(session: Session, organisation_id: int) -> list[str]:
     )
 
 
+def _humane(key: str | None) -> str | None:
+    """A theme key whose template is gone, as words ("family_time" -> "Family time")."""
+    return key.replace("_", " ").capitalize() if key else None
+
+
 def workbook_rows(lines: list[ActionLine]) -> list[ActionRow]:
     """Plain rows for the action tracker workbook (reports.action_workbook)."""
     return [
@@ -641,7 +658,7 @@ def workbook_rows(lines: list[ActionLine]) -> list[ActionRow]:
             due=line.action.due_date,
             completed_on=line.action.completed_on,
             source=line.source_text,
-            theme=line.action.theme_id,
+            theme=line.theme_title or _humane(line.action.theme_id),
             good_looks_like=line.action.good_looks_like,
             evidence=line.action.completion_evidence,
         )

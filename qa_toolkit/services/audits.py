@@ -21,6 +21,7 @@ from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, U
 from qa_toolkit.notifications import events, outbox
 from qa_toolkit.security import policy
 from qa_toolkit.security.policy import EDITABLE, REVIEWABLE
+from qa_toolkit.services.audit_context import seen_where
 from qa_toolkit.services.templates import template_of
 
 MAX_TEXT = 20_000
@@ -309,7 +310,8 @@ def save_draft(session: Session, audit: Audit, draft: Draft, expected_version: i
     return audit
 
 
-def _numbering(template: Template) -> dict[str, str]:
+def numbering(template: Template) -> dict[str, str]:
+    """Each question's number as the audit form shows it: section.question ("2.3")."""
     return {
         q.id: f"{s_no}.{q_no}"
         for s_no, section in enumerate(template.sections, start=1)
@@ -319,7 +321,7 @@ def _numbering(template: Template) -> dict[str, str]:
 
 def check_complete(template: Template, audit: Audit) -> tuple[AuditScore, list[Missing]]:
     result = score(template, audit.answers, audit.evidence)
-    numbers = _numbering(template)
+    numbers = numbering(template)
     missing = [
         Missing(
             qid,
@@ -331,7 +333,7 @@ def check_complete(template: Template, audit: Audit) -> tuple[AuditScore, list[M
         Missing(
             qid,
             numbers[qid],
-            f"Question {numbers[qid]} needs evidence: say what you saw on the file",
+            f"Question {numbers[qid]} needs evidence: say what you saw {seen_where(template.kind)}",
         )
         for qid in result.missing_evidence
     ]
@@ -398,13 +400,18 @@ def moderate(
         if question.id not in audit.answers or not question.is_scored:
             continue
         decision = decisions.get(question.id, {"agree": True})
-        if decision.get("agree", True):
+        if decision.get("agree") is None:  # The form starts with no choice made.
+            raise AuditProblem(
+                "Choose 'I agree' or 'I would answer differently' for question "
+                f"{numbering(template)[question.id]}."
+            )
+        if decision["agree"]:
             cleaned[question.id] = {"agree": True}
             continue
         answer = _clean_answer(template, question, decision.get("answer"))
         if answer is None:
             raise AuditProblem(
-                f"You disagreed with question {_numbering(template)[question.id]}: "
+                f"You disagreed with question {numbering(template)[question.id]}: "
                 "choose your own answer."
             )
         cleaned[question.id] = {

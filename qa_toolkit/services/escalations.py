@@ -24,6 +24,7 @@ from qa_toolkit.models import (
     Role,
 )
 from reports.actions import (
+    DEFAULT_ESCALATION_AMBER_WITHIN,
     EscalationRecord,
     EscalationSummary,
     Rag,
@@ -47,6 +48,15 @@ REASONS = (
     "Child's views not sought or not acted on",
     "Other",
 )
+
+
+# Who raised an escalation and to whom, as roles: the annual report counts them, for partners
+# too, so they are chosen from these lists, never typed as a person's name.
+RAISED_BY = ("IRO", "IRO team manager", "Child or their advocate", "Other")
+ADDRESSED_TO = (
+    "Social worker", "Team manager", "Service manager", "Head of Service", "Director",
+    "CAFCASS",
+)  # fmt: skip
 
 
 class EscalationProblem(ValueError):
@@ -92,6 +102,8 @@ class NewEscalation:
     raised_on: date
     skip_reason: str = ""
     audit_id: int | None = None
+    raised_by: str = ""  # one of RAISED_BY, or "" when not recorded
+    addressed_to: str = ""  # one of ADDRESSED_TO, or ""
 
 
 def open_escalation(
@@ -112,6 +124,10 @@ def open_escalation(
         )
     if new.reason not in REASONS:
         raise EscalationProblem("Choose what the escalation is about.")
+    if new.raised_by and new.raised_by not in RAISED_BY:
+        raise EscalationProblem("Choose who raised the escalation from the list.")
+    if new.addressed_to and new.addressed_to not in ADDRESSED_TO:
+        raise EscalationProblem("Choose who the escalation is addressed to from the list.")
     issue = _text(new.issue, "the issue you are escalating")
     rule = _stage(stages, new.stage_key)
     skip = ""
@@ -132,6 +148,8 @@ def open_escalation(
         reason=new.reason,
         issue=issue,
         raised_by_id=raised_by_id,
+        raised_by=new.raised_by or None,
+        addressed_to=new.addressed_to or None,
         raised_on=new.raised_on,
         stage_key=rule.key,
         stage_name=rule.name,
@@ -263,14 +281,18 @@ def can_see(escalation: Escalation, user_id: int, role: Role) -> bool:
     return role == Role.AUDITOR and escalation.raised_by_id == user_id
 
 
-def rag_of(escalation: Escalation, today: date) -> Rag | None:
+def rag_of(
+    escalation: Escalation, today: date, amber_within: int = DEFAULT_ESCALATION_AMBER_WITHIN
+) -> Rag | None:
     """Red when the current stage's response is late and none has come back; amber when it is
-    due within 5 working days (the same rule as actions); green once the response is in."""
+    due within `amber_within` working days (the setting ESCALATION_AMBER_DAYS, 2 unless
+    changed: a 5-day response is not amber from the day it is raised); green before that and
+    once the response is in."""
     if escalation.status != EscalationStatus.OPEN.value:
         return None
     if escalation.steps and escalation.steps[-1].responded_on is not None:
         return Rag.GREEN
-    return rag(escalation.response_due, "open", today)
+    return rag(escalation.response_due, "open", today, amber_within)
 
 
 def escalations_of(

@@ -130,6 +130,12 @@ def test_audit_recorded_over_two_visits_moderated_and_finalised(
     plan = moderator.locator("#question-plan_updated")
     plan.get_by_label("I would answer differently").check()
     plan.get_by_label("My answer").select_option("partly")
+    # Nothing is chosen for the moderator: they agree with the other answers one by one.
+    others = moderator.locator("fieldset.question").filter(
+        has_not=moderator.locator("#agree-seen_alone-no, #agree-plan_updated-no")
+    )
+    for i in range(others.count()):
+        others.nth(i).get_by_label("I agree").check()
     moderator.get_by_role("button", name="Save moderation").click()
     expect(moderator.get_by_text("Moderation saved")).to_be_visible()
 

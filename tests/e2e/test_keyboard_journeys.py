@@ -219,4 +219,6 @@ def test_a_manager_launches_a_dip_sample_with_the_keyboard_alone(
     _press_enter_on(page, "button", "Assign automatically")
     expect(page.get_by_text(re.compile("Assigned all 30 cases"))).to_be_visible()
     _press_enter_on(page, "button", "Launch the programme")
+    expect(page.get_by_role("heading", name="Launch Keyboard dip sample?")).to_be_visible()
+    _press_enter_on(page, "button", "Yes, launch the programme")
     expect(page.get_by_text("Launched: 30 audits")).to_be_visible()

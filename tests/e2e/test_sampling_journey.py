@@ -80,4 +80,6 @@ def test_manager_draws_assigns_and_launches_a_dip_sample(
     expect(page.get_by_text(re.compile("Assigned all 30 cases"))).to_be_visible()
     screenshot(page, "sample-record")
     page.get_by_role("button", name="Launch the programme").click()
+    expect(page.get_by_role("heading", name="Launch Footprint dip sample, Q4?")).to_be_visible()
+    page.get_by_role("button", name="Yes, launch the programme").click()
     expect(page.get_by_text("Launched: 30 audits")).to_be_visible()

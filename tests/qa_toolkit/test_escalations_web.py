@@ -261,7 +261,8 @@ def test_a_late_response_is_red_on_the_list_until_one_comes_back(
     for client in (auditor, login_as(world.a.users[Role.MANAGER])):
         page = client.get("/escalations/").get_data(as_text=True)
         assert 'tag-red">Overdue<' in _row(page, world.a.case_refs[0])
-        assert 'tag-amber">Due soon<' in _row(page, world.a.case_refs[1])
+        # Due in 5 working days: on track until the last 2 (ESCALATION_AMBER_DAYS).
+        assert 'tag-green">On track<' in _row(page, world.a.case_refs[1])
     assert 'tag-red">Overdue<' in auditor.get(f"/escalations/{world.escalation_id}").get_data(
         as_text=True
     )
@@ -322,7 +323,15 @@ def test_the_escalation_log_counts_what_was_raised_and_the_median_time_to_resolv
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
     assert workbook.sheetnames == ["Summary", "By stage", "By team", "By reason", "Escalation log"]
-    summary = {row[0]: row[1] for row in _table(workbook["Summary"], "Measure")}
+    # Counts in one column, formatted as whole numbers; medians in another, in days.
+    table = _table(workbook["Summary"], "Measure")
+    summary = {row[0]: row[1] if row[1] is not None else row[2] for row in table}
+    assert all(
+        c.number_format == "#,##0"
+        for row in workbook["Summary"].iter_rows()
+        for c in row[1:2]
+        if isinstance(c.value, int | float)
+    )
     assert summary == {
         "Escalations raised (withdrawn ones left out)": 6,
         "Open": 2,

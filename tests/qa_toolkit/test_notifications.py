@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -293,3 +295,131 @@ def test_only_members_are_told(app: Flask, world: World, smtp: TestSmtpServer) -
         ).all()
     assert [r.user_id for r in rows] == [world.a.users[Role.AUDITOR].id]
     assert rows[0].user_id in members
+
+
+def test_the_daily_chase_tells_each_owner_once_and_the_digest_holds_it(
+    app: Flask, world: World, smtp: TestSmtpServer, consumer: InProcessConsumer
+) -> None:
+    """An action past its due date, another due in two days and an escalation whose response
+    is due tomorrow: each owner is told once, in the digest, however often the chase runs."""
+    from datetime import date, timedelta
+
+    from qa_toolkit.models import Action, Escalation
+
+    today = date.today()
+    iro = world.a.iros[0].id
+    with app.app_context():
+        session = get_session()
+        overdue = session.get_one(Action, world.action_id)
+        overdue.due_date = today - timedelta(days=1)
+        soon = Action(
+            organisation_id=world.a.org.id, title="Share the plan", owner_staff_id=iro,
+            due_date=today, priority="medium", status="open", source="standalone",
+        )  # fmt: skip
+        done = Action(
+            organisation_id=world.a.org.id, title="Done already", owner_staff_id=iro,
+            due_date=today - timedelta(days=9), priority="medium", status="completed",
+            source="standalone", completion_evidence="Seen in March's reviews.",
+            completed_on=today,
+        )  # fmt: skip
+        session.add_all([soon, done])
+        escalation = session.get_one(Escalation, world.escalation_id)
+        escalation.response_due = today + timedelta(days=1)
+        session.commit()
+        soon_id = soon.id
+    with app.app_context():
+        assert mailer.daily() == 3
+        assert mailer.daily() == 0  # Told once.
+    rows = _rows(app)
+    auditor = world.a.users[Role.AUDITOR].id
+    assert sorted((r.kind, r.subject_id, r.user_id, r.delivery) for r in rows) == sorted([
+        ("action_overdue", world.action_id, auditor, "digest"),
+        ("action_due", soon_id, auditor, "digest"),
+        ("escalation_due", world.escalation_id, auditor, "digest"),
+    ])  # fmt: skip
+    (digest,) = smtp.wait_for(1)
+    assert digest["To"] == world.a.users[Role.AUDITOR].email
+    assert digest["Subject"] == "QA toolkit: 3 things waiting for you"
+    body = _body(digest)
+    assert f"{BASE}/actions/{world.action_id}" in body and f"{BASE}/actions/{soon_id}" in body
+    assert f"{BASE}/escalations/{world.escalation_id}" in body
+    assert "Record the child's views" not in body and "permanence" not in body  # No detail.
+    _wait_sent(app, 3)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None)
+
+
+def test_with_the_mail_server_down_events_keep_queueing_and_all_arrive_when_it_returns(
+    app: Flask, world: World, smtp: TestSmtpServer, consumer: InProcessConsumer
+) -> None:
+    """Five notifications of four kinds written while the server is down: each send fails and
+    waits 1, 2, then 4 seconds (base 1, doubled, capped at 4); none is lost or sent twice."""
+    from qa_toolkit.db import writing
+    from qa_toolkit.models import Action, User
+    from qa_toolkit.models.types import utcnow
+    from qa_toolkit.notifications import events
+
+    app.config["NOTIFY_RETRY_MAX_SECONDS"] = 4
+    smtp.stop()
+    # Writing transactions, as in a request (the consumer's threads write beside them).
+    with app.app_context(), writing():
+        session = get_session()
+        audit = session.get_one(Audit, world.audit_id)
+        template = audit_service.template_for(audit)
+        draft = audit_service.draft_from(template, {"concern": "The child said they feel unsafe."})
+        audit_service.save_draft(session, audit, draft, audit.lock_version)
+        session.commit()  # Immediate concern: the manager and the administrator.
+        audit.status = "submitted"
+        audit_service.return_for_amendment(session, audit, "Add the evidence.")
+        session.commit()  # Returned: the auditor.
+        audit.status = "submitted"
+        audit_service.assign_moderator(session, audit, session.get_one(User, world.shared_user.id))
+        session.commit()  # Moderation requested: the shared user.
+        events.action_assigned(session, session.get_one(Action, world.action_id), None)
+        session.commit()  # Action assigned: its owner, A's auditor.
+    concern = "QA toolkit: Immediate concern raised: please look now"
+    expected = sorted([
+        (world.a.users[Role.MANAGER].email, concern),
+        (world.a.users[Role.ADMIN].email, concern),
+        (world.a.users[Role.AUDITOR].email, "QA toolkit: An audit is returned to you"),
+        (world.shared_user.email, "QA toolkit: An audit is waiting for your moderation"),
+        (world.a.users[Role.AUDITOR].email, "QA toolkit: An action is assigned to you"),
+    ])  # fmt: skip
+    # Watch the attempts: when each failure is recorded, and the wait it sets.
+    seen: dict[tuple[int, int], tuple[float, float]] = {}
+    deadline = time.monotonic() + 30
+    while not all(r.attempts >= 3 for r in _rows(app)):
+        assert time.monotonic() < deadline, [(r.kind, r.attempts) for r in _rows(app)]
+        polled = _rows(app)
+        now = _naive(utcnow())  # After the read: a wait seen is never more than the one set.
+        for row in polled:
+            if row.attempts and (row.id, row.attempts) not in seen and row.next_attempt_at:
+                wait = (_naive(row.next_attempt_at) - now).total_seconds()
+                seen[(row.id, row.attempts)] = (time.monotonic(), wait)
+        time.sleep(0.02)
+    rows = _rows(app)
+    assert len(rows) == 5 and {r.email_status for r in rows} == {"pending"}
+    assert all("ConnectionRefusedError" in (r.last_error or "") for r in rows)
+    assert smtp.messages() == []
+    for row in rows:
+        waits = [seen[(row.id, n)][1] for n in (1, 2) if (row.id, n) in seen]
+        # Each wait set as the failure was recorded, seen within a poll (plus a commit) of it.
+        for wait, planned in zip(waits, (1, 2), strict=False):
+            assert planned - 0.6 < wait <= planned + 0.01, (row.kind, waits)
+        if (row.id, 1) in seen and (row.id, 2) in seen and (row.id, 3) in seen:
+            first_gap = seen[(row.id, 2)][0] - seen[(row.id, 1)][0]
+            second_gap = seen[(row.id, 3)][0] - seen[(row.id, 2)][0]
+            assert first_gap >= 0.9 and second_gap >= 1.9 and second_gap > first_gap
+    assert any((r.id, 3) in seen for r in rows)
+    smtp.start()  # It comes back: everything arrives, once.
+    messages = smtp.wait_for(5, seconds=30)
+    _wait_sent(app, 5)
+    time.sleep(1.0)
+    assert len(smtp.messages()) == 5
+    assert sorted((m["To"], m["Subject"]) for m in messages) == expected
+    for message in messages:
+        body = _body(message)
+        assert re.search(rf"Open it: {re.escape(BASE)}/(audits|actions)/\d+", body)
+        assert "unsafe" not in body and world.a.case_refs[0] not in body

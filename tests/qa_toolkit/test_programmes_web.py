@@ -307,7 +307,9 @@ def test_assign_without_conflicts_then_launch_creates_the_audits(app: Flask) -> 
             follow_redirects=True,
         )
         assert "cannot audit" in clash.get_data(as_text=True)
-    launched = client.post(f"{url}/launch", follow_redirects=True)
+    asked = client.post(f"{url}/launch").get_data(as_text=True)
+    assert "Launching creates 40 audits and gives them to 2 auditors" in asked
+    launched = client.post(f"{url}/launch", data={"confirm": "launch"}, follow_redirects=True)
     assert "Launched: 40 audits" in launched.get_data(as_text=True)
     with app.app_context():
         session = get_session()
@@ -316,7 +318,7 @@ def test_assign_without_conflicts_then_launch_creates_the_audits(app: Flask) -> 
         assert {a.status for a in audits} == {"assigned"}
         assert {a.template_version_id for a in audits} == {version_id}
         assert all(a.auditor_id in (auditor_id, manager_id) for a in audits)
-    again = client.post(f"{url}/launch", follow_redirects=True)
+    again = client.post(f"{url}/launch", data={"confirm": "launch"}, follow_redirects=True)
     assert "can no longer change" in again.get_data(as_text=True)
 
 

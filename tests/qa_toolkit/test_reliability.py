@@ -306,7 +306,9 @@ def test_two_managers_launching_one_programme_at_once_make_one_set_of_audits(
         )
     managers = [login_as(world.a.users[Role.MANAGER]), login_as(world.a.users[Role.ADMIN])]
     with _slow(app, "INSERT INTO audit "):
-        responses = _at_once(managers, f"/programmes/{world.programme_id}/launch")
+        responses = _at_once(
+            managers, f"/programmes/{world.programme_id}/launch", {"confirm": "launch"}
+        )
     assert [r.status_code for r in responses] == [302, 302]
     with app.app_context():
         session = get_session()

@@ -2,7 +2,7 @@
 acknowledged it and when (those two columns exist already).
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
