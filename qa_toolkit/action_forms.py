@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from qa_toolkit.models import Priority
+from qa_toolkit.services.escalations import ADDRESSED_TO, RAISED_BY
 from reports.actions import ActionStatus
 
 PRIORITY_CHOICES = [SelectChoice(p.value, p.label) for p in Priority]
@@ -99,6 +100,18 @@ class EscalationForm(FlaskForm):
     )
     raised_on = DateField(
         "Date raised", description="Leave blank for today. " + DATE_HINT, validators=[Optional()]
+    )
+    # Roles, not names: the annual report counts them for partners too.
+    raised_by = SelectField(
+        "Raised by",
+        choices=[SelectChoice("", "Not recorded")] + [SelectChoice(r, r) for r in RAISED_BY],
+        validators=[Optional()],
+    )
+    addressed_to = SelectField(
+        "Addressed to",
+        description="Who the escalation asks to act.",
+        choices=[SelectChoice("", "Not recorded")] + [SelectChoice(r, r) for r in ADDRESSED_TO],
+        validators=[Optional()],
     )
     audit_id = HiddenField()
 

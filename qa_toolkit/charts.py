@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reports import display
 from reports.intervals import Proportion
 
 WIDTH = 640
@@ -46,12 +47,12 @@ def compliance_chart(rows: list[tuple[str, Proportion, float | None]]) -> BarCha
                 low=None if result.low is None else LABEL + result.low * plot_width,
                 high=None if result.high is None else LABEL + result.high * plot_width,
                 target=None if target is None else LABEL + target * plot_width,
-                text=f"{round(estimate * 100)}%" if result.estimate is not None else "no files",
+                text=display.percent(estimate) if result.estimate is not None else "no files",
             )
         )
     height = 10 + len(rows) * (BAR_HEIGHT + GAP) + 24
     ticks = [
-        (LABEL + share * plot_width, f"{round(share * 100)}%") for share in (0, 0.25, 0.5, 0.75, 1)
+        (LABEL + share * plot_width, display.percent(share)) for share in (0, 0.25, 0.5, 0.75, 1)
     ]
     return BarChart(bars, height, LABEL, plot_width, ticks)
 

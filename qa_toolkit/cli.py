@@ -21,13 +21,15 @@ from qa_toolkit import auditing, config, migrate, private_files
 from qa_toolkit.cli_audit_log import audit_log_cli
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.cli_frames import frame_import
+from qa_toolkit.cli_report import report_cli
+from qa_toolkit.cli_samples import sample_more_reserves, sample_verify
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.jobs.cli import worker
 from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import Role
 from qa_toolkit.security import mfa, sessions
 from qa_toolkit.services import cases as case_service
-from qa_toolkit.services import demo, organisations
+from qa_toolkit.services import demo, organisations, sample_record
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import templates as template_service
@@ -331,6 +333,8 @@ def templates_publish(paths: tuple[str, ...], org_name: str | None, shipped: boo
 
 
 frame_cli.add_command(frame_import)
+sample_cli.add_command(sample_verify)
+sample_cli.add_command(sample_more_reserves)
 
 
 def _share_option(text: str, what: str) -> float:
@@ -519,6 +523,28 @@ def _size_rule(
     show_default=True,
     help="Exclude cases audited by any programme in this many months (0: none).",
 )
+@click.option(
+    "--numbers",
+    type=click.Choice(["keyed", "seeded"]),
+    default="keyed",
+    show_default=True,
+    help="keyed: permanent random numbers from the organisation's key; seeded: the earlier "
+    "scheme (to re-draw a sample drawn with it).",
+)
+@click.option(
+    "--coordination",
+    type=click.Choice(["independent", "negative", "positive"]),
+    default="independent",
+    show_default=True,
+    help="With --coordinate-with: avoid (negative) or re-audit (positive) its children.",
+)
+@click.option(
+    "--coordinate-with",
+    "coordinate_with",
+    type=int,
+    default=None,
+    help="The number of the earlier programme to coordinate with.",
+)
 @click.option("--exclude-own-team", is_flag=True, help="Never give an auditor their own team.")
 @click.option("--due", "due", default=None, help="Due date of the audits (YYYY-MM-DD).")
 @click.option("--seed", type=int, default=None, help="Reproduce an earlier draw with its seed.")
@@ -545,6 +571,9 @@ def sample_draw(
     reserves: int,
     method: str,
     exclude_audited_months: int,
+    numbers: str,
+    coordination: str,
+    coordinate_with: int | None,
     exclude_own_team: bool,
     due: str | None,
     seed: int | None,
@@ -582,6 +611,9 @@ def sample_draw(
                 reserves=reserves,
                 method=method,  # type: ignore[arg-type]
                 exclude_audited_months=exclude_audited_months or None,
+                numbers=numbers,  # type: ignore[arg-type]
+                coordination=coordination,  # type: ignore[arg-type]
+                coordinate_with=coordinate_with,
             )
             frame = case_service.frame_for(session, org.id, frame_id)
             if frame is None:
@@ -631,6 +663,7 @@ def sample_draw(
                 today=date.today(),
             )
             cases = programme_service.sample_of(session, programme)
+            found = sample_record.outcome(session, programme)
         except (LookupError, DesignProblem, programme_service.ProgrammeProblem) as exc:
             session.rollback()
             raise click.ClickException(str(exc)) from exc
@@ -640,6 +673,13 @@ def sample_draw(
         kind = {"in_sample": "sample ", "reserve": "reserve", "excluded": "excluded"}[case.status]
         note = f"  ({case.exclusion_reason})" if case.exclusion_reason else ""
         click.echo(f"  {kind} {case.case_record.case_ref:<12} {case.stratum}{note}")
+    summary = found.summary()
+    click.echo(f"\n{summary[0].upper()}{summary[1:]}.")
+    if found.can_draw_more:
+        click.echo(
+            "More reserves can be drawn before launch: "
+            f"qa-toolkit sample more-reserves {programme.id}"
+        )
 
 
 @click.command("export")
@@ -647,66 +687,109 @@ def sample_draw(
 @click.option(
     "--audience",
     type=click.Choice(["lscp", "internal"]),
-    required=True,
-    help="lscp: for partners, no child can be identified. internal: adds case-level data.",
+    default=None,
+    help="lscp: for partners, no child can be identified. internal: adds case-level data "
+    "(the workbook) or the unrounded figures, which name staff (the CSV). Required for a "
+    "workbook; a CSV is for partners unless you say internal.",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["xlsx", "csv"]),
+    default="xlsx",
+    show_default=True,
+    help="xlsx: the workbook the web page downloads. csv: every figure, one row each.",
 )
 @click.option(
     "-o",
     "--output",
     "output",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The .xlsx file to write.",
+    help="The file to write (.xlsx or .csv). A CSV goes to standard output without it.",
 )
 @click.option("--org", "org_name", default=None, help="Organisation (optional when there is one).")
 @click.option("--force", is_flag=True, help="Replace the file if it is already there.")
 @with_appcontext
 def export(
-    programme_ref: str, audience: str, output: Path, org_name: str | None, force: bool
+    programme_ref: str,
+    audience: str | None,
+    file_format: str,
+    output: Path | None,
+    org_name: str | None,
+    force: bool,
 ) -> None:
-    """Save a programme's findings as the Excel workbook the web page downloads.
+    """Save a programme's findings as the Excel workbook the web page downloads, or as a tidy
+    CSV of every figure (--format csv).
 
     PROGRAMME is the programme's number or its exact name. The export is recorded in the
     audit log, as a download from the web is.
     """
     from reports.excel import write_workbook
+    from reports.tidy import csv_text
 
-    if output.suffix.lower() != ".xlsx":
-        raise click.ClickException(f"The file name must end in .xlsx: {output}")
-    if output.exists() and not force:
-        raise click.ClickException(f"{output} is already there: use --force to replace it.")
-    if not output.parent.is_dir():
-        raise click.ClickException(f"There is no folder {output.parent} to write to.")
+    if file_format == "xlsx" and audience is None:
+        raise click.UsageError("Missing option '--audience': choose lscp or internal.")
+    audience = audience or "lscp"
+    if output is None and file_format == "xlsx":
+        raise click.UsageError("Missing option '-o' / '--output': the .xlsx file to write.")
+    if output is not None:
+        if output.suffix.lower() != f".{file_format}":
+            raise click.ClickException(f"The file name must end in .{file_format}: {output}")
+        if output.exists() and not force:
+            raise click.ClickException(f"{output} is already there: use --force to replace it.")
+        if not output.parent.is_dir():
+            raise click.ClickException(f"There is no folder {output.parent} to write to.")
     session = _cli_session()
+    rules = Rules.from_config(current_app.config)
     try:
         org = organisations.find_organisation(session, org_name)
         programme = findings_service.find_programme(session, org, programme_ref)
         problem = findings_service.export_problem(session, programme)
         if problem:
             raise LookupError(problem)
-        spec = findings_service.workbook_spec(
-            session, programme, audience, partner_rules=Rules.from_config(current_app.config)
-        )
+        if file_format == "csv":
+            figures = findings_service.figure_rows(session, programme, audience, rules)
+            text = csv_text(figures)
+        else:
+            spec = findings_service.workbook_spec(session, programme, audience, partner_rules=rules)
     except LookupError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     programme_id, programme_name, org_id = programme.id, programme.name, org.id
     session.rollback()  # The reading is done; the audit-log entry gets a short write below.
+    kind = "CSV" if file_format == "csv" else "workbook"
+    where = "to standard output" if output is None else f"as {output.name}"
+
+    def log() -> None:
+        with writing():
+            auditing.record(
+                session, "export", "programme_findings", programme_id,
+                summary=f"{audience} {kind}, saved by the command line {where}",
+                organisation_id=org_id,
+            )  # fmt: skip
+            session.commit()
+
+    if output is None:  # Only a CSV: logged first, so nothing is printed unrecorded.
+        log()
+        click.echo(text, nl=False)
+        return
     # Written into an unnamed private file and named only when whole: a failure, or a kill,
     # never leaves half a file (nor a readable copy), and --force replaces the old file only
     # once the new one is complete.
     try:
         with private_files.complete_or_nothing(output) as temporary:
-            write_workbook(spec, temporary)
-            with writing():
-                auditing.record(
-                    session, "export", "programme_findings", programme_id,
-                    summary=f"{audience} workbook, saved by the command line as {output.name}",
-                    organisation_id=org_id,
-                )  # fmt: skip
-                session.commit()
+            if file_format == "csv":
+                with open(temporary, "w", encoding="utf-8", newline="") as stream:
+                    stream.write(text)
+            else:
+                write_workbook(spec, temporary)
+            log()
     except OSError as exc:
         raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+    if file_format == "csv":
+        click.echo(f"Wrote {len(figures)} figures of '{programme_name}' ({audience}) to {output}.")
+        return
     sheets = len(spec.sheets)
     click.echo(
         f"Wrote the {audience} workbook for '{programme_name}' to {output} "
@@ -775,7 +858,7 @@ def serve(host: str, port: int, prod: bool, workers: int) -> None:
 def register_commands(app: Flask) -> None:
     groups = (
         db_cli, demo_cli, users_cli, orgs_cli, templates_cli, frame_cli, sample_cli, backup_cli,
-        audit_log_cli,
+        audit_log_cli, report_cli,
     )  # fmt: skip
     for group in groups:
         app.cli.add_command(group)

@@ -139,6 +139,21 @@ class ProgrammeForm(FlaskForm):
         ],
         default="prn",
     )
+    coordination = RadioField(
+        "Children audited in an earlier round",
+        choices=[
+            SelectChoice("independent", "Treat them like any other child (no coordination)"),
+            SelectChoice("negative", "Avoid them: draw them only when a stratum has no one else"),
+            SelectChoice("positive", "Audit them again first (re-audit), then top up"),
+        ],
+        default="independent",
+    )
+    coordinate_with = SelectField(
+        "Earlier round",
+        description="The launched programme whose children are avoided or re-audited.",
+        choices=[],
+        validators=[Optional()],
+    )
     seed = IntegerField(
         "Seed",
         description="Leave blank for a new random seed. Enter a previous seed to reproduce a draw.",
@@ -159,7 +174,11 @@ def set_choices(
     templates: Sequence[tuple[int, str]],
     frames: Sequence[tuple[int, str]],
     values: dict[str, list[str]],
+    earlier: Sequence[tuple[int, str]] = (),
 ) -> None:
+    form.coordinate_with.choices = [SelectChoice("", "None")] + [
+        SelectChoice(str(i), label) for i, label in earlier
+    ]
     form.template_version_id.choices = [SelectChoice(str(i), label) for i, label in templates]
     form.frame_id.choices = [SelectChoice(str(i), label) for i, label in frames]
     strata = [SelectChoice("", "None")] + [SelectChoice(k, v) for k, v in CATEGORY_FIELDS.items()]
@@ -211,6 +230,8 @@ def design_from(form: ProgrammeForm) -> SampleDesign:
         reserves=form.reserves.data if form.reserves.data is not None else 2,
         method=form.method.data,
         exclude_audited_months=form.exclude_audited_months.data,
+        coordination=form.coordination.data,
+        coordinate_with=int(form.coordinate_with.data) if form.coordinate_with.data else None,
     )
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reports.actions import EscalationSummary
+from reports.actions import RAG_FILLS, RAG_LEGEND, EscalationSummary
 from reports.excel import Column, Properties, Sheet, WorkbookSpec
 
 
@@ -27,7 +27,7 @@ class ActionRow:
     due: dt.date
     completed_on: dt.date | None
     source: str
-    theme: str | None
+    theme: str | None  # the theme's title, never its key
     good_looks_like: str | None
     evidence: str | None
 
@@ -60,7 +60,7 @@ def actions_workbook(rows: Sequence[ActionRow], organisation: str, today: dt.dat
             Column("Team", width=20),
             Column("Priority", width=10),
             Column("Status", width=12),
-            Column("RAG", width=10),
+            Column("RAG", width=10, fills=RAG_FILLS),
             Column("Raised", "date"),
             Column("Due", "date"),
             Column("Completed", "date"),
@@ -88,11 +88,7 @@ def actions_workbook(rows: Sequence[ActionRow], organisation: str, today: dt.dat
             ]
             for r in rows
         ],  # fmt: skip
-        notes=[
-            "RAG: Overdue (red) when the due date has passed; Due soon (amber) within 5 working "
-            "days (England and Wales bank holidays excluded); On track (green) otherwise. "
-            "Closed actions have no RAG.",
-        ],
+        notes=[RAG_LEGEND],
     )
     return WorkbookSpec(
         title="Practice-development actions",
@@ -110,24 +106,35 @@ def escalations_workbook(
     end_to_end: int,
 ) -> WorkbookSpec:
     def median(value: float | None) -> float | str:
-        return "No resolved escalations" if value is None else value
+        return "None resolved" if value is None else value
 
+    # Counts and medians in columns of their own, so each has its format: counts as whole
+    # numbers, medians (which can be a half) to one decimal place.
     headline = Sheet(
         name="Summary",
         title=f"Escalations (dispute resolution) at {today:%-d %B %Y}",
-        columns=[Column("Measure", width=48), Column("Value", "number", width=24)],
+        columns=[
+            Column("Measure", width=48),
+            Column("Escalations", "integer", width=14),
+            Column("Days", "number", width=14, number_format="0.0"),
+        ],
         rows=[
-            ["Escalations raised (withdrawn ones left out)", summary.total],
-            ["Open", summary.open],
-            ["Open with the response overdue", summary.overdue],
-            ["Resolved", summary.resolved],
-            [f"Resolved within {end_to_end} working days", summary.resolved_within_end_to_end],
-            ["Median calendar days to resolution", median(summary.median_days_to_resolution)],
+            ["Escalations raised (withdrawn ones left out)", summary.total, None],
+            ["Open", summary.open, None],
+            ["Open with the response overdue", summary.overdue, None],
+            ["Resolved", summary.resolved, None],
+            [
+                f"Resolved within {end_to_end} working days",
+                summary.resolved_within_end_to_end,
+                None,
+            ],
+            ["Median calendar days to resolution", None, median(summary.median_days_to_resolution)],
             [
                 "Median working days to resolution",
+                None,
                 median(summary.median_working_days_to_resolution),
             ],
-        ],
+        ],  # fmt: skip
         autofilter=False,
     )
 
@@ -142,6 +149,12 @@ def escalations_workbook(
     log = Sheet(
         name="Escalation log",
         title="Every escalation, with the stage it reached",
+        notes=[
+            "RAG of an open escalation, in working days: Overdue, filled red, when the current "
+            "stage's response is late; Due soon, filled amber, when it is due within 5 working "
+            "days; On track, filled green, when it is due later or has come back. Closed ones "
+            "have no RAG."
+        ],
         columns=[
             Column("Ref", "integer", width=7),
             Column("Case reference", width=16),
@@ -149,7 +162,7 @@ def escalations_workbook(
             Column("About", wrap=True, width=32),
             Column("Stage", width=28),
             Column("Status", width=11),
-            Column("RAG", width=10),
+            Column("RAG", width=10, fills=RAG_FILLS),
             Column("Raised", "date"),
             Column("Response due", "date"),
             Column("Resolved", "date"),

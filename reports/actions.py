@@ -69,6 +69,20 @@ class Rag(enum.StrEnum):
 
 
 _RAG_LABELS = {Rag.RED: "Overdue", Rag.AMBER: "Due soon", Rag.GREEN: "On track"}
+# The fills a workbook's RAG cells get, by the word in the cell: pale red, amber and green
+# (Excel's own "Bad", "Neutral" and "Good" fills), dark enough to tell apart and pale enough
+# for black text to keep a contrast ratio above 12:1.
+RAG_FILLS: tuple[tuple[str, str], ...] = (
+    (_RAG_LABELS[Rag.RED], "#FFC7CE"),
+    (_RAG_LABELS[Rag.AMBER], "#FFEB9C"),
+    (_RAG_LABELS[Rag.GREEN], "#C6EFCE"),
+)
+RAG_LEGEND = (
+    "RAG, by due date in working days (England and Wales bank holidays excluded): "
+    "Overdue, filled red, when the due date has passed; Due soon, filled amber, due within 5 "
+    "working days or with no due date; On track, filled green, otherwise. Closed ones have no "
+    "RAG."
+)
 
 
 class ActionStatus(enum.StrEnum):

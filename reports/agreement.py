@@ -52,6 +52,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from reports import display
+
 __all__ = [
     "SMALL_N",
     "Agreement",
@@ -346,7 +348,8 @@ def _paradox_note(
         return []
     return [
         f"Kappa ({_fmt(kappa)}) is well below {chance_free_name} ({_fmt(chance_free)}) although "
-        f"the raters agreed on {percent:.0f}%: most answers were {categories[top]!r}, which makes "
+        f"the raters agreed on {display.percent(percent / 100)}: most answers were "
+        f"{categories[top]!r}, which makes "
         f"chance agreement look high to kappa; {chance_free_name} is the steadier figure here."
     ]
 

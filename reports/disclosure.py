@@ -31,18 +31,17 @@ The rules, each with a safe default (README, SECURITY.md, docs/disclosure.md):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 from typing import Any
 
+from reports import display
 from reports.disclosure_patterns import NAMES_PEOPLE as NAMES_PEOPLE
 from reports.disclosure_patterns import percent as percent
 from reports.disclosure_patterns import suppression
 from reports.intervals import Comparison, Proportion, proportion
 from reports.narrative import headline
-from reports.rollup import BREAKDOWN_FIELDS, Rollup
+from reports.rollup import BREAKDOWN_FIELDS, CLEARLY_BELOW, WITHIN_INTERVAL, Rollup
 from reports.text_screen import Screen, screen
 
 DEFAULT_MIN_FILES = 5
@@ -107,9 +106,8 @@ class Figure:
     def of(cls, p: Proportion) -> Figure:
         if not p.n:
             return cls(p.successes, p.n, None, None, None)
-        low = math.floor(Fraction(p.low) * 100)
-        high = math.ceil(Fraction(p.high) * 100)
-        return cls(p.successes, p.n, percent(p.successes, p.n), low, high)
+        low, high = display.interval_ends(p.low, p.high)
+        return cls(p.successes, p.n, percent(p.successes, p.n), int(low), int(high))
 
 
 @dataclass(frozen=True)
@@ -124,6 +122,14 @@ class PartnerQuestion:
     target: int | None
     below_target: bool
     strength: bool
+    clearly_below: bool = False  # the whole interval under the target (the interval is shown)
+
+    @property
+    def target_reading(self) -> str | None:
+        """As reports.rollup.QuestionFinding.target_reading says it."""
+        if not self.below_target:
+            return None
+        return CLEARLY_BELOW if self.clearly_below else WITHIN_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -235,12 +241,17 @@ class PartnerFindings:
         return tables(self)
 
 
-def _half_up(value: Fraction) -> int:
-    return math.floor(value + Fraction(1, 2))
+def _whole_figure(
+    estimate: float | None, low: float | None, high: float | None
+) -> tuple[int, int, int]:
+    """(percent, low, high) as the pages show them: half up, the ends rounded outward."""
+    first, last = display.interval_ends(low or 0, high or 0)
+    return _percent_or_none(estimate) or 0, int(first), int(last)
 
 
 def _percent_or_none(value: float | None) -> int | None:
-    return None if value is None else _half_up(Fraction(value) * 100)
+    """The whole percentage the pages show (reports.display: half up on the exact fraction)."""
+    return None if value is None else int(display.percent_value(value))
 
 
 def _breakdown(name: str, rollup: Rollup, hidden: frozenset[int]) -> PartnerTable:
@@ -323,13 +334,11 @@ def programme(
         PartnerQuestion(
             q.question_id, q.number, q.text, q.themes, Figure.of(q.result), q.not_applicable,
             (
-                (_percent_or_none(q.weighted.estimate) or 0,
-                 math.floor(Fraction(q.weighted.low or 0) * 100),
-                 math.ceil(Fraction(q.weighted.high or 0) * 100))
+                _whole_figure(q.weighted.estimate, q.weighted.low, q.weighted.high)
                 if weighted_ok and q.weighted is not None and q.weighted.estimate is not None
                 else None
             ),
-            _percent_or_none(q.target), q.below_target, q.strength,
+            _percent_or_none(q.target), q.below_target, q.strength, q.clearly_below,
         )
         for q in rollup.questions
     )  # fmt: skip
@@ -373,7 +382,12 @@ def programme(
 
 
 def _trend(theme: str, c: Comparison) -> PartnerTrend:
-    change = None if c.difference is None else _half_up(Fraction(c.difference))
+    # The change the pages show: from the unrounded figures, rounded once (reports.display).
+    change = (
+        None
+        if c.before.estimate is None or c.after.estimate is None
+        else int(display.change(c.before.estimate, c.after.estimate).points)
+    )
     return PartnerTrend(
         theme,
         _percent_or_none(c.before.estimate),

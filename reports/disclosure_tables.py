@@ -94,7 +94,7 @@ def tables(found: PartnerFindings) -> list[Table]:
                     q.figure.high,
                     *(q.weighted or (None, None, None)),
                     q.target,
-                    "Yes" if q.below_target else None,
+                    q.target_reading,
                 )
                 for q in found.questions
             ),

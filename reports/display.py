@@ -198,6 +198,11 @@ def _local(value: dt.datetime) -> dt.datetime:
     return aware.astimezone(LONDON)
 
 
+def local_date(value: dt.datetime) -> dt.date:
+    """The day a moment falls on in Europe/London (naive means UTC), for a date cell."""
+    return _local(value).date()
+
+
 def date(value: dt.date | dt.datetime | None, style: DateStyle = "long", missing: str = "") -> str:
     """'3 December 2026' ('3 Dec 2026' short); a datetime is taken to its London date first."""
     if value is None:

@@ -37,7 +37,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Literal, get_args
 
 import xlsxwriter  # type: ignore[import-untyped]
@@ -46,13 +46,17 @@ from reports.excel_style import (
     DEFAULT_NUMBER_FORMATS,
     DEFAULT_WIDTHS,
     WRAPPED_TEXT_WIDTH,
+    ErrorBars,
     Styles,
     add_bar_chart,
     banner,
     error_bar_distances,
+    header_word_width,
     page_footer,
     page_header,
+    row_height,
     set_up_page,
+    wrapped_lines,
 )
 
 __all__ = [
@@ -79,6 +83,9 @@ MAX_COLS = 16_384
 MAX_CELL_CHARS = 32_767  # counted in UTF-16 code units, as Excel counts them
 MAX_SHEET_NAME = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+# The columns holding each error bar's length: the distance from the estimate to each end.
+BELOW, ABOVE = "Estimate to lower end", "Estimate to upper end"
 
 
 # --- Formula injection -------------------------------------------------------------------------
@@ -145,9 +152,14 @@ class Column:
     kind: 'text', 'integer', 'percent' (values are fractions: 0.78 is shown as 78%),
     'number' or 'date'. Every kind also takes None (an empty cell) and, except 'text', a
     string, written as right-aligned text: the way to show a suppressed small cell ("<5").
-    width: in characters; None takes a default for the kind. number_format: an Excel format
-    overriding the kind's default ('0%', '#,##0', '#,##0.00', 'd mmm yyyy'). wrap: wrap long
-    text within the column (a wider default width, rows grow to fit).
+    width: in characters; None takes a default for the kind, and a column is always wide
+    enough for the longest word of its header (a header wraps between words, never inside
+    one). number_format: an Excel format overriding the kind's default ('0%', '#,##0',
+    '#,##0.00', 'd mmm yyyy'). wrap: wrap long text within the column (a wider default width;
+    the writer sets each row's height from an estimate of its wrapped lines, because
+    LibreOffice and Excel do not grow rows written with a fixed layout). fills: (text, colour)
+    pairs: a cell holding exactly that text is filled in that colour ("#RRGGBB"), as a RAG
+    column's legend promises.
     """
 
     header: str
@@ -155,6 +167,7 @@ class Column:
     width: float | None = None
     number_format: str | None = None
     wrap: bool = False
+    fills: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,10 +175,14 @@ class ChartSpec:
     """A native Excel column chart of one numeric column by a text column, beside the table.
 
     Columns are named by their header. low and high (both or neither) name the columns
-    holding each bar's interval, drawn as custom error bars. target draws a dashed line
-    series at that value: the writer adds a column headed `target_label` holding it to the
-    right of the table, because an Excel series needs cells to point at, and so the table
-    beside the chart holds every figure the chart shows.
+    holding each bar's interval, drawn as custom error bars: Excel's custom error bars are
+    distances from the bar, so the writer adds two columns to the right of the table holding
+    them (headed as BELOW and ABOVE) and points the error bars at those cells
+    (LibreOffice drops error bars given as literal values). target draws a dashed line series
+    at that value: the writer adds a column headed `target_label` holding it, because a
+    series needs cells to point at, and so the table beside the chart holds every figure the
+    chart shows. target_column instead names a column of the table holding each bar's own
+    target (the same kind as the values).
     """
 
     title: str
@@ -175,6 +192,7 @@ class ChartSpec:
     high: str | None = None
     target: float | None = None
     target_label: str = "Target"
+    target_column: str | None = None
     x_axis_title: str | None = None
     y_axis_title: str | None = None
 
@@ -319,6 +337,10 @@ def _check_chart(sheet: Sheet, chart: ChartSpec) -> None:
         column(chart.high, "high", (value_col.kind,))
     if chart.target is not None and (problem := _check_cell(value_col.kind, chart.target)):
         raise ValueError(f"sheet {sheet.name!r}: chart target: {problem}")
+    if chart.target_column is not None:
+        if chart.target is not None:
+            raise ValueError(f"sheet {sheet.name!r}: chart target and target_column are both set")
+        column(chart.target_column, "target", (value_col.kind,))
 
 
 def _check_sheet(sheet: Sheet) -> None:
@@ -326,7 +348,7 @@ def _check_sheet(sheet: Sheet) -> None:
     columns = list(sheet.columns)
     if not columns:
         raise ValueError(f"sheet {sheet.name!r} has no columns")
-    extra = 1 if sheet.chart is not None and sheet.chart.target is not None else 0
+    extra = len(_columns(sheet)) - len(columns) if sheet.chart is not None else 0
     if len(columns) + extra > MAX_COLS:
         raise ValueError(f"sheet {sheet.name!r} has more columns than Excel allows")
     for col in columns:
@@ -334,6 +356,10 @@ def _check_sheet(sheet: Sheet) -> None:
             raise ValueError(f"sheet {sheet.name!r}: column {col.header!r}: kind {col.kind!r}")
         if col.width is not None and not 0 < col.width <= 255:
             raise ValueError(f"sheet {sheet.name!r}: column {col.header!r}: width {col.width}")
+    for col in columns:
+        if not all(isinstance(t, str) and _COLOUR.fullmatch(c) for t, c in col.fills):
+            raise ValueError(f"sheet {sheet.name!r}: column {col.header!r}: fills are (text, "
+                             "'#RRGGBB') pairs")  # fmt: skip
     for text in (sheet.title, *sheet.notes, *(col.header for col in columns)):
         if not isinstance(text, str) or _check_cell("text", text):
             raise ValueError(f"sheet {sheet.name!r}: title, notes and headers must be text")
@@ -393,25 +419,56 @@ def _header_row(sheet: Sheet) -> int:
 
 
 def _columns(sheet: Sheet) -> list[Column]:
-    """The sheet's columns plus, for a chart with a target, the target column."""
+    """The sheet's columns plus the chart's: a fixed target's, then the error bars' two."""
     columns = list(sheet.columns)
     chart = sheet.chart
-    if chart is not None and chart.target is not None:
-        value_col = next(col for col in columns if col.header == chart.values)
+    if chart is None:
+        return columns
+    value_col = next((col for col in columns if col.header == chart.values), None)
+    if value_col is None:  # validation reports the missing column
+        return columns
+    if chart.target is not None:
         columns.append(
             Column(chart.target_label, value_col.kind, value_col.width, value_col.number_format)
         )
+    if chart.low is not None and sheet.rows:
+        for header in (BELOW, ABOVE):
+            columns.append(Column(header, value_col.kind, 14, value_col.number_format))
     return columns
 
 
 def _width(col: Column) -> float:
+    """The column's width, never narrower than its header's longest word (set in bold)."""
     if col.width is not None:
-        return col.width
-    return WRAPPED_TEXT_WIDTH if col.wrap and col.kind == "text" else DEFAULT_WIDTHS[col.kind]
+        base = col.width
+    elif col.wrap and col.kind == "text":
+        base = WRAPPED_TEXT_WIDTH
+    else:
+        base = DEFAULT_WIDTHS[col.kind]
+    return min(255.0, max(base, header_word_width(col.header)))
 
 
 def _number(value: CellValue) -> float | None:
     return None if value is None or isinstance(value, str | dt.date) else float(value)
+
+
+def _wrapping(sheet: Sheet, columns: list[Column], widths: list[float]) -> list[Column]:
+    """The columns, with wrapping turned on for a text column holding text too long for one
+    line: unwrapped, LibreOffice cuts it off at the next cell (or prints it over the next
+    cell when that is empty)."""
+    out = list(columns)
+    for index, col in enumerate(sheet.columns):
+        if col.wrap or col.kind != "text":
+            continue
+        fits = widths[index]  # a quick bound first: most short text needs no measuring
+        if any(
+            isinstance(value := row[index], str)
+            and len(value) >= fits - 1
+            and wrapped_lines(value, fits) > 1
+            for row in sheet.rows
+        ):
+            out[index] = replace(col, wrap=True)
+    return out
 
 
 def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Marking) -> None:
@@ -422,6 +479,7 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
     for index, width in enumerate(widths):
         ws.set_column(index, index, width)
     total_width = sum(widths)
+    columns = _wrapping(sheet, columns, widths)
 
     # constant_memory: strictly top to bottom, never back to an earlier row.
     banner(ws, 0, neutralise(sheet.title), styles.title, n_cols, total_width, 14)
@@ -429,32 +487,53 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
     for offset, note in enumerate(sheet.notes):
         banner(ws, 2 + offset, neutralise(note), styles.note, n_cols, total_width, 11)
     header_row = _header_row(sheet)
-    for index, col in enumerate(columns):
-        ws.write_string(header_row, index, neutralise(col.header), styles.header)
+    headers = [neutralise(col.header) for col in columns]
+    ws.set_row(header_row, row_height(max(
+        wrapped_lines(h, w, bold=True) for h, w in zip(headers, widths, strict=True))))  # fmt: skip
+    for index, header in enumerate(headers):
+        ws.write_string(header_row, index, header, styles.header)
 
     formats = []
     text_formats = []
+    fills: list[dict[str, Any]] = []
     for col in columns:
         formats.append(styles.cell(_number_format(col), wrap=col.wrap))
         text_formats.append(styles.cell(None, wrap=col.wrap, right=col.kind != "text"))
-    target = None if sheet.chart is None else sheet.chart.target
-    target_index = len(sheet.columns)
+        fills.append({
+            text: styles.cell(None, wrap=col.wrap, right=col.kind != "text", fill=colour)
+            for text, colour in col.fills
+        })  # fmt: skip
+    extra = _extra_cells(sheet)
+    first_extra = len(sheet.columns)
+    # Only wrapped text can need more than one line: those columns are measured, row by row.
+    wrapped = [(i, widths[i]) for i, col in enumerate(columns[:first_extra]) if col.wrap]
 
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
     row_number = header_row
-    for row in sheet.rows:
+    for row_index, row in enumerate(sheet.rows):
         row_number += 1
+        if wrapped:
+            lines = max(
+                wrapped_lines(value, width) if isinstance(value := row[i], str) else 1
+                for i, width in wrapped
+            )
+            if lines > 1:
+                ws.set_row(row_number, row_height(lines))
         for index, value in enumerate(row):
             if value is None:
                 continue
             if isinstance(value, str):
-                write_string(row_number, index, neutralise(value), text_formats[index])
+                fmt = fills[index].get(value) if fills[index] else None
+                write_string(row_number, index, neutralise(value), fmt or text_formats[index])
             elif isinstance(value, dt.date):  # validation keeps dates in date columns
                 write_datetime(row_number, index, value, formats[index])
             else:
                 write_number(row_number, index, float(value), formats[index])
-        if target is not None:
-            write_number(row_number, target_index, float(target), formats[target_index])
+        for offset, values in enumerate(extra):
+            value = values[row_index]
+            if value is not None:
+                index = first_extra + offset
+                write_number(row_number, index, float(value), formats[index])
 
     set_up_page(
         ws,
@@ -470,6 +549,31 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
         _insert_chart(wb, ws, sheet, sheet.chart, header_row, n_cols)
 
 
+def _extra_cells(sheet: Sheet) -> list[list[float | None]]:
+    """The values of the columns the chart adds (`_columns`), each a list over the rows."""
+    chart = sheet.chart
+    if chart is None:
+        return []
+    out: list[list[float | None]] = []
+    if chart.target is not None:
+        out.append([float(chart.target)] * len(sheet.rows))
+    if chart.low is not None and chart.high is not None and sheet.rows:
+        minus, plus = _distances(sheet, chart)
+        out += [list(minus), list(plus)]
+    return out
+
+
+def _distances(sheet: Sheet, chart: ChartSpec) -> tuple[list[float | None], list[float | None]]:
+    headers = [col.header for col in sheet.columns]
+    val_i, low_i = headers.index(chart.values), headers.index(chart.low or "")
+    high_i = headers.index(chart.high or "")
+    return error_bar_distances(
+        [_number(row[val_i]) for row in sheet.rows],
+        [_number(row[low_i]) for row in sheet.rows],
+        [_number(row[high_i]) for row in sheet.rows],
+    )
+
+
 def _number_format(col: Column) -> str | None:
     return col.number_format or DEFAULT_NUMBER_FORMATS[col.kind]
 
@@ -483,13 +587,19 @@ def _insert_chart(
     value_col = sheet.columns[val_i]
     categories = [row[cat_i] for row in sheet.rows]
     values = [_number(row[val_i]) for row in sheet.rows]
-    minus: list[float] | None = None
-    plus: list[float] | None = None
+    columns = [col.header for col in _columns(sheet)]
+    bars = None
     if chart.low is not None and chart.high is not None:
-        low_i, high_i = headers.index(chart.low), headers.index(chart.high)
-        lows = [_number(row[low_i]) for row in sheet.rows]
-        highs = [_number(row[high_i]) for row in sheet.rows]
-        minus, plus = error_bar_distances(values, lows, highs)
+        minus, plus = _distances(sheet, chart)
+        bars = ErrorBars(columns.index(BELOW), columns.index(ABOVE), minus, plus)
+    target_col: int | None = None
+    targets: list[float | None] = []
+    if chart.target is not None:
+        target_col = len(sheet.columns)
+        targets = [float(chart.target)] * len(sheet.rows)
+    elif chart.target_column is not None:
+        target_col = headers.index(chart.target_column)
+        targets = [_number(row[target_col]) for row in sheet.rows]
     drawing = add_bar_chart(
         wb,
         sheet_name=sheet.name,
@@ -503,11 +613,10 @@ def _insert_chart(
         values=values,
         number_format=_number_format(value_col),
         percent_axis=value_col.kind == "percent",
-        error_minus=minus,
-        error_plus=plus,
-        target_col=len(sheet.columns) if chart.target is not None else None,
-        target_name=neutralise(chart.target_label),
-        target=chart.target,
+        error_bars=bars,
+        target_col=target_col,
+        target_name=neutralise(chart.target_column or chart.target_label),
+        targets=targets,
         x_axis_title=neutralise(chart.x_axis_title) if chart.x_axis_title else None,
         y_axis_title=neutralise(chart.y_axis_title) if chart.y_axis_title else None,
     )

@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "DEFAULT_NUMBER_FORMATS",
     "DEFAULT_WIDTHS",
+    "ErrorBars",
+    "LINE_HEIGHT",
     "Styles",
     "add_bar_chart",
     "banner",
     "banner_height",
     "error_bar_distances",
     "escape_header_footer",
+    "header_word_width",
     "page_header",
     "page_footer",
+    "row_height",
     "set_up_page",
+    "wrapped_lines",
 ]
 
 # Excel widths are in characters of the default font.
@@ -54,6 +60,53 @@ TARGET_LINE = "#C00000"
 # Longest workbook title quoted in a page header; Excel caps a header at 255 characters.
 HEADER_TITLE_CHARS = 80
 
+# Points per line of 11-point text: Excel's default row is 15 points for one line.
+LINE_HEIGHT = 15.0
+# Characters of text per character of column width. A width counts the default font's '0';
+# ordinary text is a little narrower, bold a little wider. The estimate leans to more lines
+# than needed (a row a little too tall reads well; one too short hides text), and holds in
+# LibreOffice, which substitutes a wider font where Calibri is missing.
+_CHARS_PER_WIDTH = 1.1
+_BOLD_CHARS_PER_WIDTH = 0.85
+# Padding inside a cell, in characters of width.
+_CELL_PADDING = 1.0
+
+
+def wrapped_lines(text: str, width: float, *, bold: bool = False) -> int:
+    """How many lines `text` takes wrapped within a column `width` characters wide.
+
+    Wraps between words as a spreadsheet does; a word longer than a line is broken. Each
+    line break in the text starts a new line.
+    """
+    per = _BOLD_CHARS_PER_WIDTH if bold else _CHARS_PER_WIDTH
+    capacity = max(1, int((width - _CELL_PADDING) * per))
+    lines = 0
+    for paragraph in text.split("\n"):
+        used = 0
+        count = 1
+        for word in paragraph.split():
+            size = len(word)
+            if used and used + 1 + size <= capacity:
+                used += 1 + size
+                continue
+            if used:
+                count += 1
+            count += (size - 1) // capacity  # a word longer than a line is broken
+            used = size - (size - 1) // capacity * capacity
+        lines += count
+    return max(1, lines)
+
+
+def row_height(lines: int) -> float:
+    """Points for a row of `lines` lines of 11-point text."""
+    return round(max(1, lines) * LINE_HEIGHT, 1)
+
+
+def header_word_width(header: str) -> float:
+    """The width a column needs for its header's longest word, set in bold, to fit whole."""
+    longest = max((len(word) for word in header.split()), default=0)
+    return math.ceil(longest / _BOLD_CHARS_PER_WIDTH + _CELL_PADDING)
+
 
 class Styles:
     """The cell formats of one XlsxWriter workbook, created once and shared by its sheets."""
@@ -76,11 +129,19 @@ class Styles:
                 **top,
             }
         )
-        self._cells: dict[tuple[str | None, bool, bool], Any] = {}
+        self._cells: dict[tuple[str | None, bool, bool, str | None], Any] = {}
 
-    def cell(self, number_format: str | None, *, wrap: bool = False, right: bool = False) -> Any:
-        """A data-cell format: thin grey border, top-aligned, with the given number format."""
-        key = (number_format, wrap, right)
+    def cell(
+        self,
+        number_format: str | None,
+        *,
+        wrap: bool = False,
+        right: bool = False,
+        fill: str | None = None,
+    ) -> Any:
+        """A data-cell format: thin grey border, top-aligned, with the given number format
+        and, for a RAG cell, its fill (the text stays black: the fills are pale)."""
+        key = (number_format, wrap, right, fill)
         found = self._cells.get(key)
         if found is None:
             properties: dict[str, Any] = {"border": 1, "border_color": GRID, "valign": "top"}
@@ -90,6 +151,8 @@ class Styles:
                 properties["text_wrap"] = True
             if right:
                 properties["align"] = "right"
+            if fill:
+                properties.update({"bg_color": fill, "pattern": 1})
             found = self._cells[key] = self._workbook.add_format(properties)
         return found
 
@@ -169,17 +232,17 @@ def error_bar_distances(
     values: Sequence[float | None],
     lows: Sequence[float | None],
     highs: Sequence[float | None],
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[float | None], list[float | None]]:
     """Excel's custom error bars are distances below and above each bar, not the limits.
 
-    A bar whose value or either limit is missing gets no error bar.
+    A bar whose value or either limit is missing gets no error bar (None: an empty cell).
     """
-    minus: list[float] = []
-    plus: list[float] = []
+    minus: list[float | None] = []
+    plus: list[float | None] = []
     for value, low, high in zip(values, lows, highs, strict=True):
         if value is None or low is None or high is None:
-            minus.append(0.0)
-            plus.append(0.0)
+            minus.append(None)
+            plus.append(None)
         else:
             # Rounded so 0.88 - 0.78 is written as 0.1, not 0.09999999999999998.
             minus.append(round(max(0.0, value - low), 12))
@@ -187,9 +250,33 @@ def error_bar_distances(
     return minus, plus
 
 
-def chart_size(categories: int) -> dict[str, int]:
-    """Pixels: wide enough for the category labels, within a landscape page."""
-    return {"width": min(max(480, 64 * categories + 160), 1200), "height": 380}
+@dataclass(frozen=True)
+class ErrorBars:
+    """The columns holding each bar's distance below and above its value, and their values
+    (the chart's cache: XlsxWriter cannot read cells back in constant_memory mode)."""
+
+    minus_col: int
+    plus_col: int
+    minus: Sequence[float | None]
+    plus: Sequence[float | None]
+
+
+def _range(sheet_name: str, first_row: int, last_row: int, col: int) -> str:
+    """An absolute A1 reference to one column's cells, quoted as a formula needs."""
+    from xlsxwriter.utility import xl_range_abs  # type: ignore[import-untyped]
+
+    quoted = "'" + sheet_name.replace("'", "''") + "'"
+    return f"={quoted}!{xl_range_abs(first_row, col, last_row, col)}"
+
+
+def chart_size(categories: Sequence[str]) -> dict[str, int]:
+    """Pixels: wide enough for the category labels, within a landscape page, and tall enough
+    that long labels (drawn slanted) leave room for the bars."""
+    longest = max((len(c) for c in categories), default=0)
+    return {
+        "width": min(max(480, 64 * len(categories) + 160), 1200),
+        "height": min(380 + 5 * max(0, longest - 12), 600),
+    }
 
 
 def add_bar_chart(
@@ -206,11 +293,10 @@ def add_bar_chart(
     values: Sequence[float | None],
     number_format: str | None,
     percent_axis: bool,
-    error_minus: Sequence[float] | None,
-    error_plus: Sequence[float] | None,
+    error_bars: ErrorBars | None,
     target_col: int | None,
     target_name: str,
-    target: float | None,
+    targets: Sequence[float | None],
     x_axis_title: str | None,
     y_axis_title: str | None,
 ) -> Any:
@@ -238,17 +324,20 @@ def add_bar_chart(
             **({"num_format": number_format} if number_format else {}),
         },
     }
-    if error_minus is not None and error_plus is not None:
-        # Custom error bars take the distances below and above each bar, not the limits.
+    if error_bars is not None:
+        # Custom error bars take the distances below and above each bar, not the limits, and
+        # from cells: LibreOffice does not draw custom error bars given as literal values.
         series["y_error_bars"] = {
             "type": "custom",
-            "minus_values": list(error_minus),
-            "plus_values": list(error_plus),
+            "minus_values": _range(sheet_name, first_row, last_row, error_bars.minus_col),
+            "plus_values": _range(sheet_name, first_row, last_row, error_bars.plus_col),
+            "minus_data": list(error_bars.minus),
+            "plus_data": list(error_bars.plus),
             "end_style": 1,
             "line": {"color": "#404040", "width": 1.25},
         }
     chart.add_series(series)
-    if target_col is not None and target is not None:
+    if target_col is not None and targets:
         line = workbook.add_chart({"type": "line"})
         line.add_series(
             {
@@ -256,9 +345,14 @@ def add_bar_chart(
                 "categories": category_ref,
                 "values": [sheet_name, first_row, target_col, last_row, target_col],
                 "categories_data": list(categories),
-                "values_data": [target] * len(categories),
+                "values_data": list(targets),
                 "line": {"color": TARGET_LINE, "width": 2.25, "dash_type": "dash"},
-                "marker": {"type": "none"},
+                "marker": {
+                    "type": "dash",
+                    "size": 9,
+                    "border": {"color": TARGET_LINE},
+                    "fill": {"color": TARGET_LINE},
+                },
             }
         )
         chart.combine(line)
@@ -272,7 +366,7 @@ def add_bar_chart(
         y_axis["name"] = y_axis_title
     chart.set_y_axis(y_axis)
     if x_axis_title:
-        chart.set_x_axis({"name": x_axis_title})
+        chart.set_x_axis({"name": x_axis_title, "name_font": {"bold": True}})
     chart.set_legend({"position": "bottom"})
-    chart.set_size(chart_size(len(categories)))
+    chart.set_size(chart_size(categories))
     return chart

@@ -31,10 +31,24 @@ def headline(rollup: Rollup, template_title: str) -> list[str]:
     below = rollup.areas_for_development
     if below:
         first = below[0]
+        clearly = sum(q.clearly_below for q in below)
+        if len(below) == 1:
+            split = ";"
+        elif clearly in (0, len(below)):
+            split = (
+                " (each clearly: the whole interval under the target);"
+                if clearly
+                else " (for each the target is within the interval);"
+            )
+        else:
+            split = (
+                f": {clearly} clearly (the whole interval under the target) and "
+                f"{len(below) - clearly} with the target within the interval;"
+            )
         lines.append(
-            f"{len(below)} question{'s were' if len(below) != 1 else ' was'} below target; the "
-            f"furthest was “{first.text}” ({format_finding(first.result)}, target "
-            f"{display.percent(first.target or 0)})."
+            f"{len(below)} question{'s were' if len(below) != 1 else ' was'} below target"
+            f"{split} the furthest was “{first.text}” ({format_finding(first.result)}, target "
+            f"{display.percent(first.target or 0)}: {first.target_reading})."
         )
     shared = sum(1 for h in rollup.highlights if h.shareable)
     if shared:

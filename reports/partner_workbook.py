@@ -9,10 +9,10 @@ suppressed cell as the word "suppressed". The Method sheet adds how the sample w
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.disclosure import PartnerFindings, Table
 from reports.excel import CellValue, Column, Properties, Sheet, WorkbookSpec
 from reports.workbook import MethodNote
@@ -86,12 +86,13 @@ def _actions(actions: Sequence[PartnerAction]) -> Sheet:
             Column("Status", width=14),
             Column("Due", "date"),
             Column("Completed", "date"),
-            Column("RAG", width=12),
+            Column("RAG", width=12, fills=RAG_FILLS),
         ],
         [(a.about, a.status, a.due, a.completed, a.rag) for a in actions],
         notes=(
             "What each action is about, not its wording or its owner: an action's title can "
             "describe a child.",
+            RAG_LEGEND,
         ),
     )
 
@@ -117,22 +118,3 @@ def build(
         sheets=sheets,
         properties=Properties(author=author, subject=programme, created=created),
     )
-
-
-def csv_text(found: PartnerFindings) -> str:
-    """Every partner table as one tidy CSV: table, row, column, value (formula-safe)."""
-    import csv
-
-    from reports.excel import neutralise
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(("table", "row", "column", "value"))
-    for table in found.tables():
-        for row in table.rows:
-            label = "" if row[0] is None else str(row[0])
-            for header, value in zip(table.columns[1:], row[1:], strict=True):
-                shown = "" if value is None else str(value)
-                writer.writerow((neutralise(table.title), neutralise(label), header,
-                                 neutralise(shown)))  # fmt: skip
-    return out.getvalue()

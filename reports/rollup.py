@@ -50,6 +50,12 @@ class AuditRecord:
     concern: str | None = None
 
 
+# A figure below its target reads one of two ways: the interval's upper end under the target
+# (the shortfall is more than the sample's chance), or the target inside the interval.
+CLEARLY_BELOW = "clearly below"
+WITHIN_INTERVAL = "below, but the target is within the interval"
+
+
 @dataclass(frozen=True)
 class QuestionFinding:
     question_id: str
@@ -67,6 +73,18 @@ class QuestionFinding:
     def below_target(self) -> bool:
         estimate = self.result.estimate
         return self.target is not None and estimate is not None and estimate < self.target
+
+    @property
+    def clearly_below(self) -> bool:
+        """Below target with the whole interval under it: more than the sample's chance."""
+        return self.below_target and self.target is not None and self.result.high < self.target
+
+    @property
+    def target_reading(self) -> str | None:
+        """How a figure below target reads: CLEARLY_BELOW or WITHIN_INTERVAL (None: not below)."""
+        if not self.below_target:
+            return None
+        return CLEARLY_BELOW if self.clearly_below else WITHIN_INTERVAL
 
     @property
     def strength(self) -> bool:
@@ -459,6 +477,42 @@ def _highlights(
                 Highlight(question_id, question_text, themes, text, bool(highlight.get("share")))
             )
     return found
+
+
+@dataclass(frozen=True)
+class FileAnswers:
+    """One audited file's answers as words, by question id, and its score on each theme
+    (answers meeting the standard over the applicable ones, as the theme figures pool them;
+    None where none applied). Hidden questions (show_if) are left out, as the roll-up does."""
+
+    answers: dict[str, str]
+    themes: dict[str, float | None]
+
+
+def file_answers(template: Template, answers: Mapping[str, Any]) -> FileAnswers:
+    """The words of each answer that counts, and the file's theme scores, by the roll-up's
+    own tables, so a figure recomputed from the case-level sheet is the roll-up's."""
+    visible = visible_answers(template, answers)
+    tables = _tables(template)
+    words: dict[str, str] = {}
+    for question in template.questions():
+        value = visible.get(question.id)
+        if value is None or not _hashable(value):
+            continue
+        scale = template.scale_of(question)
+        found = scale.option(value) if scale is not None else None
+        words[question.id] = found.label if found is not None else str(value)
+    scores: dict[str, float | None] = {}
+    for theme, (total,) in _theme_totals(template, tables, [visible]).items():
+        met, applicable = _split(total)
+        scores[theme] = met / applicable if applicable else None
+    return FileAnswers(words, scores)
+
+
+def theme_target(rollup: Rollup, theme_id: str) -> float | None:
+    """A theme's target: the lowest target of its questions (what every one must reach)."""
+    targets = [q.target for q in rollup.questions if theme_id in q.themes and q.target]
+    return min(targets) if targets else None
 
 
 def theme_change(before: ThemeFinding, after: ThemeFinding) -> Comparison:

@@ -36,18 +36,23 @@ Two rounds are compared by a design-based t test on the difference of their rati
 t = (R₂ − R₁) / √(v₁ + v₂) on df₁ + df₂ degrees of freedom, treating the two rounds' samples
 as independent (a child audited in both rounds makes them slightly dependent; the programme
 page says when that happened). With one answer per file and no weights this is the two-sample
-t test on file scores with unpooled variances.
+t test on file scores with unpooled variances. With fewer than SMALL_FILES files in a round, or
+no variation to measure in one, the variance behind t is not to be trusted (1 of 4 files, then
+4 of 4, gave p = 0.024): the files are then compared by a permutation test
+(reports.file_permutation, exact where the rearrangements can be listed), and the verdict names
+the test used.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scipy import stats
 
 from reports import display
+from reports.file_permutation import permutation_test
 from reports.intervals import (
     DEFAULT_CONFIDENCE,
     SIGNIFICANCE_LEVEL,
@@ -67,6 +72,9 @@ __all__ = [
 
 MATERIAL_FRACTION = 0.05  # Cochran: below 5% of the list sampled, the FPC changes little.
 TEST_NAME = "design-based t test on files"
+# Below this many files in a round the t test's variance is too rough: the files are compared
+# by a permutation test instead (the same threshold as the "Only N files" caution).
+SMALL_FILES = 10
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,8 @@ class RatioEstimate:
     missing: tuple[MissingStratum, ...]
     confidence: float
     notes: tuple[str, ...]
+    # The files the estimate was made from, for the exact comparison of few files.
+    units: tuple[FileCounts, ...] = field(default=(), repr=False)
 
     @property
     def coverage(self) -> str:
@@ -219,6 +229,7 @@ def ratio_estimate(
         "successes": successes, "n": n, "files": files, "sampled": len(units), "df": df,
         "weighted": weighted, "fpc": fpc, "sampling_fraction": fraction, "covered": covered,
         "population": population, "missing": tuple(missing), "confidence": float(confidence),
+        "units": tuple(units),
     }  # fmt: skip
     if total_x == 0:
         notes.append("No sampled file had an applicable answer, so there is no estimate.")
@@ -303,13 +314,13 @@ def compare_ratios(
             test=TEST_NAME,
         )  # fmt: skip
     difference = after.estimate - before.estimate
-    spread = (before.variance or 0.0) + (after.variance or 0.0)
-    df = max(before.df + after.df, 1)
-    if spread == 0:
-        p_value = 1.0 if difference == 0 else 0.0
+    test = TEST_NAME
+    if _needs_exact(before) or _needs_exact(after):
+        exact = permutation_test(_files(before), _files(after))
+        p_value, test = exact.p_value, exact.name
     else:
-        t = difference / math.sqrt(spread)
-        p_value = float(min(1.0, 2 * stats.t.sf(abs(t), df)))
+        t = difference / math.sqrt((before.variance or 0.0) + (after.variance or 0.0))
+        p_value = float(min(1.0, 2 * stats.t.sf(abs(t), max(before.df + after.df, 1))))
     return Comparison(
         before=first,
         after=second,
@@ -317,10 +328,20 @@ def compare_ratios(
         p_value=p_value,
         significant=p_value < significance_level,
         significance_level=significance_level,
-        verdict=change_verdict(
-            before.estimate, after.estimate, TEST_NAME, p_value, significance_level
-        ),
+        verdict=change_verdict(before.estimate, after.estimate, test, p_value, significance_level),
         small=small,
         caution=caution,
-        test=TEST_NAME,
+        test=test,
     )
+
+
+def _needs_exact(estimate: RatioEstimate) -> bool:
+    """Few files, or none of the spread the t test's variance is estimated from."""
+    return estimate.files < SMALL_FILES or not estimate.variance
+
+
+def _files(estimate: RatioEstimate) -> list[tuple[int, int]]:
+    """The (met, applicable) of each file that had an applicable answer."""
+    if not estimate.units:
+        raise ValueError("The estimate does not carry its files, so they cannot be compared.")
+    return [(u.met, u.applicable) for u in estimate.units if u.applicable]

@@ -13,10 +13,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reports import display
+from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.display import interval_cells
 from reports.excel import CellValue, ChartSpec, Column, Properties, Sheet, WorkbookSpec
 from reports.intervals import Comparison, Proportion, proportion
-from reports.rollup import BREAKDOWN_FIELDS, Rollup
+from reports.rollup import BREAKDOWN_FIELDS, Rollup, theme_target
+from reports.workbook_extra import (
+    CaseLine,
+    Moderation,
+    QuestionRef,
+    ReauditItem,
+    case_sheet,
+    cautions_sheet,
+    limitations_sheet,
+    moderation_sheet,
+    reaudit_sheet,
+    strengths_sheet,
+)
+
+__all__ = [
+    "ActionFigures",
+    "ActionItem",
+    "CaseLine",
+    "MethodNote",
+    "Moderation",
+    "ReauditItem",
+    "TrendItem",
+    "build",
+    "overall_compliance",
+]
 
 
 @dataclass(frozen=True)
@@ -32,18 +57,6 @@ class MethodNote:
     draw_fingerprint: str  # the draw's: shows a repeat with the seed chose the same files
     allocation: Sequence[tuple[str, int, int, float, float | None]]
     exclusions: int
-
-
-@dataclass(frozen=True)
-class CaseLine:
-    """One audited file, for the internal workbook only."""
-
-    case_ref: str
-    team: str | None
-    iro: str | None
-    stratum: str
-    grade: str | None
-    overall: float | None
 
 
 @dataclass(frozen=True)
@@ -103,10 +116,17 @@ def build(
     action_figures: ActionFigures | None = None,
     trend: Sequence[TrendItem] = (),
     previous: str | None = None,
+    moderation: Moderation | None = None,
+    reaudit: Sequence[ReauditItem] = (),
+    limitations: Sequence[tuple[str, str]] = (),
+    questions: Sequence[QuestionRef] = (),
 ) -> WorkbookSpec:
-    """The internal workbook (it identifies children: managers only)."""
+    """The internal workbook (it identifies children: managers only).
+
+    `questions` head the case-level sheet's answer columns (every question of the template,
+    scored or not, in order); without them the scored ones of the roll-up are used."""
     sheets = [
-        _summary_sheet(programme, rollup, narrative, action_figures),
+        _summary_sheet(programme, rollup, narrative, action_figures, moderation),
         _grades_sheet(rollup),
         Sheet(
             "Themes",
@@ -118,15 +138,25 @@ def build(
                 Column("Compliance", "percent"),
                 Column("Lower 95%", "percent"),
                 Column("Upper 95%", "percent"),
+                Column("Target", "percent"),
             ],
             [
-                (t.title, t.result.successes, t.result.n, *_cells(t.result)) for t in rollup.themes
+                (
+                    t.title,
+                    t.result.successes,
+                    t.result.n,
+                    *_cells(t.result),
+                    theme_target(rollup, t.theme_id),
+                )
+                for t in rollup.themes
             ],  # fmt: skip
             notes=(
                 "Not applicable answers are left out of every figure. A theme pools several "
                 "answers per file; the file is the sampling unit, so the intervals are "
                 "design-based (ratio estimate, linearised variance, Korn-Graubard; "
-                "docs/statistics.md).",
+                "docs/statistics.md). A theme's target is the lowest of its questions' targets. "
+                "The chart's error bars are drawn from the last two columns: the distance from "
+                "each estimate to the ends of its interval.",
             ),
             chart=ChartSpec(
                 "Theme compliance with 95% intervals",
@@ -134,6 +164,11 @@ def build(
                 values="Compliance",
                 low="Lower 95%",
                 high="Upper 95%",
+                target_column="Target"
+                if any(theme_target(rollup, t.theme_id) is not None for t in rollup.themes)
+                else None,
+                x_axis_title="Theme",
+                y_axis_title="Answers meeting the standard",
             )
             if rollup.themes
             else None,
@@ -178,6 +213,7 @@ def build(
             ],
         )  # fmt: skip
     )
+    sheets.append(strengths_sheet(rollup))
     sheets.append(
         Sheet(
             "Areas for development",
@@ -192,23 +228,19 @@ def build(
     )
     if action_figures is not None or actions:
         sheets.append(_actions_sheet(actions))
+    if previous is not None:
+        sheets.append(reaudit_sheet(reaudit, previous))
+    sheets.append(moderation_sheet(moderation, rollup.files))
+    sheets.append(cautions_sheet(rollup))
     sheets.append(_method_sheet(method, rollup))
+    if limitations:
+        sheets.append(limitations_sheet(limitations))
     if cases:
-        sheets.append(
-            Sheet(
-                "Case-level data",
-                "Every audited file (internal: identifies children)",
-                [
-                    Column("Case reference"),
-                    Column("Team", width=26),
-                    Column("IRO", width=22),
-                    Column("Stratum", width=40),
-                    Column("Grade", width=28),
-                    Column("Overall", "percent"),
-                ],
-                [(c.case_ref, c.team, c.iro, c.stratum, c.grade, c.overall) for c in cases],
-            )  # fmt: skip
-        )
+        refs = list(questions) or [
+            QuestionRef(q.question_id, q.number, q.text) for q in rollup.questions
+        ]
+        themes = [(t.theme_id, t.title) for t in rollup.themes]
+        sheets.append(case_sheet(cases, refs, themes))
     return WorkbookSpec(
         title=f"{title}: {programme}",
         audience="internal",
@@ -225,6 +257,7 @@ def _summary_sheet(
     rollup: Rollup,
     narrative: Sequence[str],
     figures: ActionFigures | None,
+    moderation: Moderation | None = None,
 ) -> Sheet:
     """The headline figures a professional reads first, then the findings in words."""
     overall = overall_compliance(rollup)
@@ -253,6 +286,14 @@ def _summary_sheet(
             ("Actions completed", figures.completed, figures.raised, None, None, None),
             ("Actions overdue", figures.overdue, figures.raised, None, None, None),
         ]
+    moderated = moderation.moderated if moderation is not None else 0
+    rows.append(("Files moderated by a second auditor", moderated, rollup.files,
+                 _share(moderated, rollup.files), None, None))  # fmt: skip
+    if moderation is not None and moderation.lines:
+        agreed = moderation.lines[0].figures
+        kept = None if agreed.percent is None else agreed.percent / 100
+        rows.append(("Moderation: answers the moderator kept", None, agreed.n_pairs, kept, None,
+                     None))  # fmt: skip
     rows.append(("", None, None, None, None, None))
     rows += [(line, None, None, None, None, None) for line in narrative]
     return Sheet(
@@ -333,7 +374,7 @@ def _questions_sheet(rollup: Rollup) -> Sheet:
                 weighted.estimate if weighted else None,
                 *(interval_cells(weighted.low, weighted.high) if weighted else (None, None)),
                 q.target,
-                "Yes" if q.below_target else None,
+                q.target_reading,
                 notes or None,
             )
         )
@@ -353,7 +394,7 @@ def _questions_sheet(rollup: Rollup) -> Sheet:
             Column("Weighted lower 95%", "percent"),
             Column("Weighted upper 95%", "percent"),
             Column("Target", "percent"),
-            Column("Below target", width=12),
+            Column("Below target", wrap=True, width=24),
             Column("Weighting notes", wrap=True, width=60),
         ],
         rows,
@@ -405,7 +446,9 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
             for t in trend
         ],  # fmt: skip
         notes=(
-            "Each change is tested with the file as the unit (design-based t test, two-sided); "
+            "Each change is tested with the file as the unit (design-based t test, two-sided; "
+            "with fewer than 10 files or no variation in a round, a permutation test on the "
+            "files, named in the verdict); "
             "with several themes tested at once the verdict follows the Holm-adjusted p-value: "
             "'could be chance' means the difference may not be real.",
         )
@@ -421,10 +464,7 @@ def _trend_sheet(trend: Sequence[TrendItem], previous: str | None) -> Sheet:
 
 
 def _actions_sheet(actions: Sequence[ActionItem]) -> Sheet:
-    rag_note = (
-        "RAG by due date in working days: Overdue (past due), Due soon (within 5 working days, "
-        "or no due date), On track; none once an action is closed."
-    )
+    rag_note = RAG_LEGEND
     none = () if actions else ("No actions have been raised from this programme yet.",)
     return Sheet(
         "Actions",
@@ -438,7 +478,7 @@ def _actions_sheet(actions: Sequence[ActionItem]) -> Sheet:
             Column("Status", width=14),
             Column("Due", "date"),
             Column("Completed", "date"),
-            Column("RAG", width=12),
+            Column("RAG", width=12, fills=RAG_FILLS),
         ],
         [
             (a.title, a.owner, a.team, a.priority, a.about, a.status, a.due, a.completed, a.rag)
@@ -459,6 +499,7 @@ def _method_sheet(method: MethodNote, rollup: Rollup) -> Sheet:
         ("Draw fingerprint", method.draw_fingerprint),
         ("Files excluded and replaced", str(method.exclusions)),
         ("Intervals", "Wilson 95%; weighted estimates: Korn-Graubard"),
+        ("Statistical methods", "Formulas, when each is used, references: docs/statistics.md"),
     ]
     noted = sum(1 for q in rollup.questions if q.weighted is not None and q.weighted.notes)
     if noted:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from sampling.draw import Coordination, Numbers
 from sampling.records import CaseRow
 
 # Fields a manager may filter or stratify on, with the words shown for them.
@@ -38,6 +39,12 @@ MAX_STRATA_FIELDS = 3
 SizeMethod = Literal["fixed", "margin", "discovery", "percent", "per_stratum"]
 AllocationMethod = Literal["proportional", "equal", "neyman"]
 DrawMethod = Literal["prn", "systematic"]
+COORDINATION_TEXT: dict[str, str] = {
+    "independent": "None: the children of earlier rounds are as likely to be drawn as any other",
+    "negative": "Negative: children audited in the earlier round are drawn only when a stratum "
+    "has no one else left",
+    "positive": "Positive: children audited in the earlier round are re-audited first",
+}
 
 
 class DesignProblem(ValueError):
@@ -83,6 +90,14 @@ class StratumExpectation:
 
 
 @dataclass(frozen=True)
+class StratumReserves:
+    """Reserves drawn in one stratum beyond the design's `reserves` (to make up a shortfall)."""
+
+    key: tuple[str, ...]
+    extra: int
+
+
+@dataclass(frozen=True)
 class SampleDesign:
     strata: tuple[str, ...] = ()
     categories: tuple[CategoryFilter, ...] = ()
@@ -94,6 +109,12 @@ class SampleDesign:
     method: DrawMethod = "prn"
     exclude_audited_months: int | None = 12
     stratum_expected: tuple[StratumExpectation, ...] = ()
+    # How each case's random number is made: "keyed" permanent random numbers (sampling.prn)
+    # for every new design; "seeded" for samples drawn before them (the design had no entry).
+    numbers: Numbers = "keyed"
+    coordination: Coordination = "independent"
+    coordinate_with: int | None = None  # The earlier programme coordinated with.
+    extra_reserves: tuple[StratumReserves, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.strata) > MAX_STRATA_FIELDS:
@@ -115,6 +136,23 @@ class SampleDesign:
                 raise DesignProblem(f"The {DATE_FIELDS[dates.field]} range ends before it starts.")
         if self.minimum < 0 or self.reserves < 0:
             raise DesignProblem("The minimum per stratum and the reserves cannot be negative.")
+        if self.numbers not in ("keyed", "seeded"):
+            raise DesignProblem(f"Unknown random-number scheme '{self.numbers}'.")
+        if self.coordination not in COORDINATION_TEXT:
+            raise DesignProblem(
+                f"Unknown coordination '{self.coordination}': choose independent, negative or "
+                "positive."
+            )
+        if self.coordination != "independent":
+            if self.coordinate_with is None:
+                raise DesignProblem("Choose the earlier programme to coordinate with.")
+            if self.method != "prn":
+                raise DesignProblem(
+                    "Coordination with an earlier round works with the random-number method, "
+                    "not a systematic draw."
+                )
+        if any(r.extra < 0 for r in self.extra_reserves):
+            raise DesignProblem("Extra reserves cannot be negative.")
         seen: set[tuple[str, ...]] = set()
         for given in self.stratum_expected:
             if len(given.key) != len(self.strata):
@@ -163,7 +201,19 @@ class SampleDesign:
                 StratumExpectation(tuple(e["key"]), float(e["expected"]))
                 for e in data.get("stratum_expected", ())
             ),
+            # A design stored before permanent random numbers was drawn with seeded numbers.
+            numbers=data.get("numbers", "seeded"),
+            coordination=data.get("coordination", "independent"),
+            coordinate_with=data.get("coordinate_with"),
+            extra_reserves=tuple(
+                StratumReserves(tuple(e["key"]), int(e["extra"]))
+                for e in data.get("extra_reserves", ())
+            ),
         )
+
+    def reserves_in(self, key: tuple[str, ...]) -> int:
+        """The reserves drawn in one stratum: the design's number plus any drawn later."""
+        return self.reserves + sum(r.extra for r in self.extra_reserves if r.key == key)
 
 
 def category_value(row: CaseRow, name: str) -> str:

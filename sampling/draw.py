@@ -1,12 +1,22 @@
 """The seeded draw: which case files are audited, which are reserves, and why, on the record.
 
-Permanent random numbers (the default). The units are put in a canonical order, ascending
-case reference, so the order of the uploaded list never matters. `numpy.random.default_rng(seed)`
-then gives one uniform number in [0, 1) to every unit in that order: the first number to the
-lowest case reference, and so on. In each stratum the n_h units with the smallest numbers
-are the sample, and the next `reserves` smallest are the reserves, in the order they will be
-used (a stratum with nothing to draw has no reserves). Equal numbers (vanishingly rare) are
-broken by case reference.
+Order sampling on permanent random numbers (the default). Every case has a number u in
+[0, 1) that depends only on the organisation's secret sampling key, its case reference and the
+seed stream (`sampling.prn`), so adding a child to the list or taking one off leaves everybody
+else's number, and so their place in the order, unchanged. In each stratum the n_h cases with
+the smallest numbers are the sample, and the next `reserves` smallest are the reserves, in the
+order they will be used (a stratum with nothing to draw has no reserves). This is sequential
+Poisson (order) sampling as statistical offices run it on their business registers, with equal
+probabilities within a stratum, where it is simple random sampling without replacement. Equal
+numbers (vanishingly rare) are broken by case reference.
+
+Coordination with an earlier round, a design option: negative coordination puts the earlier
+round's children after everyone else in their stratum (they are drawn only when nothing else is
+left), positive before (they are re-audited first, topped up in number order).
+
+The earlier scheme (kept to re-derive samples drawn with it, "seeded" numbers): the units in
+ascending case reference were given `numpy.random.default_rng(seed).random()` in that order,
+so one child more on the list moved everybody's number after it.
 
 Systematic (an option). Within each stratum the units are listed in a chosen order (a
 `sort_by` value such as the date the child became looked after, ties by the random number;
@@ -32,16 +42,20 @@ import hashlib
 import json
 import math
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from sampling import prn as permanent
 from sampling.allocation import AllocationLine, stratum_label
 
 DrawMethod = Literal["prn", "systematic"]
+Numbers = Literal["keyed", "seeded"]
+Coordination = Literal["independent", "negative", "positive"]
+COORDINATIONS: tuple[Coordination, ...] = ("independent", "negative", "positive")
 Key = tuple[str, ...]
 Role = Literal["selected", "reserve"]
 
@@ -102,6 +116,8 @@ class Draw:
     frame_size: int
     exclusions: list[Exclusion] = field(default_factory=list)
     systematic: list[SystematicPlan] = field(default_factory=list)
+    numbers: Numbers = "seeded"
+    coordination: Coordination = "independent"
 
     def case_refs(self) -> list[str]:
         return [s.case_ref for s in self.selected]
@@ -397,19 +413,34 @@ def draw(
     method: DrawMethod = "prn",
     *,
     sort_by: Sequence[Any] | None = None,
+    key: str | None = None,
+    extra_reserves: Mapping[Key, int] | None = None,
+    coordination: Coordination = "independent",
+    previous: Collection[str] = (),
 ) -> Draw:
     """Draw the sample and reserves stratum by stratum (see the module docstring for how).
 
     `units` are (case_ref, stratum key) pairs in any order, or a prepared `Units` (much faster
     for a large frame). `sort_by` (pairs only; give it to `Units` otherwise) orders the strata
-    for a systematic draw.
+    for a systematic draw. With `key` (an organisation's sampling key) every case's number is
+    its permanent random number (`sampling.prn`) in the stream `seed`; without it, the
+    numbers of the earlier scheme (numpy's generator over the sorted list), kept so samples
+    drawn that way can still be re-derived. `extra_reserves` adds reserves in some strata.
+    `coordination` with the case references of an earlier round (`previous`): "negative"
+    puts them behind every other case of their stratum (drawn only when nothing else is
+    left), "positive" in front (re-audited first); each group keeps its random-number order.
     """
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"the seed must be a whole number from 0 to {MAX_SEED}")
-    if reserves < 0:
+    extra = dict(extra_reserves or {})
+    if reserves < 0 or any(value < 0 for value in extra.values()):
         raise ValueError("the number of reserves cannot be negative")
     if method not in ("prn", "systematic"):
         raise ValueError(f"unknown draw method {method!r}: use 'prn' or 'systematic'")
+    if coordination not in COORDINATIONS:
+        raise ValueError(f"unknown coordination {coordination!r}")
+    if coordination != "independent" and method != "prn":
+        raise ValueError("coordination with an earlier round needs the random-number method")
     if not isinstance(units, Units):
         units = Units.from_pairs(units, sort_by=sort_by)
     elif sort_by is not None:
@@ -417,20 +448,32 @@ def draw(
 
     wanted = _plan(units, allocation)
     sizes = np.bincount(units.codes, minlength=len(units.keys)).astype(np.intp)
+    per_stratum = np.asarray(
+        [reserves + extra.get(k, 0) for k in units.keys], dtype=np.intp
+    ).reshape(-1)
     # Reserves only stand in for excluded cases of their own stratum, so a stratum with
     # nothing to draw has none.
-    spare = np.where(wanted > 0, np.minimum(reserves, sizes - wanted), 0)
+    spare = np.where(wanted > 0, np.minimum(per_stratum, sizes - wanted), 0)
     rng = np.random.default_rng(seed)
-    prn = rng.random(len(units))
+    prn = (
+        rng.random(len(units))
+        if key is None
+        else permanent.numbers(key, seed, units.case_refs.tolist())
+    )
 
     plans: list[SystematicPlan] = []
     if method == "prn":
-        indexes, ranks = _smallest_per_stratum(prn, units.codes, sizes, wanted + spare)
+        order = _coordinated(units, prn, coordination, previous)
+        indexes, ranks = _smallest_per_stratum(order, units.codes, sizes, wanted + spare)
         in_sample = ranks < wanted[units.codes[indexes]]
         chosen = _cases(units, prn, indexes[in_sample], ranks[in_sample])
         kept = _cases(units, prn, indexes[~in_sample], ranks[~in_sample])
     else:
-        chosen, kept, plans = _systematic(units, prn, rng.random(len(units.keys)), wanted, spare)
+        if key is None:
+            starts = rng.random(len(units.keys))
+        else:
+            starts = np.asarray([permanent.start(key, seed, k) for k in units.keys])
+        chosen, kept, plans = _systematic(units, prn, starts.reshape(-1), wanted, spare)
 
     return Draw(
         seed=seed,
@@ -441,7 +484,28 @@ def draw(
         allocation=list(allocation),
         frame_size=len(units),
         systematic=plans,
+        numbers="seeded" if key is None else "keyed",
+        coordination=coordination,
     )
+
+
+def _coordinated(
+    units: Units,
+    prn: npt.NDArray[np.float64],
+    coordination: Coordination,
+    previous: Collection[str],
+) -> npt.NDArray[np.float64]:
+    """The values the cases are taken in, smallest first: the numbers, or (number + shift) / 2.
+
+    Shifting the earlier round's cases by 1 (negative) or everyone else's by 1 (positive) and
+    halving keeps every value in [0, 1) and puts the one group wholly after the other while
+    each keeps its random-number order.
+    """
+    if coordination == "independent" or not previous:
+        return prn
+    earlier = np.isin(units.case_refs, np.asarray(sorted(set(previous)), dtype=np.str_))
+    behind = earlier if coordination == "negative" else ~earlier
+    return (prn + behind.astype(np.float64)) / 2.0
 
 
 def _systematic(

@@ -7,6 +7,7 @@ from flask import Flask
 from qa_toolkit.blueprints import (
     actions,
     admin,
+    annual,
     audits,
     auth,
     cases,
@@ -39,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
         actions,
         escalations,
         findings,
+        annual,
         staff,
         frameworks,
         admin,

@@ -221,6 +221,10 @@ def show(action_id: int) -> str | BaseResponse | tuple[str, int]:
         problem=problem,
         history=action_service.history(db, action),
         source=action_service.describe_source(db, org.id, action_service.source_of(action)),
+        # The page links to the audit only as far as the viewer may open it (policy.py).
+        source_audit=audit_service.audit_for(db, org.id, action.audit_id)
+        if action.audit_id
+        else None,
     )
     return (page, 400) if request.method == "POST" else page
 

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -29,10 +30,12 @@ from qa_toolkit.security.access import (
 )
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
-from qa_toolkit.services import audit_context
+from qa_toolkit.services import audit_context, tracker, tracker_actions
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import partner as partner_service
+from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import users as user_service
+from qa_toolkit.tracker_filters import query_from
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 
@@ -74,15 +77,91 @@ def _prefill(template: Template, audit: Audit) -> dict[str, Any]:
 
 @bp.get("/")
 @roles(CASE_ROLES)
-def index() -> str:
+def index() -> str | tuple[str, int]:
     db = get_session()
     org = current_organisation()
     mine = audit_service.work_of(db, org.id, int(current_user.id))
-    everyone = (
-        audit_service.all_audits(db, org.id) if current_role() in (Role.ADMIN, Role.MANAGER) else []
+    if current_role() not in (Role.ADMIN, Role.MANAGER):
+        log_view("audit_list", [line.case_ref or "" for line in mine])
+        return render_template("audits/index.html", mine=mine, tracker=None)
+    today = date.today()
+    query = query_from(request.args)
+    page = tracker.page_of_audits(
+        db, org.id, query.filters, today,
+        sort=query.sort, descending=query.descending, page=query.page,
+    )  # fmt: skip
+    counts, by_auditor = tracker.counts_by_auditor(db, org.id, query.filters, today)
+    log_view("audit_list", [line.case_ref or "" for line in mine] + [
+        line.case_ref or "" for line in page.lines])  # fmt: skip
+    html = render_template(
+        "audits/index.html",
+        mine=mine,
+        tracker=page,
+        query=query,
+        counts=counts,
+        by_auditor=by_auditor,
+        statuses=tracker.STATUS_LABELS,
+        programmes=programme_service.programmes_of(db, org.id),
+        people=programme_service.candidates(db, org.id),
     )
-    log_view("audit_list", [line.case_ref or "" for line in [*mine, *everyone]])
-    return render_template("audits/index.html", mine=mine, everyone=everyone)
+    return (html, 400) if query.problems else html
+
+
+def _back() -> str:
+    """The "All audits" view the manager came from (only its known filters are kept)."""
+    kept = query_from(dict(parse_qsl(request.form.get("back", "")[:2000])))
+    return url_for("audits.index", **kept.args())
+
+
+def _chosen_ids() -> list[int]:
+    """The ticked audit ids; anything else becomes an id that is never found (so refused)."""
+    return [
+        int(v) if v.isdigit() and len(v) <= 10 and int(v) < 2**31 else -1
+        for v in request.form.getlist("audit_id")
+    ]
+
+
+@bp.post("/chase")
+@roles(MANAGERS)
+def chase() -> Response:
+    """Remind the auditors of the ticked audits (through the notifications; each logged)."""
+    db = get_session()
+    try:
+        done = tracker_actions.chase(db, current_organisation().id, _chosen_ids())
+    except tracker_actions.TrackerProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(
+            f"Reminded {done.people} auditor{'s' if done.people != 1 else ''} about "
+            f"{done.audits} audit{'s' if done.audits != 1 else ''}.",
+            "success",
+        )
+    return redirect(_back())
+
+
+@bp.post("/reassign")
+@roles(MANAGERS)
+def reassign() -> Response:
+    """Give the ticked audits to another auditor, with a reason (each change logged)."""
+    db = get_session()
+    try:
+        done = tracker_actions.reassign(
+            db,
+            current_organisation().id,
+            _chosen_ids(),
+            request.form.get("auditor_id", type=int) or 0,
+            request.form.get("reason", ""),
+        )
+    except tracker_actions.TrackerProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        same = f" {done.unchanged} already had that auditor." if done.unchanged else ""
+        flash(f"Reassigned {done.audits} audit{'s' if done.audits != 1 else ''}.{same}", "success")
+    return redirect(_back())
 
 
 # The statuses in which the page shows the manager's panel (assign a moderator, return, finalise).
@@ -130,6 +209,9 @@ def _render_form(
         if can(me, "manage", audit) and audit.status in _MANAGED
         else [],
         raised_actions=action_service.actions_of_audit(get_session(), audit),
+        concern_by=get_session().get(User, audit.concern_acknowledged_by_id)
+        if audit.concern_acknowledged_by_id
+        else None,
         result=score(template, audit.final_answers or audit.answers, audit.evidence)
         if audit.status not in policy.EDITABLE
         else None,
@@ -282,8 +364,10 @@ def finalise(audit_id: int) -> Response:
 def acknowledge(audit_id: int) -> Response:
     return _manager_action(
         audit_id,
-        lambda db, audit: audit_service.acknowledge_concern(db, audit, int(current_user.id)),
-        "Concern acknowledged. Record what you did about it on the child's file.",
+        lambda db, audit: audit_service.acknowledge_concern(
+            db, audit, int(current_user.id), request.form.get("action_taken", "")
+        ),
+        "Concern acknowledged, with what was done. Record it on the child's file too.",
     )
 
 
@@ -365,14 +449,11 @@ def response(audit_id: int) -> str | Response:
     """The practitioner (or the observed IRO) reads the feedback and responds to it."""
     db = get_session()
     audit = audit_service.audit_for(db, current_organisation().id, audit_id)
-    if audit is None:
-        abort(404)
-    allowed = audit_service.responder_ids(db, audit)
-    managing = current_role() in (Role.ADMIN, Role.MANAGER)
-    if int(current_user.id) not in allowed and not managing:
+    me = policy.current()
+    if audit is None or not can(me, "read_feedback", audit):
         abort(404)
     if request.method == "POST":
-        if int(current_user.id) not in allowed:
+        if not can(me, "respond", audit):
             abort(403)
         try:
             audit_service.respond(db, audit, int(current_user.id), request.form.get("response", ""))
@@ -389,5 +470,6 @@ def response(audit_id: int) -> str | Response:
         "audits/response.html",
         audit=audit,
         template=audit_service.template_for(audit),
-        can_respond=int(current_user.id) in allowed,
+        can_respond=can(me, "respond", audit),
+        responder=db.get(User, audit.response_by_id) if audit.response_by_id else None,
     )

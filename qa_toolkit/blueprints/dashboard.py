@@ -10,11 +10,13 @@ from flask_login import current_user
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Escalation, Role
+from qa_toolkit.security import policy
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import dashboard
 from qa_toolkit.services import escalations as escalation_service
+from qa_toolkit.services import feedback as feedback_service
 from reports.disclosure import Rules
 from reports.disclosure_views import TeamCount
 from reports.disclosure_views import dashboard as partner_dashboard
@@ -30,6 +32,7 @@ def index() -> str:
     today = date.today()
     overview = dashboard.summary(db, org.id, today)
     role = current_role()
+    feedback = feedback_service.feedback_for(db, policy.current() or _nobody())
     if role == Role.VIEWER:  # What partners see: the partner object of the counts, no staff.
         counts = [TeamCount(t.team, t.children, t.overdue, t.due_soon) for t in overview.teams]
         return render_template(
@@ -38,11 +41,15 @@ def index() -> str:
             partner=partner_dashboard(counts, Rules.from_config(current_app.config)),
             org=org,
             print_as_at=overview.frame.as_at.strftime("%-d %B %Y") if overview.frame else "",
+            feedback=feedback,
+            show_case=False,
         )
     urgent = []
     if overview.frame is not None:
         urgent = dashboard.reviews_due(db, overview.frame.id, today)
-    concerns = audit_service.open_concerns(db, org.id) if role in (Role.ADMIN, Role.MANAGER) else []
+    managing = role in (Role.ADMIN, Role.MANAGER)
+    concerns = audit_service.open_concerns(db, org.id) if managing else []
+    acknowledged = feedback_service.acknowledged_concerns(db, org.id) if managing else []
     my_work = [
         w
         for w in audit_service.work_of(db, org.id, int(current_user.id))
@@ -60,7 +67,9 @@ def index() -> str:
         [c.case_ref for c in urgent]
         + [c.case_ref or "" for c in concerns]
         + [w.case_ref or "" for w in my_work[:10]]
-        + [e.case_ref for e in late_escalations[:10]],
+        + [e.case_ref for e in late_escalations[:10]]
+        + [c.case_ref or "" for c in acknowledged]
+        + [f.case_ref or "" for f in feedback],
     )
     return render_template(
         "dashboard/index.html",
@@ -72,4 +81,11 @@ def index() -> str:
         org=org,
         concerns=concerns,
         my_work=my_work,
+        acknowledged=acknowledged,
+        feedback=feedback,
+        show_case=True,
     )
+
+
+def _nobody() -> policy.Principal:
+    return policy.Principal(0, None, None)

@@ -128,6 +128,8 @@ def new() -> str | BaseResponse | tuple[str, int]:
                     raised_on=form.raised_on.data or date.today(),
                     skip_reason=form.skip_reason.data or "",
                     audit_id=audit.id if audit else None,
+                    raised_by=form.raised_by.data or "",
+                    addressed_to=form.addressed_to.data or "",
                 ),
                 _stages(),
                 int(current_user.id),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -39,12 +39,13 @@ from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.templates import template_of
+from reports import display
 from reports.disclosure import Rules
 from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
-from reports.partner_workbook import csv_text
-from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL
+from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL, theme_target
 from reports.text_screen import explain
+from reports.tidy import csv_text
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 
@@ -149,7 +150,8 @@ def _partner_page(
     chart = whole_percent_chart(
         [
             (t.title, t.figure.percent, t.figure.low, t.figure.high,
-             None if targets.get(t.theme_id) is None else round((targets[t.theme_id] or 0) * 100))
+             None if targets.get(t.theme_id) is None
+             else int(display.percent_value(targets[t.theme_id] or 0)))
             for t in found.themes
         ]
     )  # fmt: skip
@@ -164,24 +166,43 @@ def _partner_page(
     )
 
 
+def _csv(programme: Programme, text: str, suffix: str) -> Response:
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{safe}-{suffix}.csv"'},
+    )
+
+
 @bp.get("/<int:programme_id>/partner.csv")
 @roles(ALL_ROLES)
 def partner_csv(programme_id: int) -> Response:
-    """Every partner table of the programme as one tidy CSV (the partner object, as it is)."""
+    """Every partner figure as a tidy CSV, one row a figure (the partner object, as it is)."""
     db = get_session()
     programme = _programme_or_404(programme_id)
-    found = partner_service.partner_findings(db, findings_service.findings(db, programme), _rules())
+    rows = findings_service.figure_rows(db, programme, "lscp", _rules())
     auditing.record(
         db, "export", "programme_findings", programme.id,
         summary="partner CSV", organisation_id=programme.organisation_id,
     )  # fmt: skip
     db.commit()
-    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
-    return Response(
-        csv_text(found),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{safe}-partner.csv"'},
-    )
+    return _csv(programme, csv_text(rows), "partner")
+
+
+@bp.get("/<int:programme_id>/figures.csv")
+@roles(CASE_ROLES)
+def internal_csv(programme_id: int) -> Response:
+    """Every figure of the internal findings page, unrounded, as a tidy CSV (names staff)."""
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    rows = findings_service.figure_rows(db, programme, "internal")
+    auditing.record(
+        db, "export", "programme_findings", programme.id,
+        summary="internal CSV", organisation_id=programme.organisation_id,
+    )  # fmt: skip
+    db.commit()
+    return _csv(programme, csv_text(rows), "internal")
 
 
 @bp.post("/<int:programme_id>/highlights/<int:audit_id>/<question_id>")
@@ -212,9 +233,7 @@ def highlight_approval(programme_id: int, audit_id: int, question_id: str) -> Ba
 
 
 def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> float | None:
-    """A theme's target: the lowest target of its questions (what every one must reach)."""
-    targets = [q.target for q in result.rollup.questions if theme_id in q.themes and q.target]
-    return min(targets) if targets else None
+    return theme_target(result.rollup, theme_id)
 
 
 @bp.get("/<int:programme_id>/workbook")
@@ -243,3 +262,31 @@ def workbook(programme_id: int) -> Response:
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{safe}-{audience}.xlsx"'},
     )
+
+
+@bp.get("/<int:programme_id>/board-pack.docx")
+@roles(ALL_ROLES)
+def board_pack(programme_id: int) -> Response:
+    """The board pack as Word: managers may choose internal; everyone else gets the partner one."""
+    from qa_toolkit.services import board_pack as pack_service
+
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    audience = request.args.get("audience", "lscp")
+    if audience not in pack_service.AUDIENCES:
+        abort(400)
+    if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
+        abort(403)
+    pack = pack_service.build(db, programme, audience, _rules(), date.today())
+    body = pack_service.document(pack, current_organisation().name, datetime.now(UTC))
+    auditing.record(
+        db, "export", "programme_findings", programme.id,
+        summary=f"{audience} board pack", organisation_id=programme.organisation_id,
+    )  # fmt: skip
+    db.commit()
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
+    name = f"{safe}-board-pack-{audience}.docx"
+    return Response(
+        body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )  # fmt: skip

@@ -22,6 +22,7 @@ from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import observation_findings as findings_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
+from reports import display
 from reports.disclosure import Rules
 from reports.rollup import SMALL_CELL
 
@@ -150,4 +151,4 @@ def findings() -> str | tuple[str, int]:
 
 
 def _whole(target: float | None) -> int | None:
-    return None if target is None else round(target * 100)
+    return None if target is None else int(display.percent_value(target))

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 
+import reports.marking
 from qa_toolkit.models import Role
 from qa_toolkit.security.access import ALL_ROLES, current_role, roles
 
 bp = Blueprint("printing", __name__)
 
-PARTNER = "OFFICIAL-SENSITIVE · partner: no child or worker can be identified"
-INTERNAL = "OFFICIAL-SENSITIVE · internal: identifies children"
+PARTNER, INTERNAL = reports.marking.PARTNER, reports.marking.INTERNAL
 LONDON = ZoneInfo("Europe/London")
 
 

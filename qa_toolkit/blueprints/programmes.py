@@ -25,10 +25,12 @@ from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import moderation as moderation_service
 from qa_toolkit.services import programmes as programme_service
+from qa_toolkit.services import sample_record, tracker
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services.conflict_checks import conflict_checks
 from sampling.design import CATEGORY_FIELDS, DesignProblem, SampleDesign
 from sampling.draw import fresh_seed
+from sampling.prn import key_fingerprint
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 
@@ -63,13 +65,22 @@ def new() -> str | Response | tuple[str, int]:
     frame = next((f for f in frames if f.id == frame_id), frames[0])
     if request.method == "GET":
         form.frame_id.data = frame.id
+    earlier = [
+        (p.id, p.name)
+        for p in programme_service.programmes_of(db, org.id)
+        if p.launched_at is not None
+    ]
     set_choices(
         form,
         templates,
         [(f.id, f"{f.label} ({f.row_count} children)") for f in frames],
         frame_service.frame_values(db, frame.id),
+        earlier,
     )
+    if request.method == "GET" and earlier:
+        form.coordinate_with.data = str(earlier[0][0])  # The latest launched round.
     planned = None
+    outcome = None
     problem = None
     unused_expected = False
     status = 200
@@ -104,22 +115,27 @@ def new() -> str | Response | tuple[str, int]:
                 db.commit()
                 flash(f"Drew the sample for '{programme.name}'.", "success")
                 return redirect(url_for("programmes.show", programme_id=programme.id))
+            # The preview draws with the seed the draw will use, so its shortfall is exact.
+            if form.seed.data is None:
+                form.seed.data = fresh_seed() >> 10  # 53 bits: what the form's field accepts.
+            outcome = programme_service.preview(db, org.id, planned, form.seed.data, date.today())
             if programme_service.uses_neyman(design) and len(scoped.keys) > 1:
                 # One line per stratum, ready to fill in: what was given, the rest blank.
                 form.expected_by_stratum.data = expectations_text(design, scoped.keys)
         except ExpectationProblem as exc:
             db.rollback()
             form.expected_by_stratum.errors = [*form.expected_by_stratum.errors, str(exc)]
-            status, planned = 400, None
+            status, planned, outcome = 400, None, None
         except (DesignProblem, programme_service.ProgrammeProblem) as exc:
             db.rollback()
-            problem, status, planned = str(exc), 400, None
+            problem, status, planned, outcome = str(exc), 400, None, None
     elif request.method == "POST":
         status = 400
     page = render_template(
         "programmes/new.html",
         form=form,
         planned=planned,
+        outcome=outcome,
         problem=problem,
         frame=frame,
         unused_expected=unused_expected,
@@ -160,23 +176,34 @@ def show(programme_id: int) -> str:
         case_refs=[c.case_record.case_ref for c in cases],
     )  # fmt: skip
     db.commit()
+    found = sample_record.outcome(db, programme)
+    drawn = {s.label: s for s in found.strata}
     return render_template(
         "programmes/show.html",
         programme=programme,
         design=design,
         fields=CATEGORY_FIELDS,
         strata_labels=[CATEGORY_FIELDS[name] for name in design.strata],
+        # As drawn: the files in the sample and the weight they carry (N_h / drawn).
         allocation_rows=[
             (
                 a["stratum"],
                 a["population"],
-                a["sample"],
-                a["fraction"],
-                a["weight"],
+                drawn[a["stratum"]].drawn if a["stratum"] in drawn else a["sample"],
+                (drawn[a["stratum"]].drawn / a["population"])
+                if a["stratum"] in drawn and a["population"]
+                else a["fraction"],
+                drawn[a["stratum"]].weight if a["stratum"] in drawn else a["weight"],
                 _expected_text(a),
             )
             for a in programme.allocation
         ],
+        outcome=found,
+        coordination=sample_record.coordination_text(db, programme),
+        overlap=sample_record.overlap_text(db, programme),
+        reserves_text=sample_record.reserves_text(design, programme),
+        verify_command=sample_record.verify_command(programme),
+        key_fingerprint=key_fingerprint(programme.frame.organisation.sampling_key),
         in_sample=[c for c in cases if c.status == "in_sample"],
         reserves=[c for c in cases if c.status == "reserve"],
         excluded=[c for c in cases if c.status == "excluded"],
@@ -186,6 +213,10 @@ def show(programme_id: int) -> str:
         assign_choices=_assign_choices(programme.id, people, cases),
         checks={c.user_id: c for c in conflict_checks(db, programme, people)},
         names={person.user_id: person.name for person in people},
+        track=tracker.programme_tracker(db, programme, date.today())
+        if programme.status != "drawn"
+        else None,
+        statuses=tracker.STATUS_LABELS,
     )
 
 
@@ -315,6 +346,23 @@ def reassign(programme_id: int) -> Response:
         note = f" The conflict ({clash}) was overridden with your reason." if clash else ""
         flash("Changed the auditor." + note, "success")
     return redirect(url_for("programmes.show", programme_id=programme.id) + "#assignment")
+
+
+@bp.post("/<int:programme_id>/more-reserves")
+@roles(MANAGERS)
+def more_reserves(programme_id: int) -> Response:
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    try:
+        brought = sample_record.draw_more_reserves(db, programme, date.today())
+        summary = sample_record.outcome(db, programme).summary()
+    except programme_service.ProgrammeProblem as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(f"{brought} more reserve(s) brought into the sample: {summary}.", "success")
+    return redirect(url_for("programmes.show", programme_id=programme.id))
 
 
 @bp.post("/<int:programme_id>/launch")

@@ -8,6 +8,7 @@ from qa_toolkit.models.actions import (
     EscalationStep,
     Priority,
 )
+from qa_toolkit.models.annual_report import AnnualReportText
 from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.case_reviews import CaseReview, NameAlias
@@ -38,6 +39,7 @@ from qa_toolkit.models import findings_state  # noqa: E402, F401  # isort: skip
 __all__ = [
     "SHARED_SCOPE",
     "Action",
+    "AnnualReportText",
     "ActionSource",
     "Audit",
     "AuditEvent",

@@ -124,6 +124,10 @@ class Escalation(Base):
     reason: Mapped[str] = mapped_column(String(100))
     issue: Mapped[str] = mapped_column(Text)
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Who raised it and to whom, as roles (services.escalations.RAISED_BY, ADDRESSED_TO): the
+    # annual report counts them; None for escalations recorded before they were asked.
+    raised_by: Mapped[str | None] = mapped_column(String(60))
+    addressed_to: Mapped[str | None] = mapped_column(String(60))
     raised_on: Mapped[date] = mapped_column(Date)
     stage_key: Mapped[str] = mapped_column(String(40))
     stage_name: Mapped[str] = mapped_column(String(100))

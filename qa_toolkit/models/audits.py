@@ -66,6 +66,8 @@ class Audit(Base):
     concern_raised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     concern_acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     concern_acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the manager who acknowledged the concern says was done about it.
+    concern_action_taken: Mapped[str | None] = mapped_column(Text)
     # Feedback for the practitioner, separate from the scoring; and their response.
     feedback_went_well: Mapped[str | None] = mapped_column(Text)
     feedback_even_better: Mapped[str | None] = mapped_column(Text)

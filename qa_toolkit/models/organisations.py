@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_toolkit.db import Base
 from qa_toolkit.models.types import IntPK, Name, Timestamp, utcnow
+from sampling.prn import new_key
 
 
 class Organisation(Base):
@@ -16,6 +17,8 @@ class Organisation(Base):
 
     __tablename__ = "organisation"
     __audited__ = True
+    # The audit log records that the key was set, never the key.
+    __audit_exclude__ = frozenset({"sampling_key"})
 
     id: Mapped[IntPK]
     name: Mapped[Name] = mapped_column(unique=True)
@@ -26,6 +29,9 @@ class Organisation(Base):
     # Whether e-mails to people who work with case data may name the case reference (never
     # anything more); off unless an administrator turns it on.
     emails_show_case_ref: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The secret key of the organisation's permanent random numbers (sampling/prn.py): never
+    # shown to anyone; the Method sheet prints its fingerprint.
+    sampling_key: Mapped[str] = mapped_column(String(64), default=new_key)
 
     teams: Mapped[list[Team]] = relationship(back_populates="organisation", order_by="Team.name")
 

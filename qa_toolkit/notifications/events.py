@@ -119,3 +119,24 @@ def audit_reminder(session: Session, audit: Audit) -> list[int]:
         subject_id=audit.id,
         link=f"/audits/{audit.id}",
     )
+
+
+def audits_reassigned(
+    session: Session, organisation_id: int, auditor_id: int, audits: list[Audit]
+) -> None:
+    """A manager gave audits to another auditor: one notification per programme (linking to
+    their list), one per audit outside a programme."""
+    programmes = sorted({a.programme_id for a in audits if a.programme_id is not None})
+    subjects = [("programme", pid, "/audits/") for pid in programmes] + [
+        ("audit", a.id, f"/audits/{a.id}") for a in audits if a.programme_id is None
+    ]
+    for subject_type, subject_id, link in subjects:
+        notify(
+            session,
+            "audits_assigned",
+            organisation_id=organisation_id,
+            user_ids=[auditor_id],
+            subject_type=subject_type,
+            subject_id=subject_id,
+            link=link,
+        )

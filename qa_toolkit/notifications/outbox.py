@@ -210,3 +210,20 @@ def set_preferences(session: Session, user_id: int, wanted: dict[str, Delivery])
         elif row.delivery != wanted[k.key].value:
             row.delivery = wanted[k.key].value
     session.flush()
+
+
+def done(session: Session, key: str, subject_type: str, subject_id: int) -> int:
+    """Take `key` about this subject off everyone's list: what was waiting has been done (a
+    concern acknowledged by one manager is no longer waiting for the others)."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.kind == key,
+            Notification.subject_type == subject_type,
+            Notification.subject_id == subject_id,
+            Notification.dismissed_at.is_(None),
+        )
+        .values(dismissed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

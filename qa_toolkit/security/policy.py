@@ -17,8 +17,10 @@ from typing import Any
 
 from flask import Flask, g, has_request_context
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
-from qa_toolkit.models import Audit, AuditStatus, Role, User
+from qa_toolkit.models import Action, Audit, AuditStatus, Role, Staff, StaffRole, User
 
 MANAGING = frozenset({Role.ADMIN, Role.MANAGER})
 CASE_LEVEL = frozenset({Role.ADMIN, Role.MANAGER, Role.AUDITOR})
@@ -37,12 +39,37 @@ MODERATOR_ROLES = frozenset({Role.AUDITOR, Role.MANAGER})
 
 @dataclass(frozen=True)
 class Principal:
-    """A person acting: their role in the organisation they act in (None: not a member)."""
+    """A person acting: their role in the organisation they act in (None: not a member), and
+    their staff record there if they have one (the social worker, team manager or IRO whose
+    name is on case lists: it decides whose feedback and actions they see)."""
 
     user_id: int
     role: Role | None
     organisation_id: int | None
     deployment_admin: bool = False
+    staff_id: int | None = None
+    staff_team_id: int | None = None
+    staff_role: str | None = None
+
+
+_StaffFacts = tuple[int, int | None, str] | None  # id, team, staff role: plain values, kept
+
+
+def _staff(session: Session | None, user_id: int, organisation_id: int | None) -> _StaffFacts:
+    if session is None or organisation_id is None:
+        return None
+    row = session.execute(
+        select(Staff.id, Staff.team_id, Staff.staff_role).where(
+            Staff.organisation_id == organisation_id, Staff.user_id == user_id
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
+def _with_staff(who: Principal, staff: _StaffFacts) -> Principal:
+    if staff is None:
+        return who
+    return Principal(who.user_id, who.role, who.organisation_id, who.deployment_admin, *staff)
 
 
 def principal_of(user: User, organisation_id: int | None) -> Principal:
@@ -50,20 +77,30 @@ def principal_of(user: User, organisation_id: int | None) -> Principal:
     role = next(
         (Role(m.role) for m in user.memberships if m.organisation_id == organisation_id), None
     )
-    return Principal(user.id, role, organisation_id, bool(getattr(user, "deployment_admin", False)))
+    who = Principal(user.id, role, organisation_id, bool(getattr(user, "deployment_admin", False)))
+    return _with_staff(who, _staff(object_session(user), user.id, organisation_id))
 
 
 def current() -> Principal | None:
-    """The signed-in person in the organisation they are working in, or None (anonymous)."""
+    """The signed-in person in the organisation they are working in, or None (anonymous).
+
+    Their staff record is looked up once per request, when a rule first needs it."""
     if not has_request_context() or not current_user.is_authenticated:
         return None
     membership = g.get("membership")
-    return Principal(
+    who = Principal(
         int(current_user.id),
         Role(membership.role) if membership is not None else None,
         membership.organisation_id if membership is not None else None,
         bool(getattr(current_user, "deployment_admin", False)),
     )
+    key = (who.user_id, who.organisation_id)
+    cache: dict[tuple[int, int | None], _StaffFacts] = g.setdefault("_policy_staff", {})
+    if key not in cache:
+        from qa_toolkit.db import get_session
+
+        cache[key] = _staff(get_session(), who.user_id, who.organisation_id)
+    return _with_staff(who, cache[key])
 
 
 # ---- Audits and observations ----------------------------------------------------------------
@@ -134,6 +171,77 @@ def _see_case(who: Principal, audit: Audit) -> bool:
     return _in_org(who, audit) and who.role in CASE_LEVEL
 
 
+def staff_responds(
+    staff_id: int | None, team_id: int | None, staff_role: str | None, audit: Audit
+) -> bool:
+    """Whether this staff record's practice is the subject of a case audit's feedback: the
+    child's social worker, or a team manager of the child's team."""
+    case = audit.case_record if audit.observed_user_id is None else None
+    if case is None or staff_id is None:
+        return False
+    if case.social_worker_id == staff_id:
+        return True
+    return (
+        staff_role == StaffRole.TEAM_MANAGER.value
+        and team_id is not None
+        and case.team_id == team_id
+    )
+
+
+def _respond(who: Principal, audit: Audit) -> bool:
+    """The person the feedback is for: the observed IRO once the observation is submitted; the
+    child's social worker and team manager once the audit is finalised. Any role (a social
+    worker may have only a viewer's account): the page shows them no case reference unless
+    they may see case-level detail."""
+    if not _in_org(who, audit):
+        return False
+    if audit.observed_user_id is not None:
+        return who.user_id == audit.observed_user_id and audit.status in VISIBLE_TO_OBSERVED
+    return audit.status == AuditStatus.FINALISED.value and staff_responds(
+        who.staff_id, who.staff_team_id, who.staff_role, audit
+    )
+
+
+def _read_feedback(who: Principal, audit: Audit) -> bool:
+    """The feedback and the response or reflection: those it is for, the managers, and the
+    auditor who wrote it (for an observation, the observer reads the observed IRO's
+    reflection)."""
+    if not _in_org(who, audit):
+        return False
+    return who.role in MANAGING or who.user_id == audit.auditor_id or _respond(who, audit)
+
+
+# ---- Practice-development actions -----------------------------------------------------------
+
+
+def _open_action(who: Principal, action: Action) -> bool:
+    """Managers see every action of their organisation; auditors the ones they own or raised,
+    and their team's."""
+    if who.role is None or who.organisation_id != action.organisation_id:
+        return False
+    if who.role in MANAGING:
+        return True
+    if who.role != Role.AUDITOR:
+        return False
+    return (
+        (who.staff_id is not None and action.owner_staff_id == who.staff_id)
+        or action.raised_by_id == who.user_id
+        or (who.staff_team_id is not None and action.team_id == who.staff_team_id)
+    )
+
+
+def _update_action(who: Principal, action: Action) -> bool:
+    """The owner, whoever raised it, and managers may move an action on or close it."""
+    if who.role is None or who.organisation_id != action.organisation_id:
+        return False
+    if who.role in MANAGING:
+        return True
+    return who.role == Role.AUDITOR and (
+        (who.staff_id is not None and action.owner_staff_id == who.staff_id)
+        or action.raised_by_id == who.user_id
+    )
+
+
 # ---- Accounts -------------------------------------------------------------------------------
 
 
@@ -172,6 +280,10 @@ RULES: dict[tuple[type, str], Rule] = {
     (Audit, "finalise"): _finalise,
     (Audit, "be_moderator"): _be_moderator,
     (Audit, "see_case"): _see_case,
+    (Audit, "respond"): _respond,
+    (Audit, "read_feedback"): _read_feedback,
+    (Action, "open"): _open_action,
+    (Action, "update"): _update_action,
     (User, "manage_membership"): _manage_membership,
     (User, "reset_password"): _change_account,
     (User, "reset_mfa"): _change_account,

@@ -32,6 +32,7 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.notifications import events
+from qa_toolkit.security import policy
 from qa_toolkit.services.templates import template_of
 from reports.action_workbook import ActionRow
 from reports.actions import CLOSED, ActionStatus, Rag, rag
@@ -90,6 +91,9 @@ class ActionLine:
     action: Action
     rag: Rag | None
     source_text: str
+    # The title of the theme the action is filed under, as its template names it (the
+    # stored theme id is a key, not a label).
+    theme_title: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -113,27 +117,21 @@ def viewer_of(session: Session, organisation_id: int, user_id: int, role: Role) 
     return Viewer(user_id, role, staff.id if staff else None, staff.team_id if staff else None)
 
 
+def _principal(action: Action, viewer: Viewer) -> policy.Principal:
+    return policy.Principal(
+        viewer.user_id, viewer.role, action.organisation_id,
+        staff_id=viewer.staff_id, staff_team_id=viewer.team_id,
+    )  # fmt: skip
+
+
 def can_see(action: Action, viewer: Viewer) -> bool:
-    """Managers see every action of their organisation; others the ones they own or raised,
-    and their team's."""
-    if viewer.role in (Role.ADMIN, Role.MANAGER):
-        return True
-    if viewer.role != Role.AUDITOR:
-        return False
-    return (
-        action.owner_staff_id == viewer.staff_id
-        or action.raised_by_id == viewer.user_id
-        or (viewer.team_id is not None and action.team_id == viewer.team_id)
-    )
+    """The rule is security/policy.py's ("open" an action), asked for this viewer."""
+    return policy.can(_principal(action, viewer), "open", action)
 
 
 def can_update(action: Action, viewer: Viewer) -> bool:
-    """The owner, whoever raised it, and managers may move an action on or close it."""
-    if viewer.role in (Role.ADMIN, Role.MANAGER):
-        return True
-    return viewer.role == Role.AUDITOR and (
-        action.owner_staff_id == viewer.staff_id or action.raised_by_id == viewer.user_id
-    )
+    """The rule is security/policy.py's ("update" an action), asked for this viewer."""
+    return policy.can(_principal(action, viewer), "update", action)
 
 
 def _text(value: str | None, what: str, limit: int = MAX_TEXT) -> str:
@@ -289,9 +287,10 @@ def action_for(session: Session, organisation_id: int, action_id: int) -> Action
     return found if found is not None and found.organisation_id == organisation_id else None
 
 
-def _source_texts(session: Session, actions: list[Action]) -> dict[int, str]:
+def _source_texts(session: Session, actions: list[Action]) -> tuple[dict[int, str], dict[int, str]]:
     """Where each action came from, in words: programme, case reference, question number,
-    theme title. Loaded once for the whole list (templates are parsed once and cached)."""
+    theme title; and each themed action's theme title. Loaded once for the whole list
+    (templates are parsed once and cached)."""
     programme_ids = {a.programme_id for a in actions if a.programme_id}
     audit_ids = {a.audit_id for a in actions if a.audit_id}
     programmes = (
@@ -320,6 +319,7 @@ def _source_texts(session: Session, actions: list[Action]) -> dict[int, str]:
         for v in session.scalars(select(TemplateVersion).where(TemplateVersion.id.in_(version_ids)))
     } if version_ids else {}  # fmt: skip
     texts: dict[int, str] = {}
+    themes: dict[int, str] = {}
     for action in actions:
         where: list[str] = []
         version_id = None
@@ -338,9 +338,11 @@ def _source_texts(session: Session, actions: list[Action]) -> dict[int, str]:
         if template is not None and action.theme_id:
             title = next((t.title for t in template.themes if t.id == action.theme_id), None)
             where.append(title or action.theme_id)
+            if title:
+                themes[action.id] = title
         label = ActionSource(action.source).label
         texts[action.id] = f"{label} ({', '.join(where)})" if where else label
-    return texts
+    return texts, themes
 
 
 def question_numbers(template: Template) -> dict[str, str]:
@@ -353,8 +355,11 @@ def question_numbers(template: Template) -> dict[str, str]:
 
 
 def _lines(session: Session, actions: list[Action], today: date) -> list[ActionLine]:
-    texts = _source_texts(session, actions)
-    return [ActionLine(a, rag(a.due_date, a.status, today), texts[a.id]) for a in actions]
+    texts, themes = _source_texts(session, actions)
+    return [
+        ActionLine(a, rag(a.due_date, a.status, today), texts[a.id], themes.get(a.id))
+        for a in actions
+    ]
 
 
 @dataclass(frozen=True)
@@ -407,6 +412,7 @@ def list_actions(
         select(Action)
         .options(joinedload(Action.owner), joinedload(Action.team))
         .where(Action.organisation_id == organisation_id)
+        .order_by(Action.id)  # ties in the chosen sort keep the order they were raised in
     )
     query = _scoped(query, viewer, scope)
     closed = [s.value for s in CLOSED]
@@ -556,6 +562,7 @@ def owners(session: Session, organisation_id: int) -> list[Staff]:
             select(Staff)
             .options(joinedload(Staff.team))
             .where(Staff.organisation_id == organisation_id, Staff.active.is_(True))
+            .order_by(Staff.id)  # two people of the same name keep one order
         )
     )
     found.sort(key=lambda s: (order.get(s.staff_role, 9), s.name))
@@ -631,6 +638,11 @@ def themes_in_use(session: Session, organisation_id: int) -> list[str]:
     )
 
 
+def _humane(key: str | None) -> str | None:
+    """A theme key whose template is gone, as words ("family_time" -> "Family time")."""
+    return key.replace("_", " ").capitalize() if key else None
+
+
 def workbook_rows(lines: list[ActionLine]) -> list[ActionRow]:
     """Plain rows for the action tracker workbook (reports.action_workbook)."""
     return [
@@ -646,7 +658,7 @@ def workbook_rows(lines: list[ActionLine]) -> list[ActionRow]:
             due=line.action.due_date,
             completed_on=line.action.completed_on,
             source=line.source_text,
-            theme=line.action.theme_id,
+            theme=line.theme_title or _humane(line.action.theme_id),
             good_looks_like=line.action.good_looks_like,
             evidence=line.action.completion_evidence,
         )

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import AuditScore, is_blank, score, visible_answers
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, User
-from qa_toolkit.notifications import events
+from qa_toolkit.notifications import events, outbox
 from qa_toolkit.security import policy
 from qa_toolkit.security.policy import EDITABLE, REVIEWABLE
 from qa_toolkit.services.audit_context import seen_where
@@ -65,8 +65,8 @@ def template_for(audit: Audit) -> Template:
 
 
 def responder_ids(session: Session, audit: Audit) -> set[int]:
-    """Who may read the feedback and respond: the observed IRO, or the case's social worker and
-    their team manager where they have accounts."""
+    """Who the feedback is for: the observed IRO, or the people with accounts whose staff
+    records the policy names (the child's social worker and their team's managers)."""
     from qa_toolkit.models import Staff
 
     if audit.observed_user_id is not None:
@@ -74,25 +74,20 @@ def responder_ids(session: Session, audit: Audit) -> set[int]:
     case = audit.case_record
     if case is None:
         return set()
-    people = set()
-    if case.social_worker_id is not None:
-        worker = session.get(Staff, case.social_worker_id)
-        if worker is not None and worker.user_id is not None:
-            people.add(worker.user_id)
-    if case.team_id is not None:
-        people.update(
-            uid
-            for uid in session.scalars(
-                select(Staff.user_id).where(
-                    Staff.organisation_id == audit.organisation_id,
-                    Staff.team_id == case.team_id,
-                    Staff.staff_role == "team_manager",
-                    Staff.user_id.is_not(None),
-                )
-            )
-            if uid is not None
+    nearby = session.scalars(
+        select(Staff).where(
+            Staff.organisation_id == audit.organisation_id,
+            Staff.user_id.is_not(None),
+            or_(Staff.id == case.social_worker_id, Staff.team_id == case.team_id)
+            if case.team_id is not None
+            else Staff.id == case.social_worker_id,
         )
-    return people
+    )
+    return {
+        s.user_id
+        for s in nearby
+        if s.user_id is not None and policy.staff_responds(s.id, s.team_id, s.staff_role, audit)
+    }
 
 
 def respond(session: Session, audit: Audit, user_id: int, text: str) -> None:
@@ -107,6 +102,8 @@ def respond(session: Session, audit: Audit, user_id: int, text: str) -> None:
     session.flush()
     if first and audit.observed_user_id is not None:
         events.reflection_added(session, audit)
+    if first and audit.observed_user_id is None:
+        outbox.done(session, "feedback_ready", "audit", audit.id)
 
 
 MEETING_TYPES = ("Child in care review", "Child protection conference", "Short-break review")
@@ -296,6 +293,7 @@ def save_draft(session: Session, audit: Audit, draft: Draft, expected_version: i
         audit.concern_raised_at = now()
         audit.concern_acknowledged_at = None
         audit.concern_acknowledged_by_id = None
+        audit.concern_action_taken = None
     if audit.status == AuditStatus.ASSIGNED.value:
         audit.status = AuditStatus.IN_PROGRESS.value
         audit.started_at = now()
@@ -458,12 +456,22 @@ def finalise(session: Session, audit: Audit) -> AuditScore:
     return result
 
 
-def acknowledge_concern(session: Session, audit: Audit, user_id: int) -> None:
+def acknowledge_concern(session: Session, audit: Audit, user_id: int, action_taken: str) -> None:
+    """Record who acknowledged the concern, when, and what was done (all in the audit log)."""
     if not audit.concern:
         raise AuditProblem("This audit raises no concern.")
+    if audit.concern_acknowledged_at is not None:
+        raise AuditProblem("This concern has been acknowledged already (see below).")
+    action_taken = action_taken.replace("\x00", "").strip()
+    if not action_taken:
+        raise AuditProblem("Say what has been done about the concern before acknowledging it.")
+    if len(action_taken) > MAX_TEXT:
+        raise AuditProblem(f"Keep what was done under {MAX_TEXT:,} characters.")
     audit.concern_acknowledged_by_id = user_id
     audit.concern_acknowledged_at = now()
+    audit.concern_action_taken = action_taken
     session.flush()
+    outbox.done(session, "immediate_concern", "audit", audit.id)
 
 
 def open_concerns(session: Session, organisation_id: int) -> list[AuditLine]:

@@ -48,9 +48,10 @@ def compute(session: Session, frame: Frame) -> Census:
     if frame.source == "ssda903":
         by_record: dict[int, list[tuple[date, str | None]]] = {}
         for record_id, held, code in session.execute(
-            select(CaseReview.case_record_id, CaseReview.held, CaseReview.participation).where(
-                CaseReview.frame_id == frame.id
-            )
+            select(CaseReview.case_record_id, CaseReview.held, CaseReview.participation)
+            .where(CaseReview.frame_id == frame.id)
+            # Each child's reviews in date order, whatever order the database keeps them in.
+            .order_by(CaseReview.case_record_id, CaseReview.held, CaseReview.id)
         ):
             by_record.setdefault(record_id, []).append((held, code))
         refs = {r[0]: r[1] for r in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.models import CaseRecord, Frame, Organisation, Role, Staff, Team
 from qa_toolkit.services.demo_actions import seed_actions
+from qa_toolkit.services.demo_annual import seed_history
 from qa_toolkit.services.demo_audits import seed_rounds
 from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
@@ -22,6 +24,9 @@ DEMO_ORGANISATION = "Demo Borough Council"
 DEMO_SEED = 20_240_331
 # Printed for the demo's own accounts only; no other account has a default password.
 DEMO_PASSWORD = "demo-only-password-2026"  # noqa: S105
+# A fixed, published sampling key, so the demo draws the same samples on every machine and
+# database; a real organisation's key is random and secret (sampling/prn.py).
+DEMO_SAMPLING_KEY = hashlib.sha256(b"qa-toolkit demo-only sampling key").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ def seed(session: Session, today: date) -> bool:
     session.info["shipped_skipped"] = publish_shipped(session).skipped
     if session.scalar(select(Organisation.id).where(Organisation.name == DEMO_ORGANISATION)):
         return False
-    org = Organisation(name=DEMO_ORGANISATION, slug="demo")
+    org = Organisation(name=DEMO_ORGANISATION, slug="demo", sampling_key=DEMO_SAMPLING_KEY)
     session.add(org)
     session.flush()
     service = generate(np.random.default_rng(DEMO_SEED), today)
@@ -88,6 +93,7 @@ def seed(session: Session, today: date) -> bool:
         session, org, owner, users["manager@demo.example"],
         [u for e, u in users.items() if e.startswith("auditor")], today,
     )  # fmt: skip
+    seed_history(session, org, frame, today)  # last: the figures above stay as they were
     return True
 
 

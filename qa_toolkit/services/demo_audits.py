@@ -150,9 +150,10 @@ def seed_rounds(session: Session, org: Organisation, frame: Frame, today: date) 
     template = template_of(version)
     auditors = list(
         session.scalars(
-            select(Membership.user_id).where(
-                Membership.organisation_id == org.id, Membership.role == Role.AUDITOR.value
-            )
+            select(Membership.user_id)
+            .where(Membership.organisation_id == org.id, Membership.role == Role.AUDITOR.value)
+            # Ordered: the order decides who is offered cases first and who observes whom.
+            .order_by(Membership.user_id)
         )
     )
     rng = np.random.default_rng(20_240_401)
@@ -180,7 +181,10 @@ def seed_rounds(session: Session, org: Organisation, frame: Frame, today: date) 
         launched = datetime.combine(today - timedelta(days=30 * months_ago), time(9), UTC)
         programme.launched_at = launched
         strengths = {qid: float(np.clip(level + offset, 0.2, 0.98)) for qid, offset in base.items()}
-        for audit in session.scalars(select(Audit).where(Audit.programme_id == programme.id)):
+        # Ordered: each audit takes the next answers from the shared generator, so the order
+        # the database happens to return them in would otherwise decide every grade.
+        audits = select(Audit).where(Audit.programme_id == programme.id).order_by(Audit.id)
+        for audit in session.scalars(audits):
             _complete(session, rng, audit, template, strengths, launched + timedelta(days=25))
         programme.status = "launched"
     session.flush()

@@ -50,6 +50,15 @@ REASONS = (
 )
 
 
+# Who raised an escalation and to whom, as roles: the annual report counts them, for partners
+# too, so they are chosen from these lists, never typed as a person's name.
+RAISED_BY = ("IRO", "IRO team manager", "Child or their advocate", "Other")
+ADDRESSED_TO = (
+    "Social worker", "Team manager", "Service manager", "Head of Service", "Director",
+    "CAFCASS",
+)  # fmt: skip
+
+
 class EscalationProblem(ValueError):
     """An escalation step that cannot be recorded as asked; the message says why."""
 
@@ -93,6 +102,8 @@ class NewEscalation:
     raised_on: date
     skip_reason: str = ""
     audit_id: int | None = None
+    raised_by: str = ""  # one of RAISED_BY, or "" when not recorded
+    addressed_to: str = ""  # one of ADDRESSED_TO, or ""
 
 
 def open_escalation(
@@ -113,6 +124,10 @@ def open_escalation(
         )
     if new.reason not in REASONS:
         raise EscalationProblem("Choose what the escalation is about.")
+    if new.raised_by and new.raised_by not in RAISED_BY:
+        raise EscalationProblem("Choose who raised the escalation from the list.")
+    if new.addressed_to and new.addressed_to not in ADDRESSED_TO:
+        raise EscalationProblem("Choose who the escalation is addressed to from the list.")
     issue = _text(new.issue, "the issue you are escalating")
     rule = _stage(stages, new.stage_key)
     skip = ""
@@ -133,6 +148,8 @@ def open_escalation(
         reason=new.reason,
         issue=issue,
         raised_by_id=raised_by_id,
+        raised_by=new.raised_by or None,
+        addressed_to=new.addressed_to or None,
         raised_on=new.raised_on,
         stage_key=rule.key,
         stage_name=rule.name,

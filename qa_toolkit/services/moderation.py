@@ -46,7 +46,9 @@ def _scales(template: Template) -> dict[str, tuple[list[str], bool]]:
 def programme_agreement(session: Session, programme: Programme) -> ProgrammeAgreement | None:
     audits = list(
         session.scalars(
-            select(Audit).where(Audit.programme_id == programme.id, Audit.moderated_at.is_not(None))
+            select(Audit)
+            .where(Audit.programme_id == programme.id, Audit.moderated_at.is_not(None))
+            .order_by(Audit.id)  # the same pairs in the same order on every database
         )
     )
     if not audits:

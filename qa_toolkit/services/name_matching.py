@@ -44,13 +44,15 @@ class NamesUnresolved(ValueError):
 def known_records(session: Session, organisation_id: int, kind: Kind) -> list[Known]:
     if kind == "team":
         rows = session.execute(
-            select(Team.id, Team.name).where(Team.organisation_id == organisation_id)
+            select(Team.id, Team.name)
+            .where(Team.organisation_id == organisation_id)
+            .order_by(Team.id)  # equally close names are proposed in one order everywhere
         )
     else:
         rows = session.execute(
-            select(Staff.id, Staff.name).where(
-                Staff.organisation_id == organisation_id, Staff.staff_role == kind
-            )
+            select(Staff.id, Staff.name)
+            .where(Staff.organisation_id == organisation_id, Staff.staff_role == kind)
+            .order_by(Staff.id)
         )
     return [Known(int(i), str(n)) for i, n in rows]
 

@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from qa_toolkit.models import (
+    CaseRecord,
     Frame,
     Programme,
     ProgrammeStatus,
@@ -25,8 +26,10 @@ from sampling import sizes
 from sampling.allocation import Allocation, AllocationProblem, Stratum, allocate
 from sampling.assignment import Assignment, Auditor, CaseToAssign, assign, conflict
 from sampling.design import SampleDesign, keeps, stratum_label, stratum_of
-from sampling.draw import Draw, draw, replace_excluded
+from sampling.draw import Draw
 from sampling.records import CaseRow
+from sampling.shortfall import Outcome, of_draw
+from sampling.verify import derive
 
 
 class ProgrammeProblem(ValueError):
@@ -188,12 +191,16 @@ def _size(design: SampleDesign, population: int, strata: list[Stratum]) -> sizes
 
 def scope(session: Session, frame: Frame, design: SampleDesign) -> Scope:
     """The cases on the frame that the design's filters keep, and the size of each stratum."""
-    rows = case_rows(session, frame.id)
+    return scope_of(frame.id, case_rows(session, frame.id), design)
+
+
+def scope_of(frame_id: int, rows: list[tuple[int, CaseRow]], design: SampleDesign) -> Scope:
+    """The scope of (id, row) pairs: of a stored frame, or of a case list read from a file."""
     kept = [(record_id, row) for record_id, row in rows if keeps(design, row)]
     if not kept:
         raise ProgrammeProblem("No cases on the list match the filters: widen them.")
     counts = Counter(stratum_of(design, row) for _, row in kept)
-    return Scope(frame.id, design, len(rows), kept, dict(sorted(counts.items())))
+    return Scope(frame_id, design, len(rows), kept, dict(sorted(counts.items())))
 
 
 def _expectations(design: SampleDesign, keys: list[Key]) -> tuple[dict[Key, float], list[Key]]:
@@ -260,11 +267,11 @@ def recently_audited(
             Programme.launched_at >= since,
             SampleCase.status == SampleStatus.IN_SAMPLE.value,
         )
+        # The latest programme first: a child in two gives the most recent reason.
+        .order_by(Programme.launched_at.desc(), Programme.id.desc(), SampleCase.id)
     ).all()
     if not found:
         return {}
-    from qa_toolkit.models import CaseRecord
-
     refs = dict(
         session.execute(
             select(CaseRecord.id, CaseRecord.case_ref).where(
@@ -279,6 +286,65 @@ def recently_audited(
             f"audited in the last {months} months ({name}, launched {launched:%d %b %Y})",
         )
     return reasons
+
+
+def previous_round(session: Session, organisation_id: int, design: SampleDesign) -> set[str]:
+    """The case references audited in the programme a design coordinates with (none if none)."""
+    if design.coordination == "independent" or design.coordinate_with is None:
+        return set()
+    earlier = programme_for(session, organisation_id, design.coordinate_with)
+    if earlier is None:
+        raise ProgrammeProblem("The programme to coordinate with is not one of this service's.")
+    return set(
+        session.scalars(
+            select(CaseRecord.case_ref)
+            .join(SampleCase, SampleCase.case_record_id == CaseRecord.id)
+            .where(
+                SampleCase.programme_id == earlier.id,
+                SampleCase.status == SampleStatus.IN_SAMPLE.value,
+            )
+            .order_by(CaseRecord.case_ref)
+        )
+    )
+
+
+def sampling_key(session: Session, organisation_id: int) -> str:
+    """The organisation's secret sampling key (never shown; see sampling/prn.py)."""
+    from qa_toolkit.models import Organisation
+
+    return session.get_one(Organisation, organisation_id).sampling_key
+
+
+def derive_draw(
+    session: Session, organisation_id: int, planned: Plan, seed: int, today: date
+) -> tuple[Draw, Draw]:
+    """The draw of a plan with this seed: as first drawn, and after excluding recent audits.
+
+    With positive coordination the earlier round's children are meant to be audited again, so
+    the exclusion window does not take them out.
+    """
+    design = planned.design
+    previous = previous_round(session, organisation_id, design)
+    excluded = recently_audited(session, organisation_id, design.exclude_audited_months, today)
+    if design.coordination == "positive":
+        excluded = {ref: why for ref, why in excluded.items() if ref not in previous}
+    return derive(
+        [row for _, row in planned.rows],
+        planned.allocation,
+        design,
+        seed,
+        sampling_key(session, organisation_id) if design.numbers == "keyed" else None,
+        previous,
+        excluded,
+    )
+
+
+def preview(
+    session: Session, organisation_id: int, planned: Plan, seed: int, today: date
+) -> Outcome:
+    """What drawing the plan with this seed would give, stratum by stratum (nothing stored)."""
+    first, final = derive_draw(session, organisation_id, planned, seed, today)
+    return of_draw(first, final, lambda key: stratum_label(planned.design, key))
 
 
 def draw_programme(
@@ -306,12 +372,7 @@ def draw_programme(
     ):
         raise ProgrammeProblem(f"There is already a programme called '{name}'.")
     planned = plan(session, frame, design)
-    units = [(row.case_ref, stratum_of(design, row)) for _, row in planned.rows]
-    first = draw(units, planned.allocation, seed, design.reserves, design.method)
-    excluded = recently_audited(session, organisation_id, design.exclude_audited_months, today)
-    drawn_refs = {c.case_ref for c in first.selected} | {c.case_ref for c in first.reserves}
-    excluded = {ref: why for ref, why in excluded.items() if ref in drawn_refs}
-    final = replace_excluded(first, excluded) if excluded else first
+    first, final = derive_draw(session, organisation_id, planned, seed, today)
     programme = Programme(
         organisation_id=organisation_id,
         name=name[:200],
@@ -429,6 +490,8 @@ def sample_of(session: Session, programme: Programme) -> list[SampleCase]:
             select(SampleCase)
             .where(SampleCase.programme_id == programme.id)
             .order_by(SampleCase.stratum, SampleCase.rank_in_stratum)
+            # Every page of the sample shows each case's reference: one query, not one a row.
+            .options(selectinload(SampleCase.case_record))
         )
     )
 
@@ -471,11 +534,11 @@ def exclude(
             replacement.status = SampleStatus.IN_SAMPLE.value
             replacement.replaces_id = case.id
     session.flush()
-    _reweight(session, programme, case.stratum)
+    reweight(session, programme, case.stratum)
     return replacement
 
 
-def _reweight(session: Session, programme: Programme, stratum: str) -> None:
+def reweight(session: Session, programme: Programme, stratum: str) -> None:
     """Design weight N_h / (cases now in the sample) for one stratum after a change."""
     line = next((a for a in programme.allocation if a["stratum"] == stratum), None)
     if line is None:

@@ -53,10 +53,12 @@ def publish(
     scope = SHARED_SCOPE if organisation is None else organisation.id
     existing = list(
         session.scalars(
-            select(TemplateVersion).where(
+            select(TemplateVersion)
+            .where(
                 TemplateVersion.template_key == template.id,
                 _visible(None if organisation is None else organisation.id),
             )
+            .order_by(TemplateVersion.id)  # the first published of equal versions is returned
         )
     )
     same = [r for r in existing if r.version == template.version]

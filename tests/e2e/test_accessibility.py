@@ -244,7 +244,7 @@ def _get_pages(app: Flask, ids: dict[str, list[Any]]) -> list[tuple[str, str]]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static" or "GET" not in (rule.methods or set()):
             continue
-        if rule.rule.endswith(".xlsx"):
+        if rule.rule.endswith((".xlsx", ".docx")):
             continue  # A download, not a page.
         names = sorted(rule.arguments)
         for values in itertools.product(*(ids[name] for name in names)):

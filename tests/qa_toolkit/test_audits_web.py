@@ -279,7 +279,9 @@ def test_an_immediate_concern_reaches_the_managers_until_acknowledged(
         "Immediate concerns raised by auditors" in dashboard
         and "No visit recorded for 9 months" in dashboard
     )
-    manager.post(f"/audits/{world.audit_id}/acknowledge")
+    manager.post(
+        f"/audits/{world.audit_id}/acknowledge", data={"action_taken": "Team manager phoned"}
+    )
     assert "No visit recorded for 9 months" not in manager.get("/").get_data(as_text=True)
     assert _audit(app, world.audit_id).concern_acknowledged_by_id == world.a.users[Role.MANAGER].id
 

@@ -28,6 +28,7 @@ def test_a_viewer_linked_to_a_staff_record_reads_feedback_without_the_case_refer
         audit = session.get_one(Audit, world.audit_id)
         session.get_one(CaseRecord, audit.case_record_id).social_worker_id = worker.id
         audit.feedback_went_well = "The plan reads well"
+        audit.status = "finalised"  # Feedback is for the practitioner once it is final.
         session.commit()
     page = login_as(viewer).get(f"/audits/{world.audit_id}/response").get_data(as_text=True)
     assert "The plan reads well" in page

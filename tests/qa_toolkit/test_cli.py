@@ -12,7 +12,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from qa_toolkit.db import Base, get_session
-from qa_toolkit.models import CaseRecord, Membership, Organisation, Role, Staff, User
+from qa_toolkit.models import CaseRecord, Frame, Membership, Organisation, Role, Staff, User
 from qa_toolkit.security.passwords import verify_password
 from qa_toolkit.services.demo import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -34,7 +34,13 @@ def test_demo_seed_builds_the_service_once(app: Flask, runner: FlaskCliRunner) -
         assert login.email in first.output
     assert DEMO_PASSWORD in first.output
     counts = _row_counts(app)
-    assert counts["case_record"] == 800
+    # Today's list of 800 children and the four quarterly lists before it (the annual report's
+    # caseloads over the year), each a subset of today's children.
+    assert counts["frame"] == 5
+    with app.app_context():
+        latest = get_session().scalars(select(Frame).order_by(Frame.as_at.desc())).first()
+        assert latest is not None and latest.row_count == 800
+    assert 800 < counts["case_record"] < 5 * 800
     assert counts["team"] == 5
     assert counts["organisation"] == 1
     with app.app_context():

@@ -145,3 +145,47 @@ def test_the_autumn_round_shows_before_and_after_beside_the_actions_completed_be
     # The spring round has no earlier round: no before-and-after section.
     spring_page = _client(app, "manager@demo.example").get(f"/findings/{spring.id}")
     assert "Did the actions work?" not in spring_page.get_data(as_text=True)
+
+
+def test_below_target_reads_clearly_below_or_within_the_interval(app: Flask) -> None:
+    """Each question below target is tagged by its interval: upper end under the target or not."""
+    from qa_toolkit.services.findings import findings
+
+    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        session = get_session()
+        programme = session.scalar(
+            select(Programme).where(Programme.name == "IRO footprint audit, autumn")
+        )
+        assert programme is not None
+        url = f"/findings/{programme.id}"
+        questions = findings(session, programme).rollup.questions
+        below = [q for q in questions if q.target is not None and q.result.estimate is not None
+                 and q.result.estimate < q.target]  # fmt: skip
+        # The rule, from the counts: clearly below when Wilson's upper end is under the target.
+        clearly = [q for q in below if q.result.high < (q.target or 0)]
+    assert below and len(clearly) < len(below)  # the demo has both kinds
+    page = _client(app, "manager@demo.example").get(url).get_data(as_text=True)
+    table = page.split('id="questions-title"', 1)[1]
+    assert table.count('<span class="tag tag-red">clearly below</span>') == len(clearly)
+    within = len(below) - len(clearly)
+    assert table.count('<span class="tag tag-amber">below, within the interval</span>') == within
+    develop = page.split('id="develop-title"', 1)[1].split("</section>", 1)[0]
+    assert develop.count("<td>Clearly below</td>") == len(clearly)
+    assert develop.count("<td>Below, but the target is within the interval</td>") == within
+    narrative = next(line for line in findings_narrative(app, programme.id) if "below" in line)
+    assert f"{len(below)} questions were below target" in narrative
+    assert (
+        f": {len(clearly)} clearly (the whole interval under the target) and {within} "
+        "with the target within the interval;"
+    ) in narrative
+
+
+def findings_narrative(app: Flask, programme_id: int) -> list[str]:
+    from qa_toolkit.services.findings import findings
+
+    with app.app_context():
+        session = get_session()
+        programme = session.get(Programme, programme_id)
+        assert programme is not None
+        return findings(session, programme).narrative

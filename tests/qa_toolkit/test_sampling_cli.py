@@ -11,7 +11,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from qa_toolkit.db import get_session
-from qa_toolkit.models import CaseRecord, Frame
+from qa_toolkit.models import CaseRecord, Frame, Organisation
 from sampling.synthetic import generate
 
 
@@ -90,6 +90,9 @@ def test_the_recorded_draw_is_the_pure_draw_on_every_database(
     )
     with app.app_context():
         frame_id = get_session().scalar(select(Frame.id))
+        # The organisation's own key: each child's number is its permanent random number.
+        key = get_session().scalar(select(Organisation.sampling_key))
+    assert key is not None
     result = runner.invoke(
         args=["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint",
               "--n", "30", "--strata", "team", "--seed", "424242", "--name", "pure"]
@@ -103,7 +106,7 @@ def test_the_recorded_draw_is_the_pure_draw_on_every_database(
     units = [(case.case_ref, (case.team or "(not recorded)",)) for case in service.cases]
     sizes = Counter(key for _, key in units)
     allocation = allocate([Stratum(k, n) for k, n in sorted(sizes.items())], 30, "proportional")
-    expected = sorted(case.case_ref for case in draw(units, allocation, 424242, 2).selected)
+    expected = sorted(c.case_ref for c in draw(units, allocation, 424242, 2, key=key).selected)
     assert stored == expected
 
 

@@ -41,8 +41,8 @@ from audit_templates.schema import Template
 from reports import disclosure
 from reports.excel import write_workbook
 from reports.partner_workbook import build as partner_build
-from reports.partner_workbook import csv_text
 from reports.rollup import AuditRecord, Rollup, rollup
+from reports.tidy import csv_text, partner_rows
 from reports.workbook import MethodNote
 
 K = 5
@@ -147,7 +147,7 @@ def publish(g: Generated) -> tuple[bytes, str]:
     spec = partner_build(found, title="Findings", programme="Attack", method=METHOD)
     buffer = io.BytesIO()
     write_workbook(spec, buffer)
-    return buffer.getvalue(), csv_text(found)
+    return buffer.getvalue(), csv_text(partner_rows("Attack", found))
 
 
 # ---- Reading what is published -----------------------------------------------------------------
@@ -241,10 +241,9 @@ def read_workbook(data: bytes) -> Published:
     return out
 
 
-def read_csv(text: str) -> dict[tuple[str, str, str], str]:
-    return {
-        (r["table"], r["row"], r["column"]): r["value"] for r in csv.DictReader(io.StringIO(text))
-    }
+def read_csv(text: str) -> dict[tuple[str, str, str], dict[str, str]]:
+    """The tidy CSV's rows by (table, group, measure)."""
+    return {(r["table"], r["group"], r["measure"]): r for r in csv.DictReader(io.StringIO(text))}
 
 
 # ---- The intruder's linear programmes ---------------------------------------------------------
@@ -369,11 +368,14 @@ def test_no_hidden_count_can_be_worked_out_from_the_partner_outputs(g: Generated
     cells = read_csv(csv_data)
     for name, rows in (pub.breakdowns or {}).items():
         for group, files, comp in rows:
-            value = cells[(f"By {name}", group, "Files")]
-            assert value == ("suppressed" if files is None else str(files))
-            shown = cells[(f"By {name}", group, "Compliance (%)")]
-            expected = "" if comp is None else str(int(comp[1]))
-            assert shown == ("suppressed" if files is None else expected)
+            count = cells[(f"By {name}", group, "files")]
+            shown = cells[(f"By {name}", group, "compliance")]
+            hidden = "TRUE" if files is None else "FALSE"
+            assert count["suppressed"] == shown["suppressed"] == hidden
+            assert count["n"] == ("" if files is None else str(files))
+            estimate = shown["estimate"]
+            published = None if not estimate else round(float(estimate) * 100)
+            assert published == (None if files is None or comp is None else int(comp[1]))
 
 
 # ---- Two date ranges: the observation views partners may ask for ------------------------------

@@ -16,7 +16,10 @@ import pytest
 
 from audit_templates.loader import load_template_text
 from audit_templates.scoring import as_percent, grade_for
-from reports import display
+from qa_toolkit.charts import compliance_chart
+from reports import disclosure, display
+from reports.agreement import summarise
+from reports.disclosure import Figure
 from reports.intervals import compare, format_finding, wilson
 from reports.narrative import headline
 from reports.rollup import AuditRecord, rollup
@@ -113,7 +116,8 @@ def test_narrative_prints_a_target_of_0_285_as_29_percent() -> None:
     audits = [AuditRecord({"consulted": "no", "age_band": "Under 16"}) for _ in range(5)]
     lines = headline(rollup(template, audits), "Voice")
     below = [line for line in lines if "below target" in line]
-    assert below and below[0].endswith("target 29%).")  # round(28.5) is 28 in Python
+    # round(28.5) is 28 in Python; 0 of 5 leaves 28.5% inside the interval (upper end 43%).
+    assert below and below[0].endswith("target 29%: below, but the target is within the interval).")
 
 
 def test_format_finding_uses_the_same_rule() -> None:
@@ -143,5 +147,54 @@ def test_no_template_rounds_a_percentage_by_hand() -> None:
         f"{path.relative_to(ROOT)}: {match.group(0)}"
         for path in (ROOT / "qa_toolkit" / "templates").rglob("*.html")
         for match in pattern.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_partner_figures_round_as_the_page_does() -> None:
+    # A census (50 of 50 files, f = 1) has no sampling error: 31 of 50 is exactly 62%, and the
+    # interval is 62–62%. The binary float nearest 0.62 is a shade below it, so flooring that
+    # float's exact value gave the partner 61 where the page shows 62.
+    census = wilson(31, 50, fraction=1.0)
+    assert (census.low, census.high) == (0.62, 0.62) and Fraction(0.62) < Fraction(62, 100)
+    figure = Figure.of(census)
+    assert (figure.percent, figure.low, figure.high) == (62, 62, 62)
+    assert display.interval(census.low, census.high) == "62–62%"
+    # A target of 0.285 is 29% for partners too (the float's exact value is 28.4999...%).
+    text = example_template_yaml().replace("target: 0.9", "target: 0.285")
+    template = load_template_text(text, "example.yaml")
+    audits = [AuditRecord({"consulted": "no", "age_band": "Under 16"}) for _ in range(6)]
+    found = disclosure.programme(rollup(template, audits), rules=disclosure.Rules())
+    consulted = next(q for q in found.questions if q.question_id == "consulted")
+    assert consulted.target == 29
+
+
+def test_the_agreement_note_and_the_chart_round_half_up() -> None:
+    # 33 of 40 pairs agree (82.5%) with most answers "yes": the kappa-paradox note says 83%,
+    # as the audit and programme pages do ("{:.0f}" printed 82).
+    pairs = [("yes", "yes")] * 33 + [("yes", "no")] * 4 + [("no", "yes")] * 3
+    figures = summarise(pairs, ["yes", "no"], ordinal=False)
+    assert figures.percent == pytest.approx(82.5)
+    assert "the raters agreed on 83%" in figures.note
+    assert display.percent(figures.percent / 100) == "83%"
+    # The findings chart labels 29 of 40 as 73%, as the table beside it (round() gave 72).
+    chart = compliance_chart([("Voice", wilson(29, 40), None)])
+    assert chart.bars[0].text == "73%"
+
+
+def test_no_python_module_rounds_a_percentage_by_hand() -> None:
+    # Percentages in Python code go through reports.display too: no round(x * 100), no
+    # "{:.0f}%", no floor or ceiling of a fraction times 100 outside reports/display.py.
+    pattern = re.compile(
+        r"round\([^()]*\* ?100\)|round\(\([^()]*\) \* 100\)|:\.0f\}%"
+        r"|(?:floor|ceil)\(Fraction\([^)]*\) \* 100"
+    )
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for package in ("reports", "qa_toolkit")
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "display.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
     ]
     assert offenders == []

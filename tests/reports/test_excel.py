@@ -225,8 +225,9 @@ def test_sheets_come_back_in_order_with_titles_marking_and_notes(lscp_bytes: byt
     assert ws["A3"].value == "Finalised audits only."
     assert ws["A4"].value == "N/A answers are left out of compliance."
     assert ws["A5"].value is None
-    # Banners are merged across the table (five columns plus the chart's target column).
-    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:F1", "A2:F2", "A3:F3", "A4:F4"}
+    # Banners are merged across the table (five columns plus the chart's target column and
+    # the two its error bars are drawn from).
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:H1", "A2:H2", "A3:H3", "A4:H4"}
     assert wb["Actions"]["A3"].value is None  # no notes: a blank row, then the header
     assert [c.value for c in wb["Actions"][4]] == ["Action", "Due", "Open", "Weeks late"]
 
@@ -235,11 +236,21 @@ def test_every_value_and_number_format(lscp_bytes: bytes) -> None:
     wb = load(lscp_bytes)
     ws = wb["Summary"]
     header = [c.value for c in ws[6]]
-    assert header == ["Theme", "Files", "Compliance", "Low", "High", "Target"]
+    assert header == ["Theme", "Files", "Compliance", "Low", "High", "Target",
+                      "Estimate to lower end", "Estimate to upper end"]  # fmt: skip
     assert all(c.font.b and c.fill.fgColor.rgb.endswith("1F4E79") for c in ws[6])
     assert all(c.alignment.wrap_text and c.border.bottom.style == "thin" for c in ws[6])
-    expected = [(*row, 0.8) for row in SUMMARY_ROWS]
-    assert values(ws, 7) == expected
+    # The error bars' lengths, worked out here by hand: value - low and high - value; none
+    # for the suppressed row.
+    bars = [(0.155, 0.105), (0.2646, 0.0), (0.0, 0.1123), (None, None)]
+    got = values(ws, 7)
+    assert [row[:6] for row in got] == [(*row, 0.8) for row in SUMMARY_ROWS]
+    for row, (minus, plus) in zip(got, bars, strict=True):
+        assert row[6] == (None if minus is None else pytest.approx(minus, abs=1e-12))
+        assert row[7] == (None if plus is None else pytest.approx(plus, abs=1e-12))
+    # The header row is tall enough for its longest wrapped header ("Estimate to lower end"
+    # in a column 14 wide takes two lines).
+    assert ws.row_dimensions[6].height == 30
     for row in ws.iter_rows(min_row=7):
         theme, files, *percents = row
         assert theme.data_type == "s"
@@ -274,10 +285,12 @@ def test_widths_panes_filters_and_print_set_up(lscp_bytes: bytes) -> None:
     ws = wb["Summary"]
     # XlsxWriter stores a width plus the font's padding (about 0.71 of a character).
     assert width_of(ws, 1) == pytest.approx(34, abs=1)
-    assert width_of(ws, 3) == pytest.approx(11, abs=1)
+    # Wide enough for "Compliance" in bold (10 letters / 0.85 + 1 of padding, rounded up).
+    assert width_of(ws, 3) == pytest.approx(13.7, abs=0.1)
+    assert width_of(ws, 2) == pytest.approx(11.7, abs=0.1)  # "Files" fits the default
     assert width_of(wb["Actions"], 1) == pytest.approx(50, abs=1)  # wrapped text default
     assert ws.freeze_panes == "A7"
-    assert ws.auto_filter.ref == "A6:F10"
+    assert ws.auto_filter.ref == "A6:H10"
     assert wb["Actions"].freeze_panes == "A5"
     assert wb["Actions"].auto_filter.ref == "A4:D6"
     assert wb["Method"].freeze_panes is None
@@ -352,15 +365,21 @@ def test_chart_is_native_with_error_bars_target_line_and_cached_data(lscp_bytes:
     }
     assert cached_values == {0: 0.775, 1: 1.0, 2: 0.0}  # the suppressed "<5" is a gap
 
-    def literal(which: str) -> list[float]:
-        points = bar.findall(f"c:errBars/c:{which}/c:numLit/c:pt/c:v", CHART_NS)
+    def cached(which: str) -> list[float]:
+        points = bar.findall(f"c:errBars/c:{which}/c:numRef/c:numCache/c:pt/c:v", CHART_NS)
         return [float(p.text or "nan") for p in points]
 
+    # From cells, not literals: LibreOffice draws only those. The cache is the cells' values.
     assert bar.find("c:errBars/c:errValType", CHART_NS).get("val") == "cust"
-    expected_minus = [0.775 - 0.62, 1.0 - 0.7354, 0.0, 0.0]
-    expected_plus = [0.88 - 0.775, 0.0, 0.1123, 0.0]
-    assert literal("minus") == pytest.approx(expected_minus)
-    assert literal("plus") == pytest.approx(expected_plus)
+    assert not bar.findall("c:errBars/*/c:numLit", CHART_NS)
+    assert bar.findtext("c:errBars/c:minus/c:numRef/c:f", namespaces=CHART_NS) == (
+        "'Summary'!$G$7:$G$10"
+    )
+    assert bar.findtext("c:errBars/c:plus/c:numRef/c:f", namespaces=CHART_NS) == (
+        "'Summary'!$H$7:$H$10"
+    )
+    assert cached("minus") == pytest.approx([0.775 - 0.62, 1.0 - 0.7354, 0.0])
+    assert cached("plus") == pytest.approx([0.88 - 0.775, 0.0, 0.1123])
     assert line.findtext("c:tx/c:v", namespaces=CHART_NS) == "Target"
     assert line.findtext("c:val/c:numRef/c:f", namespaces=CHART_NS) == "Summary!$F$7:$F$10"
     targets = [p.text for p in line.findall("c:val/c:numRef/c:numCache/c:pt/c:v", CHART_NS)]

@@ -118,3 +118,93 @@ def test_words_follow_the_holm_adjusted_p_values() -> None:
     assert first.significant == (first.adjusted_p < 0.05)
     assert "Holm-adjusted for 9 comparisons" in first.verdict
     assert f"p = {first.p_value:.3f}"[:9] in first.verdict  # the raw p is still shown
+
+
+def _files(pairs: list[tuple[int, int]]) -> list[FileCounts]:
+    return [F("all", met, applicable) for met, applicable in pairs]
+
+
+def _scipy_exact(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> float:
+    """scipy's permutation test of |R₂ − R₁|, R the pooled ratio of a group's files, exact."""
+    met = np.array([m for m, _ in first + second], dtype=float)
+    applicable = np.array([a for _, a in first + second], dtype=float)
+    index = np.arange(len(met))
+
+    def statistic(one: np.ndarray, two: np.ndarray, axis: int = -1) -> np.ndarray:
+        r1 = met[one].sum(axis=axis) / applicable[one].sum(axis=axis)
+        r2 = met[two].sum(axis=axis) / applicable[two].sum(axis=axis)
+        return np.abs(r2 - r1)
+
+    result = stats.permutation_test(
+        (index[: len(first)], index[len(first) :]), statistic, vectorized=True,
+        permutation_type="independent", alternative="greater", n_resamples=np.inf,
+    )  # fmt: skip
+    return float(result.pvalue)
+
+
+def test_few_files_fall_back_to_an_exact_test_on_the_files() -> None:
+    # One answer per file: 1 of 4 files met, then 4 of 4. The t test saw no variation in the
+    # second round and said p = 0.024, "unlikely to be chance". Exactly: 8 files, 5 met; of
+    # the C(8, 4) = 70 ways to split them into two rounds of 4, a difference as large as 75
+    # points (one round holding 4 of the 5 met files, the other 1) arises in 5 + 5 = 10, so
+    # p = 10/70 = 0.143, which is also Fisher's exact test on 1/4 against 4/4.
+    before, after = _files([(1, 1), (0, 1), (0, 1), (0, 1)]), _files([(1, 1)] * 4)
+    comparison = compare_ratios(ratio_estimate(before), ratio_estimate(after))
+    assert comparison.p_value == pytest.approx(10 / 70)
+    assert comparison.p_value == pytest.approx(stats.fisher_exact([[1, 3], [4, 0]]).pvalue)
+    assert not comparison.significant and "could be chance" in comparison.verdict
+    assert comparison.test == "exact permutation test on files"
+    assert "exact permutation test on files p = 0.14" in comparison.verdict
+
+
+def test_the_exact_test_on_files_of_several_answers_matches_scipy() -> None:
+    # 5 and 6 files of 3 to 7 answers: every one of C(11, 5) = 462 splits, the statistic the
+    # difference of the two pooled ratios (what the page shows), as scipy computes it.
+    first = [(2, 7), (3, 5), (7, 7), (1, 4), (4, 6)]
+    second = [(6, 7), (5, 5), (3, 3), (6, 7), (4, 5), (7, 7)]
+    comparison = compare_ratios(ratio_estimate(_files(first)), ratio_estimate(_files(second)))
+    expected = _scipy_exact(first, second)
+    assert comparison.p_value == pytest.approx(expected, rel=1e-12)
+    assert 0.001 < expected < 0.05
+    assert comparison.test == "exact permutation test on files"
+
+
+def test_no_variation_in_a_round_falls_back_even_with_many_files() -> None:
+    # 30 files all at 5/5, then 30 files of which 27 at 5/5 and 3 at 2/5: the later round
+    # varies, the earlier does not, so v₁ = 0 and the t test leans on one round's spread.
+    # C(60, 30) splits are too many to list: 20,000 random rearrangements (a fixed seed, so the
+    # page shows the same p every time), p = (1 + as extreme) / (1 + 20,000). scipy's own
+    # random rearrangements agree to within their sampling error.
+    first, second = [(5, 5)] * 30, [(5, 5)] * 27 + [(2, 5)] * 3
+    one, two = ratio_estimate(_files(first)), ratio_estimate(_files(second))
+    comparison = compare_ratios(one, two)
+    assert comparison.test == "permutation test on files (20,000 random rearrangements)"
+    met = np.array([m for m, _ in first + second], dtype=float)
+    index = np.arange(60)
+
+    def statistic(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.abs(met[b].sum(axis=axis) - met[a].sum(axis=axis)) / 150
+
+    scipy_p = stats.permutation_test(
+        (index[:30], index[30:]), statistic, vectorized=True, alternative="greater",
+        n_resamples=20_000, rng=np.random.default_rng(1),
+    ).pvalue  # fmt: skip
+    # Exactly: the 3 files at 2/5 all in one round, p = 2 × C(57, 27) / C(60, 30) = 0.236.
+    exact = 2 * math.comb(57, 27) / math.comb(60, 30)
+    assert exact == pytest.approx(0.2373, abs=1e-4)
+    assert comparison.p_value == pytest.approx(exact, abs=0.015)
+    assert comparison.p_value == pytest.approx(scipy_p, abs=0.02)
+    assert compare_ratios(one, two).p_value == comparison.p_value  # the same every time
+
+
+def test_enough_files_with_variation_keep_the_design_based_t_test() -> None:
+    comparison = compare_ratios(ratio_estimate(_round(26, 14)), ratio_estimate(_round(31, 9)))
+    assert comparison.test == "design-based t test on files"
+
+
+def test_the_permutation_test_refuses_files_it_cannot_compare() -> None:
+    from reports.file_permutation import permutation_test
+
+    for first, second in (([], [(1, 1)]), ([(2, 1)], [(1, 1)]), ([(0, 0)], [(1, 1)])):
+        with pytest.raises(ValueError, match="0 <= met <= applicable"):
+            permutation_test(first, second)

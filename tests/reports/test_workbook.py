@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -17,6 +18,7 @@ from reports.rollup import AuditRecord, Rollup, rollup
 from reports.workbook import ActionFigures, ActionItem, CaseLine, MethodNote, TrendItem, build
 from tests.conftest import example_template_yaml
 
+ROOT = Path(__file__).resolve().parents[2]
 FRAME_FINGERPRINT = "f" * 63 + "1"
 DRAW_FINGERPRINT = "d" * 63 + "2"
 METHOD = MethodNote(
@@ -79,13 +81,18 @@ def test_the_method_sheet_shows_the_case_list_and_the_draw_fingerprints(result: 
     assert labels.index("Case list fingerprint") < labels.index("Draw fingerprint")
 
 
+def test_the_method_sheet_points_to_the_statistics_guide(result: Rollup) -> None:
+    items = method_items(_workbook(result))
+    assert "docs/statistics.md" in items["Statistical methods"]
+    assert (ROOT / "docs" / "statistics.md").is_file()
+
+
 def test_the_internal_workbook_has_the_case_level_sheet(result: Rollup) -> None:
     cases = [CaseLine("N00001", "North", "Iro One", "Team: North", "Good", 1.0)]
     internal = _workbook(result, cases)
     assert internal.sheetnames[-1] == "Case-level data"
-    assert ("N00001", "North", "Iro One", "Team: North", "Good", 1) in set(
-        internal["Case-level data"].iter_rows(values_only=True)
-    )
+    rows = set(r[:6] for r in internal["Case-level data"].iter_rows(values_only=True))
+    assert ("N00001", "North", "Iro One", "Team: North", "Good", 1) in rows
 
 
 TEMPLATE = load_template_text(example_template_yaml(), "example.yaml")
@@ -211,3 +218,25 @@ def test_weighted_notes_are_on_the_questions_sheet() -> None:
 
     items = method_items(internal)
     assert "Stratum: IRO: Ann Lee" in items and "Weighted estimates" in items
+
+
+def test_moderation_rate_and_agreement_are_on_the_summary_and_their_own_sheet(
+    result: Rollup,
+) -> None:
+    from reports.agreement import Agreement
+    from reports.workbook_extra import Moderation, ModerationLine
+
+    # 1 of the 2 files moderated: 50%; the moderator kept 9 of 12 answers: 75%.
+    kept = Agreement(12, 0, 0, 75.0, 0.5, "linear", 0.6, None, "")
+    moderation = Moderation(1, 2, [ModerationLine("All questions", kept)])
+    spec = build(title="QA toolkit findings", programme="Voice dip sample", rollup=result,
+                 narrative=[], method=METHOD, moderation=moderation)  # fmt: skip
+    buffer = io.BytesIO()
+    write_workbook(spec, buffer)
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    summary = {r[0]: r[1:4] for r in book["Summary"].iter_rows(values_only=True) if r[0]}
+    assert summary["Files moderated by a second auditor"] == (1, 2, 0.5)
+    assert summary["Moderation: answers the moderator kept"] == (None, 12, 0.75)
+    rows = list(book["Moderation"].iter_rows(values_only=True))
+    assert ("All questions", 12, 0.75, 0.5, 0.6, None) in rows
+    assert "1 of 2 finalised files were moderated (50%)." in [r[0] for r in rows]

@@ -1,0 +1,151 @@
+"""`qa-toolkit report`: the IRO annual report and a programme's board pack, as files."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from qa_toolkit import auditing, private_files
+from qa_toolkit.db import get_session, writing
+from qa_toolkit.services import annual_report, organisations
+from reports.disclosure import Rules
+from reports.excel import write_workbook
+
+report_cli = AppGroup("report", help="Reports as files: the IRO annual report, board packs.")
+
+_OUTPUT = click.option(
+    "-o", "--output", "output", required=True,
+    type=click.Path(dir_okay=False, path_type=Path), help="The file to write.",
+)  # fmt: skip
+_ORG = click.option(
+    "--org", "org_name", default=None, help="Organisation (when there are several)."
+)
+_FORCE = click.option("--force", is_flag=True, help="Replace the file if it is already there.")
+
+
+def _check_output(output: Path, suffixes: tuple[str, ...], force: bool) -> str:
+    suffix = output.suffix.lower()
+    if suffix not in suffixes:
+        raise click.ClickException(f"The file name must end in {' or '.join(suffixes)}: {output}")
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} is already there: use --force to replace it.")
+    if not output.parent.is_dir():
+        raise click.ClickException(f"There is no folder {output.parent} to write to.")
+    return suffix
+
+
+@report_cli.command("annual")
+@click.option("--from", "start", default=None, help="First day, YYYY-MM-DD (default: 1 April).")
+@click.option("--to", "end", default=None, help="Last day, YYYY-MM-DD (default: 31 March).")
+@click.option(
+    "--audience", type=click.Choice(["internal", "partner"]), default="internal",
+    show_default=True, help="partner: nobody named, small numbers suppressed.",
+)  # fmt: skip
+@_OUTPUT
+@_ORG
+@_FORCE
+@with_appcontext
+def annual(
+    start: str | None, end: str | None, audience: str, output: Path, org_name: str | None,
+    force: bool,
+) -> None:  # fmt: skip
+    """Save the IRO annual report as a Word document (.docx) or a workbook (.xlsx).
+
+    Without --from and --to the period is the financial year holding today. The paragraphs
+    are the ones on the web page, with the author's edits.
+    """
+    suffix = _check_output(output, (".docx", ".xlsx"), force)
+    session = get_session()
+    auditing.set_actor(session, auditing.SYSTEM)
+    config = current_app.config
+    try:
+        org = organisations.find_organisation(session, org_name)
+        period = annual_report.period_of(start, end, date.today())
+        found = annual_report.report(
+            session, org, period, audience,
+            stages=config["ESCALATION_STAGES"],
+            end_to_end=int(config["ESCALATION_END_TO_END_DAYS"]),
+            rules=Rules.from_config(config), today=date.today(),
+        )  # fmt: skip
+    except (LookupError, annual_report.ReportProblem) as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    org_id = org.id
+    session.rollback()
+    now = datetime.now(UTC)
+    try:
+        with private_files.complete_or_nothing(output) as temporary:
+            if suffix == ".docx":
+                Path(temporary).write_bytes(annual_report.document(found, now))
+            else:
+                write_workbook(annual_report.workbook(found, now), temporary)
+            with writing():
+                auditing.record(
+                    session, "export", "annual_report", None,
+                    summary=f"{audience} annual report {period.label}, saved by the command "
+                    f"line as {output.name}",
+                    organisation_id=org_id,
+                )  # fmt: skip
+                session.commit()
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+    click.echo(f"Wrote the {audience} annual report for {period.label} to {output}.")
+    if audience == "internal":
+        click.echo("It names IROs and teams: keep it OFFICIAL-SENSITIVE and do not share it.")
+
+
+@report_cli.command("board-pack")
+@click.argument("programme_ref", metavar="PROGRAMME")
+@click.option(
+    "--audience", type=click.Choice(["lscp", "internal"]), default="lscp", show_default=True,
+    help="lscp: the partner version (reports.disclosure). internal: the internal findings.",
+)  # fmt: skip
+@_OUTPUT
+@_ORG
+@_FORCE
+@with_appcontext
+def board_pack(
+    programme_ref: str, audience: str, output: Path, org_name: str | None, force: bool
+) -> None:
+    """Save a programme's board pack as a Word document (.docx).
+
+    PROGRAMME is the programme's number or exact name. Every figure is the findings page's.
+    """
+    from qa_toolkit.services import board_pack as pack_service
+    from qa_toolkit.services import findings as findings_service
+
+    _check_output(output, (".docx",), force)
+    session = get_session()
+    auditing.set_actor(session, auditing.SYSTEM)
+    try:
+        org = organisations.find_organisation(session, org_name)
+        programme = findings_service.find_programme(session, org, programme_ref)
+        problem = findings_service.export_problem(session, programme)
+        if problem:
+            raise LookupError(problem)
+        pack = pack_service.build(
+            session, programme, audience, Rules.from_config(current_app.config), date.today()
+        )
+        body = pack_service.document(pack, org.name, datetime.now(UTC))
+    except LookupError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    programme_id, name, org_id = programme.id, programme.name, org.id
+    session.rollback()
+    try:
+        with private_files.complete_or_nothing(output) as temporary:
+            Path(temporary).write_bytes(body)
+            with writing():
+                auditing.record(
+                    session, "export", "programme_findings", programme_id,
+                    summary=f"{audience} board pack, saved by the command line as {output.name}",
+                    organisation_id=org_id,
+                )  # fmt: skip
+                session.commit()
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+    click.echo(f"Wrote the {audience} board pack for '{name}' to {output}.")

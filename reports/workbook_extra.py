@@ -1,0 +1,330 @@
+"""The internal workbook's sheets beyond the figures: strengths, small-number cautions, whether
+the actions worked, moderation, limitations, and the case-level answers a figure can be
+recomputed from. Plain data in, `Sheet`s out (reports.workbook assembles them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from reports.agreement import Agreement
+from reports.display import interval_cells
+from reports.excel import CellValue, Column, Sheet
+from reports.intervals import SMALL_COUNT, SMALL_N, Proportion
+from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL, Rollup
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One audited file, for the internal workbook only: who audited and moderated it, when,
+    its answers in words by question id and its score on each theme by theme id."""
+
+    case_ref: str
+    team: str | None
+    iro: str | None
+    stratum: str
+    grade: str | None
+    overall: float | None
+    auditor: str | None = None
+    submitted: dt.date | None = None
+    finalised: dt.date | None = None
+    moderator: str | None = None
+    moderated: dt.date | None = None
+    answers: Mapping[str, str] = field(default_factory=dict)
+    themes: Mapping[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    """A question as the case-level sheet heads its column."""
+
+    question_id: str
+    number: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ModerationLine:
+    """Agreement on one question (or, with `question` "All questions", over them all)."""
+
+    question: str
+    figures: Agreement
+
+
+@dataclass(frozen=True)
+class Moderation:
+    """How many finalised files a second auditor moderated, and how far the two agreed."""
+
+    moderated: int
+    files: int
+    lines: Sequence[ModerationLine]  # the first is over all questions
+
+
+@dataclass(frozen=True)
+class ReauditItem:
+    """A theme or question that had actions closed between the rounds: before and after."""
+
+    title: str
+    before: Proportion | None
+    after: Proportion | None
+    actions: Sequence[tuple[str, dt.date | None]]  # the action's title and when it was completed
+
+
+def _cells(p: Proportion | None) -> tuple[CellValue, CellValue, CellValue, CellValue, CellValue]:
+    if p is None or p.estimate is None:
+        return (None if p is None else p.successes, None if p is None else p.n, None, None, None)
+    return (p.successes, p.n, p.estimate, *interval_cells(p.low, p.high))
+
+
+FIGURE_COLUMNS = (
+    Column("Met", "integer"),
+    Column("Answered", "integer"),
+    Column("Compliance", "percent"),
+    Column("Lower 95%", "percent"),
+    Column("Upper 95%", "percent"),
+)
+
+
+def strengths_sheet(rollup: Rollup) -> Sheet:
+    """Questions well above their target (10 points, or 95% without one), on enough files."""
+    rows = [(q.number, q.text, *_cells(q.result), q.target) for q in rollup.strengths]
+    return Sheet(
+        "Strengths",
+        "Strengths: questions well above their target",
+        [
+            Column("No.", width=6),
+            Column("Question", wrap=True, width=60),
+            *FIGURE_COLUMNS,
+            Column("Target", "percent"),
+        ],  # fmt: skip
+        rows,
+        notes=(
+            f"A strength is at least 10 points above its target (95% without one), on at least "
+            f"{SMALL_CELL} answers."
+            + ("" if rows else " No question is a strength in this round."),
+        ),
+    )
+
+
+def cautions_sheet(rollup: Rollup) -> Sheet:
+    """Every figure that rests on few files, with the reason, so it is read with care."""
+    rows: list[tuple[CellValue, ...]] = []
+    for t in rollup.themes:
+        if t.result.small:
+            rows.append(("Themes", t.title, *_cells(t.result)[:3], t.result.caution))
+    for q in rollup.questions:
+        if q.result.small:
+            rows.append(("Questions", f"{q.number} {q.text}", *_cells(q.result)[:3],
+                         q.result.caution))  # fmt: skip
+    for name, breakdown in rollup.breakdowns.items():
+        for row in breakdown:
+            if row.small:
+                rows.append((f"By {BREAKDOWN_FIELDS[name].lower()}", row.group,
+                             *_cells(row.result)[:3],
+                             f"{row.files} file{'s' if row.files != 1 else ''}: fewer than "
+                             f"{SMALL_CELL}, so partners do not see this group."))  # fmt: skip
+    return Sheet(
+        "Small-number cautions",
+        "Figures to read with care: they rest on few files",
+        [
+            Column("Table", width=20),
+            Column("Figure", wrap=True, width=50),
+            Column("Met", "integer"),
+            Column("Answered", "integer"),
+            Column("Compliance", "percent"),
+            Column("Why", wrap=True, width=60),
+        ],  # fmt: skip
+        rows,
+        notes=(
+            f"Flagged: fewer than {SMALL_N} answers, or fewer than {SMALL_COUNT} meeting or not "
+            f"meeting the standard (the interval is then wide and a single file moves the "
+            f"figure a lot); a breakdown group of fewer than {SMALL_CELL} files."
+            + ("" if rows else " No figure in this round is flagged."),
+        ),
+    )
+
+
+def reaudit_sheet(items: Sequence[ReauditItem], previous: str | None) -> Sheet:
+    """Before and after for each theme or question whose actions were completed in between."""
+    since = previous or "the previous round"
+    rows = [
+        (i.title, *_cells(i.before)[:3], *_cells(i.after)[:3],
+         "; ".join(f"{title} ({done:%-d %b %Y})" if done else title for title, done in i.actions))
+        for i in items
+    ]  # fmt: skip
+    return Sheet(
+        "Did the actions work",
+        "Did the actions work? Before and after",
+        [
+            Column("Theme or question", wrap=True, width=40),
+            Column("Met before", "integer"),
+            Column("Answered before", "integer"),
+            Column("Before", "percent"),
+            Column("Met after", "integer"),
+            Column("Answered after", "integer"),
+            Column("After", "percent"),
+            Column("Actions completed in between", wrap=True, width=60),
+        ],  # fmt: skip
+        rows,
+        notes=(
+            f"Themes and questions where actions from {since} were completed before this round "
+            "began. A change is not proof that the actions caused it: see the Trend sheet for "
+            "whether it is more than chance." + ("" if rows else " No such actions this round."),
+        ),
+    )
+
+
+def _agreement_cells(a: Agreement) -> tuple[CellValue, ...]:
+    return (a.n_pairs, None if a.percent is None else a.percent / 100, a.kappa, a.ac1,
+            a.note or None)  # fmt: skip
+
+
+def moderation_sheet(moderation: Moderation | None, files: int) -> Sheet:
+    """Moderation rate and agreement between auditor and moderator, overall and by question."""
+    columns = [
+        Column("Question", wrap=True, width=60),
+        Column("Answers compared", "integer"),
+        Column("Agreement", "percent"),
+        Column("Cohen's kappa", "number", number_format="0.00"),
+        Column("Gwet's AC1", "number", number_format="0.00"),
+        Column("Note", wrap=True, width=50),
+    ]
+    if moderation is None:
+        return Sheet(
+            "Moderation",
+            "Moderation: how far auditors and moderators agree",
+            columns,
+            [],
+            notes=(f"None of the {files} finalised files has been moderated yet.",),
+        )
+    rate = moderation.moderated / moderation.files if moderation.files else None
+    return Sheet(
+        "Moderation",
+        "Moderation: how far auditors and moderators agree",
+        columns,
+        [(line.question, *_agreement_cells(line.figures)) for line in moderation.lines],
+        notes=(
+            f"{moderation.moderated} of {moderation.files} finalised files were moderated"
+            + (f" ({rate:.0%})." if rate is not None else "."),
+            "Agreement is the share of answers the moderator kept. Kappa corrects for chance but "
+            "is misleadingly low when most files meet a standard; AC1 does not have that "
+            "problem. Read them together. Questions are listed least agreement first.",
+        ),
+    )
+
+
+def quality_lines(quality: Sequence[Mapping[str, object]]) -> list[str]:
+    """The case list's incomplete fields, in words ("Ethnicity: 790 of 800 filled (98.8%)")."""
+    lines = []
+    for q in quality:
+        filled, total = q.get("filled"), q.get("total")
+        if isinstance(filled, int) and isinstance(total, int) and total and filled < total:
+            lines.append(f"{q.get('label')}: {filled:,} of {total:,} filled "
+                         f"({100 * filled / total:.1f}%)")  # fmt: skip
+    return lines
+
+
+def limitations_sheet(rows: Sequence[tuple[str, str]]) -> Sheet:
+    return Sheet(
+        "Limitations",
+        "Limitations: what these figures cannot tell you",
+        [Column("Item", width=34), Column("Detail", wrap=True, width=90)],
+        list(rows),
+        autofilter=False,
+    )
+
+
+def limitation_rows(
+    rollup: Rollup,
+    *,
+    min_files: int,
+    quality: Sequence[Mapping[str, object]] = (),
+    warnings: Mapping[str, int] | None = None,
+    partner: bool = False,
+) -> list[tuple[str, str]]:
+    """The limitations every reader should know, internal or partner, in words."""
+    who = "This workbook" if partner else "Partner outputs"
+    rows = [
+        ("Suppression", f"{who} give no figure for fewer than {min_files} files, the whole "
+         "programme included, and hide enough other groups that a hidden one cannot be worked "
+         "out from the totals (secondary suppression). Breakdowns by IRO are never given to "
+         "partners."),
+        ("Not applicable", "Answers of Not applicable are left out of every denominator; a "
+         "figure is of the files where the question applied."),
+        ("Estimates", "Figures are of the files sampled, with 95% intervals (Wilson for a "
+         "question; design-based, with the file as the unit, for a theme or the overall "
+         "figure). The weighted figures weight each stratum back to its share of the case "
+         "list. An interval is the range the true figure for the whole list is likely to be "
+         "in; with few files it is wide."),
+        ("Small numbers", f"A figure on fewer than {SMALL_N} answers, or with fewer than "
+         f"{SMALL_COUNT} meeting or not meeting the standard, is flagged"
+         + (": see the Small-number cautions sheet." if not partner else ".")),
+        ("Trend", "A change from the last round is tested with the file as the unit; with "
+         "several themes tested at once the Holm adjustment decides whether it is more than "
+         "chance."),
+    ]  # fmt: skip
+    if rollup.fpc is not None:
+        rows.append(
+            (
+                "Finite population",
+                f"The sample is {rollup.fpc:.0%} of the case list, "
+                "so the intervals are narrowed by the finite population correction.",
+            )
+        )
+    gaps = quality_lines(quality)
+    complete = "Every field the sample and the breakdowns use was filled for every child."
+    rows.append(("Case list data quality", "; ".join(gaps) + "." if gaps else complete))
+    if warnings:
+        noted = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in sorted(warnings.items()) if v)
+        if noted:
+            rows.append(
+                (
+                    "Case list warnings",
+                    f"Rows the import warned about ({noted}). A "
+                    "breakdown's 'Not recorded' group holds files missing that field.",
+                )
+            )
+    return rows
+
+
+def case_sheet(
+    cases: Sequence[CaseLine],
+    questions: Sequence[QuestionRef],
+    themes: Sequence[tuple[str, str]],
+) -> Sheet:
+    """Every audited file with its auditor, dates, theme scores and answers by question."""
+    columns = [
+        Column("Case reference"),
+        Column("Team", width=26),
+        Column("IRO", width=22),
+        Column("Stratum", width=40),
+        Column("Grade", width=28),
+        Column("Overall", "percent"),
+        Column("Auditor", width=22),
+        Column("Submitted", "date"),
+        Column("Finalised", "date"),
+        Column("Moderator", width=22),
+        Column("Moderated", "date"),
+        *(Column(f"Theme: {title}", "percent", width=14) for _id, title in themes),
+        *(Column(f"Q{q.number}", width=14) for q in questions),
+    ]
+    rows = [
+        (c.case_ref, c.team, c.iro, c.stratum, c.grade, c.overall, c.auditor, c.submitted,
+         c.finalised, c.moderator, c.moderated,
+         *(c.themes.get(theme_id) for theme_id, _title in themes),
+         *(c.answers.get(q.question_id) for q in questions))
+        for c in cases
+    ]  # fmt: skip
+    return Sheet(
+        "Case-level data",
+        "Every audited file (internal: identifies children)",
+        columns,
+        rows,
+        notes=(
+            "The answers that count (after moderation), by question number as on the Questions "
+            "sheet; a blank is a question hidden by an earlier answer. A theme score is the "
+            "file's answers meeting the standard over its applicable ones in that theme. Every "
+            "figure of the Questions and Themes sheets can be recomputed from these columns.",
+        ),
+    )
