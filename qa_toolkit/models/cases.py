@@ -127,3 +127,6 @@ class FrameUpload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    # What the background check found (qa_toolkit/services/frame_jobs.py): the headings,
+    # examples, the report and the names to confirm. None until the first check has run.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -31,6 +31,7 @@ from qa_toolkit.models.types import utcnow
 from qa_toolkit.services.findings import ProgrammeFindings
 from qa_toolkit.services.paging import Page, of_list
 from reports import disclosure
+from reports.agreement import Agreement
 from reports.partner_workbook import PartnerAction
 from reports.text_screen import Found, Screen, candidate_tokens, screen
 
@@ -235,7 +236,17 @@ def partner_findings(
         texts=texts,
         names=lists,
         people_strata=bool(disclosure.NAMES_PEOPLE & set(design.strata)),
+        moderation=_moderation(session, result),
+        quality=programme.frame.quality or [],
     )
+
+
+def _moderation(session: Session, result: ProgrammeFindings) -> tuple[int, Agreement] | None:
+    """Files moderated and the agreement over them, for the partner object to judge."""
+    from qa_toolkit.services.moderation import programme_agreement
+
+    found = programme_agreement(session, result.programme)
+    return None if found is None else (found.moderated, found.overall)
 
 
 def partner_actions(
