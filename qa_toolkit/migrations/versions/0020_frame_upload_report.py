@@ -5,7 +5,7 @@ check writes here what the column-choice page shows (the headings, a few example
 report on the rows and the names to confirm), so that page never reads the file again.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0017
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
