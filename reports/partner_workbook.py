@@ -16,6 +16,7 @@ from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.disclosure import PartnerFindings, Table
 from reports.excel import CellValue, Column, Properties, Sheet, WorkbookSpec
 from reports.workbook import MethodNote
+from reports.workbook_extra import limitations_sheet
 
 _WIDE = {"Question", "Highlight", "Verdict", "Summary", "About"}
 
@@ -110,6 +111,8 @@ def build(
 ) -> WorkbookSpec:
     """The partner workbook of one programme's partner findings."""
     sheets = [sheet(t) for t in found.tables()]
+    if found.limitations:
+        sheets.append(limitations_sheet(found.limitations))
     if actions:
         sheets.append(_actions(actions))
     sheets.append(_method(method, found))

@@ -147,14 +147,17 @@ def previous_round(session: Session, programme: Programme) -> Programme | None:
     )
 
 
-def _rollup(session: Session, programme: Programme, template: Template) -> Rollup:
-    """The roll-up of the programme's finalised audits, reused while they are unchanged."""
+def compute_rollup(session: Session, programme: Programme) -> Rollup:
+    """The roll-up of the programme's finalised audits, worked out now from the database."""
+    template = template_of(programme.template_version)
     populations = {line["stratum"]: int(line["population"]) for line in programme.allocation}
-    return cached_rollup(
-        session,
-        programme,
-        lambda: rollup(template, records(session, programme), populations=populations),
-    )
+    return rollup(template, records(session, programme), populations=populations)
+
+
+def _rollup(session: Session, programme: Programme, template: Template) -> Rollup:
+    """The roll-up of the programme's finalised audits, reused while they are unchanged (this
+    process's copy, else the stored one, else worked out now)."""
+    return cached_rollup(session, programme, lambda: compute_rollup(session, programme))
 
 
 def findings(session: Session, programme: Programme) -> ProgrammeFindings:
@@ -392,7 +395,11 @@ def figure_rows(
         found = partner_findings(session, result, partner_rules or Rules())
         return partner_rows(programme.name, found)
     trend = [(line.theme, line.comparison) for line in result.trend]
-    return internal_rows(programme.name, result.rollup, trend=trend)
+    from qa_toolkit.services.moderation import programme_agreement
+
+    agreed = programme_agreement(session, programme)
+    moderation = None if agreed is None else (agreed.moderated, agreed.overall)
+    return internal_rows(programme.name, result.rollup, trend=trend, moderation=moderation)
 
 
 def _method_note(
