@@ -321,11 +321,16 @@ def compare_ratios(
         )  # fmt: skip
     difference = after.estimate - before.estimate
     test = TEST_NAME
-    if _needs_exact(before) or _needs_exact(after):
+    spread = (before.variance or 0.0) + (after.variance or 0.0)
+    # An estimate made before it kept its files (a stored roll-up) can only take the t test.
+    dealable = bool(before.file_counts and after.file_counts)
+    if dealable and (_needs_exact(before) or _needs_exact(after)):
         exact = permutation_test(_files(before), _files(after))
         p_value, test = exact.p_value, exact.name
+    elif spread == 0:
+        p_value = 1.0 if difference == 0 else 0.0
     else:
-        t = difference / math.sqrt((before.variance or 0.0) + (after.variance or 0.0))
+        t = difference / math.sqrt(spread)
         p_value = float(min(1.0, 2 * stats.t.sf(abs(t), max(before.df + after.df, 1))))
     return Comparison(
         before=first,
