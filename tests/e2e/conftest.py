@@ -17,7 +17,6 @@ from werkzeug.serving import make_server
 
 from qa_toolkit import auditing, migrate
 from qa_toolkit.db import get_session
-from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.services import demo
 from tests.conftest import make_test_app
 
@@ -28,8 +27,12 @@ CHROMIUM = os.environ.get("QA_TOOLKIT_CHROMIUM", "/usr/bin/chromium")
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
-    """The real app, CSRF on, on a migrated SQLite file with the demo seeded, served over HTTP,
-    with a job queue consumer in this process."""
+    """The real app, CSRF on, on a migrated SQLite file with the demo seeded, served over HTTP.
+
+    No job consumer runs: a browser test runs the jobs it queued with
+    `tests.support.jobs.run_queued` while the page waits (a consumer would also run every
+    plain task the seeding queued, writing to the SQLite file beside the test's own writes).
+    """
     path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
     url = f"sqlite:///{path}"
     migrate.upgrade(url)
@@ -42,10 +45,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    # Background jobs (a case list's check and import) run as in the development server.
-    consumer = start_in_process(app, workers=1, periodic=False)
     yield app, f"http://127.0.0.1:{server.server_port}"
-    consumer.stop(graceful=True)
     server.shutdown()
     app.extensions["qa_engine"].dispose()
 

@@ -44,6 +44,7 @@ from qa_toolkit.services.demo import DEMO_PASSWORD
 from qa_toolkit.services.programmes import draw_programme
 from sampling.design import SampleDesign, SizeRule
 from tests.e2e.conftest import screenshot
+from tests.support.jobs import run_queued
 
 pytestmark = pytest.mark.e2e
 
@@ -363,6 +364,8 @@ def test_every_page_for_every_role_has_no_serious_accessibility_violation(
         if seat.name == "manager":
             page.goto(f"{base}/frames/uploads/{states.upload}")
             page.get_by_role("button", name="Check the file").click()  # A background job.
+            expect(page.get_by_role("heading", name="Checking the case list")).to_be_visible()
+            assert run_queued(app)  # As a worker would, while the page waits.
             # PENDING_CSV has a date that is no date: the check fails, saying where.
             expect(page.get_by_role("link", name="Put it right")).to_be_visible(timeout=30_000)
             _check(axe, page, report, seat.name, "/jobs/<id> (a check failed)")
