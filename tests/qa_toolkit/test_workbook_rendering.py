@@ -50,6 +50,8 @@ def _downloads(app: Flask, runner: FlaskCliRunner, login_as: LoginAs) -> dict[st
         "partner": f"/findings/{autumn}/workbook?audience=lscp",
         "actions": "/actions/export.xlsx?status=any",
         "escalations": "/escalations/export.xlsx",
+        "annual": "/reports/annual/report.xlsx",
+        "annual-partner": "/reports/annual/report.xlsx?audience=partner",
     }
     out = {}
     for name, url in urls.items():
@@ -73,6 +75,8 @@ HEADERS = {
     "escalations": ("Stages visited", "Stages skipped", "Response due", "Escalations"),
     "actions": ("What good looks like", "Completion evidence", "Raised from"),
     "audit-log": ("When (UTC)",),
+    "annual": (),
+    "annual-partner": (),
 }  # fmt: skip
 
 
