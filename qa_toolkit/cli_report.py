@@ -14,6 +14,7 @@ from qa_toolkit.db import get_session, writing
 from qa_toolkit.services import annual_report, organisations
 from reports.disclosure import Rules
 from reports.excel import write_workbook
+from reports.tidy import csv_text
 
 report_cli = AppGroup("report", help="Reports as files: the IRO annual report, board packs.")
 
@@ -53,12 +54,13 @@ def annual(
     start: str | None, end: str | None, audience: str, output: Path, org_name: str | None,
     force: bool,
 ) -> None:  # fmt: skip
-    """Save the IRO annual report as a Word document (.docx) or a workbook (.xlsx).
+    """Save the IRO annual report as a Word document (.docx), a workbook (.xlsx) or a tidy CSV
+    of its figures (.csv).
 
     Without --from and --to the period is the financial year holding today. The paragraphs
     are the ones on the web page, with the author's edits.
     """
-    suffix = _check_output(output, (".docx", ".xlsx"), force)
+    suffix = _check_output(output, (".docx", ".xlsx", ".csv"), force)
     session = get_session()
     auditing.set_actor(session, auditing.SYSTEM)
     config = current_app.config
@@ -81,6 +83,9 @@ def annual(
         with private_files.complete_or_nothing(output) as temporary:
             if suffix == ".docx":
                 Path(temporary).write_bytes(annual_report.document(found, now))
+            elif suffix == ".csv":
+                text = csv_text(annual_report.figure_rows(found))
+                Path(temporary).write_bytes(text.encode("utf-8"))
             else:
                 write_workbook(annual_report.workbook(found, now), temporary)
             with writing():

@@ -31,6 +31,7 @@ from qa_toolkit.services import annual_report as service
 from reports.annual import Period
 from reports.disclosure import Rules
 from reports.excel import write_workbook
+from reports.tidy import csv_text
 
 bp = Blueprint("annual", __name__, url_prefix="/reports/annual")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -120,11 +121,20 @@ def download_xlsx() -> Response:
     return _download("xlsx")
 
 
+@bp.get("/report.csv")
+@roles(MANAGERS)
+def download_csv() -> Response:
+    """Every figure of the report's tables as a tidy CSV (logged)."""
+    return _download("csv")
+
+
 def _download(kind: str) -> Response:
     found = _report()
     now = datetime.now(UTC)
     if kind == "docx":
         body = service.document(found, now)
+    elif kind == "csv":
+        body = csv_text(service.figure_rows(found)).encode("utf-8")
     else:
         buffer = io.BytesIO()
         write_workbook(service.workbook(found, now), buffer)
@@ -138,6 +148,6 @@ def _download(kind: str) -> Response:
     period = found.period
     name = f"iro-annual-report-{period.start:%Y}-{period.end:%y}-{found.audience}.{kind}"
     return Response(
-        body, mimetype=DOCX if kind == "docx" else XLSX,
+        body, mimetype={"docx": DOCX, "csv": "text/csv"}.get(kind, XLSX),
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )  # fmt: skip

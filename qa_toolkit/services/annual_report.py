@@ -41,6 +41,7 @@ from reports.actions import StageRule
 from reports.disclosure import Rules
 from reports.excel import WorkbookSpec
 from reports.text_screen import Screen, explain, screen
+from reports.tidy import TidyRow, table_rows
 
 FOOTPRINT = "iro_footprint"
 OBSERVATION = "peer_observation"
@@ -382,3 +383,15 @@ def document(found: AnnualReport, now: datetime) -> bytes:
 
 def workbook(found: AnnualReport, now: datetime) -> WorkbookSpec:
     return annual_outputs.workbook(outputs_meta(found, now), found.sections)
+
+
+def figure_rows(found: AnnualReport) -> list[TidyRow]:
+    """Every figure of the report's tables as tidy rows (reports.tidy), as the page shows them:
+    the partner version's tables are written from its disclosed figures alone."""
+    partner = found.audience != "internal"
+    return [
+        row
+        for section in found.sections
+        for table in section.tables
+        for row in table_rows(found.title, table, blank_is_suppressed=partner)
+    ]
