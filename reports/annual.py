@@ -9,7 +9,8 @@ service's own quality assurance. Everything here is counted from what the toolki
   ("on the last day");
 * reviews: each child's reviews are numbered and given their due dates by the statutory
   timetable (`sampling.timetable.review_schedule`), then the ones held in the period are
-  counted by quarter, team and IRO; a child whose start date is not known has reviews held but
+  counted by quarter, team and IRO (the child's team and IRO on their latest record: a return
+  does not say who chaired each review); a child whose start date is not known has reviews held but
   no timeliness (they are counted in `held`, not in `timed`);
 * participation: reviews held in the period by PN code (`sampling.codes903.PARTICIPATION`);
   the share taking part is PN1 to PN6 of the reviews of children aged 4 and over (PN1 to PN7),

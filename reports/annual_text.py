@@ -19,7 +19,7 @@ from fractions import Fraction
 from reports import display
 from reports.annual import AnnualFigures, Count
 from reports.disclosure import Table
-from reports.intervals import compare, format_p_value, wilson
+from reports.intervals import compare, format_p_value
 from reports.survey import compare_ratios
 
 __all__ = ["SECTION_TITLES", "Section", "apply_edits", "sections", "withheld"]
@@ -374,9 +374,3 @@ def apply_edits(found: Sequence[Section], edits: Mapping[str, str]) -> list[Sect
     return [
         replace(s, paragraph=edits[s.key]) if edits.get(s.key, "").strip() else s for s in found
     ]
-
-
-def share_interval(met: int, n: int) -> str:
-    """'93% (95% CI 90–95%)' for a share of every review (Wilson)."""
-    p = wilson(met, n)
-    return f"{display.percent(p.estimate)} ({display.interval(p.low, p.high)})"

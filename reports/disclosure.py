@@ -13,6 +13,9 @@ Interface (for writers of new partner outputs):
   percentages (`int`), counts, and text that passed the screen. `PartnerFindings.tables()`
   lays it out as plain `Table`s (title, column headings, rows of str/int/None), the shape a
   CSV, a document or a board pack writes row by row without deciding anything.
+* `reports.disclosure_annual.annual(...)` does it for the IRO annual report's figures (nobody
+  named, small counts and breakdown rows suppressed with complements); the board pack's
+  partner version is laid out from `programme(...)`'s object alone (reports.board_pack).
 * `combined(...)`, `overview_round(...)` and `dashboard(...)` (reports.disclosure_views) do
   the same for the shared-service, overview and dashboard figures; `period_blocks(...)` fixes
   the only periods an observation view for partners may cover.

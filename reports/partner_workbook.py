@@ -63,6 +63,7 @@ def _method(method: MethodNote, found: PartnerFindings) -> Sheet:
         ("Draw fingerprint", method.draw_fingerprint),
         ("Files excluded and replaced", str(method.exclusions)),
         ("Intervals", "Wilson 95%, rounded outward to whole percentages"),
+        ("Statistical methods", "Formulas, when each is used, references: docs/statistics.md"),
         *found.rules.statements(),
     ]
     if found.withheld_breakdowns:

@@ -99,6 +99,8 @@ def test_cli_writes_word_and_workbook_and_they_render(
     book = tmp_path / "report.xlsx"
     assert runner.invoke(args=["report", "annual", *span, "-o", str(book)]).exit_code == 0
     assert "Summary" in openpyxl.load_workbook(book).sheetnames
+    sheets = render(book, tmp_path / "book")
+    assert sheets.page_count >= 5 and all(p.exists() for p in sheets.pages)
     for path, marking in ((internal, INTERNAL), (partner, PARTNER)):
         shown = render(path, tmp_path / path.stem)
         assert shown.page_count >= 2 and all(p.exists() for p in shown.pages)

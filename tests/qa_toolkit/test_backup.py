@@ -78,7 +78,7 @@ def test_a_backup_of_the_demo_comes_back_exactly(
     assert _private(target) and "0600" in made.output and "special-category" in made.output
     assert not [p for p in target.parent.iterdir() if p != target]  # No partial file left.
     at_backup = _state(app)
-    assert at_backup["counts"]["case_record"] == 800
+    assert at_backup["counts"]["case_record"] > 800  # today's list and the four before it
 
     again = _backup(runner, "create", str(target))
     assert again.exit_code != 0 and "--force" in again.output

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import docx
 import openpyxl
 from flask import Flask
 from flask.testing import FlaskClient
@@ -193,6 +194,15 @@ def _workbook_text(data: bytes) -> str:
     )
 
 
+def _document_text(data: bytes) -> str:
+    """Every word of a Word download: paragraphs, table cells and the page headers."""
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    parts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+    parts += [p.text for s in document.sections for p in s.header.paragraphs]
+    return " ".join(parts)
+
+
 def _crawl(client: FlaskClient, *start: str) -> dict[str, str]:
     """Every page and download a viewer can reach by following links from the dashboard."""
     seen: dict[str, str] = {}
@@ -206,6 +216,9 @@ def _crawl(client: FlaskClient, *start: str) -> dict[str, str]:
         kind = response.headers.get("Content-Type", "")
         if "spreadsheetml" in kind:
             seen[url] = _workbook_text(response.data)
+            continue
+        if "wordprocessingml" in kind:  # the board pack
+            seen[url] = _document_text(response.data)
             continue
         text = response.get_data(as_text=True)
         if "text/csv" in kind:
@@ -252,6 +265,7 @@ def test_a_crawl_of_the_demo_viewer_finds_no_case_reference_and_no_name(app: Fla
     pages = _crawl(_client(app, "viewer@demo.example"))
     downloads = [u for u in pages if "workbook" in u or u.endswith(".csv")]
     assert len(pages) > 5 and downloads, sorted(pages)
+    assert any(u.endswith("board-pack.docx?audience=lscp") for u in pages)  # read as well
     assert any(CLEAN in text for text in pages.values())  # approved text does get through
     assert _leaks(pages, refs, names) == []
 

@@ -94,6 +94,7 @@ def test_a_small_group_is_suppressed_with_a_complement_and_nothing_is_a_fraction
     )
     assert "QA_TOOLKIT_PARTNER_MIN_FILES = 5" in method["Disclosure: threshold"]
     assert "tau-ARGUS" in method["Disclosure: secondary suppression"]
+    assert "docs/statistics.md" in method["Statistical methods"]
 
 
 def test_percentages_round_half_up_on_the_exact_fraction() -> None:
