@@ -103,8 +103,6 @@ def test_every_workbook_prints_in_libreoffice_with_whole_headers_and_counts(
         # is the only figure given to two places).
         lines = [line for line in result.text.splitlines() if "weight " not in line]
         assert not [line for line in lines if WHOLE_AS_DECIMAL.search(line)], name
-    # The theme named by its title, not its key, in the action export.
-    # (Checked on the cells in the read-back test below.)
 
 
 def _width(ws: Any, column: int) -> float:
