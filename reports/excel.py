@@ -510,11 +510,20 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
 
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
     row_number = header_row
+    # Long sheets repeat their text (a question on every file's row): measure each once.
+    measured: dict[tuple[float, str], int] = {}
+
+    def lines_of(text: str, width: float) -> int:
+        found = measured.get((width, text))
+        if found is None:
+            found = measured[(width, text)] = wrapped_lines(text, width)
+        return found
+
     for row_index, row in enumerate(sheet.rows):
         row_number += 1
         if wrapped:
             lines = max(
-                wrapped_lines(value, width) if isinstance(value := row[i], str) else 1
+                lines_of(value, width) if isinstance(value := row[i], str) else 1
                 for i, width in wrapped
             )
             if lines > 1:
