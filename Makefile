@@ -43,12 +43,15 @@ screenshots: $(VENV)/.installed-dev
 # Always exits 0: it reports, it does not judge. Results go to bench/results.json.
 # bench.serve needs PostgreSQL: TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/test
 # (it creates and drops its own database there, and starts and stops its own gunicorn).
+# bench.region: the list pages at a regional service's size (REGION_SCALE=1 for the whole region).
+REGION_SCALE ?= 0.1
 bench: $(VENV)/.installed-dev
 	-$(BIN)/python -m bench.import_frame
 	-$(BIN)/python -m bench.draw_sample
 	-$(BIN)/python -m bench.rollup
 	-$(BIN)/python -m bench.export
 	-$(BIN)/python -m bench.serve
+	-$(BIN)/python -m bench.region --scale $(REGION_SCALE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

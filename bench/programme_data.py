@@ -150,8 +150,13 @@ def build(
     auditors: int = 20,
     forms: bool = False,
     log: bool = True,
+    frame_rows: int | None = None,
 ) -> Built:
-    """Migrate the database at `url` (a SQLAlchemy URL) and fill it; see the module docstring."""
+    """Migrate the database at `url` (a SQLAlchemy URL) and fill it; see the module docstring.
+
+    `frame_rows` makes the case list larger than the programme (default: the same size, a
+    census); the programme then samples `audits` of its children, stratified by team.
+    """
     import numpy as np
     from sqlalchemy import insert, select, update
 
@@ -188,7 +193,9 @@ def build(
 
     migrate.upgrade(url)
     stage("migrate")
-    csv_path = import_frame.case_list(audits)  # Cached in the temp dir after the first run.
+    csv_path = import_frame.case_list(
+        frame_rows or audits
+    )  # Cached in the temp dir after the first run.
     app = toolkit_app(url)
     try:
         with app.app_context(), db.writing():
@@ -227,7 +234,7 @@ def build(
             stage(f"{auditors} auditors")
 
             design = SampleDesign(
-                strata=("team",), size=SizeRule(n=frame.row_count), exclude_audited_months=None
+                strata=("team",), size=SizeRule(n=audits), exclude_audited_months=None
             )
             today = AS_AT + timedelta(days=60)
             programme = programme_service.draw_programme(

@@ -160,13 +160,14 @@ class Server:
         return max(peaks) if peaks else None
 
 
-def start_server(url: str, workers: int, scratch: Path) -> Server:
+def start_server(url: str, workers: int, scratch: Path, secret: str | None = None) -> Server:
+    """gunicorn on a free port; `secret` the SECRET_KEY (default: a random one)."""
     port = free_port()
     log = scratch / "gunicorn.log"
     env = dict(
         os.environ,
         DATABASE_URL=url,
-        SECRET_KEY=secrets.token_hex(32),
+        SECRET_KEY=secret or secrets.token_hex(32),
         QA_TOOLKIT_ENV="production",
     )
     executable = Path(sys.executable).with_name("qa-toolkit")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
@@ -868,13 +868,7 @@ def register_commands(app: Flask) -> None:
 
 
 def main() -> None:
-    cli = FlaskGroup(
-        name="qa-toolkit",
-        create_app=lambda: __import__("qa_toolkit").create_app(),
-        add_default_commands=False,
-        add_version_option=False,
-        load_dotenv=False,
-        set_debug_flag=False,
-        help="qa-toolkit: audits, dip samples and findings for children's social care.",
-    )
-    cli.main(prog_name="qa-toolkit")
+    """The program's entry point, kept here for callers of the old path."""
+    from qa_toolkit.cli_entry import main as entry_main
+
+    entry_main()

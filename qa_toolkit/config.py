@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # Long audit forms must not lose their token after an hour.
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "CASES_PER_PAGE": 50,
+    # Rows on one page of the other long lists (actions, escalations, findings' highlights).
+    "LIST_PER_PAGE": 50,
     # The dispute-resolution stages: JSON, a list of {"key", "name", "working_days"}.
     # None: informal resolution, stages 1 to 4 and CAFCASS, 5 working days each.
     "ESCALATION_STAGES": None,
@@ -100,6 +102,7 @@ _INT_SETTINGS = {
     "PERMANENT_SESSION_LIFETIME",
     "MAX_CONTENT_LENGTH",
     "CASES_PER_PAGE",
+    "LIST_PER_PAGE",
     "ESCALATION_END_TO_END_DAYS",
     "IDLE_TIMEOUT_MINUTES",
     "LOGIN_ACCOUNT_LIMIT",

@@ -27,7 +27,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from reports.working_days import add_working_days, working_days_between
 
@@ -35,6 +35,7 @@ __all__ = [
     "ACTION_STATUSES",
     "CLOSED",
     "DEFAULT_AMBER_WITHIN",
+    "amber_until",
     "DEFAULT_END_TO_END_WORKING_DAYS",
     "DEFAULT_ESCALATION_AMBER_WITHIN",
     "DEFAULT_STAGES",
@@ -112,6 +113,19 @@ DEFAULT_AMBER_WITHIN = 5  # working days
 # An escalation's response (usually 5 working days) is amber only in its last 2: amber from
 # the day it was raised would say nothing (QA_TOOLKIT_ESCALATION_AMBER_DAYS changes it).
 DEFAULT_ESCALATION_AMBER_WITHIN = 2
+
+
+def amber_until(today: date, amber_within: int = DEFAULT_AMBER_WITHIN) -> date:
+    """The last due date `rag` rates amber on `today` (the first after it is green), so a
+    database can rate open actions by comparing dates: red before `today`, amber from `today`
+    to this date, green after. Working days between two dates never fall as the later one
+    moves on, so the amber dates are one unbroken run."""
+    if amber_within < 0:
+        raise ValueError(f"amber_within must be 0 or more working days, not {amber_within}")
+    last = today
+    while working_days_between(today, last + timedelta(days=1)) <= amber_within:
+        last += timedelta(days=1)
+    return last
 
 
 def rag(

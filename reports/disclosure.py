@@ -30,6 +30,8 @@ The rules, each with a safe default (README, SECURITY.md, docs/disclosure.md):
    counts; strata sizes only where each is at least `min_files`, the others merged.
 4. Free text: a highlight is published only if shared by its auditor, approved for partners by
    a manager, and clear of reports.text_screen's screen (run again here, at every render).
+5. Moderation: the rate and the agreement between auditors and moderators are given only when
+   at least `min_files` files were moderated (before that, only how many were).
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reports import display
+from reports.agreement import Agreement
 from reports.disclosure_patterns import NAMES_PEOPLE as NAMES_PEOPLE
 from reports.disclosure_patterns import percent as percent
 from reports.disclosure_patterns import suppression
 from reports.intervals import Comparison, Proportion, proportion
+from reports.limitations import limitation_rows
 from reports.narrative import headline
 from reports.rollup import BREAKDOWN_FIELDS, CLEARLY_BELOW, WITHIN_INTERVAL, Rollup
 from reports.text_screen import Screen, screen
@@ -199,6 +203,19 @@ class PartnerTrend:
 
 
 @dataclass(frozen=True)
+class PartnerModeration:
+    """Moderation as partners see it: given only when at least k files were moderated."""
+
+    moderated: int
+    files: int
+    rate: int  # whole percent of the finalised files
+    compared: int  # answers compared
+    agreement: int | None  # whole percent of them the moderator kept
+    kappa: float | None  # to two places
+    ac1: float | None
+
+
+@dataclass(frozen=True)
 class Table:
     """A partner table laid out for any writer: title, headings, rows of plain values."""
 
@@ -227,6 +244,9 @@ class PartnerFindings:
     trend: tuple[PartnerTrend, ...] = ()
     concerns: int = 0
     narrative: tuple[str, ...] = field(default_factory=tuple)
+    moderation: PartnerModeration | None = None
+    moderated: int = 0  # files moderated (a count of work done, given even when few)
+    limitations: tuple[tuple[str, str], ...] = ()
 
     @property
     def areas_for_development(self) -> list[PartnerQuestion]:
@@ -313,6 +333,8 @@ def programme(
     texts: Sequence[SharedText] = (),
     names: Screen | None = None,
     people_strata: bool = False,
+    moderation: tuple[int, Agreement] | None = None,
+    quality: Sequence[Mapping[str, object]] = (),
 ) -> PartnerFindings:
     """The partner version of a programme's (or an observation template's) roll-up.
 
@@ -320,10 +342,16 @@ def programme(
     files per stratum (weighted estimates are given only when every stratum has k);
     `people_strata` when the strata are named after people (they are numbered instead).
     `texts` are the programme's highlights with their approvals, `names` the screen's lists.
+    `moderation` is (files moderated, the agreement over them): its figures are given only when
+    at least k files were moderated. `quality` is the case list's field completeness, for the
+    Limitations (counts over the whole list, no child's).
     """
     k = rules.min_files
+    limitations = tuple(limitation_rows(rollup, min_files=k, quality=quality, partner=True))
+    moderated = moderation[0] if moderation is not None else 0
     if rollup.files < k:
-        return PartnerFindings(rules, rollup.files, False, narrative=(rules.withheld_text(),))
+        return PartnerFindings(rules, rollup.files, False, narrative=(rules.withheld_text(),),
+                               moderated=moderated, limitations=limitations)  # fmt: skip
     if people_strata:
         strata = [replace(s, label=f"Stratum {i}") for i, s in enumerate(strata, start=1)]
     hidden, strata_hidden = suppression(rollup, strata, minimum_per_stratum, rules)
@@ -381,7 +409,25 @@ def programme(
         trend=tuple(_trend(theme, c) for theme, c in trend) if shown_trend else (),
         concerns=rollup.concerns,
         narrative=tuple(narrative),
+        moderation=_moderation(moderation, rollup.files, k),
+        moderated=moderated,
+        limitations=limitations,
     )
+
+
+def _moderation(
+    moderation: tuple[int, Agreement] | None, files: int, k: int
+) -> PartnerModeration | None:
+    """Moderation's figures, only when at least k files were moderated (whole percentages)."""
+    if moderation is None or moderation[0] < k or not files:
+        return None
+    moderated, a = moderation
+    return PartnerModeration(
+        moderated, files, percent(moderated, files), a.n_pairs,
+        _percent_or_none(None if a.percent is None else a.percent / 100),
+        None if a.kappa is None else round(a.kappa, 2),
+        None if a.ac1 is None else round(a.ac1, 2),
+    )  # fmt: skip
 
 
 def _trend(theme: str, c: Comparison) -> PartnerTrend:

@@ -14,6 +14,7 @@ from reports.disclosure import (
     Table,
     percent,
 )
+from reports.intervals import SMALL_COUNT, SMALL_N
 
 Cell = str | int | None
 
@@ -22,6 +23,43 @@ def _fig(f: Figure | None) -> tuple[Cell, ...]:
     if f is None:
         return (SUPPRESSED,) * 5
     return (f.met, f.answered, f.percent, f.low, f.high)
+
+
+def _caution(f: Figure) -> str | None:
+    """Why a published figure rests on few answers (the roll-up's rule), or None."""
+    if not f.answered:
+        return None
+    if f.answered < SMALL_N:
+        return f"Only {f.answered} answers."
+    if min(f.met, f.answered - f.met) < SMALL_COUNT:
+        return f"Fewer than {SMALL_COUNT} answers met, or did not meet, the standard."
+    return None
+
+
+def _moderation(found: PartnerFindings) -> Table:
+    m = found.moderation
+    columns = ("Moderation", "Number", "Out of", "Share (%)")
+    if m is None:
+        return Table(
+            "Moderation",
+            columns,
+            (("Files moderated by a second auditor", found.moderated, found.files, None),),
+            (f"Agreement is given once at least {found.rules.min_files} files are moderated.",),
+        )
+    return Table(
+        "Moderation",
+        columns,
+        (
+            ("Files moderated by a second auditor", m.moderated, m.files, m.rate),
+            ("Answers the moderator kept", None, m.compared, m.agreement),
+        ),
+        (
+            "Agreement between the auditor and the moderator who reviewed the same file"
+            + (f": Cohen's kappa {m.kappa:.2f}" if m.kappa is not None else "")
+            + (f", Gwet's AC1 {m.ac1:.2f}" if m.ac1 is not None else "")
+            + ".",
+        ),
+    )
 
 
 def tables(found: PartnerFindings) -> list[Table]:
@@ -141,6 +179,34 @@ def tables(found: PartnerFindings) -> list[Table]:
             tuple((q.text, q.figure.percent, q.target) for q in found.areas_for_development),
         )
     )
+    out.append(
+        Table(
+            "Strengths",
+            ("Question", "Met", "Answered", "Compliance (%)", "Target (%)"),
+            tuple(
+                (q.text, q.figure.met, q.figure.answered, q.figure.percent, q.target)
+                for q in found.strengths
+            ),  # fmt: skip
+            ("At least 10 points above target (95% without one), on at least 5 answers.",),
+        )
+    )
+    cautions = [
+        (kind, name, f.answered, f.percent, why)
+        for kind, name, f in (
+            *(("Theme", t.title, t.figure) for t in found.themes),
+            *(("Question", f"{q.number} {q.text}", q.figure) for q in found.questions),
+        )
+        if (why := _caution(f))
+    ]
+    out.append(
+        Table(
+            "Small-number cautions",
+            ("Table", "Figure", "Answered", "Compliance (%)", "Why"),
+            tuple(cautions),
+            ("Figures to read with care: the interval is wide and one file moves them a lot.",),
+        )
+    )
+    out.append(_moderation(found))
     out.append(
         Table(
             "Strata",

@@ -57,10 +57,12 @@ Three departures from R, each reported in `notes` when it applies:
 Strata where the question never applied (n_h = 0: every sampled file was N/A) carry no
 information and are left out, with a note; the estimate then speaks for the other strata.
 
-One assumption is worth knowing: weighting by N_h treats each stratum's answered files as
-standing for all N_h files, i.e. as if the question applied to the same share of files in every
-stratum. When N/A is common and uneven between strata, the estimate is for the files the
-question applies to only approximately.
+"Not applicable": when a stratum's sampled files are given (`StratumSample.sampled`, every
+sampled and finalised file, N/A ones included), each file weighs N_h / sampled_h and the estimate
+is the Horvitz–Thompson ratio for the domain of files the question applies to,
+Σ w_h y_h / Σ w_h a_h (docs/statistics.md). Without them, N_h / n_h treats each stratum's
+answered files as standing for all N_h, as if the question applied to the same share of files
+in every stratum.
 """
 
 from __future__ import annotations

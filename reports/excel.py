@@ -209,6 +209,9 @@ class Sheet:
     chart: ChartSpec | None = None
     freeze_header: bool = True
     autofilter: bool = True
+    # False for a sheet too wide to shrink onto one page's width and stay legible: it prints
+    # across several pages, its first column repeated on each.
+    fit_width: bool = True
 
 
 @dataclass(frozen=True)
@@ -542,6 +545,7 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
         n_cols=n_cols,
         freeze=sheet.freeze_header,
         autofilter=sheet.autofilter,
+        fit_width=sheet.fit_width,
         header=page_header(title, marking.classification),
         footer=page_footer(marking.caveat, marking.classification),
     )

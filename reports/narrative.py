@@ -7,6 +7,32 @@ from reports.intervals import format_finding
 from reports.rollup import Rollup
 
 
+def precision(rollup: Rollup, asked: float | None = None) -> list[str]:
+    """Where the finite population correction was applied, and the margin the questions achieved
+    beside the ±`asked` the design was sized for (None: the size was not set by a margin).
+
+    The achieved margin is the largest distance from an estimate to an end of its interval, over
+    the questions every file answered (the design's promise assumes every file answers; a
+    question often "Not applicable" has fewer files and a wider interval), rounded up.
+    """
+    lines = []
+    if rollup.overall is not None:
+        lines += [n for n in rollup.overall.notes if n.startswith("Finite population correction")]
+    margins = [
+        q.result.margin
+        for q in rollup.questions
+        if q.result.n == rollup.files and q.result.n and q.result.margin is not None
+    ]
+    if asked is not None and margins:
+        achieved = display.percent_value(max(margins), 1, "up").normalize()
+        wanted = display.percent_value(asked, 1).normalize()
+        lines.append(
+            f"The design asked for ±{wanted:f} points; the questions every file answered are "
+            f"within ±{achieved:f} points of their estimates."
+        )
+    return lines
+
+
 def headline(rollup: Rollup, template_title: str) -> list[str]:
     """A short narrative: how many files, the strongest and weakest themes, what to develop."""
     if rollup.files == 0:

@@ -16,6 +16,7 @@ from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.disclosure import PartnerFindings, Table
 from reports.excel import CellValue, Column, Properties, Sheet, WorkbookSpec
 from reports.workbook import MethodNote
+from reports.workbook_extra import limitations_sheet
 
 _WIDE = {"Question", "Highlight", "Verdict", "Summary", "About"}
 
@@ -62,6 +63,7 @@ def _method(method: MethodNote, found: PartnerFindings) -> Sheet:
         ("Draw fingerprint", method.draw_fingerprint),
         ("Files excluded and replaced", str(method.exclusions)),
         ("Intervals", "Wilson 95%, rounded outward to whole percentages"),
+        ("Statistical methods", "Formulas, when each is used, references: docs/statistics.md"),
         *found.rules.statements(),
     ]
     if found.withheld_breakdowns:
@@ -109,6 +111,8 @@ def build(
 ) -> WorkbookSpec:
     """The partner workbook of one programme's partner findings."""
     sheets = [sheet(t) for t in found.tables()]
+    if found.limitations:
+        sheets.append(limitations_sheet(found.limitations))
     if actions:
         sheets.append(_actions(actions))
     sheets.append(_method(method, found))

@@ -25,6 +25,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from reports.agreement import Agreement
 from reports.disclosure import Figure, PartnerFindings, percent
 from reports.excel import neutralise
 from reports.intervals import Comparison, Proportion, proportion
@@ -110,8 +111,10 @@ def internal_rows(
     rollup: Rollup,
     *,
     trend: Sequence[tuple[str, Comparison]] = (),
+    moderation: tuple[int, Agreement] | None = None,
 ) -> list[TidyRow]:
-    """Every figure of a programme's roll-up, unrounded (internal: breakdowns name staff)."""
+    """Every figure of a programme's roll-up, unrounded (internal: breakdowns name staff).
+    `moderation` is (files moderated, the agreement over them)."""
     p = programme
     method = rollup.questions[0].result.method if rollup.questions else "wilson"
     rows = [
@@ -154,6 +157,20 @@ def internal_rows(
         for row in breakdown:
             rows.append(_count(p, table, row.group, "files", row.files))
             rows.append(of_proportion(p, table, row.group, COMPLIANCE, row.result))
+    moderated = moderation[0] if moderation is not None else 0
+    rows.append(_share(p, "Moderation", "Files moderated", "share of files", moderated,
+                       rollup.files))  # fmt: skip
+    if moderation is not None:
+        a = moderation[1]
+        kept = None if a.percent is None else a.percent / 100
+        rows.append(TidyRow(p, "Moderation", "All questions", "agreement", a.n_pairs,
+                            estimate=kept))  # fmt: skip
+        if a.kappa is not None:
+            rows.append(TidyRow(p, "Moderation", "All questions", "Cohen's kappa", a.n_pairs,
+                                estimate=a.kappa))  # fmt: skip
+        if a.ac1 is not None:
+            rows.append(TidyRow(p, "Moderation", "All questions", "Gwet's AC1", a.n_pairs,
+                                estimate=a.ac1))  # fmt: skip
     return rows
 
 
@@ -216,6 +233,14 @@ def partner_rows(programme: str, found: PartnerFindings) -> list[TidyRow]:
     for s in found.strata:
         rows.append(_count(p, "Strata", s.label, "on the list", s.population))
         rows.append(_count(p, "Strata", s.label, "sampled", s.sample))
+    m = found.moderation
+    if m is None:
+        rows.append(_count(p, "Moderation", "Files moderated", "files", found.moderated))
+    else:
+        rows.append(TidyRow(p, "Moderation", "Files moderated", "share of files", m.files,
+                            m.moderated, _whole(m.rate)))  # fmt: skip
+        rows.append(TidyRow(p, "Moderation", "All questions", "agreement", m.compared,
+                            estimate=_whole(m.agreement)))  # fmt: skip
     return rows
 
 

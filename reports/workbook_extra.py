@@ -12,6 +12,7 @@ from reports.agreement import Agreement
 from reports.display import interval_cells
 from reports.excel import CellValue, Column, Sheet
 from reports.intervals import SMALL_COUNT, SMALL_N, Proportion
+from reports.limitations import limitation_rows as limitation_rows
 from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL, Rollup
 
 
@@ -214,17 +215,6 @@ def moderation_sheet(moderation: Moderation | None, files: int) -> Sheet:
     )
 
 
-def quality_lines(quality: Sequence[Mapping[str, object]]) -> list[str]:
-    """The case list's incomplete fields, in words ("Ethnicity: 790 of 800 filled (98.8%)")."""
-    lines = []
-    for q in quality:
-        filled, total = q.get("filled"), q.get("total")
-        if isinstance(filled, int) and isinstance(total, int) and total and filled < total:
-            lines.append(f"{q.get('label')}: {filled:,} of {total:,} filled "
-                         f"({100 * filled / total:.1f}%)")  # fmt: skip
-    return lines
-
-
 def limitations_sheet(rows: Sequence[tuple[str, str]]) -> Sheet:
     return Sheet(
         "Limitations",
@@ -233,59 +223,6 @@ def limitations_sheet(rows: Sequence[tuple[str, str]]) -> Sheet:
         list(rows),
         autofilter=False,
     )
-
-
-def limitation_rows(
-    rollup: Rollup,
-    *,
-    min_files: int,
-    quality: Sequence[Mapping[str, object]] = (),
-    warnings: Mapping[str, int] | None = None,
-    partner: bool = False,
-) -> list[tuple[str, str]]:
-    """The limitations every reader should know, internal or partner, in words."""
-    who = "This workbook" if partner else "Partner outputs"
-    rows = [
-        ("Suppression", f"{who} give no figure for fewer than {min_files} files, the whole "
-         "programme included, and hide enough other groups that a hidden one cannot be worked "
-         "out from the totals (secondary suppression). Breakdowns by IRO are never given to "
-         "partners."),
-        ("Not applicable", "Answers of Not applicable are left out of every denominator; a "
-         "figure is of the files where the question applied."),
-        ("Estimates", "Figures are of the files sampled, with 95% intervals (Wilson for a "
-         "question; design-based, with the file as the unit, for a theme or the overall "
-         "figure). The weighted figures weight each stratum back to its share of the case "
-         "list. An interval is the range the true figure for the whole list is likely to be "
-         "in; with few files it is wide."),
-        ("Small numbers", f"A figure on fewer than {SMALL_N} answers, or with fewer than "
-         f"{SMALL_COUNT} meeting or not meeting the standard, is flagged"
-         + (": see the Small-number cautions sheet." if not partner else ".")),
-        ("Trend", "A change from the last round is tested with the file as the unit; with "
-         "several themes tested at once the Holm adjustment decides whether it is more than "
-         "chance."),
-    ]  # fmt: skip
-    if rollup.fpc is not None:
-        rows.append(
-            (
-                "Finite population",
-                f"The sample is {rollup.fpc:.0%} of the case list, "
-                "so the intervals are narrowed by the finite population correction.",
-            )
-        )
-    gaps = quality_lines(quality)
-    complete = "Every field the sample and the breakdowns use was filled for every child."
-    rows.append(("Case list data quality", "; ".join(gaps) + "." if gaps else complete))
-    if warnings:
-        noted = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in sorted(warnings.items()) if v)
-        if noted:
-            rows.append(
-                (
-                    "Case list warnings",
-                    f"Rows the import warned about ({noted}). A "
-                    "breakdown's 'Not recorded' group holds files missing that field.",
-                )
-            )
-    return rows
 
 
 def case_sheet(
@@ -327,4 +264,5 @@ def case_sheet(
             "file's answers meeting the standard over its applicable ones in that theme. Every "
             "figure of the Questions and Themes sheets can be recomputed from these columns.",
         ),
+        fit_width=False,
     )

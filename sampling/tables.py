@@ -12,7 +12,7 @@ import csv
 import gc
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -21,11 +21,13 @@ from typing import Literal
 __all__ = [
     "CellValue",
     "MAX_UNZIPPED_BYTES",
+    "RowsRead",
     "Table",
     "TableProblem",
     "cell_text",
     "collector_paused",
     "read_table",
+    "sniff",
 ]
 
 CellValue = str | int | float | date | time | timedelta
@@ -40,6 +42,8 @@ _SNIFF_BYTES = 64 * 1024
 _CHUNK = 1 << 20
 _DELIMITERS = (",", ";", "\t")
 _SHOWN_BAD_ROWS = 5
+# How often (in rows read) `read_table` tells its caller how far it has got.
+PROGRESS_EVERY = 10_000
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
@@ -63,18 +67,47 @@ class Table:
     delimiter: str | None = None
 
 
+RowsRead = Callable[[int], None]
+
+
 def read_table(
-    raw: bytes, filename: str, *, max_rows: int = 1_000_000, max_columns: int = 200
+    raw: bytes,
+    filename: str,
+    *,
+    max_rows: int = 1_000_000,
+    max_columns: int = 200,
+    on_rows: RowsRead | None = None,
 ) -> Table:
-    """Read an uploaded case list. `filename` is only used in messages; content decides the kind."""
+    """Read an uploaded case list. `filename` is only used in messages; content decides the kind.
+
+    `on_rows`, if given, is called with the number of rows read so far every PROGRESS_EVERY
+    rows and once at the end (a background job's progress page shows it).
+    """
     name = filename or "the file"
     if not raw:
         raise TableProblem(f"{name} is empty")
     with collector_paused():
         if raw.startswith(_ZIP):
-            return _read_xlsx(raw, name, max_rows, max_columns)
+            return _read_xlsx(raw, name, max_rows, max_columns, on_rows)
         _refuse_other_binaries(raw, name)
-        return _read_csv(raw, _encoding(raw, name), name, max_rows, max_columns)
+        return _read_csv(raw, _encoding(raw, name), name, max_rows, max_columns, on_rows)
+
+
+def sniff(raw: bytes, filename: str) -> Literal["csv", "xlsx"]:
+    """Refuse what is plainly not a case list without reading any of its rows.
+
+    Cheap whatever the size (the zip's directory, the first bytes, a decode of the text):
+    what an upload request may check before a background job reads the file.
+    """
+    name = filename or "the file"
+    if not raw:
+        raise TableProblem(f"{name} is empty")
+    if raw.startswith(_ZIP):
+        _check_zip(raw, name)
+        return "xlsx"
+    _refuse_other_binaries(raw, name)
+    _encoding(raw, name)
+    return "csv"
 
 
 @contextmanager
@@ -179,13 +212,22 @@ def _sniff_delimiter(raw: bytes, encoding: str) -> str:
     return best
 
 
-def _read_csv(raw: bytes, encoding: str, name: str, max_rows: int, max_columns: int) -> Table:
+def _read_csv(
+    raw: bytes,
+    encoding: str,
+    name: str,
+    max_rows: int,
+    max_columns: int,
+    on_rows: RowsRead | None = None,
+) -> Table:
     delimiter = _sniff_delimiter(raw, encoding)
     # Decoded as it is read: the whole file as one str would cost up to four bytes a character.
     text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
     try:
-        return _build(_csv_records(reader), "csv", encoding, delimiter, name, max_rows, max_columns)
+        return _build(
+            _csv_records(reader), "csv", encoding, delimiter, name, max_rows, max_columns, on_rows
+        )
     except csv.Error as error:
         raise TableProblem(
             f"{name} could not be read as CSV near row {reader.line_num}: {error}"
@@ -202,7 +244,9 @@ def _csv_records(reader: Iterable[list[str]]) -> Iterator[list[CellValue]]:
         yield list(map(keep, cells, cells))
 
 
-def _read_xlsx(raw: bytes, name: str, max_rows: int, max_columns: int) -> Table:
+def _read_xlsx(
+    raw: bytes, name: str, max_rows: int, max_columns: int, on_rows: RowsRead | None = None
+) -> Table:
     _check_zip(raw, name)
     from openpyxl import load_workbook  # Imported here: CSV-only callers never pay for it.
 
@@ -221,7 +265,7 @@ def _read_xlsx(raw: bytes, name: str, max_rows: int, max_columns: int) -> Table:
         # would silently cut the list short.
         sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
-        return _build(_xlsx_cells(rows), "xlsx", None, None, name, max_rows, max_columns)
+        return _build(_xlsx_cells(rows), "xlsx", None, None, name, max_rows, max_columns, on_rows)
     except TableProblem:
         raise
     except Exception:  # Broken sheet XML surfaces only as the rows are read, in many kinds.
@@ -284,6 +328,7 @@ def _build(
     name: str,
     max_rows: int,
     max_columns: int,
+    on_rows: RowsRead | None = None,
 ) -> Table:
     """Find the header (the first non-blank row), then keep the non-blank rows and their numbers.
 
@@ -312,6 +357,8 @@ def _build(
     row_numbers: list[int] = []
     unheaded: list[tuple[int, int]] = []  # (row number, column index) of values with no heading
     for number, record in enumerate(iterator, start=header_row + 1):
+        if on_rows is not None and number % PROGRESS_EVERY == 0:
+            on_rows(number)
         if record.count("") == len(record):
             continue
         if len(record) > width:
@@ -330,6 +377,8 @@ def _build(
             tuple(record) if len(record) == width else tuple(record) + padding[len(record) :]
         )
         row_numbers.append(number)
+    if on_rows is not None:
+        on_rows(row_numbers[-1] if row_numbers else header_row)
     if unheaded:
         _refuse_unheaded(unheaded, kind, name)
     headers, keep = _headers(header_cells, rows, name)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
@@ -26,6 +36,7 @@ from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import programmes as programme_service
+from qa_toolkit.services.paging import page_number
 from reports.action_workbook import actions_workbook
 from reports.excel import write_workbook
 
@@ -74,10 +85,20 @@ def index() -> str:
         scope = default
     filters = _filters()
     today = date.today()
-    lines = action_service.list_actions(db, org.id, viewer, scope, today, filters)
+    page = action_service.page_of_actions(
+        db,
+        org.id,
+        viewer,
+        scope,
+        today,
+        filters,
+        page_number(request.args.get("page")),
+        current_app.config["LIST_PER_PAGE"],
+    )
     return render_template(
         "actions/index.html",
-        lines=lines,
+        lines=page.items,
+        page=page,
         scope=scope,
         scopes=list(action_service.Scope),
         filters=filters,

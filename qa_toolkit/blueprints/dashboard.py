@@ -17,6 +17,7 @@ from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import dashboard
 from qa_toolkit.services import escalations as escalation_service
 from qa_toolkit.services import feedback as feedback_service
+from qa_toolkit.services.paging import Page
 from reports.disclosure import Rules
 from reports.disclosure_views import TeamCount
 from reports.disclosure_views import dashboard as partner_dashboard
@@ -56,7 +57,7 @@ def index() -> str:
         if w.audit.status != "finalised"
     ]
     action_counts = None
-    late_escalations: list[Escalation] = []
+    late_escalations: Page[Escalation] | None = None
     if role is not None:
         viewer = action_service.viewer_of(db, org.id, int(current_user.id), role)
         action_counts = action_service.counts(db, org.id, viewer, today)
@@ -67,7 +68,7 @@ def index() -> str:
         [c.case_ref for c in urgent]
         + [c.case_ref or "" for c in concerns]
         + [w.case_ref or "" for w in my_work[:10]]
-        + [e.case_ref for e in late_escalations[:10]]
+        + [e.case_ref for e in (late_escalations.items if late_escalations else [])]
         + [c.case_ref or "" for c in acknowledged]
         + [f.case_ref or "" for f in feedback],
     )

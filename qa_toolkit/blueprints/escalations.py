@@ -42,6 +42,7 @@ from qa_toolkit.security.access import (
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import escalations as service
+from qa_toolkit.services.paging import page_number
 from reports.action_workbook import EscalationRow, escalations_workbook
 from reports.actions import StageRule
 from reports.excel import write_workbook
@@ -74,12 +75,21 @@ def index() -> str:
     status = request.args.get("status", "open")
     if status not in {"any", *EscalationStatus}:
         status = "open"
-    found = service.escalations_of(db, org.id, int(current_user.id), _role(), status)
+    found = service.page_of_escalations(
+        db,
+        org.id,
+        int(current_user.id),
+        _role(),
+        status,
+        page_number(request.args.get("page")),
+        current_app.config["LIST_PER_PAGE"],
+    )
     today = date.today()
-    log_view("escalation_list", [e.case_ref for e in found])
+    log_view("escalation_list", [e.case_ref for e in found.items])
     return render_template(
         "escalations/index.html",
-        escalations=[(e, service.rag_of(e, today, _amber_days())) for e in found],
+        escalations=[(e, service.rag_of(e, today, _amber_days())) for e in found.items],
+        page=found,
         status=status,
         statuses=[
             ("open", "Open"),

@@ -38,6 +38,7 @@ from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
+from qa_toolkit.services.paging import of_list, page_number
 from qa_toolkit.services.templates import template_of
 from reports import display
 from reports.disclosure import Rules
@@ -48,6 +49,8 @@ from reports.text_screen import explain
 from reports.tidy import csv_text
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
+
+PREVIEW = 10  # rows of each long list on the findings page itself
 
 
 def _partner_view() -> bool:
@@ -108,9 +111,12 @@ def _programme_or_404(programme_id: int) -> Programme:
 def programme(programme_id: int) -> str:
     db = get_session()
     result = findings_service.findings(db, _programme_or_404(programme_id))
-    actions = action_service.programme_actions(db, result.programme, date.today())
+    today = date.today()
+    action_counts = action_service.programme_action_totals(db, result.programme, today)
     if _partner_view():
-        return _partner_page(result, actions)
+        return _partner_page(result, action_counts)
+    # The first few of each long list; "show all" opens its own paged view.
+    actions = action_service.page_of_programme_actions(db, result.programme, today, 1, PREVIEW)
     rollup = result.rollup
     chart = compliance_chart(
         [(t.title, t.result, _theme_target(result, t.theme_id)) for t in rollup.themes]
@@ -122,7 +128,9 @@ def programme(programme_id: int) -> str:
             db, result.previous, result.previous_rollup, result.programme, rollup
         )
     manager = current_role() in (Role.ADMIN, Role.MANAGER)
-    lines = partner_service.programme_highlights(db, result)[0] if manager else []
+    approvals = (
+        partner_service.programme_highlight_page(db, result, 1, PREVIEW) if manager else None
+    )
     return render_template(
         "findings/programme.html",
         findings=result,
@@ -130,21 +138,22 @@ def programme(programme_id: int) -> str:
         chart=chart,
         breakdowns=rollup.breakdowns,
         breakdown_labels=BREAKDOWN_FIELDS,
-        highlights=rollup.highlights,
-        highlight_lines=lines,
+        highlights=rollup.highlights[:PREVIEW],
+        highlights_total=len(rollup.highlights),
+        highlight_lines=approvals.items if approvals else [],
+        highlight_lines_total=approvals.total if approvals else 0,
         explain=explain,
         small=SMALL_CELL,
-        actions=actions,
-        action_counts=action_service.programme_action_counts(actions),
+        actions=actions.items,
+        actions_total=actions.total,
+        action_counts=action_counts,
         reaudit=reaudit,
         manager=manager,
         print_as_at=result.programme.frame.as_at.strftime("%-d %B %Y"),
     )
 
 
-def _partner_page(
-    result: findings_service.ProgrammeFindings, actions: list[action_service.ActionLine]
-) -> str:
+def _partner_page(result: findings_service.ProgrammeFindings, action_counts: dict[str, int]) -> str:
     found = partner_service.partner_findings(get_session(), result, _rules())
     targets = {t.theme_id: _theme_target(result, t.theme_id) for t in result.rollup.themes}
     chart = whole_percent_chart(
@@ -161,8 +170,47 @@ def _partner_page(
         template=result.template,
         partner=found,
         chart=chart,
-        action_counts=action_service.programme_action_counts(actions),
+        action_counts=action_counts,
         print_as_at=result.programme.frame.as_at.strftime("%-d %B %Y"),
+    )
+
+
+@bp.get("/<int:programme_id>/actions")
+@roles(CASE_ROLES)
+def programme_actions(programme_id: int) -> str:
+    """Every action raised from the programme, a page at a time (the findings page shows the
+    first few)."""
+    db = get_session()
+    programme = _programme_or_404(programme_id)
+    page = action_service.page_of_programme_actions(
+        db,
+        programme,
+        date.today(),
+        page_number(request.args.get("page")),
+        current_app.config["LIST_PER_PAGE"],
+    )
+    return render_template("findings/actions.html", programme=programme, page=page)
+
+
+@bp.get("/<int:programme_id>/highlights")
+@roles(CASE_ROLES)
+def programme_highlights(programme_id: int) -> str:
+    """Every good-practice highlight of the programme, a page at a time; managers also see
+    and give the approval for partners beside each."""
+    db = get_session()
+    result = findings_service.findings(db, _programme_or_404(programme_id))
+    number = page_number(request.args.get("page"))
+    per_page = current_app.config["LIST_PER_PAGE"]
+    manager = current_role() in (Role.ADMIN, Role.MANAGER)
+    return render_template(
+        "findings/highlights.html",
+        findings=result,
+        page=of_list(result.rollup.highlights, number, per_page),
+        lines=partner_service.programme_highlight_page(db, result, number, per_page)
+        if manager
+        else None,
+        manager=manager,
+        explain=explain,
     )
 
 

@@ -6,7 +6,9 @@ to choose: its review page asks only for the date.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -16,15 +18,14 @@ from qa_toolkit.db import get_session
 from qa_toolkit.forms import ImportReturnForm, UploadCaseListForm, build_mapping_form
 from qa_toolkit.models import FrameUpload
 from qa_toolkit.security.access import MANAGERS, current_organisation, roles
-from qa_toolkit.services import case_list_limits, name_matching
+from qa_toolkit.services import case_list_limits, frame_jobs
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import ssda903_import as ssda903_service
 from sampling.census import list_census
 from sampling.codes903 import PARTICIPATION
-from sampling.frame import FIELDS, FrameResult
-from sampling.names import NEW, Kind, Proposal
-from sampling.tables import Table, cell_text
-from sampling.timetable import Census
+from sampling.frame import FIELDS
+from sampling.names import NEW, Kind
+from sampling.timetable import census_from_json
 
 bp = Blueprint("frames", __name__, url_prefix="/frames")
 
@@ -48,25 +49,18 @@ def upload() -> str | Response | tuple[str, int]:
         chosen = [f for f in request.files.getlist(form.file.name) if f.filename]
         limit = frame_service.MAX_UPLOAD_BYTES + 1
         files = [(f.filename or "case-list", f.read(limit)) for f in chosen]
+        for spooled in chosen:
+            spooled.close()  # A large upload is spooled to a temporary file: free it now.
         org_id, user_id = current_organisation().id, int(current_user.id)
-        org = current_organisation()
-        limit = case_list_limits.row_limit(current_app.config, org)
         try:
             size = sum(len(raw) for _name, raw in files)
             case_list_limits.check_quota(db, current_app.config, org_id, size)
             if len(files) == 3:
                 staged = ssda903_service.stage_return(db, org_id, user_id, files)
             elif len(files) == 1:
-                try:
-                    staged = frame_service.stage_upload(
-                        db, org_id, user_id, *files[0], max_rows=limit
-                    )
-                except frame_service.ImportRefused as exc:
-                    if "rows of cases" not in str(exc):
-                        raise
-                    raise frame_service.ImportRefused(
-                        case_list_limits.over_limit_message(str(exc), org, limit)
-                    ) from exc
+                # No row is read here: the check runs as a background job (a long list would
+                # hold this request, and the server, for minutes).
+                staged = frame_service.stage_upload(db, org_id, user_id, *files[0])
             else:
                 raise frame_service.ImportRefused(
                     f"You chose {len(files)} files. Upload one case list, or the three files "
@@ -76,8 +70,12 @@ def upload() -> str | Response | tuple[str, int]:
             db.rollback()
             problem = str(exc)
         else:
-            db.commit()
-            return redirect(url_for("frames.review", upload_id=staged.id))
+            if len(files) == 3:
+                db.commit()
+                return redirect(url_for("frames.review", upload_id=staged.id))
+            job_id = frame_jobs.enqueue_check(db, staged, user_id)
+            db.commit()  # The check is queued now, never if this request had rolled back.
+            return redirect(url_for("jobs.show", job_id=job_id))
     page = render_template("frames/upload.html", form=form, problem=problem)
     return (page, 400) if problem else page
 
@@ -89,138 +87,120 @@ def _upload_or_404(upload_id: int) -> FrameUpload:
     return found
 
 
-def _examples(table: Table, most: int = 3) -> dict[str, list[str]]:
-    """A few different values of each column, shown beside the column choices."""
-    examples: dict[str, list[str]] = {h: [] for h in table.headers}
-    for index, header in enumerate(table.headers):
-        seen = examples[header]
-        for row in table.rows[:500]:
-            text = cell_text(row[index]).strip()[:40]
-            if text and text not in seen:
-                seen.append(text)
-                if len(seen) == most:
-                    break
-    return examples
+@dataclass(frozen=True)
+class _Headers:
+    """A checked file's headings (what choosing the columns needs of it)."""
+
+    headers: list[str]
 
 
-def _preview(result: FrameResult, as_at: date) -> Census | None:
-    """The timetable the import would store, worked out on the checked rows."""
-    if not result.ok:
-        return None
-    column = result.column
-    return list_census(
-        as_at,
-        column("case_ref"),
-        column("team"),
-        column("iro"),
-        column("became_looked_after"),
-        column("last_review"),
-        column("next_review_due"),
-    )[1]
-
-
-def _needing_choice(proposals: list[Proposal]) -> list[Proposal]:
-    return [p for p in proposals if not p.automatic]
-
-
-def _name_choices(proposals: list[Proposal]) -> name_matching.NameChoices:
-    """The manager's choice for each name shown (field name-N: a record id, or 'new')."""
-    chosen: dict[tuple[Kind, str], int] = {}
-    for index, proposal in enumerate(_needing_choice(proposals)):
+def _name_choices(names: list[dict[str, Any]]) -> tuple[list[tuple[Kind, str, int]], bool]:
+    """The manager's choice for each name the check showed (field name-N: a record id, or
+    'new'), and whether any is left without one."""
+    chosen: list[tuple[Kind, str, int]] = []
+    missing = False
+    for index, proposal in enumerate(names):
         value = request.form.get(f"name-{index}", "")
         if value == "new":
-            chosen[(proposal.kind, proposal.spelling)] = NEW
+            chosen.append((proposal["kind"], proposal["spelling"], NEW))
         elif value.isdigit():
-            chosen[(proposal.kind, proposal.spelling)] = int(value)
-    return name_matching.NameChoices(chosen)
+            chosen.append((proposal["kind"], proposal["spelling"], int(value)))
+        else:
+            missing = True
+    return chosen, missing
 
 
 @bp.route("/uploads/<int:upload_id>", methods=["GET", "POST"])
 @roles(MANAGERS)
 def review(upload_id: int) -> str | Response | tuple[str, int]:
+    """The column choices and the last check's report (kept by the check job: the file is
+    never read here). Checking and importing are queued as jobs; this page shows their end."""
     staged = _upload_or_404(upload_id)
     bundle = ssda903_service.unpack(staged.content)
     if bundle is not None:
         return _review_return(staged, bundle)
     db = get_session()
     org = current_organisation()
-    table = frame_service.read(staged.content, staged.filename)
+    running = frame_jobs.active_job(db, staged)
+    if running is not None:
+        return redirect(url_for("jobs.show", job_id=running.id))
+    if not frame_jobs.checked(staged):
+        if request.method == "POST":
+            job_id = frame_jobs.enqueue_check(db, staged, int(current_user.id))
+            db.commit()
+            return redirect(url_for("jobs.show", job_id=job_id))
+        return render_template("frames/unchecked.html", staged=staged)
+    report: dict[str, Any] = dict(staged.report or {})
+    headers = _Headers(list(report["headers"]))
     saved_name = request.args.get("mapping", "")
-    saved = None
-    applied = None
+    mapping: dict[str, str | None] = dict(report["mapping"])
+    applied = report.get("applied")
     if saved_name:
         try:
             saved = frame_service.mapping_named(db, org.id, saved_name)
         except frame_service.ImportRefused as exc:
             flash(str(exc), "error")
-    else:
-        fitting = frame_service.matching_saved_mapping(db, org.id, table)
-        if fitting is not None:
-            saved, saved_name = dict(fitting.mapping), fitting.name
-            applied = fitting.name
-    mapping = frame_service.initial_mapping(table, saved)
-    form_class = build_mapping_form(FIELD_CHOICES, list(table.headers))
+        else:
+            mapping, applied = frame_service.initial_mapping(headers, saved), None
+    elif applied:
+        saved_name = str(applied)
+    checked_mapping = mapping == dict(report["mapping"])
+    form_class = build_mapping_form(FIELD_CHOICES, headers.headers)
     form = form_class(
-        data={"as_at": date.today(), **{f"map_{k}": v or "" for k, v in mapping.items()}}
+        data={
+            "as_at": date.fromisoformat(report["as_at"]),
+            "label": report.get("label", ""),
+            "save_mapping_as": report.get("save_mapping_as", ""),
+            **{f"map_{k}": v or "" for k, v in mapping.items()},
+        }
     )
-    result = None
-    proposals: list[Proposal] = []
-    unresolved: tuple[Proposal, ...] = ()
+    unresolved = {(k, s) for k, s in report.get("unresolved", [])}
     status = 200
     if form.validate_on_submit():
         chosen = {name: (form[f"map_{name}"].data or None) for name in FIELD_CHOICES}
-        mapping = chosen
-        as_at = form.as_at.data
-        result = frame_service.check(table, chosen, as_at)
-        if result.ok:
-            proposals = name_matching.propose(
-                db, org.id, {k: result.column(k) for k in ("team", "iro", "social_worker")}
-            )
-        if request.form.get("action") == "import":
-            try:
-                imported = frame_service.import_table(
-                    db,
-                    org,
-                    table,
-                    chosen,
-                    as_at=as_at,
-                    label=form.label.data or "",
-                    filename=staged.filename,
-                    user_id=int(current_user.id),
-                    save_mapping_as=form.save_mapping_as.data or None,
-                    names=_name_choices(proposals),
-                )
-            except frame_service.ImportRejected as exc:
-                db.rollback()
-                result, status = exc.result, 400
-            except name_matching.NamesUnresolved as exc:
-                db.rollback()
-                unresolved, status = exc.unresolved, 400
-            else:
-                db.delete(staged)
-                db.commit()
-                frame = imported.frame
-                flash(f"Imported {frame.row_count} cases as '{frame.label}'.", "success")
-                return redirect(url_for("cases.frame", frame_id=frame.id))
+        as_at = form.as_at.data or date.today()
+        label, save_as = form.label.data or "", form.save_mapping_as.data or ""
+        user_id = int(current_user.id)
+        names: list[dict[str, Any]] = report.get("names", []) if chosen == report["mapping"] else []
+        choices, missing = _name_choices(names)
+        if request.form.get("action") != "import":
+            job_id = frame_jobs.enqueue_check(
+                db, staged, user_id, mapping=chosen, as_at=as_at, label=label,
+                save_mapping_as=save_as,
+            )  # fmt: skip
+        elif missing:  # Known from the last check: refused here, nothing is queued.
+            unresolved = {(p["kind"], p["spelling"]) for p in names}
+            unresolved -= {(k, s) for k, s, _ in choices}
+            mapping, status = chosen, 400
+            job_id = 0
         else:
-            status = 200 if result.ok else 400
+            job_id = frame_jobs.enqueue_import(
+                db, staged, user_id, mapping=chosen, as_at=as_at, label=label,
+                save_mapping_as=save_as, names=choices,
+            )  # fmt: skip
+        if job_id:
+            db.commit()
+            return redirect(url_for("jobs.show", job_id=job_id))
     elif request.method == "POST":
         status = 400
+    result = report.get("result") if checked_mapping else None
+    preview = report.get("preview") if checked_mapping else None
     page = render_template(
         "frames/review.html",
         form=form,
         staged=staged,
-        table=table,
+        report=report,
+        headers=headers.headers,
         result=result,
         fields=FIELD_CHOICES,
         saved=frame_service.saved_mappings(db, org.id),
         saved_name=saved_name,
         applied=applied,
-        examples=_examples(table),
+        examples=report.get("examples", {}),
         mapping=mapping,
-        names=_needing_choice(proposals),
-        unresolved={(p.kind, p.spelling) for p in unresolved},
-        preview=_preview(result, form.as_at.data) if result is not None else None,
+        names=report.get("names", []) if checked_mapping else [],
+        unresolved=unresolved,
+        preview=census_from_json(preview) if preview else None,
         participation_words=PARTICIPATION,
     )
     return (page, status) if status != 200 else page

@@ -52,7 +52,7 @@ def as_json(job: Job) -> dict[str, Any]:
         "total": job.progress_total,
         "percent": job.percent,
         "message": job.message,
-        "result_url": job.result_url if job.status == "done" else None,
+        "result_url": job.result_url if job.state.finished else None,
     }
 
 

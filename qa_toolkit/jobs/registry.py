@@ -19,11 +19,16 @@ from qa_toolkit.models import Job
 
 
 class JobFailed(Exception):
-    """A job cannot finish; its message is shown to the person who asked (say what to do)."""
+    """A job cannot finish; its message is shown to the person who asked (say what to do).
 
-    def __init__(self, message: str) -> None:
+    `url`, a path inside the toolkit, is where to put it right (the page of choices that
+    led to the failure); the job's page links to it.
+    """
+
+    def __init__(self, message: str, url: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.url = url
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ def run_job(app: Flask, job_id: int, token: str) -> None:
                 status=JobStatus.FAILED.value,
                 finished_at=utcnow(),
                 message=exc.message[:500],
+                result={"url": exc.url} if exc.url else None,
             )
             return
         except Exception:

@@ -13,6 +13,7 @@ from qa_toolkit.models.audit_log import AuditEvent
 from qa_toolkit.models.audits import Audit, AuditStatus
 from qa_toolkit.models.case_reviews import CaseReview, NameAlias
 from qa_toolkit.models.cases import CaseRecord, ColumnMapping, Frame, FrameUpload
+from qa_toolkit.models.findings_rollup import FindingsRollup
 from qa_toolkit.models.highlight_approvals import HighlightApproval
 from qa_toolkit.models.invitations import Invitation
 from qa_toolkit.models.jobs import Job, JobStatus
@@ -50,6 +51,7 @@ __all__ = [
     "EscalationStatus",
     "EscalationStep",
     "ColumnMapping",
+    "FindingsRollup",
     "Frame",
     "Delivery",
     "EmailStatus",

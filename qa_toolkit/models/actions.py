@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_toolkit.db import Base
@@ -80,6 +80,8 @@ class Action(Base):
             " OR (completion_evidence IS NOT NULL AND completed_on IS NOT NULL)",
             name="completed_has_evidence",
         ),
+        # The actions list: open ones soonest due first, a page at a time.
+        Index("ix_action_org_status_due", "organisation_id", "status", "due_date", "id"),
     )
     __audited__ = True
 
@@ -111,7 +113,11 @@ class Escalation(Base):
     """A challenge of drift or delay in a child's plan, moving through the configured stages."""
 
     __tablename__ = "escalation"
-    __table_args__ = (CheckConstraint(f"status IN ({_in(EscalationStatus)})", name="status_known"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(EscalationStatus)})", name="status_known"),
+        # The escalations list and the dashboard's late responses: soonest response first.
+        Index("ix_escalation_org_status_due", "organisation_id", "status", "response_due", "id"),
+    )
     __audited__ = True
 
     id: Mapped[IntPK]

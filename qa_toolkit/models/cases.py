@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     UniqueConstraint,
@@ -56,7 +57,12 @@ class CaseRecord(Base):
     """One child's case in one frame: a reference and the fields audits and samples use."""
 
     __tablename__ = "case_record"
-    __table_args__ = (UniqueConstraint("frame_id", "case_ref"),)
+    __table_args__ = (
+        UniqueConstraint("frame_id", "case_ref"),
+        # The case list's team filter in reference order, and the most urgent reviews.
+        Index("ix_case_record_frame_team_ref", "frame_id", "team_name", "case_ref"),
+        Index("ix_case_record_frame_status_due", "frame_id", "review_status", "review_due"),
+    )
 
     id: Mapped[IntPK]
     frame_id: Mapped[int] = mapped_column(ForeignKey("frame.id"), index=True)
@@ -121,3 +127,6 @@ class FrameUpload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[Timestamp] = mapped_column(default=utcnow)
+    # What the background check found (qa_toolkit/services/frame_jobs.py): the headings,
+    # examples, the report and the names to confirm. None until the first check has run.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -31,6 +31,9 @@ from qa_toolkit.models.programmes import Programme
 # Set in session.info for the rest of a transaction that has written an audit: until it
 # commits, its view of the audits may yet be rolled back (the roll-up cache stands aside).
 WROTE_AUDITS = "qa_toolkit.wrote_audits"
+# The programmes whose state this transaction renewed (their stored roll-up is then remade by
+# a background job once it commits: qa_toolkit.services.rollup_store).
+TOUCHED = "qa_toolkit.findings_touched"
 
 
 def new_state() -> str:
@@ -61,6 +64,7 @@ def _audits_written(session: Session, _context: Any) -> None:
     session.info[WROTE_AUDITS] = True
     touched = _programmes_touched(session)
     if touched:
+        session.info.setdefault(TOUCHED, set()).update(touched)
         session.connection().execute(
             update(Programme).where(Programme.id.in_(touched)).values(findings_state=new_state())
         )

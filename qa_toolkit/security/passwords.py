@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -50,12 +52,15 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-# Verified against when the account does not exist, so both paths take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-timing")
+@cache
+def _dummy_hash() -> str:
+    """The hash verified against when the account does not exist, so both paths take the same
+    time; made on first use (about 64 MB and a fraction of a second), never at import."""
+    return _hasher.hash("not-a-real-password-just-timing")
 
 
 def burn_time(password: str) -> None:
-    verify_password(_DUMMY_HASH, password)
+    verify_password(_dummy_hash(), password)
 
 
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from audit_templates.schema import Template
 from qa_toolkit.models import (
@@ -33,9 +33,10 @@ from qa_toolkit.models import (
 )
 from qa_toolkit.notifications import events
 from qa_toolkit.security import policy
+from qa_toolkit.services.paging import Page, paged
 from qa_toolkit.services.templates import template_of
 from reports.action_workbook import ActionRow
-from reports.actions import CLOSED, ActionStatus, Rag, rag
+from reports.actions import CLOSED, ActionStatus, Rag, amber_until, rag
 from reports.intervals import Proportion
 from reports.rollup import Rollup
 
@@ -398,19 +399,15 @@ def _scoped(query: _Query, viewer: Viewer, scope: Scope) -> _Query:
     return query
 
 
-def list_actions(
-    session: Session,
-    organisation_id: int,
-    viewer: Viewer,
-    scope: Scope,
-    today: date,
-    filters: Filters | None = None,
-) -> list[ActionLine]:
-    """The actions this viewer may see in `scope`, filtered and sorted, with RAG for today."""
-    chosen = filters or Filters()
+def _listed(
+    organisation_id: int, viewer: Viewer, scope: Scope, today: date, chosen: Filters
+) -> Select[Action]:
+    """The actions this viewer may see in `scope`, filtered and sorted in the database (the
+    status and due-date sort by the index on organisation, status, due date and id)."""
     query = (
         select(Action)
-        .options(joinedload(Action.owner), joinedload(Action.team))
+        .join(Staff, Staff.id == Action.owner_staff_id)
+        .options(contains_eager(Action.owner), joinedload(Action.team))
         .where(Action.organisation_id == organisation_id)
         .order_by(Action.id)  # ties in the chosen sort keep the order they were raised in
     )
@@ -430,31 +427,94 @@ def list_actions(
         query = query.where(Action.theme_id == chosen.theme_id)
     if chosen.owner_staff_id:
         query = query.where(Action.owner_staff_id == chosen.owner_staff_id)
-    lines = _lines(session, list(session.scalars(query)), today)
-    keys = {
-        "due": lambda line: (line.action.due_date, line.action.id),
-        "priority": lambda line: (_PRIORITY_ORDER[line.action.priority], line.action.due_date),
-        "status": lambda line: (_STATUS_ORDER[line.action.status], line.action.due_date),
-        "owner": lambda line: (line.action.owner.name, line.action.due_date),
-        "raised": lambda line: (-line.action.id, line.action.due_date),
+    priority = case(_PRIORITY_ORDER, value=Action.priority, else_=len(_PRIORITY_ORDER))
+    status = case(_STATUS_ORDER, value=Action.status, else_=len(_STATUS_ORDER))
+    orders = {
+        "due": (Action.due_date, Action.id),
+        "priority": (priority, Action.due_date, Action.id),
+        "status": (status, Action.due_date, Action.id),
+        "owner": (Staff.name, Action.due_date, Action.id),
+        "raised": (Action.id.desc(),),
     }
-    lines.sort(key=keys.get(chosen.sort, keys["due"]))
-    return lines
+    return query.order_by(*orders.get(chosen.sort, orders["due"]))
 
 
-def programme_actions(session: Session, programme: Programme, today: date) -> list[ActionLine]:
-    """Every action raised from this programme: its findings and its audits."""
-    actions = session.scalars(
+def list_actions(
+    session: Session,
+    organisation_id: int,
+    viewer: Viewer,
+    scope: Scope,
+    today: date,
+    filters: Filters | None = None,
+) -> list[ActionLine]:
+    """Every action this viewer may see in `scope`, filtered and sorted, with RAG for today
+    (the download: the page shows `page_of_actions`)."""
+    query = _listed(organisation_id, viewer, scope, today, filters or Filters())
+    return _lines(session, list(session.scalars(query)), today)
+
+
+def page_of_actions(
+    session: Session,
+    organisation_id: int,
+    viewer: Viewer,
+    scope: Scope,
+    today: date,
+    filters: Filters | None,
+    page: int,
+    per_page: int,
+) -> Page[ActionLine]:
+    """One page of `list_actions`, with the total."""
+    query = _listed(organisation_id, viewer, scope, today, filters or Filters())
+    found = paged(session, query, page, per_page)
+    lines = _lines(session, list(found.items), today)
+    return Page(lines, found.total, found.page, found.pages, found.per_page)
+
+
+def _of_programme(programme: Programme) -> Select[Action]:
+    """Every action raised from this programme: its findings and its audits, soonest due."""
+    return (
         select(Action)
-        .options(joinedload(Action.owner))
         .outerjoin(Audit, Action.audit_id == Audit.id)
         .where(
             Action.organisation_id == programme.organisation_id,
             or_(Action.programme_id == programme.id, Audit.programme_id == programme.id),
         )
         .order_by(Action.due_date, Action.id)
-    ).unique()
-    return _lines(session, list(actions), today)
+    )
+
+
+def programme_actions(session: Session, programme: Programme, today: date) -> list[ActionLine]:
+    """Every action raised from this programme (the workbook: the page shows a page of them)."""
+    query = _of_programme(programme).options(joinedload(Action.owner))
+    return _lines(session, list(session.scalars(query)), today)
+
+
+def page_of_programme_actions(
+    session: Session, programme: Programme, today: date, page: int, per_page: int
+) -> Page[ActionLine]:
+    found = paged(
+        session, _of_programme(programme).options(joinedload(Action.owner)), page, per_page
+    )
+    lines = _lines(session, list(found.items), today)
+    return Page(lines, found.total, found.page, found.pages, found.per_page)
+
+
+def programme_action_totals(session: Session, programme: Programme, today: date) -> dict[str, int]:
+    """`programme_action_counts` counted in the database: by status, and overdue by `rag`."""
+    query = _of_programme(programme).order_by(None).subquery()
+    found: dict[str, int] = {s.label: 0 for s in ActionStatus}
+    for status, number in session.execute(
+        select(query.c.status, func.count()).group_by(query.c.status)
+    ):
+        found[ActionStatus(status).label] = int(number)
+    closed = [s.value for s in CLOSED]
+    found["Overdue"] = int(
+        session.scalar(
+            select(func.count()).where(query.c.status.not_in(closed), query.c.due_date < today)
+        )
+        or 0
+    )
+    return found
 
 
 @dataclass(frozen=True)
@@ -534,24 +594,24 @@ class ActionCounts:
 
 
 def counts(session: Session, organisation_id: int, viewer: Viewer, today: date) -> ActionCounts:
-    """The figures the dashboard shows, computed from the same RAG rule as the lists (three
-    columns of the open actions: no sources described, no owners loaded)."""
-    query = select(Action.due_date, Action.status, Action.owner_staff_id).where(
+    """The figures the dashboard shows, by the lists' RAG rule (`reports.actions.rag`) counted
+    in the database: overdue before today, due soon from today to `amber_until(today)`."""
+    last_amber = amber_until(today)
+    mine = Action.owner_staff_id == viewer.staff_id if viewer.staff_id else false()
+    red = Action.due_date < today
+    amber = Action.due_date.between(today, last_amber)
+
+    def tally(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    query = select(
+        func.count(), tally(red), tally(amber), tally(mine), tally(and_(mine, red))
+    ).where(
         Action.organisation_id == organisation_id,
         Action.status.not_in([s.value for s in CLOSED]),
     )
-    rows = [
-        (rag(due, status, today), owner)
-        for due, status, owner in session.execute(_scoped(query, viewer, Scope.ALL)).all()
-    ]
-    mine = [r for r, owner in rows if owner == viewer.staff_id]
-    return ActionCounts(
-        open=len(rows),
-        overdue=sum(r == Rag.RED for r, _ in rows),
-        due_soon=sum(r == Rag.AMBER for r, _ in rows),
-        mine_open=len(mine),
-        mine_overdue=sum(r == Rag.RED for r in mine),
-    )
+    row = session.execute(_scoped(query, viewer, Scope.ALL)).one()
+    return ActionCounts(*(int(value or 0) for value in row))
 
 
 def owners(session: Session, organisation_id: int) -> list[Staff]:

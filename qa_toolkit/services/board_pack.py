@@ -65,7 +65,8 @@ def build(
             programme=programme.name,
             template=result.template.title,
             theme_targets={
-                key: None if value is None else round(value * 100) for key, value in targets.items()
+                key: None if value is None else int(display.percent_value(value))
+                for key, value in targets.items()
             },
             previous=previous,
             actions=actions,

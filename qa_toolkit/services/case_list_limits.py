@@ -1,7 +1,8 @@
 """Limits on case lists per organisation: rows per list, and what may wait in staged uploads.
 
 A list longer than the organisation's row limit (organisation.case_list_row_limit, else the
-deployment's CASE_LIST_MAX_ROWS) is refused at upload, reading no further than the limit;
+deployment's CASE_LIST_MAX_ROWS) is refused by the background check, which reads no further
+than the limit (qa_toolkit/services/frame_jobs.py);
 an organisation with too much waiting in staged uploads is asked to finish or cancel one.
 """
 
@@ -27,9 +28,9 @@ def row_limit(app_config: Any, organisation: Organisation) -> int:
     return int(app_config["CASE_LIST_MAX_ROWS"])
 
 
-def over_limit_message(problem: str, organisation: Organisation, limit: int) -> str:
+def over_limit_message(problem: str, organisation_name: str, limit: int) -> str:
     return (
-        f"{problem}. {organisation.name}'s limit is {limit:,} rows per case list (a setting of "
+        f"{problem}. {organisation_name}'s limit is {limit:,} rows per case list (a setting of "
         "the organisation): split the list, or ask your deployment administrator."
     )
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qa_toolkit import auditing
 from qa_toolkit.models import CaseRecord, Frame
 from qa_toolkit.services.dashboard import DUE_SOON_DAYS
+from qa_toolkit.services.paging import paged
 
 DUE_FILTERS = {"": "Any", "overdue": "Review overdue", "soon": f"Due in {DUE_SOON_DAYS} days"}
 
@@ -55,14 +56,8 @@ def page_of_cases(
         query = query.where(CaseRecord.review_status == "overdue")
     elif due == "soon":
         query = query.where(CaseRecord.review_status.in_(("due_soon", "no_review_yet")))
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    cases = list(
-        session.scalars(
-            query.order_by(CaseRecord.case_ref).offset((page - 1) * per_page).limit(per_page)
-        )
-    )
+    found = paged(session, query.order_by(CaseRecord.case_ref), page, per_page)
+    cases, total, page, pages = list(found.items), found.total, found.page, found.pages
     team_names = [
         t
         for t in session.scalars(

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from qa_toolkit.models import (
     Audit,
@@ -23,6 +23,7 @@ from qa_toolkit.models import (
     Frame,
     Role,
 )
+from qa_toolkit.services.paging import Page, paged
 from reports.actions import (
     DEFAULT_ESCALATION_AMBER_WITHIN,
     EscalationRecord,
@@ -295,9 +296,7 @@ def rag_of(
     return rag(escalation.response_due, "open", today, amber_within)
 
 
-def escalations_of(
-    session: Session, organisation_id: int, user_id: int, role: Role, status: str = "open"
-) -> list[Escalation]:
+def _listed(organisation_id: int, user_id: int, role: Role, status: str) -> Select[Escalation]:
     query = (
         select(Escalation)
         .options(selectinload(Escalation.steps), selectinload(Escalation.team))
@@ -308,13 +307,59 @@ def escalations_of(
         query = query.where(Escalation.status == status)
     if role not in (Role.ADMIN, Role.MANAGER):
         query = query.where(Escalation.raised_by_id == user_id)
-    return list(session.scalars(query))
+    return query
 
 
-def overdue_responses(session: Session, organisation_id: int, today: date) -> list[Escalation]:
-    """Open escalations whose current stage's response is late: red on the manager's dashboard."""
-    found = escalations_of(session, organisation_id, 0, Role.MANAGER)
-    return [e for e in found if rag_of(e, today) == Rag.RED]
+def escalations_of(
+    session: Session, organisation_id: int, user_id: int, role: Role, status: str = "open"
+) -> list[Escalation]:
+    """Every escalation in the list (the annual report and its download need them all)."""
+    return list(session.scalars(_listed(organisation_id, user_id, role, status)))
+
+
+def page_of_escalations(
+    session: Session,
+    organisation_id: int,
+    user_id: int,
+    role: Role,
+    status: str,
+    page: int,
+    per_page: int,
+) -> Page[Escalation]:
+    """One page of the list, soonest response first (index: organisation, status, due, id)."""
+    return paged(session, _listed(organisation_id, user_id, role, status), page, per_page)
+
+
+def overdue_responses(
+    session: Session, organisation_id: int, today: date, shown: int = 10
+) -> Page[Escalation]:
+    """Open escalations whose current stage's response is late (red on the manager's
+    dashboard), by `rag_of`'s rule worked out in the database: open, due before today, and
+    no response recorded on the latest stage. The first `shown` of them, with their number."""
+    latest = aliased(EscalationStep)
+    answered = (
+        select(EscalationStep.id)
+        .where(
+            EscalationStep.escalation_id == Escalation.id,
+            EscalationStep.responded_on.is_not(None),
+            EscalationStep.id
+            == select(func.max(latest.id))
+            .where(latest.escalation_id == Escalation.id)
+            .scalar_subquery(),
+        )
+        .exists()
+    )
+    query = (
+        select(Escalation)
+        .where(
+            Escalation.organisation_id == organisation_id,
+            Escalation.status == EscalationStatus.OPEN.value,
+            Escalation.response_due < today,
+            ~answered,
+        )
+        .order_by(Escalation.response_due, Escalation.id)
+    )
+    return paged(session, query, 1, shown)
 
 
 def summary(

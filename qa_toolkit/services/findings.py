@@ -29,7 +29,7 @@ from reports.disclosure import Rules
 from reports.excel import WorkbookSpec
 from reports.intervals import Comparison
 from reports.multiplicity import adjust_comparisons
-from reports.narrative import headline
+from reports.narrative import headline, precision
 from reports.partner_workbook import build as build_partner_workbook
 from reports.rollup import AuditRecord, Rollup, file_answers, rollup, theme_change
 from reports.tidy import TidyRow, internal_rows, partner_rows
@@ -60,6 +60,8 @@ class ProgrammeFindings:
     trend: list[TrendLine] = field(default_factory=list)
     # The previous round's roll-up (made for the trend): the findings page compares with it.
     previous_rollup: Rollup | None = None
+    # Where the finite population correction applied; the margin achieved beside the design's.
+    precision: list[str] = field(default_factory=list)
 
 
 # Audits whose answers before moderation are read in one statement (well under any driver's
@@ -145,14 +147,17 @@ def previous_round(session: Session, programme: Programme) -> Programme | None:
     )
 
 
-def _rollup(session: Session, programme: Programme, template: Template) -> Rollup:
-    """The roll-up of the programme's finalised audits, reused while they are unchanged."""
+def compute_rollup(session: Session, programme: Programme) -> Rollup:
+    """The roll-up of the programme's finalised audits, worked out now from the database."""
+    template = template_of(programme.template_version)
     populations = {line["stratum"]: int(line["population"]) for line in programme.allocation}
-    return cached_rollup(
-        session,
-        programme,
-        lambda: rollup(template, records(session, programme), populations=populations),
-    )
+    return rollup(template, records(session, programme), populations=populations)
+
+
+def _rollup(session: Session, programme: Programme, template: Template) -> Rollup:
+    """The roll-up of the programme's finalised audits, reused while they are unchanged (this
+    process's copy, else the stored one, else worked out now)."""
+    return cached_rollup(session, programme, lambda: compute_rollup(session, programme))
 
 
 def findings(session: Session, programme: Programme) -> ProgrammeFindings:
@@ -180,7 +185,16 @@ def findings(session: Session, programme: Programme) -> ProgrammeFindings:
         previous,
         trend,
         previous_rollup,
+        precision(result, _asked_margin(programme)),
     )
+
+
+def _asked_margin(programme: Programme) -> float | None:
+    """The ±margin the sample was sized for, when its size was set that way."""
+    from sampling.design import SampleDesign
+
+    size = SampleDesign.from_dict(programme.design).size
+    return size.margin if size.method == "margin" else None
 
 
 def find_programme(session: Session, organisation: Organisation, reference: str) -> Programme:
@@ -381,7 +395,11 @@ def figure_rows(
         found = partner_findings(session, result, partner_rules or Rules())
         return partner_rows(programme.name, found)
     trend = [(line.theme, line.comparison) for line in result.trend]
-    return internal_rows(programme.name, result.rollup, trend=trend)
+    from qa_toolkit.services.moderation import programme_agreement
+
+    agreed = programme_agreement(session, programme)
+    moderation = None if agreed is None else (agreed.moderated, agreed.overall)
+    return internal_rows(programme.name, result.rollup, trend=trend, moderation=moderation)
 
 
 def _method_note(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice, repeat
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from sampling.census import list_census
 from sampling.frame import FrameResult, guess_mapping, parse_frame
 from sampling.names import Kind
 from sampling.records import CaseRow
-from sampling.tables import Table, TableProblem, read_table
+from sampling.tables import RowsRead, Table, TableProblem, read_table, sniff
 from sampling.timetable import ChildTimetable
 
 __all__ = [
@@ -57,28 +57,38 @@ class ImportRejected(ValueError):
         )
 
 
-def read(raw: bytes, filename: str, max_rows: int = 1_000_000) -> Table:
+def _refuse_oversized(raw: bytes) -> None:
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ImportRefused("The file is larger than 100 MB. Export fewer columns or rows.")
     if not raw.strip():
         raise ImportRefused("The file is empty.")
+
+
+def read(
+    raw: bytes, filename: str, max_rows: int = 1_000_000, on_rows: RowsRead | None = None
+) -> Table:
+    """The whole list (stopping at `max_rows`); `on_rows` hears how many rows are read."""
+    _refuse_oversized(raw)
     try:
-        return read_table(raw, filename, max_rows=max_rows)
+        return read_table(raw, filename, max_rows=max_rows, on_rows=on_rows)
     except TableProblem as exc:
         raise ImportRefused(str(exc)) from exc
 
 
 def stage_upload(
-    session: Session,
-    organisation_id: int,
-    user_id: int,
-    filename: str,
-    raw: bytes,
-    max_rows: int = 1_000_000,
+    session: Session, organisation_id: int, user_id: int, filename: str, raw: bytes
 ) -> FrameUpload:
-    """Keep an uploaded file while its columns are confirmed (refusing unreadable files, and
-    lists longer than `max_rows`, now: reading stops at the limit)."""
-    read(raw, filename, max_rows)
+    """Keep an uploaded file while it is checked and its columns are confirmed.
+
+    Only what is cheap whatever the size is checked here (the size, and that it is a
+    spreadsheet at all): no row is read. A background job reads and checks it
+    (qa_toolkit/services/frame_jobs.py), so a request never waits on a long list.
+    """
+    _refuse_oversized(raw)
+    try:
+        sniff(raw, filename)
+    except TableProblem as exc:
+        raise ImportRefused(str(exc)) from exc
     purge_stale_uploads(session)
     upload = FrameUpload(
         organisation_id=organisation_id, user_id=user_id, filename=filename[:255], content=raw
@@ -124,8 +134,15 @@ def mapping_named(session: Session, organisation_id: int, name: str) -> dict[str
     return dict(found.mapping)
 
 
+class Headed(Protocol):
+    """A table, or what a check kept of one: its column headings."""
+
+    @property
+    def headers(self) -> Sequence[str]: ...
+
+
 def matching_saved_mapping(
-    session: Session, organisation_id: int, table: Table
+    session: Session, organisation_id: int, table: Headed
 ) -> ColumnMapping | None:
     """The saved mapping whose every chosen heading is in this file (the one choosing the
     most columns, then the newest), so a regular export is read the same way each time."""
@@ -140,7 +157,7 @@ def matching_saved_mapping(
     return max(fitting, key=lambda m: (len(m.mapping), m.created_at, m.id))
 
 
-def initial_mapping(table: Table, saved: dict[str, str | None] | None) -> dict[str, str | None]:
+def initial_mapping(table: Headed, saved: dict[str, str | None] | None) -> dict[str, str | None]:
     """The saved mapping where its headers are in this file, else the guess."""
     guessed = guess_mapping(table.headers)
     if not saved:

@@ -29,7 +29,9 @@ from qa_toolkit.models import (
 )
 from qa_toolkit.models.types import utcnow
 from qa_toolkit.services.findings import ProgrammeFindings
+from qa_toolkit.services.paging import Page, of_list
 from reports import disclosure
+from reports.agreement import Agreement
 from reports.partner_workbook import PartnerAction
 from reports.text_screen import Found, Screen, candidate_tokens, screen
 
@@ -154,18 +156,46 @@ def highlight_lines(
     return lines, lists
 
 
-def programme_highlights(
+def _programme_audit_highlights(
     session: Session, result: ProgrammeFindings
-) -> tuple[list[HighlightLine], Screen]:
-    """The highlights of the programme's finalised audits (only audits that have one)."""
+) -> list[tuple[int, dict[str, Any]]]:
     programme = result.programme
     rows = session.execute(
         select(Audit.id, Audit.highlights)
         .where(Audit.programme_id == programme.id, Audit.status == AuditStatus.FINALISED.value)
         .order_by(Audit.id)
     ).all()
-    audits = [(audit_id, highlights) for audit_id, highlights in rows if highlights]
-    return highlight_lines(session, programme.organisation_id, audits, result.template)
+    return [(audit_id, highlights) for audit_id, highlights in rows if highlights]
+
+
+def programme_highlights(
+    session: Session, result: ProgrammeFindings
+) -> tuple[list[HighlightLine], Screen]:
+    """The highlights of the programme's finalised audits (only audits that have one)."""
+    audits = _programme_audit_highlights(session, result)
+    return highlight_lines(session, result.programme.organisation_id, audits, result.template)
+
+
+def programme_highlight_page(
+    session: Session, result: ProgrammeFindings, page: int, per_page: int
+) -> Page[HighlightLine]:
+    """One page of `programme_highlights` (in audit order): only the page's highlights are
+    screened and their approvals read, so the work and the statements do not grow with the
+    programme's size. The total counts every highlight with words."""
+    items = [
+        (audit_id, qid, h)
+        for audit_id, highlights in _programme_audit_highlights(session, result)
+        for qid, h in highlights.items()
+        if isinstance(h, dict) and str(h.get("text") or "").strip()
+    ]
+    shown = of_list(items, page, per_page)
+    grouped: dict[int, dict[str, Any]] = {}
+    for audit_id, qid, h in shown.items:
+        grouped.setdefault(audit_id, {})[qid] = h
+    lines, _lists = highlight_lines(
+        session, result.programme.organisation_id, list(grouped.items()), result.template
+    )
+    return Page(lines, shown.total, shown.page, shown.pages, shown.per_page)
 
 
 def partner_findings(
@@ -206,7 +236,17 @@ def partner_findings(
         texts=texts,
         names=lists,
         people_strata=bool(disclosure.NAMES_PEOPLE & set(design.strata)),
+        moderation=_moderation(session, result),
+        quality=programme.frame.quality or [],
     )
+
+
+def _moderation(session: Session, result: ProgrammeFindings) -> tuple[int, Agreement] | None:
+    """Files moderated and the agreement over them, for the partner object to judge."""
+    from qa_toolkit.services.moderation import programme_agreement
+
+    found = programme_agreement(session, result.programme)
+    return None if found is None else (found.moderated, found.overall)
 
 
 def partner_actions(

@@ -295,6 +295,11 @@ def previous_round(session: Session, organisation_id: int, design: SampleDesign)
     earlier = programme_for(session, organisation_id, design.coordinate_with)
     if earlier is None:
         raise ProgrammeProblem("The programme to coordinate with is not one of this service's.")
+    if earlier.launched_at is None:
+        # Its sample may still change, and a coordinated draw must re-derive the same later.
+        raise ProgrammeProblem(
+            f"'{earlier.name}' has not been launched: coordinate with a launched round."
+        )
     return set(
         session.scalars(
             select(CaseRecord.case_ref)

@@ -16,7 +16,8 @@ every gunicorn worker, and every thread of the development server, sees a change
 request with no message between processes. A session that has written an audit in its open
 transaction neither uses nor fills the cache: its view may yet be rolled back. One cache per
 database engine (a test's new app starts empty); the least recently used programmes are
-dropped beyond `MAX_PROGRAMMES`.
+dropped beyond `MAX_PROGRAMMES`. Behind it, the roll-up stored in the database for every
+process (qa_toolkit.services.rollup_store), made by a background job after each change.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.models import Programme
 from qa_toolkit.models.findings_state import WROTE_AUDITS
+from qa_toolkit.services import rollup_store
 from reports.rollup import Rollup
 
 MAX_PROGRAMMES = 32
@@ -97,7 +99,10 @@ def cached_rollup(session: Session, programme: Programme, compute: Callable[[], 
     key = (programme.id, state_of(session, programme))
     found = cache.get(key)
     if found is None:
-        found = compute()
+        found = rollup_store.load(session, programme.id, key[1])
+        if found is None:
+            found = compute()
+            rollup_store.ask_for(programme.id)  # so the other processes need not
         cache.put(key, found)
     return found
 

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from qa_toolkit.db import get_session
-from qa_toolkit.models import CaseRecord, CaseReview, Frame, NameAlias, Role, Staff, Team
+from qa_toolkit.models import CaseRecord, CaseReview, Frame, Job, NameAlias, Role, Staff, Team
 from tests.conftest import LoginAs, World
-from tests.qa_toolkit.test_frames_web import _form_fields, _upload
+from tests.qa_toolkit.test_frames_web import _form_fields, _submit, _upload
 from tests.sampling import ssda903_files as files
 
 
@@ -104,31 +104,32 @@ def test_names_are_confirmed_once_and_remembered(
 ) -> None:
     client = login_as(world.a.users[Role.MANAGER])
     teams, staff, frames = _count(app, Team), _count(app, Staff), _count(app, Frame)
-    url = _upload(client, EXPORT.encode(), "lcs.csv")
+    url = _upload(app, client, EXPORT.encode(), "lcs.csv")
     page = client.get(url).get_data(as_text=True)
     # Examples beside the column choices.
     assert "N Teams 1 · n team 2" in page
     fields = _form_fields(page)
     fields.update({"as_at": "2026-03-31", "action": "check", "save_mapping_as": "LCS"})
-    checked = client.post(url, data=fields).get_data(as_text=True)
+    assert _submit(app, client, url, fields)["status"] == "done"
+    checked = client.get(url).get_data(as_text=True)
     assert "Team &#39;N Teams 1&#39; is close to &#39;N Team 1&#39;" in checked
     assert "IRO &#39;IRO 1, N&#39; looks like (surname first) &#39;N IRO 1&#39;" in checked
     assert "n team 2" not in checked.split("Teams and staff in the file")[1].split("</table>")[0]
 
     fields = _form_fields(checked)
     fields.update({"as_at": "2026-03-31", "action": "import", "save_mapping_as": "LCS"})
-    refused = client.post(url, data=fields)  # the close match is not chosen
+    refused = client.post(url, data=fields)  # the close match is not chosen: nothing queued
     assert refused.status_code == 400
     assert "Choose for each name below" in refused.get_data(as_text=True)
-    assert (_count(app, Frame), _count(app, NameAlias)) == (frames, 0)
+    assert (_count(app, Frame), _count(app, NameAlias), _count(app, Job)) == (frames, 0, 2)
 
     with app.app_context():
         north = get_session().scalar(select(Team.id).where(Team.name == "N Team 1"))
     names = [k for k in fields if k.startswith("name-")]
     close = next(k for k in names if fields[k] == "")
     fields[close] = str(north)
-    done = client.post(url, data=fields)
-    assert done.status_code == 302, done.get_data(as_text=True)[-2000:]
+    done = _submit(app, client, url, fields)
+    assert done["status"] == "done", done
     assert (_count(app, Team), _count(app, Staff)) == (teams, staff)  # nothing new
     with app.app_context():
         assert sorted(get_session().scalars(select(NameAlias.spelling))) == [
@@ -138,11 +139,29 @@ def test_names_are_confirmed_once_and_remembered(
 
     # The next export of the same spellings: its saved mapping applies itself, no names to
     # confirm, and it imports straight away.
-    again = _upload(client, EXPORT.encode(), "lcs-april.csv")
+    again = _upload(app, client, EXPORT.encode(), "lcs-april.csv")
     page = client.get(again).get_data(as_text=True)
     assert "The saved column choices 'LCS' fit this file" in page
     fields = _form_fields(page)
     assert fields["map_became_looked_after"] == "Date Became LAC"
     fields.update({"as_at": "2026-04-30", "action": "import"})
-    assert client.post(again, data=fields).status_code == 302
+    assert _submit(app, client, again, fields)["status"] == "done"
     assert (_count(app, Team), _count(app, Staff), _count(app, Frame)) == (teams, staff, frames + 2)
+
+
+def test_a_name_left_unchosen_under_other_columns_fails_the_import_job_plainly(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    """Import straight from the column page without a check of these columns: the job finds
+    the close name, imports nothing, and the page it links to asks for the choice."""
+    client = login_as(world.a.users[Role.MANAGER])
+    frames = _count(app, Frame)
+    url = _upload(app, client, EXPORT.encode(), "lcs.csv")
+    fields = _form_fields(client.get(url).get_data(as_text=True))
+    fields.update({"as_at": "2026-03-31", "action": "import", "map_iro": ""})
+    failed = _submit(app, client, url, fields)
+    assert failed["status"] == "failed" and failed["result_url"] == url
+    assert "1 name(s) in lcs.csv are close to a team" in failed["message"]
+    assert _count(app, Frame) == frames
+    page = client.get(url).get_data(as_text=True)
+    assert "Team &#39;N Teams 1&#39; is close to &#39;N Team 1&#39;" in page

@@ -1,5 +1,6 @@
-"""A case list longer than its organisation's row limit is refused clearly at upload, and staged
-uploads have a quota per organisation; a workbook with broken sheet XML is refused plainly."""
+"""A case list longer than its organisation's row limit is refused clearly by its check (a
+background job), and staged uploads have a quota per organisation, refused at upload; a
+workbook with broken sheet XML is refused plainly."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from werkzeug.test import TestResponse
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import FrameUpload, Organisation, Role
 from tests.conftest import LoginAs, World, make_test_app
 from tests.qa_toolkit.test_frames_web import ROWS, _messy_csv
+from tests.support.jobs import finish
 
 
 def _post(client: FlaskClient, raw: bytes, name: str = "list.csv") -> tuple[int, str]:
@@ -24,6 +27,14 @@ def _post(client: FlaskClient, raw: bytes, name: str = "list.csv") -> tuple[int,
         content_type="multipart/form-data",
     )
     return response.status_code, response.get_data(as_text=True)
+
+
+def _sent(client: FlaskClient, raw: bytes, name: str = "list.csv") -> TestResponse:
+    return client.post(
+        "/frames/upload",
+        data={"file": (io.BytesIO(raw), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def _staged(app: Flask) -> int:
@@ -39,12 +50,14 @@ def test_a_list_longer_than_the_organisations_limit_is_refused_clearly(
         session.get_one(Organisation, world.a.org.id).case_list_row_limit = 2
         session.commit()
     before = _staged(app)
-    status, page = _post(login_as(world.a.users[Role.MANAGER]), _messy_csv(ROWS[:3]))
-    assert status == 400
-    assert "North Shire Council&#39;s limit is 2 rows per case list" in page
-    assert _staged(app) == before
+    a = login_as(world.a.users[Role.MANAGER])
+    refused = finish(app, a, _sent(a, _messy_csv(ROWS[:3])))
+    assert refused["status"] == "failed"
+    assert "North Shire Council's limit is 2 rows per case list" in refused["message"]
+    assert _staged(app) == before  # The file that cannot be imported is not kept.
     # Another organisation's limit is its own.
-    assert _post(login_as(world.b.users[Role.MANAGER]), _messy_csv(ROWS[:3]))[0] == 302
+    b = login_as(world.b.users[Role.MANAGER])
+    assert finish(app, b, _sent(b, _messy_csv(ROWS[:3])))["status"] == "done"
 
 
 def test_staged_uploads_have_a_quota_per_organisation(database_url: str, world: World) -> None:
@@ -67,7 +80,7 @@ def test_staged_uploads_have_a_quota_per_organisation(database_url: str, world: 
 
 
 def test_a_workbook_with_broken_sheet_xml_is_refused_with_a_message(
-    login_as: LoginAs, world: World
+    app: Flask, login_as: LoginAs, world: World
 ) -> None:
     book = Workbook()
     sheet = book.active
@@ -83,5 +96,6 @@ def test_a_workbook_with_broken_sheet_xml_is_refused_with_a_message(
             if item.filename == "xl/worksheets/sheet1.xml":
                 data = data[: len(data) // 2]  # The sheet's XML cut off half way.
             target.writestr(item, data)
-    status, page = _post(login_as(world.a.users[Role.MANAGER]), broken.getvalue(), "cut.xlsx")
-    assert status == 400 and "its worksheet is damaged" in page
+    client = login_as(world.a.users[Role.MANAGER])
+    state = finish(app, client, _sent(client, broken.getvalue(), "cut.xlsx"))
+    assert state["status"] == "failed" and "its worksheet is damaged" in state["message"]

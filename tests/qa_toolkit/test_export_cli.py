@@ -32,7 +32,11 @@ PARTNER_SHEETS = [
     "By age band",
     "Good practice",
     "Areas for development",
+    "Strengths",
+    "Small-number cautions",
+    "Moderation",
     "Strata",
+    "Limitations",
     "Actions",
     "Method",
 ]

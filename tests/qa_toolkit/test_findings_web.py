@@ -29,6 +29,8 @@ def test_findings_for_managers_and_the_partner_view_for_viewers(app: Flask) -> N
         url = f"/findings/{programme.id}"
     manager = _client(app, "manager@demo.example").get(url).get_data(as_text=True)
     assert "40 files were audited with the IRO footprint audit" in manager
+    # 40 of the 800 children (5%, material): the correction is applied and the page says so.
+    assert "Finite population correction applied: 40 of 800 cases sampled (5%)." in manager
     assert re.search(r"\d+ of \d+ answers \(\d+%, 95% CI \d+–\d+%\)", manager)
     assert "Themes: share of files meeting the standard" in manager and "<svg" in manager
     assert "By iro" in manager and "By team" in manager
@@ -189,3 +191,14 @@ def findings_narrative(app: Flask, programme_id: int) -> list[str]:
         programme = session.get(Programme, programme_id)
         assert programme is not None
         return findings(session, programme).narrative
+
+
+def test_the_margin_asked_for_is_read_from_the_stored_design() -> None:
+    from qa_toolkit.services.findings import _asked_margin
+    from sampling.design import SampleDesign, SizeRule
+
+    def stored(size: SizeRule) -> Programme:
+        return Programme(design=SampleDesign(size=size).to_dict())
+
+    assert _asked_margin(stored(SizeRule(method="margin", margin=0.05))) == 0.05
+    assert _asked_margin(stored(SizeRule(method="fixed", n=40))) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from qa_toolkit.db import Base, get_session
 from qa_toolkit.models import CaseRecord, ColumnMapping, Frame, FrameUpload, Role, Staff
 from tests.conftest import LoginAs, World
+from tests.support.jobs import finish
 
 HEADER = (
     "Child ID,Allocated Team,Allocated Worker,IRO,Legal Status,DOB,CLA Start Date,"
@@ -40,23 +42,34 @@ def _messy_csv(rows: list[str]) -> bytes:
 
 
 def _counts(app: Flask) -> dict[str, int]:
+    """Rows in every table but the log, the staged uploads and the jobs themselves."""
     with app.app_context():
         session = get_session()
         return {
             t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
             for t in Base.metadata.sorted_tables
-            if t.name not in ("audit_event", "frame_upload")
+            if t.name not in ("audit_event", "frame_upload", "job")
         }
 
 
-def _upload(client: FlaskClient, content: bytes, name: str) -> str:
+def _upload(app: Flask, client: FlaskClient, content: bytes, name: str, *, ok: bool = True) -> str:
+    """Upload a case list; the request queues its check (a redirect to the job's page); the
+    check runs; the column page it links to is returned."""
     response = client.post(
         "/frames/upload",
         data={"file": (io.BytesIO(content), name)},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
-    return response.headers["Location"]
+    job = finish(app, client, response)
+    assert job["status"] == ("done" if ok else "failed"), job
+    url: str = job["result_url"]
+    assert url.startswith("/frames/uploads/"), job
+    return url
+
+
+def _submit(app: Flask, client: FlaskClient, url: str, fields: dict[str, str]) -> dict[str, Any]:
+    """Post the column page (check or import): it queues a job; run it and return its state."""
+    return finish(app, client, client.post(url, data=fields))
 
 
 def _form_fields(page: str) -> dict[str, str]:
@@ -77,22 +90,26 @@ def test_a_messy_export_with_a_duplicate_is_rejected_whole_then_imports_when_fix
 ) -> None:
     client = login_as(world.a.users[Role.MANAGER])
     before = _counts(app)
-    review_url = _upload(client, _messy_csv(ROWS), "lcs export.csv")
+    # The check (a job) finds the duplicate with the guessed columns: it fails, saying where.
+    review_url = _upload(app, client, _messy_csv(ROWS), "lcs export.csv", ok=False)
     page = client.get(review_url).get_data(as_text=True)
+    assert "cannot be imported yet" in page and "LCS002" in page
     fields = _form_fields(page)
     assert fields["map_case_ref"] == "Child ID"
     assert fields["map_team"] == "Allocated Team"
     assert fields["map_next_review_due"] == "Next Review Due"
     fields.update({"as_at": "2026-03-31", "label": "March export", "action": "import"})
-    rejected = client.post(review_url, data=fields)
-    text = rejected.get_data(as_text=True)
-    assert rejected.status_code == 400
+    rejected = _submit(app, client, review_url, fields)
+    assert rejected["status"] == "failed" and rejected["result_url"] == review_url
+    assert rejected["message"].startswith("lcs export.csv: 1 problem stops the import")
+    assert re.search(r"Rows? 3 and 5", rejected["message"]) and "LCS002" in rejected["message"]
+    text = client.get(review_url).get_data(as_text=True)
     assert "cannot be imported yet" in text and "Nothing has been imported" in text
     assert re.search(r"rows? 3 and 5", text), text[text.find("problem") :][:800]
     assert "LCS002" in text
     assert _counts(app) == before
 
-    fixed_url = _upload(client, _messy_csv(ROWS[:3]), "lcs export.csv")
+    fixed_url = _upload(app, client, _messy_csv(ROWS[:3]), "lcs export.csv")
     fields = _form_fields(client.get(fixed_url).get_data(as_text=True))
     fields.update(
         {
@@ -102,12 +119,14 @@ def test_a_messy_export_with_a_duplicate_is_rejected_whole_then_imports_when_fix
             "action": "import",
         }
     )
-    imported = client.post(fixed_url, data=fields)
-    assert imported.status_code == 302, imported.get_data(as_text=True)[-2000:]
+    imported = _submit(app, client, fixed_url, fields)
+    assert imported["status"] == "done", imported
+    assert imported["message"] == "Imported 3 cases as 'March export'."
     with app.app_context():
         session = get_session()
         frame = session.scalar(select(Frame).where(Frame.label == "March export"))
         assert frame is not None and frame.row_count == 3
+        assert imported["result_url"] == f"/cases/frames/{frame.id}"
         assert frame.organisation_id == world.a.org.id
         assert frame.column_mapping["case_ref"] == "Child ID"
         refs = sorted(
@@ -132,19 +151,24 @@ def test_a_messy_export_with_a_duplicate_is_rejected_whole_then_imports_when_fix
         # The imported upload is removed; the rejected one and the world's pending one remain.
         assert session.scalar(select(func.count()).select_from(FrameUpload)) == 2
     # The missing ethnicity is a warning, not an error: shown on a check, import went ahead.
+    assert client.get(imported["result_url"]).status_code == 200
 
 
 def test_the_report_lists_warnings_and_completeness(
     app: Flask, login_as: LoginAs, world: World
 ) -> None:
     client = login_as(world.a.users[Role.MANAGER])
-    url = _upload(client, _messy_csv(ROWS[:3]), "export.csv")
+    url = _upload(app, client, _messy_csv(ROWS[:3]), "export.csv")
     fields = _form_fields(client.get(url).get_data(as_text=True))
     fields.update({"as_at": "2026-03-31", "action": "check"})
-    page = client.post(url, data=fields).get_data(as_text=True)
+    checked = _submit(app, client, url, fields)
+    assert checked["status"] == "done" and checked["result_url"] == url
+    assert checked["message"].startswith("Checked 3 rows of export.csv: nothing stops")
+    page = client.get(url).get_data(as_text=True)
     assert "No problems stop this import: 3 cases" in page
     assert "Things to check" in page and "thnicity" in page
     assert "How complete is each item?" in page
+    assert 'value="2026-03-31"' in page  # The form keeps the date it was checked on.
 
 
 def test_an_xlsx_export_imports(app: Flask, login_as: LoginAs, world: World) -> None:
@@ -159,10 +183,10 @@ def test_an_xlsx_export_imports(app: Flask, login_as: LoginAs, world: World) -> 
     buffer = io.BytesIO()
     book.save(buffer)
     client = login_as(world.a.users[Role.ADMIN])
-    url = _upload(client, buffer.getvalue(), "report.xlsx")
+    url = _upload(app, client, buffer.getvalue(), "report.xlsx")
     fields = _form_fields(client.get(url).get_data(as_text=True))
     fields.update({"as_at": "2026-03-31", "label": "From Excel", "action": "import"})
-    assert client.post(url, data=fields).status_code == 302
+    assert _submit(app, client, url, fields)["status"] == "done"
     with app.app_context():
         refs = sorted(
             get_session().scalars(
@@ -187,8 +211,10 @@ def test_a_file_that_is_not_a_case_list_is_refused_at_upload(
     assert _counts(app) == before
 
 
-def test_another_organisation_cannot_see_a_pending_upload(login_as: LoginAs, world: World) -> None:
-    url = _upload(login_as(world.a.users[Role.MANAGER]), _messy_csv(ROWS[:3]), "x.csv")
+def test_another_organisation_cannot_see_a_pending_upload(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    url = _upload(app, login_as(world.a.users[Role.MANAGER]), _messy_csv(ROWS[:3]), "x.csv")
     assert login_as(world.b.users[Role.MANAGER]).get(url).status_code == 404
     assert login_as(world.a.users[Role.AUDITOR]).get(url).status_code == 403
 

@@ -331,3 +331,52 @@ def test_an_acknowledged_concern_records_who_what_and_when(
     # Acknowledged once: a second post changes nothing.
     manager.post(url, data={"action_taken": "Something else"})
     assert _stored(app, world.audit_id).concern_action_taken.startswith("Rang")  # type: ignore[union-attr]
+
+
+def test_the_dashboard_query_and_the_policy_agree_on_whose_feedback_it_is(
+    app: Flask, world: World
+) -> None:
+    """feedback_for (one query), responder_ids (who is told) and policy 'respond' (who may
+    answer) name the same people, for every kind of staff record near the case."""
+    from qa_toolkit.security import policy
+    from qa_toolkit.services import feedback as feedback_service
+
+    _finalise_world_audit(app, world)
+    with app.app_context():
+        db = get_session()
+        audit = db.get(Audit, world.audit_id)
+        assert audit is not None and audit.case_record is not None
+        team, other_team = world.a.teams[0].id, world.a.teams[1].id
+        assert audit.case_record.team_id == team
+        kinds = {
+            "social worker of the case": ("social_worker", other_team, True),
+            "team manager of the team": ("team_manager", team, True),
+            "team manager of another team": ("team_manager", other_team, False),
+            "social worker in the team, not of the case": ("social_worker", team, False),
+            "IRO in the team": ("iro", team, False),
+        }
+        people: dict[str, User] = {}
+        for label, (staff_role, team_id, _expected) in kinds.items():
+            user = User(email=f"{len(people)}@n.example", display_name=label, password_hash="x")
+            db.add(user)
+            db.flush()
+            db.add(Membership(user_id=user.id, organisation_id=world.a.org.id, role="viewer"))
+            staff = Staff(
+                organisation_id=world.a.org.id, team_id=team_id, name=label,
+                staff_role=staff_role, user_id=user.id,
+            )  # fmt: skip
+            db.add(staff)
+            db.flush()
+            if label == "social worker of the case":
+                audit.case_record.social_worker_id = staff.id
+            people[label] = user
+        db.flush()
+        told = audit_service.responder_ids(db, audit)
+        for label, user in people.items():
+            expected = kinds[label][2]
+            who = policy.principal_of(user, world.a.org.id)
+            listed = [f.audit_id for f in feedback_service.feedback_for(db, who)]
+            assert policy.can(who, "respond", audit) is expected, label
+            assert (listed == [audit.id]) is expected, label
+            assert (user.id in told) is expected, label
+        db.rollback()

@@ -71,3 +71,35 @@ def test_half_the_list_falls_short_the_page_says_so_and_more_reserves_fill_it(
     assert "as drawn (400 of 400 files asked for)" in page
     assert "Fewer files than asked for" not in page
     assert "more drawn before launch in" in page
+
+
+def test_the_form_coordinates_with_a_launched_round(app: Flask) -> None:
+    frame_id, version_id = _demo(app)
+    with app.app_context():
+        autumn = (
+            get_session().scalars(select(Programme).order_by(Programme.launched_at.desc())).first()
+        )
+        assert autumn is not None
+        autumn_id, autumn_name = autumn.id, autumn.name
+        autumn_refs = sample_record.sample_refs(get_session(), autumn_id)
+    client = _manager(app)
+    form = html.unescape(client.get("/programmes/new").get_data(as_text=True))
+    # The latest launched round is offered (and chosen) as the earlier round.
+    assert f'<option selected value="{autumn_id}">{autumn_name}</option>' in form
+    design = _design(frame_id, version_id, name="Avoiding autumn", exclude_audited_months="0",
+                     coordination="negative", coordinate_with=str(autumn_id))  # fmt: skip
+    drawn = client.post("/programmes/new", data={**design, "action": "draw"})
+    assert drawn.status_code == 302, drawn.get_data(as_text=True)[:2000]
+    with app.app_context():
+        named = select(Programme).where(Programme.name == "Avoiding autumn")
+        programme = get_session().scalars(named).one()
+        assert not sample_record.sample_refs(get_session(), programme.id) & autumn_refs
+        programme_id = programme.id
+    page = html.unescape(client.get(f"/programmes/{programme_id}").get_data(as_text=True))
+    assert "Negative: children audited in the earlier round" in page
+    assert f"0 children are in both this sample and the last round's ({autumn_name})." in page
+    # Negative coordination with nothing to coordinate with is refused, and nothing is drawn.
+    bare = {**design, "name": "No round", "coordinate_with": ""}
+    refused = client.post("/programmes/new", data={**bare, "action": "draw"})
+    assert refused.status_code == 400
+    assert "Choose the earlier programme to coordinate with." in refused.get_data(as_text=True)

@@ -21,19 +21,19 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import event as outcome
 from hypothesis import strategies as st
 from sqlalchemy import Engine, event, func, select, text
-from sqlalchemy.exc import OperationalError
 
 from qa_toolkit.db import Base, get_session
+from qa_toolkit.jobs.runner import UNEXPECTED
 from qa_toolkit.models import Audit, AuditEvent, Frame, Programme, Role, SampleCase
 from tests.conftest import LoginAs, World
 from tests.sampling.test_frame_fuzz import case_list_csv, case_list_xlsx
+from tests.support.jobs import finish, job_id_of, run_queued
 
 ROWS = 400
 KILL_AFTER = 150
@@ -121,22 +121,25 @@ def test_a_connection_lost_mid_import_leaves_nothing_half_written(
         data={"file": (io.BytesIO(_case_list(ROWS)), "kill.csv")},
         content_type="multipart/form-data",
     )
-    assert staged.status_code == 302
-    review = staged.headers["Location"]
+    review = finish(app, client, staged)["result_url"]
     fields = _fields(client.get(review).get_data(as_text=True))
     fields.update(
         {"as_at": "2026-03-31", "label": "Killed", "save_mapping_as": "Kill", "action": "import"}
     )
-    before = _counts(app)
+    queued = client.post(review, data=fields)  # The import is a job: the connection dies in it.
+    job_id = job_id_of(queued)
+    before = _without_jobs(_counts(app))
     with app.app_context():
         last_event = get_session().scalar(select(func.max(AuditEvent.id)))
 
-    with _connection_dies_mid_case_rows(app) as seen, pytest.raises(OperationalError):
-        client.post(review, data=fields)
+    with _connection_dies_mid_case_rows(app) as seen:
+        run_queued(app)
     assert seen["kills"] == 1 and KILL_AFTER <= seen["rows"] <= ROWS
+    state = client.get(f"/jobs/{job_id}.json").get_json()
+    assert state["status"] == "failed" and state["message"] == UNEXPECTED
 
     # No frame, no case rows, no new teams or staff, no saved mapping, no log entries.
-    assert _counts(app) == before
+    assert _without_jobs(_counts(app)) == before
     with app.app_context():
         session = get_session()
         assert session.scalar(select(func.max(AuditEvent.id))) == last_event
@@ -145,12 +148,16 @@ def test_a_connection_lost_mid_import_leaves_nothing_half_written(
         assert teams.scalar_one() == 0
 
     # The toolkit recovers (a new connection) and the same upload then imports whole.
-    imported = client.post(review, data=fields)
-    assert imported.status_code == 302, imported.get_data(as_text=True)[-1500:]
+    imported = finish(app, client, client.post(review, data=fields))
+    assert imported["status"] == "done", imported
     after = _counts(app)
     assert after["case_record"] == before["case_record"] + ROWS
     assert after["frame"] == before["frame"] + 1
     assert after["team"] == before["team"] + 3 and after["staff"] == before["staff"] + 7 + 11
+
+
+def _without_jobs(counts: dict[str, int]) -> dict[str, int]:
+    return {name: n for name, n in counts.items() if name != "job"}
 
 
 # ---- Concurrency ------------------------------------------------------------------------------
@@ -404,7 +411,8 @@ def _fields(page: str) -> dict[str, str]:
 
 
 def _without_uploads(counts: dict[str, int]) -> dict[str, int]:
-    return {name: n for name, n in counts.items() if name != "frame_upload"}
+    """Every table but the staged uploads and the jobs that checked and imported them."""
+    return {name: n for name, n in counts.items() if name not in ("frame_upload", "job")}
 
 
 @settings(
@@ -435,18 +443,31 @@ def test_any_uploaded_case_list_imports_whole_or_is_refused_with_nothing_written
         assert "There is a problem" in staged.get_data(as_text=True)
         assert _without_uploads(_counts(app)) == before
         return
-    review = staged.headers["Location"]
+    checked = finish(app, client, staged)
+    if checked["status"] == "failed" and checked["result_url"] == "/frames/upload":
+        outcome("refused by the check, nothing written")
+        assert checked["message"] and "Nothing was imported" in checked["message"]
+        assert _without_uploads(_counts(app)) == before
+        return
+    review = checked["result_url"]
     page = client.get(review)
     assert page.status_code == 200
     fields = _fields(page.get_data(as_text=True))
     fields.update({"as_at": "2026-03-31", "label": "Fuzzed", "action": "import"})
     imported = client.post(review, data=fields)
     assert imported.status_code in (302, 400), imported.status_code
-    after = _without_uploads(_counts(app))
     if imported.status_code == 400:
+        outcome("names to choose, nothing queued")
+        assert "Choose for each name below" in imported.get_data(as_text=True)
+        assert _without_uploads(_counts(app)) == before
+        return
+    state = finish(app, client, imported)
+    after = _without_uploads(_counts(app))
+    if state["status"] == "failed":
         outcome("rejected at import, nothing written")
-        said = imported.get_data(as_text=True)
-        assert "cannot be imported yet" in said or "There is a problem" in said
+        assert state["message"] and state["result_url"] == review
+        said = client.get(review).get_data(as_text=True)
+        assert "cannot be imported yet" in said or "Choose for each name below" in said
         assert after == before
         return
     outcome("imported whole")

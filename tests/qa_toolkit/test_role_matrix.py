@@ -83,6 +83,8 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "findings.programme": ALL_ROLES,
     "findings.workbook": ALL_ROLES,
     "findings.partner_csv": ALL_ROLES,
+    "findings.programme_actions": CASE_ROLES,
+    "findings.programme_highlights": CASE_ROLES,
     "findings.internal_csv": CASE_ROLES,
     "findings.highlight_approval": MANAGERS,
     "printing.marking_css": ALL_ROLES,

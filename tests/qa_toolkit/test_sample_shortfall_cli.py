@@ -135,6 +135,19 @@ def test_asked_sixty_drew_fifty_seven_everywhere_it_is_shown(
         drawn = sample_record.allocation_as_drawn(found)
         assert ("Team: B", 4, 1, 0.25, 4.0) in drawn
 
+    # The key is in no audit-log entry: its creation and change are logged as hidden.
+    with app.app_context():
+        from qa_toolkit.models import AuditEvent
+
+        logged = [
+            str(e.changes)
+            for e in get_session().scalars(
+                select(AuditEvent).where(AuditEvent.entity_type == "organisation")
+            )
+        ]
+        assert logged and all(KEY not in text for text in logged)
+        assert any("sampling_key" in text and "(hidden)" in text for text in logged)
+
     # The Method sheet's command draws the same sample again (under another name).
     import shlex
 
@@ -323,3 +336,40 @@ def test_coordination_with_the_last_demo_round(app: Flask, runner: FlaskCliRunne
         )
         positive = dict(sample_record.method_lines(session, found["Again"], internal=True))
         assert positive["Children also in the last round"].startswith("40 children are in both")
+        drawn_only = found["Avoid"].id
+    # A round still being drawn can change: coordinating with it is refused, nothing drawn.
+    base[-1] = str(drawn_only)
+    refused = runner.invoke(args=[*base, "--coordination", "negative", "--name", "Refused"])
+    assert refused.exit_code == 1 and "'Avoid' has not been launched" in refused.output
+    with app.app_context():
+        assert get_session().scalar(select(Programme.id).where(Programme.name == "Refused")) is None
+
+
+def test_a_sample_drawn_with_the_earlier_numbers_still_verifies(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    from sampling.allocation import Stratum, allocate
+    from sampling.draw import draw
+
+    path = tmp_path / "list.csv"
+    _write(path, _sixty_list())
+    frame_id = _setup(app, runner, path)
+    drawn = runner.invoke(
+        args=["sample", "draw", "--frame", str(frame_id), "--template", "iro_footprint",
+              "--n", "12", "--name", "Old way", "--seed", "8", "--numbers", "seeded"]
+    )  # fmt: skip
+    assert drawn.exit_code == 0, drawn.output
+    # The earlier scheme: numpy's generator along the sorted list, no key.
+    refs = [row[0] for row in _sixty_list()]
+    expected = draw([(r, ()) for r in refs], allocate([Stratum((), 120)], 12, "equal"), 8)
+    shown = sorted(line.split()[1] for line in drawn.output.splitlines() if "sample " in line[:10])
+    assert shown == sorted(expected.case_refs())
+    verified = runner.invoke(args=["sample", "verify", "Old way", str(path)])
+    assert verified.output.strip() == "identical", verified.output
+    with app.app_context():
+        session = get_session()
+        programme = session.scalars(select(Programme).where(Programme.name == "Old way")).one()
+        lines = dict(sample_record.method_lines(session, programme, internal=True))
+        assert lines["Random numbers"].startswith("From the seed")
+        assert lines["Sampling key fingerprint"] == "Not used"
+        assert "--numbers seeded" in lines["Reproduce the draw"]

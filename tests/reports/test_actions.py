@@ -379,3 +379,21 @@ def test_resolved_before_raised_is_refused() -> None:
     assert str(error.value) == (
         "An escalation raised on 2026-01-05 cannot be resolved on 2026-01-02, before it was raised"
     )
+
+
+def test_amber_until_draws_the_line_rag_draws_for_every_due_date() -> None:
+    """Over Christmas, Easter 2026 and ordinary weeks, with 0 to 6 working days of amber."""
+    from datetime import date, timedelta
+
+    from reports.actions import Rag, amber_until, rag
+
+    for today in (date(2025, 12, 19), date(2026, 3, 31), date(2026, 6, 10), date(2026, 12, 24)):
+        for within in range(7):
+            line = amber_until(today, within)
+            for offset in range(-3, 40):
+                due = today + timedelta(days=offset)
+                expected = Rag.RED if due < today else Rag.AMBER if due <= line else Rag.GREEN
+                assert rag(due, "open", today, within) == expected, (today, within, due)
+    # By hand: Friday 19 December 2025, 5 working days: 22, 23, 24 Dec, (25, 26 holidays),
+    # 29, 30 Dec; the 31st would be the sixth.
+    assert amber_until(date(2025, 12, 19), 5) == date(2025, 12, 30)

@@ -58,7 +58,7 @@ def test_a_one_file_programme_publishes_only_the_count_of_work_done() -> None:
     found = disclosure.programme(one, rules=RULES, title="Voice")
     assert not found.shown and found.files == 1
     book = _book(found)
-    assert book.sheetnames == ["Summary", "Method"]
+    assert book.sheetnames == ["Summary", "Limitations", "Method"]
     text = " ".join(str(v) for v in _values(book))
     assert "Figures appear when at least 5 files are finalised." in text
     for leak in ("Disabled Children", "Yes", "100", "Good"):
@@ -94,6 +94,7 @@ def test_a_small_group_is_suppressed_with_a_complement_and_nothing_is_a_fraction
     )
     assert "QA_TOOLKIT_PARTNER_MIN_FILES = 5" in method["Disclosure: threshold"]
     assert "tau-ARGUS" in method["Disclosure: secondary suppression"]
+    assert "docs/statistics.md" in method["Statistical methods"]
 
 
 def test_percentages_round_half_up_on_the_exact_fraction() -> None:
@@ -189,3 +190,45 @@ def test_a_rollup_with_more_files_than_k_keeps_every_whole_programme_figure() ->
     (q,) = [q for q in found.questions if q.question_id == "consulted"]
     assert (q.figure.met, q.figure.answered, q.figure.percent) == (3, 6, 50)
     assert [t.figure.percent for t in found.themes] == [50, 50]
+
+
+def test_moderation_reaches_partners_only_once_k_files_are_moderated() -> None:
+    from reports.agreement import Agreement
+    from reports.tidy import partner_rows
+
+    audits = [_audit("yes", "North")] * 7 + [_audit("no", "South")] * 7
+    result = rollup(TEMPLATE, audits)
+    # The moderator kept 58 of 62 answers: 93.548...% is 94 (half up on the exact fraction).
+    agreed = Agreement(62, 0, 0, 100 * 58 / 62, 0.612, "linear", 0.9034, None, "")
+    few = disclosure.programme(result, rules=RULES, moderation=(4, agreed))
+    assert few.moderation is None and few.moderated == 4
+    (table,) = [t for t in few.tables() if t.title == "Moderation"]
+    assert table.rows == (("Files moderated by a second auditor", 4, 14, None),)
+    tidy = [r for r in partner_rows("Voice", few) if r.table == "Moderation"]
+    assert [(r.measure, r.n, r.estimate) for r in tidy] == [("files", 4, None)]
+
+    enough = disclosure.programme(result, rules=RULES, moderation=(6, agreed))
+    m = enough.moderation
+    assert m is not None
+    # 6 of 14 files moderated: 42.857...% is 43.
+    assert (m.moderated, m.files, m.rate, m.compared, m.agreement) == (6, 14, 43, 62, 94)
+    assert (m.kappa, m.ac1) == (0.61, 0.9)
+    book = _book(enough)
+    rows = list(book["Moderation"].iter_rows(values_only=True))
+    assert ("Files moderated by a second auditor", 6, 14, 43) in rows
+    assert ("Answers the moderator kept", None, 62, 94) in rows
+    assert {"Strengths", "Small-number cautions", "Limitations"} <= set(book.sheetnames)
+    limits = dict(r[:2] for r in book["Limitations"].iter_rows(values_only=True) if r[0])
+    assert "fewer than 5 files" in limits["Suppression"]
+
+
+def test_small_number_cautions_name_the_partner_figures_on_few_answers() -> None:
+    # 6 files: every figure rests on 6 answers, fewer than 10.
+    found = disclosure.programme(rollup(TEMPLATE, [_audit("yes", "North")] * 6), rules=RULES)
+    (table,) = [t for t in found.tables() if t.title == "Small-number cautions"]
+    assert ("Question", "1.1 Did the IRO consult the child before the review?", 6, 100,
+            "Only 6 answers.") in table.rows  # fmt: skip
+    (strengths,) = [t for t in found.tables() if t.title == "Strengths"]
+    # 100% against a 90% target on 6 answers: a strength.
+    assert strengths.rows == (("Did the IRO consult the child before the review?", 6, 6, 100,
+                               90),)  # fmt: skip

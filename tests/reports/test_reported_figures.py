@@ -20,7 +20,7 @@ from audit_templates.schema import Template
 from reports import display
 from reports.excel import write_workbook
 from reports.intervals import wilson
-from reports.narrative import headline
+from reports.narrative import headline, precision
 from reports.rollup import AuditRecord, QuestionFinding, Rollup, rollup
 from reports.workbook import MethodNote, build
 from sampling.sizes import for_proportion
@@ -165,3 +165,20 @@ def test_the_narrative_prints_a_target_of_0_285_half_up() -> None:
     result = rollup(load_template_text(text, "example.yaml"), _files(0, 0, total=5))
     below = next(line for line in headline(result, "Voice") if "below target" in line)
     assert "target 29%: below, but the target is within the interval)." in below
+
+
+def test_the_findings_say_where_the_fpc_applies_and_the_margin_beside_the_design() -> None:
+    # 80 of 100 files, 40 met on each question every file answered: the half-width with the
+    # FPC is 0.0488 (above), rounded up to ±4.9 points, beside the ±5 the design asked for.
+    result = rollup(_template(), _files(40, 40, total=80), populations={"Whole frame": 100})
+    assert precision(result, 0.05) == [
+        "Finite population correction applied: 80 of 100 cases sampled (80%).",
+        "The design asked for ±5 points; the questions every file answered are within ±4.9 "
+        "points of their estimates.",
+    ]
+    # A fixed size (no margin asked): only where the correction applied. 40 of 1,000 (4%) is
+    # not material: nothing to say.
+    assert precision(result) == precision(result, None) == precision(result)[:1]
+    small = rollup(_template(), _files(20, 20), populations={"Whole frame": 1000})
+    assert precision(small, 0.05)[0].startswith("The design asked for ±5 points")
+    assert not any("correction" in line for line in precision(small, 0.05))

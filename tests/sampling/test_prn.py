@@ -157,3 +157,33 @@ def test_extra_reserves_extend_the_same_order(frame: list[tuple[str, Key]]) -> N
     )
     with pytest.raises(ValueError, match="negative"):
         draw(frame, allocation, 5, key=KEY, extra_reserves={first: -1})
+
+
+def test_a_design_stored_before_permanent_numbers_reads_as_seeded() -> None:
+    from sampling.design import SampleDesign
+
+    old = {"strata": ["team"], "size": {"method": "fixed", "n": 40}, "reserves": 2}
+    design = SampleDesign.from_dict(old)
+    assert design.numbers == "seeded" and design.coordination == "independent"
+    assert SampleDesign().numbers == "keyed"
+    assert SampleDesign.from_dict(SampleDesign().to_dict()) == SampleDesign()
+
+
+def test_a_keyed_systematic_draw_takes_its_start_from_the_key(
+    frame: list[tuple[str, Key]],
+) -> None:
+    allocation = allocate([Stratum((), len(frame))], 40, "proportional")
+    units = [(ref, ()) for ref, _ in frame]
+    result = draw(units, allocation, 11, method="systematic", key=KEY)
+    (plan,) = result.systematic
+    # Start = u × k with u the stream's number for the stratum, k = 800 / 40 = 20.
+    label = b"[]"
+    digest = hmac.new(
+        bytes.fromhex(KEY), b"qa-toolkit/prn/v1\x0011\x00start\x00" + label, hashlib.sha256
+    ).digest()
+    u = int.from_bytes(digest[:8], "big") // 2**11 / 2**53
+    assert plan.interval == 20 and plan.start == u * 20
+    # Listed by number, every 20th from the start.
+    listed = sorted(units, key=lambda unit: by_hand(KEY, 11, unit[0]))
+    expected = {listed[int(u * 20 + i * 20)][0] for i in range(40)}
+    assert set(result.case_refs()) == expected

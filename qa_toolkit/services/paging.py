@@ -1,0 +1,74 @@
+"""One way to page a list: the total, the page asked for (kept within range), its rows.
+
+Offset paging over a query whose ORDER BY ends in a unique column (so pages never overlap) and
+is served by an index (each list's sort has one, see the models): the database reads the page's
+rows and counts the rest from the index, never loading the whole list into the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first row (1-based; 0 when the list is empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def page_number(value: Any) -> int:
+    """The page asked for in a query string: a whole number from 1, anything else is page 1."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return max(1, min(number, 10**9))
+
+
+def count_of(session: Session, query: Select[Any]) -> int:
+    """How many rows `query` returns, counted in the database (its ORDER BY dropped)."""
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return int(session.scalar(counted) or 0)
+
+
+def paged(
+    session: Session, query: Select[T], page: int, per_page: int, *, unique: bool = False
+) -> Page[T]:
+    """The `page`-th page of `query` (an ORM select of one entity, ordered) with the total.
+
+    `unique` for a query with a joined eager load of a collection.
+    """
+    total = count_of(session, query)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    result = session.scalars(query.offset((page - 1) * per_page).limit(per_page))
+    items = list(result.unique() if unique else result)
+    return Page(items, total, page, pages, per_page)
+
+
+def of_list(items: Sequence[T], page: int, per_page: int) -> Page[T]:
+    """The same page of a list already in memory (a roll-up's highlights)."""
+    total = len(items)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return Page(list(items[start : start + per_page]), total, page, pages, per_page)

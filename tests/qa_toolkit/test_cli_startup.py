@@ -1,0 +1,42 @@
+"""`qa-toolkit --help` starts fast: it imports no statistics, array or spreadsheet library and
+computes no password hash; its list of commands is each command's own short help."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from flask import Flask
+
+from qa_toolkit import cli_entry
+
+HEAVY = ("scipy", "statsmodels", "numpy", "openpyxl", "argon2", "sqlalchemy", "huey")
+
+
+def test_help_imports_nothing_heavy() -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "qa_toolkit.cli_entry", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "Commands:" in done.stdout and "audit-log" in done.stdout
+    imported = {
+        match.group(1).split(".")[0]
+        for match in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", done.stderr, re.M)
+    }
+    assert "flask" in imported  # the parse really saw the import lines
+    assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
+
+
+def test_listed_help_is_each_commands_own() -> None:
+    for name in cli_entry.COMMANDS:
+        command = cli_entry.load_command(name)
+        assert command.name == name
+        assert command.get_short_help_str(limit=1000) == cli_entry.COMMANDS[name][2], name
+
+
+def test_the_table_names_every_command_the_app_registers(app: Flask) -> None:
+    assert sorted(cli_entry.COMMANDS) == sorted(app.cli.list_commands(None))  # type: ignore[arg-type]
