@@ -31,10 +31,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+import reports
 from qa_toolkit import jobs
 from qa_toolkit.models import FindingsRollup, Programme
 from qa_toolkit.models.findings_state import TOUCHED
-import reports
 from reports.rollup import Rollup
 
 log = logging.getLogger(__name__)
