@@ -37,7 +37,7 @@ lint: $(VENV)/.installed-dev
 # Retake the README's screenshots from the running app (the browser tests write them).
 screenshots: $(VENV)/.installed-dev
 	scripts/ensure-chromium
-	$(BIN)/python -m pytest tests/e2e -q
+	QA_TOOLKIT_RETAKE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
 
 # Benchmarks with their targets (figures as ratios to a floor measured in the same run).
 # Always exits 0: it reports, it does not judge. Results go to bench/results.json.

@@ -14,7 +14,6 @@ from qa_toolkit.db import get_session, writing
 from qa_toolkit.services import annual_report, organisations
 from reports.disclosure import Rules
 from reports.excel import write_workbook
-from reports.tidy import csv_text
 
 report_cli = AppGroup("report", help="Reports as files: the IRO annual report, board packs.")
 
@@ -54,8 +53,7 @@ def annual(
     start: str | None, end: str | None, audience: str, output: Path, org_name: str | None,
     force: bool,
 ) -> None:  # fmt: skip
-    """Save the IRO annual report as a Word document (.docx), a workbook (.xlsx) or a tidy CSV
-    of its figures (.csv).
+    """Save the IRO annual report as a Word document (.docx), a workbook (.xlsx) or tidy CSV.
 
     Without --from and --to the period is the financial year holding today. The paragraphs
     are the ones on the web page, with the author's edits.
@@ -84,8 +82,7 @@ def annual(
             if suffix == ".docx":
                 Path(temporary).write_bytes(annual_report.document(found, now))
             elif suffix == ".csv":
-                text = csv_text(annual_report.figure_rows(found))
-                Path(temporary).write_bytes(text.encode("utf-8"))
+                Path(temporary).write_text(annual_report.csv(found), encoding="utf-8")
             else:
                 write_workbook(annual_report.workbook(found, now), temporary)
             with writing():

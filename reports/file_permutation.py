@@ -35,6 +35,8 @@ EXACT_LIMIT = 50_000  # deals listed one by one: 9 files against 9 is C(18, 9) =
 RESAMPLES = 20_000  # random deals otherwise: the p-value's error is at most about ±0.007
 SEED = 16  # fixed, so the same files always give the same p
 _CHUNK = 20_000
+_CELLS = 2_000_000  # at most this many dealt positions held at once (16 MB)
+_SHUFFLE_FILES = 1_000  # up to this many files shuffling whole rows is the quicker way
 _TOLERANCE = 1e-12  # a deal as extreme as the observed one despite float rounding
 
 
@@ -90,10 +92,21 @@ def _permutation_test(
         while chunk := list(islice(every, _CHUNK)):
             extreme += int((differences(np.array(chunk)) >= threshold).sum())
         return PermutationResult(extreme / deals, None)
+    # |R₂ − R₁| is the same whichever round is dealt first, so the smaller round is dealt: a
+    # handful of files against thousands costs a handful of draws per rearrangement.
     rng = np.random.default_rng(SEED)
     extreme = 0
-    for start in range(0, RESAMPLES, _CHUNK):
-        rows = min(_CHUNK, RESAMPLES - start)
-        dealt = rng.permuted(np.tile(np.arange(len(files)), (rows, 1)), axis=1)[:, :size]
+    dealt_size = min(size, len(files) - size)
+    shuffle = len(files) <= _SHUFFLE_FILES  # shuffle whole rows; else draw only the dealt
+    step = max(1, min(_CHUNK, _CELLS // (len(files) if shuffle else dealt_size)))
+    for start in range(0, RESAMPLES, step):
+        rows = min(step, RESAMPLES - start)
+        if shuffle:
+            order = np.tile(np.arange(len(files)), (rows, 1))
+            dealt = rng.permuted(order, axis=1)[:, :dealt_size]
+        else:
+            dealt = np.array(
+                [rng.choice(len(files), dealt_size, replace=False) for _ in range(rows)]
+            )
         extreme += int((differences(dealt) >= threshold).sum())
     return PermutationResult((1 + extreme) / (1 + RESAMPLES), RESAMPLES)

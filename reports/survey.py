@@ -46,6 +46,7 @@ the test used.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -128,8 +129,10 @@ class RatioEstimate:
     missing: tuple[MissingStratum, ...]
     confidence: float
     notes: tuple[str, ...]
-    # The files the estimate was made from, for the exact comparison of few files.
-    units: tuple[FileCounts, ...] = field(default=(), repr=False)
+    # The files with an applicable answer as (met, applicable, how many files), for comparing
+    # few files exactly: files with the same counts are kept once, so a large programme's
+    # estimates stay small (a theme of 7 questions has at most 36 distinct pairs).
+    file_counts: tuple[tuple[int, int, int], ...] = field(default=(), repr=False)
 
     @property
     def coverage(self) -> str:
@@ -229,7 +232,10 @@ def ratio_estimate(
         "successes": successes, "n": n, "files": files, "sampled": len(units), "df": df,
         "weighted": weighted, "fpc": fpc, "sampling_fraction": fraction, "covered": covered,
         "population": population, "missing": tuple(missing), "confidence": float(confidence),
-        "units": tuple(units),
+        "file_counts": tuple(
+            sorted((m, a, c) for (m, a), c in Counter((u.met, u.applicable) for u in units).items()
+                   if a)
+        ),
     }  # fmt: skip
     if total_x == 0:
         notes.append("No sampled file had an applicable answer, so there is no estimate.")
@@ -315,11 +321,16 @@ def compare_ratios(
         )  # fmt: skip
     difference = after.estimate - before.estimate
     test = TEST_NAME
-    if _needs_exact(before) or _needs_exact(after):
+    spread = (before.variance or 0.0) + (after.variance or 0.0)
+    # An estimate made before it kept its files (a stored roll-up) can only take the t test.
+    dealable = bool(before.file_counts and after.file_counts)
+    if dealable and (_needs_exact(before) or _needs_exact(after)):
         exact = permutation_test(_files(before), _files(after))
         p_value, test = exact.p_value, exact.name
+    elif spread == 0:
+        p_value = 1.0 if difference == 0 else 0.0
     else:
-        t = difference / math.sqrt((before.variance or 0.0) + (after.variance or 0.0))
+        t = difference / math.sqrt(spread)
         p_value = float(min(1.0, 2 * stats.t.sf(abs(t), max(before.df + after.df, 1))))
     return Comparison(
         before=first,
@@ -342,6 +353,6 @@ def _needs_exact(estimate: RatioEstimate) -> bool:
 
 def _files(estimate: RatioEstimate) -> list[tuple[int, int]]:
     """The (met, applicable) of each file that had an applicable answer."""
-    if not estimate.units:
+    if not estimate.file_counts:
         raise ValueError("The estimate does not carry its files, so they cannot be compared.")
-    return [(u.met, u.applicable) for u in estimate.units if u.applicable]
+    return [(met, applicable) for met, applicable, c in estimate.file_counts for _ in range(c)]

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reports.agreement import Agreement
-from reports.disclosure import SUPPRESSED, Figure, PartnerFindings, Table, percent
+from reports.disclosure import Figure, PartnerFindings, percent
 from reports.excel import neutralise
 from reports.intervals import Comparison, Proportion, proportion
 from reports.rollup import BREAKDOWN_FIELDS, Rollup
@@ -40,7 +39,6 @@ __all__ = [
     "internal_rows",
     "of_proportion",
     "partner_rows",
-    "table_rows",
 ]
 
 HEADER = (
@@ -244,43 +242,6 @@ def partner_rows(programme: str, found: PartnerFindings) -> list[TidyRow]:
         rows.append(TidyRow(p, "Moderation", "All questions", "agreement", m.compared,
                             estimate=_whole(m.agreement)))  # fmt: skip
     return rows
-
-
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
-
-
-def table_rows(programme: str, table: Table, *, blank_is_suppressed: bool = False) -> list[TidyRow]:
-    """A published table (reports.disclosure.Table: a title, headings, rows of plain values)
-    as tidy rows, for outputs that keep their figures only as tables (the annual report).
-
-    The first column names the group. A (group, Number, measure, Share) table gives one row per
-    group: n the Number, numerator the measure's count. Otherwise every other column is a
-    measure: a whole number is a count (n), "78%" an estimate of 0.78; the word "suppressed",
-    or a blank where `blank_is_suppressed` (partner tables), is a suppressed cell; other text
-    (a verdict, a date) is left out, as it is no figure.
-    """
-    out: list[TidyRow] = []
-    columns = table.columns
-    shared = len(columns) == 4 and columns[1] == "Number" and columns[3] == "Share"
-    for row in table.rows:
-        group = "" if row[0] is None else str(row[0])
-        if shared:
-            n, met = row[1], row[2]
-            if isinstance(n, int) and isinstance(met, int):
-                out.append(TidyRow(programme, table.title, group, columns[2], n, met,
-                                   met / n if n else None))  # fmt: skip
-            elif n == SUPPRESSED or met == SUPPRESSED or (blank_is_suppressed and None in (n, met)):
-                out.append(TidyRow(programme, table.title, group, columns[2], suppressed=True))
-            continue
-        for heading, value in zip(columns[1:], row[1:], strict=True):
-            if isinstance(value, int):
-                out.append(TidyRow(programme, table.title, group, heading, n=value))
-            elif value == SUPPRESSED or (value is None and blank_is_suppressed):
-                out.append(TidyRow(programme, table.title, group, heading, suppressed=True))
-            elif isinstance(value, str) and (found := _PERCENT.fullmatch(value.strip())):
-                out.append(TidyRow(programme, table.title, group, heading,
-                                   estimate=float(found.group(1)) / 100))  # fmt: skip
-    return out
 
 
 def _number(value: float | int | None) -> str:

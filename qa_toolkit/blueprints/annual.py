@@ -31,7 +31,6 @@ from qa_toolkit.services import annual_report as service
 from reports.annual import Period
 from reports.disclosure import Rules
 from reports.excel import write_workbook
-from reports.tidy import csv_text
 
 bp = Blueprint("annual", __name__, url_prefix="/reports/annual")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -124,7 +123,7 @@ def download_xlsx() -> Response:
 @bp.get("/report.csv")
 @roles(MANAGERS)
 def download_csv() -> Response:
-    """Every figure of the report's tables as a tidy CSV (logged)."""
+    """Every figure of the report as tidy CSV, for the analyst's own tools (logged)."""
     return _download("csv")
 
 
@@ -134,7 +133,7 @@ def _download(kind: str) -> Response:
     if kind == "docx":
         body = service.document(found, now)
     elif kind == "csv":
-        body = csv_text(service.figure_rows(found)).encode("utf-8")
+        body = service.csv(found).encode("utf-8")
     else:
         buffer = io.BytesIO()
         write_workbook(service.workbook(found, now), buffer)
@@ -148,6 +147,6 @@ def _download(kind: str) -> Response:
     period = found.period
     name = f"iro-annual-report-{period.start:%Y}-{period.end:%y}-{found.audience}.{kind}"
     return Response(
-        body, mimetype={"docx": DOCX, "csv": "text/csv"}.get(kind, XLSX),
+        body, mimetype={"docx": DOCX, "xlsx": XLSX, "csv": "text/csv"}[kind],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )  # fmt: skip

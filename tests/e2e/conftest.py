@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -78,8 +79,16 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+def _scratch() -> Path:
+    return Path(tempfile.gettempdir()) / f"qa-toolkit-screenshots-{os.getpid()}"
+
+
 def screenshot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    target = SCREENSHOTS / f"{name}.png"
+    """Take the picture. Only `make screenshots` (QA_TOOLKIT_RETAKE_SCREENSHOTS=1) writes the
+    README's tracked pictures; every other run writes beside the test's own files, so a test run
+    leaves `git status` clean."""
+    folder = SCREENSHOTS if os.environ.get("QA_TOOLKIT_RETAKE_SCREENSHOTS") == "1" else _scratch()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     return target

@@ -208,3 +208,29 @@ def test_the_permutation_test_refuses_files_it_cannot_compare() -> None:
     for first, second in (([], [(1, 1)]), ([(2, 1)], [(1, 1)]), ([(0, 0)], [(1, 1)])):
         with pytest.raises(ValueError, match="0 <= met <= applicable"):
             permutation_test(first, second)
+
+
+def test_a_few_files_against_a_thousand_deal_only_the_few() -> None:
+    # 3 files of 3 met (one answer each), against 600 of 1,200. Only a deal giving the three
+    # files all met (R₁ = 1, R₂ = 600/1,200: 50 points) or none met (0 against 603/1,200 =
+    # 50.25 points) is as extreme, so p = P(3) + P(0) of the hypergeometric distribution of
+    # met files among 3 drawn from 1,203 of which 603 met: 0.2500.
+    first, second = [(1, 1)] * 3, [(1, 1)] * 600 + [(0, 1)] * 600
+    exact = float(stats.hypergeom.pmf(3, 1203, 603, 3) + stats.hypergeom.pmf(0, 1203, 603, 3))
+    assert exact == pytest.approx(0.2500, abs=1e-3)
+    comparison = compare_ratios(ratio_estimate(_files(first)), ratio_estimate(_files(second)))
+    assert comparison.test == "permutation test on files (20,000 random rearrangements)"
+    assert comparison.p_value == pytest.approx(exact, abs=0.015)
+
+
+def test_an_estimate_stored_before_it_kept_its_files_still_compares() -> None:
+    # A roll-up stored by an earlier version carries no file counts: the t test, as then.
+    from dataclasses import replace
+
+    before = replace(ratio_estimate(_files([(1, 1), (0, 1), (1, 1), (0, 1)])), file_counts=())
+    after = ratio_estimate(_files([(1, 1), (1, 1), (0, 1), (1, 1)]))
+    comparison = compare_ratios(before, after)
+    assert comparison.test == "design-based t test on files" and comparison.p_value is not None
+    # t = (0.75 - 0.5) / √(s₁²/4 + s₂²/4), s₁² = 1/3, s₂² = 1/4: 0.25 / 0.3819 on 6 df.
+    t = 0.25 / math.sqrt((1 / 3) / 4 + (1 / 4) / 4)
+    assert comparison.p_value == pytest.approx(2 * stats.t.sf(t, 6))

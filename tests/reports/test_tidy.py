@@ -113,27 +113,3 @@ def test_text_that_could_be_a_formula_is_neutralised() -> None:
     (row,) = _read(text)
     assert row["programme"] == "'=HYPERLINK(1)" and row["group"] == "'@team"
     assert float(row["estimate"]) == 2 / 3  # written in full: reads back as the same float
-
-
-def test_a_published_table_becomes_tidy_rows() -> None:
-    from reports.disclosure import Table
-    from reports.tidy import table_rows
-
-    shares = Table("Reviews by team", ("Team", "Number", "On time", "Share"),
-                   (("North", 40, 30, "75%"), ("South", "suppressed", "suppressed", "suppressed"),
-                    ("East", None, None, None)))  # fmt: skip
-    rows = table_rows("Annual", shares, blank_is_suppressed=True)
-    assert [(r.group, r.measure, r.n, r.numerator, r.estimate, r.suppressed) for r in rows] == [
-        ("North", "On time", 40, 30, 0.75, False),
-        ("South", "On time", None, None, None, True),
-        ("East", "On time", None, None, None, True),
-    ]
-    mixed = Table("Themes by round", ("Theme", "Spring", "Autumn", "Verdict"),
-                  (("Voice", "71%", None, "could be chance"),
-                   ("Health", 12, "80%", "")))  # fmt: skip
-    rows = table_rows("Annual", mixed)  # internal: a blank is nothing to give, not suppressed
-    assert [(r.group, r.measure, r.n, r.estimate) for r in rows] == [
-        ("Voice", "Spring", None, 0.71),
-        ("Health", "Spring", 12, None),
-        ("Health", "Autumn", None, 0.8),
-    ]
