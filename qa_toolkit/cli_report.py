@@ -53,12 +53,12 @@ def annual(
     start: str | None, end: str | None, audience: str, output: Path, org_name: str | None,
     force: bool,
 ) -> None:  # fmt: skip
-    """Save the IRO annual report as a Word document (.docx) or a workbook (.xlsx).
+    """Save the IRO annual report as a Word document (.docx), a workbook (.xlsx) or tidy CSV.
 
     Without --from and --to the period is the financial year holding today. The paragraphs
     are the ones on the web page, with the author's edits.
     """
-    suffix = _check_output(output, (".docx", ".xlsx"), force)
+    suffix = _check_output(output, (".docx", ".xlsx", ".csv"), force)
     session = get_session()
     auditing.set_actor(session, auditing.SYSTEM)
     config = current_app.config
@@ -81,6 +81,8 @@ def annual(
         with private_files.complete_or_nothing(output) as temporary:
             if suffix == ".docx":
                 Path(temporary).write_bytes(annual_report.document(found, now))
+            elif suffix == ".csv":
+                Path(temporary).write_text(annual_report.csv(found), encoding="utf-8")
             else:
                 write_workbook(annual_report.workbook(found, now), temporary)
             with writing():

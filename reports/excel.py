@@ -209,9 +209,6 @@ class Sheet:
     chart: ChartSpec | None = None
     freeze_header: bool = True
     autofilter: bool = True
-    # False for a sheet too wide to shrink onto one page's width and stay legible: it prints
-    # across several pages, its first column repeated on each.
-    fit_width: bool = True
 
 
 @dataclass(frozen=True)
@@ -513,11 +510,20 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
 
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
     row_number = header_row
+    # Long sheets repeat their text (a question on every file's row): measure each once.
+    measured: dict[tuple[float, str], int] = {}
+
+    def lines_of(text: str, width: float) -> int:
+        found = measured.get((width, text))
+        if found is None:
+            found = measured[(width, text)] = wrapped_lines(text, width)
+        return found
+
     for row_index, row in enumerate(sheet.rows):
         row_number += 1
         if wrapped:
             lines = max(
-                wrapped_lines(value, width) if isinstance(value := row[i], str) else 1
+                lines_of(value, width) if isinstance(value := row[i], str) else 1
                 for i, width in wrapped
             )
             if lines > 1:
@@ -545,7 +551,6 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
         n_cols=n_cols,
         freeze=sheet.freeze_header,
         autofilter=sheet.autofilter,
-        fit_width=sheet.fit_width,
         header=page_header(title, marking.classification),
         footer=page_footer(marking.caveat, marking.classification),
     )

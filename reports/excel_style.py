@@ -188,21 +188,16 @@ def set_up_page(
     autofilter: bool,
     header: str,
     footer: str,
-    fit_width: bool = True,
 ) -> None:
-    """Frozen header, autofilter, and A4 landscape one page wide with the header repeated (or,
-    for a wide sheet, as many pages wide as it needs with the first column repeated)."""
+    """Frozen header, autofilter, and A4 landscape one page wide with the header repeated."""
     if freeze:
-        ws.freeze_panes(header_row + 1, 0 if fit_width else 1)
+        ws.freeze_panes(header_row + 1, 0)
     if autofilter:
         ws.autofilter(header_row, 0, last_row, n_cols - 1)
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
-    if fit_width:
-        ws.fit_to_pages(1, 0)
-    else:
-        ws.repeat_columns(0)
+    ws.fit_to_pages(1, 0)
     ws.repeat_rows(header_row)
     ws.set_header(header)
     ws.set_footer(footer)

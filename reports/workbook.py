@@ -23,7 +23,7 @@ from reports.workbook_extra import (
     Moderation,
     QuestionRef,
     ReauditItem,
-    case_sheet,
+    case_sheets,
     cautions_sheet,
     limitations_sheet,
     moderation_sheet,
@@ -240,7 +240,7 @@ def build(
             QuestionRef(q.question_id, q.number, q.text) for q in rollup.questions
         ]
         themes = [(t.theme_id, t.title) for t in rollup.themes]
-        sheets.append(case_sheet(cases, refs, themes))
+        sheets += case_sheets(cases, refs, themes)
     return WorkbookSpec(
         title=f"{title}: {programme}",
         audience="internal",

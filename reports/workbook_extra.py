@@ -225,44 +225,75 @@ def limitations_sheet(rows: Sequence[tuple[str, str]]) -> Sheet:
     )
 
 
-def case_sheet(
+def case_sheets(
     cases: Sequence[CaseLine],
     questions: Sequence[QuestionRef],
     themes: Sequence[tuple[str, str]],
-) -> Sheet:
-    """Every audited file with its auditor, dates, theme scores and answers by question."""
-    columns = [
-        Column("Case reference"),
-        Column("Team", width=26),
-        Column("IRO", width=22),
-        Column("Stratum", width=40),
-        Column("Grade", width=28),
-        Column("Overall", "percent"),
-        Column("Auditor", width=22),
-        Column("Submitted", "date"),
-        Column("Finalised", "date"),
-        Column("Moderator", width=22),
-        Column("Moderated", "date"),
-        *(Column(f"Theme: {title}", "percent", width=14) for _id, title in themes),
-        *(Column(f"Q{q.number}", width=14) for q in questions),
-    ]
-    rows = [
-        (c.case_ref, c.team, c.iro, c.stratum, c.grade, c.overall, c.auditor, c.submitted,
-         c.finalised, c.moderator, c.moderated,
-         *(c.themes.get(theme_id) for theme_id, _title in themes),
-         *(c.answers.get(q.question_id) for q in questions))
-        for c in cases
-    ]  # fmt: skip
-    return Sheet(
+) -> list[Sheet]:
+    """The audited files three ways, each narrow enough to print legibly: every answer (one row
+    per file and question), each file's theme scores, and each file with its auditor and dates.
+    """
+    answers = Sheet(
+        "Case-level answers",
+        "Every answer that counts, by file and question (internal: identifies children)",
+        [
+            Column("Case reference"),
+            Column("No.", width=6),
+            Column("Question", wrap=True, width=70),
+            Column("Answer", width=24),
+        ],  # fmt: skip
+        [
+            (c.case_ref, q.number, q.text, c.answers.get(q.question_id))
+            for c in cases
+            for q in questions
+        ],  # fmt: skip
+        notes=(
+            "The answers after moderation, numbered as on the Questions sheet; a blank is a "
+            "question hidden by an earlier answer. Counting them by question gives every figure "
+            "of the Questions and Themes sheets.",
+        ),
+    )
+    scores = Sheet(
+        "Case-level theme scores",
+        "Each file's score on each theme (internal: identifies children)",
+        [Column("Case reference"), *(Column(title, "percent", width=14) for _i, title in themes)],
+        [(c.case_ref, *(c.themes.get(theme_id) for theme_id, _t in themes)) for c in cases],
+        notes=(
+            "A file's theme score is its answers meeting the standard over its applicable ones "
+            "in that theme; blank where none applied.",
+        ),
+    )
+    files = Sheet(
         "Case-level data",
         "Every audited file (internal: identifies children)",
-        columns,
-        rows,
-        notes=(
-            "The answers that count (after moderation), by question number as on the Questions "
-            "sheet; a blank is a question hidden by an earlier answer. A theme score is the "
-            "file's answers meeting the standard over its applicable ones in that theme. Every "
-            "figure of the Questions and Themes sheets can be recomputed from these columns.",
-        ),
-        fit_width=False,
+        [
+            Column("Case reference"),
+            Column("Team", width=26),
+            Column("IRO", width=22),
+            Column("Stratum", width=40),
+            Column("Grade", width=28),
+            Column("Overall", "percent"),
+            Column("Auditor", width=22),
+            Column("Submitted", "date"),
+            Column("Finalised", "date"),
+            Column("Moderator", width=22),
+            Column("Moderated", "date"),
+        ],
+        [
+            (
+                c.case_ref,
+                c.team,
+                c.iro,
+                c.stratum,
+                c.grade,
+                c.overall,
+                c.auditor,
+                c.submitted,
+                c.finalised,
+                c.moderator,
+                c.moderated,
+            )
+            for c in cases
+        ],  # fmt: skip
     )
+    return [answers, scores, files]

@@ -36,11 +36,12 @@ from qa_toolkit.models import (
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services.observation_findings import Period as ObservationPeriod
 from qa_toolkit.services.observation_findings import observation_findings
-from reports import annual, annual_outputs, annual_text, disclosure_annual, display
+from reports import annual, annual_outputs, annual_text, annual_tidy, disclosure_annual, display
 from reports.actions import StageRule
 from reports.disclosure import Rules
 from reports.excel import WorkbookSpec
 from reports.text_screen import Screen, explain, screen
+from reports.tidy import csv_text
 
 FOOTPRINT = "iro_footprint"
 OBSERVATION = "peer_observation"
@@ -382,3 +383,8 @@ def document(found: AnnualReport, now: datetime) -> bytes:
 
 def workbook(found: AnnualReport, now: datetime) -> WorkbookSpec:
     return annual_outputs.workbook(outputs_meta(found, now), found.sections)
+
+
+def csv(found: AnnualReport) -> str:
+    """Every figure of the report as tidy CSV (reports.tidy), as the report shows it."""
+    return csv_text(annual_tidy.rows(found.title, found.figures, found.sections))

@@ -10,7 +10,10 @@ out. A view that finds no row for the current state works it out itself and asks
 
 The payload is a pickle of our own `Rollup`, signed with a key derived from SECRET_KEY and
 never unpickled unless the signature matches, so a row written by anything but the toolkit is
-ignored (and recomputed), never run.
+ignored (and recomputed), never run. The key also carries a fingerprint of the code that
+defines and makes a roll-up (the `reports` package's source): a row stored by an earlier
+release, whose classes may have changed shape since, no longer matches after a deploy and is
+made again rather than unpickled into the wrong shape.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ import hmac
 import logging
 import pickle  # noqa: S403 (only our own signed payloads are ever loaded, see above)
 import time
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+import reports
 from qa_toolkit import jobs
 from qa_toolkit.models import FindingsRollup, Programme
 from qa_toolkit.models.findings_state import TOUCHED
@@ -37,12 +43,24 @@ TASK = "findings.rollup"
 _QUEUED = "qa_toolkit.rollup_queued"
 
 
+@cache
+def code_fingerprint() -> bytes:
+    """A digest of every source file of the `reports` package, which defines `Rollup` and
+    works it out: it changes whenever a release could change what a stored roll-up means."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(reports.__file__).parent.rglob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
 def _key() -> bytes | None:
     secret = current_app.config.get("SECRET_KEY") if has_app_context() else None
     if not secret:
         return None
     text = secret if isinstance(secret, bytes) else str(secret).encode()
-    return hashlib.sha256(b"qa-toolkit findings roll-up\0" + text).digest()
+    return hashlib.sha256(
+        b"qa-toolkit findings roll-up\0" + code_fingerprint() + b"\0" + text
+    ).digest()
 
 
 def _signature(key: bytes, payload: bytes) -> str:
@@ -68,7 +86,11 @@ def load(session: Session, programme_id: int, state: str) -> Rollup | None:
             "The stored roll-up of programme %s is not signed by this toolkit", programme_id
         )
         return None
-    found = pickle.loads(payload)  # noqa: S301 (signed by us: see the module docstring)
+    try:
+        found = pickle.loads(payload)  # noqa: S301 (signed by us: see the module docstring)
+    except (AttributeError, ImportError, TypeError, ValueError, pickle.UnpicklingError):
+        log.warning("The stored roll-up of programme %s no longer loads", programme_id)
+        return None
     return found if isinstance(found, Rollup) else None
 
 

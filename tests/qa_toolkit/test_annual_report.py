@@ -3,6 +3,8 @@ command line's Word document and workbook (rendered by LibreOffice), edits, bad 
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from pathlib import Path
 
@@ -135,7 +137,7 @@ def test_cli_refuses_bad_dates_and_writes_nothing(
 
 def test_cli_refuses_other_file_types(runner: FlaskCliRunner, tmp_path: Path) -> None:
     result = runner.invoke(args=["report", "annual", "-o", str(tmp_path / "r.pdf")])
-    assert result.exit_code != 0 and ".docx or .xlsx" in result.output
+    assert result.exit_code != 0 and ".docx or .xlsx or .csv" in result.output
 
 
 def test_edits_are_kept_with_the_report_and_partner_edits_screened(demo: Flask) -> None:
@@ -186,6 +188,15 @@ def test_page_edit_and_download_for_managers_only(demo: Flask, login_as: LoginAs
     assert "Our words here." in manager.get("/reports/annual/").get_data(as_text=True)
     word = manager.get("/reports/annual/report.docx", query_string=span)
     assert word.status_code == 200 and word.data[:2] == b"PK"
+    # Tidy CSV: the reviews-on-time headline row is the figures' own count.
+    rows = list(csv.DictReader(io.StringIO(
+        manager.get("/reports/annual/report.csv", query_string=span).get_data(as_text=True)
+    )))  # fmt: skip
+    f = _report(demo).figures
+    [on_time] = [r for r in rows if r["measure"] == "within the statutory timescale"]
+    assert (int(on_time["n"]), int(on_time["numerator"])) == (f.reviews.timed, f.reviews.on_time)
+    by_team = [r for r in rows if r["table"] == "Reviews by team"]
+    assert sum(int(r["n"]) for r in by_team) == f.reviews.timed
     partner = manager.get("/reports/annual/", query_string={**span, "audience": "partner"})
     assert "Reviews by IRO" not in partner.get_data(as_text=True)
     assert manager.get("/reports/annual/", query_string={"from": "x", "to": "y"}).status_code == 400
@@ -198,7 +209,7 @@ def test_page_edit_and_download_for_managers_only(demo: Flask, login_as: LoginAs
                 select(AuditEvent.action).where(AuditEvent.entity_type == "annual_report")
             )
         )
-    assert actions.count("view") == 3 and actions.count("export") == 1
+    assert actions.count("view") == 3 and actions.count("export") == 2
 
 
 def test_an_escalation_records_who_raised_it_and_to_whom(

@@ -54,6 +54,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "annual.edit": MANAGERS,
     "annual.download_docx": MANAGERS,
     "annual.download_xlsx": MANAGERS,
+    "annual.download_csv": MANAGERS,
     "frames.index": MANAGERS,
     "frames.upload": MANAGERS,
     "frames.review": MANAGERS,

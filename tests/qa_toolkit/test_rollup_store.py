@@ -120,3 +120,20 @@ def test_a_stored_roll_up_not_signed_by_the_toolkit_is_never_loaded(queue_app: F
         )
         session.commit()
         assert rollup_store.load(session, programme.id, state) is None
+
+
+def test_a_roll_up_stored_by_another_release_is_made_again_not_loaded(
+    queue_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a deploy that changed the reports code, a row the earlier release stored (its
+    classes may have had another shape) no longer matches and is not unpickled."""
+    with queue_app.app_context():
+        session = get_session()
+        programme = _autumn(session)
+        state = rollup_cache.state_of(session, programme)
+        made = findings.compute_rollup(session, programme)
+        assert rollup_store.store(session, programme.id, state, made, 0.1)
+        session.commit()
+        assert rollup_store.load(session, programme.id, state) == made
+        monkeypatch.setattr(rollup_store, "code_fingerprint", lambda: b"the next release")
+        assert rollup_store.load(session, programme.id, state) is None

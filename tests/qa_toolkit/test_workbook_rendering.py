@@ -50,6 +50,8 @@ def _downloads(app: Flask, runner: FlaskCliRunner, login_as: LoginAs) -> dict[st
         "partner": f"/findings/{autumn}/workbook?audience=lscp",
         "actions": "/actions/export.xlsx?status=any",
         "escalations": "/escalations/export.xlsx",
+        "annual": "/reports/annual/report.xlsx",
+        "annual-partner": "/reports/annual/report.xlsx?audience=partner",
     }
     out = {}
     for name, url in urls.items():
@@ -73,6 +75,8 @@ HEADERS = {
     "escalations": ("Stages visited", "Stages skipped", "Response due", "Escalations"),
     "actions": ("What good looks like", "Completion evidence", "Raised from"),
     "audit-log": ("When (UTC)",),
+    "annual": (),
+    "annual-partner": (),
 }  # fmt: skip
 
 
@@ -99,8 +103,6 @@ def test_every_workbook_prints_in_libreoffice_with_whole_headers_and_counts(
         # is the only figure given to two places).
         lines = [line for line in result.text.splitlines() if "weight " not in line]
         assert not [line for line in lines if WHOLE_AS_DECIMAL.search(line)], name
-    # The theme named by its title, not its key, in the action export.
-    # (Checked on the cells in the read-back test below.)
 
 
 def _width(ws: Any, column: int) -> float:

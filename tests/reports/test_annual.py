@@ -257,3 +257,31 @@ def test_partner_version_names_nobody_and_suppresses_small_groups() -> None:
 def test_partner_version_withheld_under_k_children() -> None:
     found = partner_annual(figures(_data()), Rules(min_files=10))
     assert not found.shown
+
+
+def test_tidy_rows_follow_the_sections_and_flag_suppressed_cells() -> None:
+    from reports.annual_tidy import rows
+
+    f = figures(_data())
+    found = rows("Annual", f, sections(f))
+    [on_time] = [r for r in found if r.measure == "within the statutory timescale"]
+    assert (on_time.n, on_time.numerator, on_time.estimate) == (16, 11, 11 / 16)
+    quarters = [r for r in found if r.table == "Reviews by quarter"]
+    assert [(r.n, r.numerator) for r in quarters] == [(5, 5), (4, 2), (5, 3), (2, 1)]
+    # Partner, k = 5: T2's 4 reviews are primary; T1 = total - T2 would give it away, and a
+    # table with every row hidden is withheld whole (reports.protection.suppress).
+    protected = partner_annual(f, Rules(min_files=5)).figures
+    teams = [
+        r for r in rows("Annual", protected, sections(protected)) if r.table == "Reviews by team"
+    ]
+    assert teams == []
+    # Quarters 5, 4, 5, 2: Q2 and Q4 are under k and hide each other (together 6 reviews, so
+    # either could be 1 to 5); Q1 and Q3 are published.
+    assert [(c.n, c.met) for c in protected.reviews.by_quarter] == [
+        (5, 5), (None, None), (5, 3), (None, None)
+    ]  # fmt: skip
+    tidy_quarters = [r for r in rows("A", protected, sections(protected)) if "quarter" in r.table]
+    assert [r.suppressed for r in tidy_quarters if r.table == "Reviews by quarter"] == [
+        False, True, False, True
+    ]  # fmt: skip
+    assert not any(r.table == "Reviews by IRO" for r in rows("A", protected, sections(protected)))
