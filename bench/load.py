@@ -6,12 +6,13 @@ demo, gives each simulated auditor audits of their own to work on, starts gunico
 port of 127.0.0.1 (never --preload: every worker connects for itself) and runs the users for a
 fixed time. Auditors: dashboard, open the audit form, two autosaves, the findings page, the
 case list. Managers: dashboard, findings, the case list (a random page), a programme, an audit.
-Each user signs in once, through the login form, as a person would. Then it prints p50, p95
+Each user has an account of its own with an authenticator app set up, and all sign in at the same
+moment, through the login form and the code page, as a person would. Then it prints p50, p95
 and max per step of the journeys and the number of errors (any answer but the expected one).
 gunicorn is always stopped, whatever happens.
 
     .venv/bin/python -m bench.load [--users 20] [--seconds 60] [--workers 5]
-        [--server postgresql://postgres@127.0.0.1:5432/postgres] [--keep]
+        [--server postgresql://postgres@127.0.0.1:5432/postgres] [--database load_qa] [--keep]
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+import pyotp
 
 from bench import common
 
@@ -87,10 +90,15 @@ class Plan:
     programme_ids: list[int]
     audit_ids: list[int]
     password: str
+    totp: dict[str, str]  # email -> the authenticator key of that account
 
 
-def _prepare(url: str, secret: str, auditor_users: int) -> Plan:
-    """Give each simulated auditor three audits of their own (in the demo's frame)."""
+def _prepare(url: str, secret: str, auditor_users: int, manager_users: int) -> Plan:
+    """An account per simulated user, each with MFA set up; each auditor three audits of
+    their own (in the demo's frame)."""
+    from datetime import UTC, datetime
+
+    import pyotp
     from sqlalchemy import select
 
     from qa_toolkit import create_app
@@ -105,6 +113,7 @@ def _prepare(url: str, secret: str, auditor_users: int) -> Plan:
         TemplateVersion,
         User,
     )
+    from qa_toolkit.security import mfa
     from qa_toolkit.services import demo
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret})
@@ -114,8 +123,11 @@ def _prepare(url: str, secret: str, auditor_users: int) -> Plan:
             org = session.scalars(
                 select(Organisation).where(Organisation.name == demo.DEMO_ORGANISATION)
             ).one()
-            frame_id = session.scalars(
-                select(Frame.id).where(Frame.organisation_id == org.id)
+            frame_id = session.scalars(  # The newest list (the demo keeps earlier ones).
+                select(Frame.id)
+                .where(Frame.organisation_id == org.id)
+                .order_by(Frame.as_at.desc(), Frame.id.desc())
+                .limit(1)
             ).one()
             version = session.scalars(
                 select(TemplateVersion)
@@ -124,9 +136,32 @@ def _prepare(url: str, secret: str, auditor_users: int) -> Plan:
             ).first()
             assert version is not None
             emails = [x.email for x in demo.DEMO_LOGINS if x.role.value == "auditor" and not x.note]
+            keys = mfa.Keys.from_config(app.config)
+            demo_auditor = session.scalars(select(User).where(User.email == emails[0])).one()
+            totp: dict[str, str] = {}
+
+            def account(email: str, role: str) -> int:
+                key = pyotp.random_base32()
+                user = User(
+                    email=email,
+                    display_name=email.split("@")[0].replace(".", " ").title(),
+                    password_hash=demo_auditor.password_hash,  # the demo password
+                    totp_secret=keys.fernet.encrypt(key.encode()).decode(),
+                    mfa_enabled_at=datetime.now(UTC),
+                )
+                session.add(user)
+                session.flush()
+                session.add(Membership(user_id=user.id, organisation_id=org.id, role=role))
+                totp[email] = key
+                return user.id
+
             users = {
-                u.email: u.id for u in session.scalars(select(User).where(User.email.in_(emails)))
+                f"load.auditor{n}@demo.example": account(f"load.auditor{n}@demo.example", "auditor")
+                for n in range(auditor_users)
             }
+            managers = [f"load.manager{n}@demo.example" for n in range(manager_users)]
+            for email in managers:
+                account(email, "manager")
             cases = iter(
                 session.scalars(
                     select(CaseRecord.id)
@@ -136,7 +171,7 @@ def _prepare(url: str, secret: str, auditor_users: int) -> Plan:
             )
             auditors: list[tuple[str, list[int]]] = []
             for n in range(auditor_users):
-                email = emails[n % len(emails)]
+                email = f"load.auditor{n}@demo.example"
                 mine = []
                 for _ in range(3):
                     audit = Audit(
@@ -159,17 +194,9 @@ def _prepare(url: str, secret: str, auditor_users: int) -> Plan:
             audit_ids = list(
                 session.scalars(select(Audit.id).where(Audit.organisation_id == org.id).limit(50))
             )
-            managers = [
-                u.email
-                for u in session.scalars(
-                    select(User)
-                    .join(Membership, Membership.user_id == User.id)
-                    .where(Membership.role.in_(("manager", "admin")))
-                )
-            ]
     finally:
         app.extensions["qa_engine"].dispose()
-    return Plan(auditors, managers, frame_id, programme_ids, audit_ids, demo.DEMO_PASSWORD)
+    return Plan(auditors, managers, frame_id, programme_ids, audit_ids, demo.DEMO_PASSWORD, totp)
 
 
 def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -283,7 +310,7 @@ class Browser:
         kind = {"Content-Type": "application/x-www-form-urlencoded"}
         return self.request(step, "POST", path, body, kind, expect)
 
-    def sign_in(self, email: str, password: str) -> bool:
+    def sign_in(self, email: str, password: str, totp_key: str) -> bool:
         _, page, _ = self.request("sign in: form", "GET", "/login")
         token = _CSRF.search(page)
         fields = {
@@ -292,6 +319,15 @@ class Browser:
             "csrf_token": token.group(1) if token else "",
         }
         status, _, headers = self.form("sign in: post", "/login", fields, (302, 303))
+        if status not in (302, 303) or "/login/code" not in headers.get("Location", ""):
+            return False
+        _, page, _ = self.request("sign in: code form", "GET", "/login/code")
+        token = _CSRF.search(page)
+        fields = {
+            "code": pyotp.TOTP(totp_key).now(),
+            "csrf_token": token.group(1) if token else "",
+        }
+        status, _, headers = self.form("sign in: code", "/login/code", fields, (302, 303))
         return status in (302, 303) and "login" not in headers.get("Location", "")
 
 
@@ -359,6 +395,7 @@ def _run_users(plan: Plan, port: int, users: int, seconds: float, timings: Timin
     signed_in = [0]
     lock = threading.Lock()
     start_gate = threading.Barrier(users, timeout=120)
+    sign_in_gate = threading.Barrier(users, timeout=60)
     end_box = [0.0]
 
     def person(n: int) -> None:
@@ -368,7 +405,11 @@ def _run_users(plan: Plan, port: int, users: int, seconds: float, timings: Timin
             email, mine = plan.auditors[n]
         else:
             email, mine = plan.managers[(n - auditors) % len(plan.managers)], []
-        ok = browser.sign_in(email, plan.password)
+        try:
+            sign_in_gate.wait()  # Every user's password and code at the same moment.
+        except threading.BrokenBarrierError:
+            return
+        ok = browser.sign_in(email, plan.password, plan.totp[email])
         with lock:
             signed_in[0] += ok
         try:
@@ -434,21 +475,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--managers", type=int, default=6, help="Of the users; the rest audit.")
-    parser.add_argument("--keep", action="store_true", help=f"Keep the {DATABASE} database.")
+    parser.add_argument("--database", default=DATABASE, help="The database it makes and drops.")
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
     parser.parse_args(namespace=ARGS)
     _local_only(ARGS.server)
     Path(common.CACHE_DIR).mkdir(parents=True, exist_ok=True)
-    url = common.sqlalchemy_url(ARGS.server, DATABASE)
+    url = common.sqlalchemy_url(ARGS.server, ARGS.database)
     secret = secrets.token_hex(32)
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_TOOLKIT_")}
     env.update({"DATABASE_URL": url, "SECRET_KEY": secret})
-    print(f"Creating {DATABASE}, migrating and seeding the demo...", flush=True)
-    common.pg_create(ARGS.server, DATABASE)
+    print(f"Creating {ARGS.database}, migrating and seeding the demo...", flush=True)
+    common.pg_create(ARGS.server, ARGS.database)
     process: subprocess.Popen[bytes] | None = None
     try:
         _toolkit(env, "db", "upgrade")
         _toolkit(env, "demo", "seed")
-        plan = _prepare(url, secret, max(1, ARGS.users - ARGS.managers))
+        auditors = max(1, ARGS.users - ARGS.managers)
+        plan = _prepare(url, secret, auditors, max(0, ARGS.users - auditors))
         port = _free_port()
         process = _start_gunicorn(dict(env, QA_TOOLKIT_ENV="production"), port, ARGS.workers)
         print(f"gunicorn on 127.0.0.1:{port}; running {ARGS.users} users...", flush=True)
@@ -458,7 +501,7 @@ def main() -> None:
         if process is not None:
             _stop(process)
         if not ARGS.keep:
-            common.pg_drop(ARGS.server, DATABASE)
+            common.pg_drop(ARGS.server, ARGS.database)
     _report(timings, ARGS.seconds, ARGS.users, ARGS.workers, signed_in)
 
 

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.forms import ImportReturnForm, UploadCaseListForm, build_mapping_form
 from qa_toolkit.models import FrameUpload
@@ -185,6 +186,11 @@ def review(upload_id: int) -> str | Response | tuple[str, int]:
         status = 400
     result = report.get("result") if checked_mapping else None
     preview = report.get("preview") if checked_mapping else None
+    census = census_from_json(preview) if preview else None
+    examples: dict[str, list[str]] = report.get("examples", {})
+    shown = list(examples.get(mapping.get("case_ref") or "", []))
+    shown += [ref for ref, _days in (census.overdue[:50] if census else ())]
+    log_view("case_list_upload", shown, staged.id)
     page = render_template(
         "frames/review.html",
         form=form,
@@ -196,11 +202,11 @@ def review(upload_id: int) -> str | Response | tuple[str, int]:
         saved=frame_service.saved_mappings(db, org.id),
         saved_name=saved_name,
         applied=applied,
-        examples=report.get("examples", {}),
+        examples=examples,
         mapping=mapping,
         names=report.get("names", []) if checked_mapping else [],
         unresolved=unresolved,
-        preview=census_from_json(preview) if preview else None,
+        preview=census,
         participation_words=PARTICIPATION,
     )
     return (page, status) if status != 200 else page

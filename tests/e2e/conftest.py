@@ -27,7 +27,12 @@ CHROMIUM = os.environ.get("QA_TOOLKIT_CHROMIUM", "/usr/bin/chromium")
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
-    """The real app, CSRF on, on a migrated SQLite file with the demo seeded, served over HTTP."""
+    """The real app, CSRF on, on a migrated SQLite file with the demo seeded, served over HTTP.
+
+    No job consumer runs: a browser test runs the jobs it queued with
+    `tests.support.jobs.run_queued` while the page waits (a consumer would also run every
+    plain task the seeding queued, writing to the SQLite file beside the test's own writes).
+    """
     path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
     url = f"sqlite:///{path}"
     migrate.upgrade(url)

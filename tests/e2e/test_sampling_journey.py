@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from qa_toolkit.services.demo import DEMO_PASSWORD
 from tests.e2e.conftest import screenshot
+from tests.support.jobs import run_queued
 
 MESSY = (
     "\ufeffChild ID,Allocated Team,IRO,Legal Status,DOB,Next Review Due\r\n"
@@ -32,7 +33,7 @@ def _sign_in(page: Page, base: str) -> None:
 def test_a_messy_import_is_explained(
     page: Page, live_app: tuple[Flask, str], tmp_path: Path
 ) -> None:
-    _app, base = live_app
+    app, base = live_app
     messy = tmp_path / "lcs-export.csv"
     messy.write_text(MESSY, encoding="utf-8")
     _sign_in(page, base)
@@ -40,13 +41,27 @@ def test_a_messy_import_is_explained(
     page.get_by_role("link", name="Import a case list").click()
     page.get_by_label("Case list (CSV or Excel .xlsx)").set_input_files(str(messy))
     page.get_by_role("button", name="Upload and check columns").click()
+    # The check runs in the background; its page follows it and says what stopped it.
+    expect(page.get_by_role("heading", name="Checking the case list")).to_be_visible()
+    assert run_queued(app)  # As a worker would, while the page waits and polls.
+    message = page.locator("#job-message")
+    expect(message).to_contain_text("problems stop the import", timeout=30_000)
+    expect(message).to_contain_text(re.compile(r"[Rr]ows? 3 and 5"))
+    expect(message).to_contain_text("Row 4, column 'DOB': '31/02/2021' is not a real date")
+    page.get_by_role("link", name="Put it right").click()
     expect(page.get_by_role("heading", name="Check the columns")).to_be_visible()
     expect(page.get_by_label("Case reference (required)")).to_have_value("Child ID")
-    page.get_by_role("button", name="Check the file").click()
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("cannot be imported yet")
     expect(summary).to_contain_text(re.compile(r"rows? 3 and 5"))
     expect(summary).to_contain_text("31/02/2021")
+    # Checked again with the same columns: the same problems, from a new job.
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Checking the case list")).to_be_visible()
+    assert run_queued(app)
+    expect(page.get_by_role("link", name="Put it right")).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Put it right").click()
+    expect(page.get_by_role("alert")).to_contain_text("31/02/2021")
     screenshot(page, "import-report")
 
 

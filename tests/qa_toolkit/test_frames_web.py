@@ -12,7 +12,16 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from qa_toolkit.db import Base, get_session
-from qa_toolkit.models import CaseRecord, ColumnMapping, Frame, FrameUpload, Role, Staff
+from qa_toolkit.models import (
+    AuditEvent,
+    CaseRecord,
+    ColumnMapping,
+    Frame,
+    FrameUpload,
+    Role,
+    Staff,
+)
+from qa_toolkit.models.audit_log import AuditEventCase
 from tests.conftest import LoginAs, World
 from tests.support.jobs import finish
 
@@ -41,6 +50,13 @@ def _messy_csv(rows: list[str]) -> bytes:
     return (HEADER + "".join(rows) + ",,,,,,,,,\r\n\r\n").encode("cp1252")
 
 
+# The log (a view of case references is logged) and its chain.
+LOG_TABLES = (
+    "audit_event", "audit_event_case", "audit_event_organisation", "audit_chain_head",
+    "audit_log_archive",
+)  # fmt: skip
+
+
 def _counts(app: Flask) -> dict[str, int]:
     """Rows in every table but the log, the staged uploads and the jobs themselves."""
     with app.app_context():
@@ -48,7 +64,7 @@ def _counts(app: Flask) -> dict[str, int]:
         return {
             t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
             for t in Base.metadata.sorted_tables
-            if t.name not in ("audit_event", "frame_upload", "job")
+            if t.name not in LOG_TABLES + ("frame_upload", "job")
         }
 
 
@@ -169,6 +185,21 @@ def test_the_report_lists_warnings_and_completeness(
     assert "Things to check" in page and "thnicity" in page
     assert "How complete is each item?" in page
     assert 'value="2026-03-31"' in page  # The form keeps the date it was checked on.
+    # The page shows case references (examples, overdue reviews): the view is logged.
+    with app.app_context():
+        session = get_session()
+        event = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "view", AuditEvent.entity_type == "case_list_upload")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+        assert event is not None and event.entity_id == url.rsplit("/", 1)[1]
+        refs = set(
+            session.scalars(
+                select(AuditEventCase.case_ref).where(AuditEventCase.event_id == event.id)
+            )
+        )
+    assert {"LCS001", "LCS002", "LCS003"} <= refs
 
 
 def test_an_xlsx_export_imports(app: Flask, login_as: LoginAs, world: World) -> None:
