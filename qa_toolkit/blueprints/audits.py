@@ -92,7 +92,7 @@ def index() -> str | tuple[str, int]:
     )  # fmt: skip
     counts, by_auditor = tracker.counts_by_auditor(db, org.id, query.filters, today)
     log_view("audit_list", [line.case_ref or "" for line in mine] + [
-        line.case_ref or "" for line in page.lines])  # fmt: skip
+        line.case_ref or "" for line in page.items])  # fmt: skip
     html = render_template(
         "audits/index.html",
         mine=mine,

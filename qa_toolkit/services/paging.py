@@ -50,6 +50,12 @@ def count_of(session: Session, query: Select[Any]) -> int:
     return int(session.scalar(counted) or 0)
 
 
+def window(total: int, page: int, per_page: int) -> tuple[int, int]:
+    """The page asked for kept within range, and the number of pages (at least 1)."""
+    pages = max(1, -(-total // per_page))
+    return min(max(1, page), pages), pages
+
+
 def paged(
     session: Session, query: Select[T], page: int, per_page: int, *, unique: bool = False
 ) -> Page[T]:
@@ -58,8 +64,7 @@ def paged(
     `unique` for a query with a joined eager load of a collection.
     """
     total = count_of(session, query)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page, pages = window(total, page, per_page)
     result = session.scalars(query.offset((page - 1) * per_page).limit(per_page))
     items = list(result.unique() if unique else result)
     return Page(items, total, page, pages, per_page)
@@ -68,7 +73,6 @@ def paged(
 def of_list(items: Sequence[T], page: int, per_page: int) -> Page[T]:
     """The same page of a list already in memory (a roll-up's highlights)."""
     total = len(items)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page, pages = window(total, page, per_page)
     start = (page - 1) * per_page
     return Page(list(items[start : start + per_page]), total, page, pages, per_page)

@@ -26,6 +26,7 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.security.policy import EDITABLE
+from qa_toolkit.services.paging import Page, window
 
 # The order of the lifecycle, for sorting by status and for the columns of the counts.
 LIFECYCLE = (
@@ -137,23 +138,6 @@ class AuditorRow:
     counts: Counts
 
 
-@dataclass(frozen=True)
-class Page:
-    lines: list[Line]
-    total: int
-    page: int
-    pages: int
-    per_page: int
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.page * self.per_page, self.total)
-
-
 def _lines_query(organisation_id: int, today: date) -> Select[*tuple[Any, ...]]:
     return (
         select(
@@ -211,7 +195,7 @@ def page_of_audits(
     descending: bool = False,
     page: int = 1,
     per_page: int = PER_PAGE,
-) -> Page:
+) -> Page[Line]:
     """One page of the organisation's audits, filtered and sorted (a count and one query)."""
     conditions = filters.where(today)
     total = session.scalar(
@@ -220,8 +204,7 @@ def page_of_audits(
         .where(Audit.organisation_id == organisation_id, *conditions)
     )
     total = int(total or 0)
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    page, pages = window(total, page, per_page)
     rows = session.execute(
         _lines_query(organisation_id, today)
         .where(*conditions)
