@@ -23,9 +23,12 @@ big one's findings page has no previous round to compare with.
 
 from __future__ import annotations
 
+import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bench import common
@@ -460,3 +463,26 @@ def open_database(scratch: Any, server_url: str | None, name: str) -> Database:
         return Database("sqlite", f"sqlite:///{path}", str(path))
     dbapi = common.pg_create(server_url, name)
     return Database("postgresql", common.sqlalchemy_url(server_url, name), dbapi, server_url, name)
+
+
+def main_on_postgres(
+    args: argparse.Namespace,
+    prefix: str,
+    name: str,
+    run: Callable[[Database, Path, argparse.Namespace], tuple[list[common.Result], list[str]]],
+) -> int:
+    """The body of a PostgreSQL benchmark's main(): a scratch folder and its own database on
+    the server `args.database_url` names (else TEST_DATABASE_URL), `run(database, scratch,
+    args)` for its results and notes, then the table printed and the results file written."""
+    server_url = pg_server(args.database_url, postgres=True)
+    assert server_url is not None
+    with common.scratch_dir(prefix) as scratch:
+        database = open_database(scratch, server_url, name)
+        try:
+            results, notes = run(database, scratch, args)
+        finally:
+            database.close()
+    common.print_table(results, notes)
+    common.write_results(results, args.results)
+    print(f"written: {args.results}")
+    return 0

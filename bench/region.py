@@ -113,19 +113,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    server_url = programme_data.pg_server(args.database_url, postgres=True)
-    assert server_url is not None
-    with common.scratch_dir("qa-bench-region-") as scratch:
-        database = programme_data.open_database(scratch, server_url, PG_DATABASE)
-        try:
-            results, notes = run(database, scratch, args)
-        finally:
-            database.close()
-    common.print_table(results, notes)
-    common.write_results(results, args.results)
-    print(f"written: {args.results}")
-    return 0
+    return programme_data.main_on_postgres(parse_args(argv), "qa-bench-region-", PG_DATABASE, run)
 
 
 def run(
