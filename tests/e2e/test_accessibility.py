@@ -43,8 +43,8 @@ from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services.demo import DEMO_PASSWORD
 from qa_toolkit.services.programmes import draw_programme
 from sampling.design import SampleDesign, SizeRule
-from tests.e2e.conftest import screenshot
 from tests.support.jobs import run_queued
+from tests.support.screenshots import screenshot
 
 pytestmark = pytest.mark.e2e
 
