@@ -15,6 +15,8 @@ TEST_PASSWORD = "a-long-test-password-2026"
 SECRET = "test-secret-key-that-is-long-enough-000"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 ROOT = Path(__file__).resolve().parents[2]
+# The job queue's Redis (its tests use keys under a name of their own, so workers may share it).
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
 def make_test_app(database_url: str, **overrides: object) -> Flask:
