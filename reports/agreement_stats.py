@@ -67,7 +67,7 @@ def table_of(split: Split, k: int) -> FloatArray:
     return table
 
 
-def contingencytable_of(
+def contingency_table(
     pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str]
 ) -> FloatArray:
     """Counts with the first rater in rows and the second in columns, in category order.
@@ -142,7 +142,7 @@ def kappa_of(split: Split, k: int, weights: Weighting) -> float | None:
     return (observed - expected) / (1.0 - expected)
 
 
-def cohenskappa_of(
+def cohens_kappa(
     pairs: Iterable[tuple[str | None, str | None]],
     categories: Sequence[str],
     weights: Weighting = "none",
