@@ -41,6 +41,9 @@ files weigh more; it is a summary of the scale, not an average of the questions'
 `per_audit_percent` is the one figure that counts "Not applicable": it measures how much of
 one audit the moderator changed, not agreement on a scale, so it can differ from the pooled
 percentage for the same audits.
+
+The formulas (the table, the weights, kappa, AC1 and AC2) are `reports.agreement_stats`'s and
+are imported from here; this module chooses the pairs, pools them and words the notes.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Plain data in, plain data out. N/A is out of every denominator; small cells are flagged here
 and suppressed by the partner-facing outputs; proportions come with Wilson intervals, and a
 design-weighted estimate for the whole frame when the strata were sampled unequally.
+
+The answers are counted through `reports.tally`'s look-up tables (one pass over the audits);
+this module turns those counts into the findings.
 """
 
 from __future__ import annotations
