@@ -13,7 +13,7 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, CaseRecord, User
 from qa_toolkit.services.demo import DEMO_PASSWORD
 from qa_toolkit.services.templates import publish
-from tests.e2e.conftest import screenshot
+from tests.support.screenshots import screenshot
 
 JOURNEY_TEMPLATE = """
 id: e2e_visits

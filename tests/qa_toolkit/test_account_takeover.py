@@ -21,7 +21,8 @@ from qa_toolkit.db import Base, get_session
 from qa_toolkit.models import AuditEvent, Invitation, Membership, Role, User
 from qa_toolkit.security import mfa
 from qa_toolkit.security.passwords import verify_password
-from tests.conftest import TEST_PASSWORD, LoginAs, World
+from tests.support.app import TEST_PASSWORD
+from tests.support.world import LoginAs, World
 
 STRONG = "a brand new password 2027"
 

@@ -15,7 +15,8 @@ from sqlalchemy import select, text
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, CaseRecord, Role, User
-from tests.conftest import TEST_PASSWORD, LoginAs, OrgWorld, World
+from tests.support.app import TEST_PASSWORD
+from tests.support.world import LoginAs, OrgWorld, World
 
 REF = "C000123"
 

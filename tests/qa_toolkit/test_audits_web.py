@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, Role
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def _audit(app: Flask, audit_id: int) -> Audit:

@@ -11,7 +11,7 @@ from flask import Flask
 
 from qa_toolkit.models import Role
 from qa_toolkit.security.access import ADMINS, ALL_ROLES, CASE_ROLES, MANAGERS, declared_roles
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 PUBLIC = None
 # Routes whose answer also depends on who owns the object (the assigned auditor, the
@@ -153,7 +153,7 @@ def test_a_route_without_a_role_stops_the_app_from_starting(database_url: str) -
     from flask import Blueprint
 
     from qa_toolkit import blueprints
-    from tests.conftest import make_test_app
+    from tests.support.app import make_test_app
 
     rogue = Blueprint("rogue", __name__)
     rogue.add_url_rule("/rogue", "rogue", lambda: "children's data")

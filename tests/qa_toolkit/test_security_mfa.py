@@ -19,7 +19,8 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role, User
 from qa_toolkit.models.users import MfaRequirement, RecoveryCode
 from qa_toolkit.security import mfa, signin
-from tests.conftest import SECRET, TEST_PASSWORD, LoginAs, World
+from tests.support.app import SECRET, TEST_PASSWORD
+from tests.support.world import LoginAs, World
 
 
 def _key_on(page: str) -> str:

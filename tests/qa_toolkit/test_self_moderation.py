@@ -11,7 +11,7 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, CaseRecord, Role, TemplateVersion
 from qa_toolkit.security import policy
 from qa_toolkit.services.templates import FRAMEWORKS, publish
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def _submitted_audit(app: Flask, world: World, auditor_id: int) -> int:
