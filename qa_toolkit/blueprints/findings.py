@@ -35,6 +35,7 @@ from qa_toolkit.security.access import (
 )
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import findings as findings_service
+from qa_toolkit.services import findings_exports
 from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
@@ -42,6 +43,7 @@ from qa_toolkit.services.paging import of_list, page_number
 from qa_toolkit.services.templates import template_of
 from reports import display
 from reports.disclosure import Rules
+from reports.disclosure_actions import table as reaudit_table
 from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
 from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL, theme_target
@@ -164,6 +166,7 @@ def _partner_page(result: findings_service.ProgrammeFindings, action_counts: dic
             for t in found.themes
         ]
     )  # fmt: skip
+    reaudit = findings_exports.partner_reaudit(get_session(), result, found)
     return render_template(
         "findings/partner.html",
         programme=result.programme,
@@ -171,6 +174,9 @@ def _partner_page(result: findings_service.ProgrammeFindings, action_counts: dic
         partner=found,
         chart=chart,
         action_counts=action_counts,
+        reaudit=reaudit_table(reaudit, result.previous.name if result.previous else None)
+        if reaudit
+        else None,
         print_as_at=result.programme.frame.as_at.strftime("%-d %B %Y"),
     )
 
@@ -229,7 +235,7 @@ def partner_csv(programme_id: int) -> Response:
     """Every partner figure as a tidy CSV, one row a figure (the partner object, as it is)."""
     db = get_session()
     programme = _programme_or_404(programme_id)
-    rows = findings_service.figure_rows(db, programme, "lscp", _rules())
+    rows = findings_exports.figure_rows(db, programme, "lscp", _rules())
     auditing.record(
         db, "export", "programme_findings", programme.id,
         summary="partner CSV", organisation_id=programme.organisation_id,
@@ -244,7 +250,7 @@ def internal_csv(programme_id: int) -> Response:
     """Every figure of the internal findings page, unrounded, as a tidy CSV (names staff)."""
     db = get_session()
     programme = _programme_or_404(programme_id)
-    rows = findings_service.figure_rows(db, programme, "internal")
+    rows = findings_exports.figure_rows(db, programme, "internal")
     auditing.record(
         db, "export", "programme_findings", programme.id,
         summary="internal CSV", organisation_id=programme.organisation_id,
@@ -297,7 +303,7 @@ def workbook(programme_id: int) -> Response:
         abort(403)
     buffer = io.BytesIO()
     write_workbook(
-        findings_service.workbook_spec(db, programme, audience, partner_rules=_rules()), buffer
+        findings_exports.workbook_spec(db, programme, audience, partner_rules=_rules()), buffer
     )
     auditing.record(
         db, "export", "programme_findings", programme.id,
