@@ -42,6 +42,7 @@ from typing import Any, BinaryIO, Literal, get_args
 
 import xlsxwriter  # type: ignore[import-untyped]
 
+from reports.excel_fast import FastSheet, worksheet_class
 from reports.excel_style import (
     DEFAULT_NUMBER_FORMATS,
     DEFAULT_WIDTHS,
@@ -472,7 +473,7 @@ def _wrapping(sheet: Sheet, columns: list[Column], widths: list[float]) -> list[
 
 
 def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Marking) -> None:
-    ws = wb.add_worksheet(sheet.name)
+    ws = wb.add_worksheet(sheet.name, worksheet_class=worksheet_class())
     columns = _columns(sheet)
     n_cols = len(columns)
     widths = [_width(col) for col in columns]
@@ -509,6 +510,9 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
     wrapped = [(i, widths[i]) for i, col in enumerate(columns[:first_extra]) if col.wrap]
 
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    if isinstance(ws, FastSheet):  # the checked version: skip the A1-notation wrapper per cell
+        write_string, write_number = ws._write_string, ws._write_number
+        write_datetime = ws._write_datetime
     row_number = header_row
     # Long sheets repeat their text (a question on every file's row): measure each once.
     measured: dict[tuple[float, str], int] = {}
@@ -518,6 +522,8 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
         if found is None:
             found = measured[(width, text)] = wrapped_lines(text, width)
         return found
+
+    neutral: dict[str, str] = {}  # and neutralise each once
 
     for row_index, row in enumerate(sheet.rows):
         row_number += 1
@@ -533,7 +539,10 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
                 continue
             if isinstance(value, str):
                 fmt = fills[index].get(value) if fills[index] else None
-                write_string(row_number, index, neutralise(value), fmt or text_formats[index])
+                text = neutral.get(value)
+                if text is None:
+                    text = neutral[value] = neutralise(value)
+                write_string(row_number, index, text, fmt or text_formats[index])
             elif isinstance(value, dt.date):  # validation keeps dates in date columns
                 write_datetime(row_number, index, value, formats[index])
             else:
