@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from qa_toolkit import confirm_texts
+from qa_toolkit.confirm_step import Done, confirm_then
 from qa_toolkit.db import get_session
 from qa_toolkit.forms import (
     ConfirmForm,
@@ -180,42 +182,36 @@ def reset_password(user_id: int) -> str | Response:
 
 @bp.post("/users/<int:user_id>/mfa")
 @roles(ADMINS)
-def reset_mfa(user_id: int) -> Response:
-    """Remove a user's authenticator app (a lost phone); they set one up again if required."""
-    db = get_session()
+def reset_mfa(user_id: int) -> str | Response:
+    """Remove a user's authenticator app (a lost phone) once confirmed; they set one up again."""
     user, _role = _member_or_404(user_id)
-    if ConfirmForm().validate_on_submit() and mfa.enabled(user):
-        try:
-            accounts.admin_remove_mfa(db, _me(), user, current_organisation().name)
-        except user_service.UserError as exc:
-            db.rollback()
-            flash(str(exc), "error")
-        else:
-            db.commit()
-            flash(
-                f"Removed {user.display_name}'s authenticator app. They are signed out.", "success"
-            )
-    return redirect(url_for("admin.edit_user", user_id=user.id))
+    back = url_for("admin.edit_user", user_id=user.id)
+    if not (ConfirmForm().validate_on_submit() and mfa.enabled(user)):
+        return redirect(back)
+    return confirm_then(
+        lambda: accounts.admin_remove_mfa(get_session(), _me(), user, current_organisation().name),
+        lambda _: confirm_texts.remove_mfa(user),
+        lambda _: Done(f"Removed {user.display_name}'s authenticator app. They are signed out."),
+        back,
+    )
 
 
 @bp.post("/users/<int:user_id>/remove")
 @roles(ADMINS)
-def remove_user(user_id: int) -> Response:
-    """Take the account out of this organisation (its other organisations keep it)."""
-    db = get_session()
+def remove_user(user_id: int) -> str | Response:
+    """Take the account out of this organisation once confirmed (its other ones keep it)."""
     org = current_organisation()
     user, _role = _member_or_404(user_id)
+    back = url_for("admin.edit_user", user_id=user.id)
     if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("admin.edit_user", user_id=user.id))
-    try:
-        accounts.remove_member(db, org, user)
-    except user_service.UserError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("admin.edit_user", user_id=user.id))
-    db.commit()
-    flash(f"{user.display_name} is no longer a member of {org.name}.", "success")
-    return redirect(url_for("admin.users"))
+        return redirect(back)
+    return confirm_then(
+        lambda: accounts.remove_member(get_session(), org, user),
+        lambda _: confirm_texts.remove_member(user, org),
+        lambda _: Done(f"{user.display_name} is no longer a member of {org.name}."),
+        back,
+        onward=url_for("admin.users"),
+    )
 
 
 @bp.route("/security", methods=["GET", "POST"])

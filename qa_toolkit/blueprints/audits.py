@@ -13,10 +13,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit_templates.schema import Template
-from audit_templates.scoring import score
-from qa_toolkit import auditing
+from audit_templates.scoring import AuditScore, score
+from qa_toolkit import auditing, confirm_texts
 from qa_toolkit.audit_forms import build_audit_form, form_view
 from qa_toolkit.audit_views import log_view
+from qa_toolkit.confirm_step import Done, confirm_then
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Role, User
 from qa_toolkit.security import policy
@@ -349,15 +350,24 @@ def assign_moderator(audit_id: int) -> Response:
 
 @bp.post("/<int:audit_id>/finalise")
 @roles(MANAGERS)
-def finalise(audit_id: int) -> Response:
-    def act(db: Any, audit: Audit) -> None:
-        if not can(policy.current(), "finalise", audit):
+def finalise(audit_id: int) -> str | Response:
+    """Finalise once confirmed: the first press says what becomes final and asks again."""
+    audit = _audit_or_404(audit_id)
+
+    def act() -> AuditScore:
+        # Not yet submitted: the service says so; submitted: only a manager not involved.
+        if audit.status in policy.REVIEWABLE and not can(policy.current(), "finalise", audit):
             raise audit_service.AuditProblem(
                 "You did this audit, or are the person observed: another manager finalises it."
             )
-        audit_service.finalise(db, audit)
+        return audit_service.finalise(get_session(), audit)
 
-    return _manager_action(audit_id, act, "Finalised.")
+    return confirm_then(
+        act,
+        lambda result: confirm_texts.finalise(audit, result),
+        lambda _: Done("Finalised."),
+        url_for("audits.edit", audit_id=audit.id),
+    )
 
 
 @bp.post("/<int:audit_id>/acknowledge")
