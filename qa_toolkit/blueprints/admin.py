@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from types import SimpleNamespace
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -22,6 +33,8 @@ from qa_toolkit.security.access import ADMINS, current_organisation, roles
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import accounts, organisations
 from qa_toolkit.services import users as user_service
+from qa_toolkit.settings_forms import OrganisationSettingsForm
+from qa_toolkit.web_actions import committing
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,6 +53,7 @@ def users() -> str:
         rows=user_service.members(db, org.id),
         invited=invited,
         withdraw_form=ConfirmForm(),
+        organisation_id=org.id,
     )
 
 
@@ -237,6 +251,55 @@ def security() -> str | Response:
             flash("No role is required to use an authenticator app.", "success")
         return redirect(url_for("admin.security"))
     return render_template("admin/security.html", form=form)
+
+
+@bp.route("/organisations/<int:organisation_id>/settings", methods=["GET", "POST"])
+@roles(ADMINS)
+def organisation_settings(organisation_id: int) -> str | Response | tuple[str, int]:
+    """The settings of the organisation the administrator is working in (no other one's)."""
+    org = current_organisation()
+    if organisation_id != org.id:
+        abort(404)
+    now = organisations.settings_of(org)
+    form = OrganisationSettingsForm(
+        formdata=request.form if request.method == "POST" else None,
+        data={"emails_show_case_ref": now.emails_show_case_ref,
+              "case_list_row_limit": "" if now.case_list_row_limit is None
+              else str(now.case_list_row_limit)},
+    )  # fmt: skip
+    if form.validate_on_submit():
+        with committing(flash_problem=False) as outcome:
+            said = organisations.change_settings(get_session(), org, _wanted_settings(form))
+        if outcome.ok:
+            flash(_settings_said(said), "success")
+            return redirect(url_for("admin.organisation_settings", organisation_id=org.id))
+        outcome.show_on(form)
+    page = render_template("admin/organisation.html", form=form, organisation=org,
+                           deployment=_deployment_settings())  # fmt: skip
+    return (page, 400) if request.method == "POST" else page
+
+
+def _wanted_settings(form: OrganisationSettingsForm) -> organisations.Settings:
+    most = int(current_app.config["CASE_LIST_MAX_ROWS"])
+    limit = organisations.row_limit_from(form.case_list_row_limit.data or "", most)
+    return organisations.Settings(bool(form.emails_show_case_ref.data), limit)
+
+
+def _settings_said(said: list[str]) -> str:
+    if not said:
+        return "Nothing was changed."
+    return "Saved: " + "; ".join(said) + "."
+
+
+def _deployment_settings() -> SimpleNamespace:
+    """The settings of the whole deployment, shown beside the organisation's own."""
+    config = current_app.config
+    return SimpleNamespace(
+        case_list_max_rows=int(config["CASE_LIST_MAX_ROWS"]),
+        amber_days=int(config["ESCALATION_AMBER_DAYS"]),
+        retention_years=int(config["AUDIT_LOG_RETENTION_YEARS"]),
+        partner_min_files=int(config["PARTNER_MIN_FILES"]),
+    )
 
 
 @bp.get("/audit-log")
