@@ -27,7 +27,7 @@ from qa_toolkit.forms import (
     NewUserForm,
     ResetPasswordForm,
 )
-from qa_toolkit.models import Role, User
+from qa_toolkit.models import Organisation, Role, User
 from qa_toolkit.security import mfa, policy
 from qa_toolkit.security.access import ADMINS, current_organisation, roles
 from qa_toolkit.security.policy import can
@@ -63,55 +63,43 @@ def new_user() -> str | Response:
     form = NewUserForm()
     error = None
     if form.validate_on_submit():
-        db = get_session()
-        me = policy.current()
-        assert me is not None  # noqa: S101 (the role check let a signed-in member through)
-        try:
-            added = accounts.add_user(
-                db,
-                current_organisation(),
-                user_service.NewUser(
-                    email=form.email.data or "",
-                    display_name=form.display_name.data or "",
-                    password=form.password.data or "",
-                    role=Role(form.role.data),
-                    must_change_password=True,
-                ),
-                me,
-            )
-        except user_service.UserError as exc:
-            db.rollback()
-            error = str(exc)
-            form.password.errors = [error]
-        else:
-            db.commit()
-            if added.joined:
-                flash(f"{added.email} has joined as {added.role.label}.", "success")
-            else:
-                # The same words whether or not the address already had an account.
-                flash(
-                    f"Invited {added.name_given} ({added.email}) as {added.role.label}. They join "
-                    "when they sign in and accept: with the first password you chose if they "
-                    "are new to the service, or with their own if they already have an account.",
-                    "success",
-                )
+        with committing(flash_problem=False) as outcome:
+            added = accounts.add_user(get_session(), current_organisation(), _new_user(form), _me())
+        if outcome.ok:
+            flash(_added_message(added), "success")
             return redirect(url_for("admin.users"))
+        error = str(outcome.problem)
+        form.password.errors = [error]
     return render_template("admin/new_user.html", form=form, error=error)
+
+
+def _new_user(form: NewUserForm) -> user_service.NewUser:
+    return user_service.NewUser(
+        email=form.email.data or "",
+        display_name=form.display_name.data or "",
+        password=form.password.data or "",
+        role=Role(form.role.data),
+        must_change_password=True,
+    )
+
+
+def _added_message(added: accounts.Added) -> str:
+    if added.joined:
+        return f"{added.email} has joined as {added.role.label}."
+    # The same words whether or not the address already had an account.
+    return (
+        f"Invited {added.name_given} ({added.email}) as {added.role.label}. They join "
+        "when they sign in and accept: with the first password you chose if they "
+        "are new to the service, or with their own if they already have an account."
+    )
 
 
 @bp.post("/invitations/<int:invitation_id>/withdraw")
 @roles(ADMINS)
 def withdraw_invitation(invitation_id: int) -> Response:
-    db = get_session()
     if ConfirmForm().validate_on_submit():
-        try:
-            accounts.withdraw(db, current_organisation(), invitation_id)
-        except user_service.UserError as exc:
-            db.rollback()
-            flash(str(exc), "error")
-        else:
-            db.commit()
-            flash("Invitation withdrawn.", "success")
+        with committing("Invitation withdrawn."):
+            accounts.withdraw(get_session(), current_organisation(), invitation_id)
     return redirect(url_for("admin.users"))
 
 
@@ -133,62 +121,57 @@ def _me() -> policy.Principal:
 @roles(ADMINS)
 def edit_user(user_id: int) -> str | Response:
     org = current_organisation()
-    db = get_session()
     user, role = _member_or_404(user_id)
     me = _me()
-    staff = organisations.staff(db, org.id)
-    linked = user_service.linked_staff_id(db, org.id, user.id)
-    form = EditUserForm(data={"role": role, "staff_id": linked, "active": user.active})
-    form.staff_id.choices = [SelectChoice("", "Not linked")] + [
-        SelectChoice(str(s.id), f"{s.name} ({s.staff_role.replace('_', ' ')})") for s in staff
-    ]
+    form = _edit_form(user, role)
     may_disable = can(me, "disable", user)
     error = None
     if form.validate_on_submit():
-        try:
-            accounts.change_role(db, user, org, Role(form.role.data))
-            user_service.link_staff(db, user, org, form.staff_id.data)
-            if may_disable:  # Otherwise the box is not shown, and the account stays as it is.
-                accounts.admin_set_active(db, me, user, org, bool(form.active.data))
-        except user_service.UserError as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            db.commit()
-            flash(f"Saved the changes to {user.display_name}.", "success")
+        with committing(f"Saved the changes to {user.display_name}.", flash_problem=False) as done:
+            _save_user(form, user, org, me if may_disable else None)
+        if done.ok:
             return redirect(url_for("admin.users"))
+        error = str(done.problem)
     return render_template(
-        "admin/edit_user.html",
-        form=form,
-        user=user,
-        error=error,
-        password_form=ResetPasswordForm(),
-        mfa_form=ConfirmForm(),
-        mfa_on=mfa.enabled(user),
-        may_change=may_disable,
-        elsewhere=accounts.ELSEWHERE,
-    )
+        "admin/edit_user.html", form=form, user=user, error=error,
+        password_form=ResetPasswordForm(), mfa_form=ConfirmForm(), mfa_on=mfa.enabled(user),
+        may_change=may_disable, elsewhere=accounts.ELSEWHERE,
+    )  # fmt: skip
+
+
+def _edit_form(user: User, role: str) -> EditUserForm:
+    """The account's role, staff record and whether it is active, with this org's staff."""
+    db, org_id = get_session(), current_organisation().id
+    linked = user_service.linked_staff_id(db, org_id, user.id)
+    form = EditUserForm(data={"role": role, "staff_id": linked, "active": user.active})
+    form.staff_id.choices = [SelectChoice("", "Not linked")] + [
+        SelectChoice(str(s.id), f"{s.name} ({s.staff_role.replace('_', ' ')})")
+        for s in organisations.staff(db, org_id)
+    ]
+    return form
+
+
+def _save_user(
+    form: EditUserForm, user: User, org: Organisation, disabler: policy.Principal | None
+) -> None:
+    """Role, staff link, and (only for who may: else the box is not shown) active or not."""
+    db = get_session()
+    accounts.change_role(db, user, org, Role(form.role.data))
+    user_service.link_staff(db, user, org, form.staff_id.data)
+    if disabler is not None:
+        accounts.admin_set_active(db, disabler, user, org, bool(form.active.data))
 
 
 @bp.post("/users/<int:user_id>/password")
 @roles(ADMINS)
 def reset_password(user_id: int) -> str | Response:
-    db = get_session()
     user, _role = _member_or_404(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            accounts.admin_set_password(db, _me(), user, form.password.data or "")
-        except user_service.UserError as exc:
-            db.rollback()
-            flash(str(exc), "error")
-        else:
-            db.commit()
-            flash(
-                f"Set a new password for {user.display_name}. They are signed out, and choose "
-                "their own password when they next sign in.",
-                "success",
-            )
+        done = (f"Set a new password for {user.display_name}. They are signed out, and choose "
+                "their own password when they next sign in.")  # fmt: skip
+        with committing(done):
+            accounts.admin_set_password(get_session(), _me(), user, form.password.data or "")
     else:
         flash("Enter a new password.", "error")
     return redirect(url_for("admin.edit_user", user_id=user.id))
