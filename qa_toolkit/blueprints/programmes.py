@@ -10,9 +10,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from qa_toolkit import auditing
+from qa_toolkit import auditing, confirm_texts
+from qa_toolkit.confirm_step import Done, confirm_then
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Programme
+from qa_toolkit.models import Programme, SampleCase
 from qa_toolkit.programme_forms import (
     ExpectationProblem,
     ProgrammeForm,
@@ -246,30 +247,30 @@ def _remember_choices(programme_id: int, ticked: list[int], capacity: dict[int, 
 
 @bp.post("/<int:programme_id>/exclude")
 @roles(MANAGERS)
-def exclude(programme_id: int) -> Response:
+def exclude(programme_id: int) -> str | Response:
+    """Exclude once confirmed: the first press names the reserve that comes in and asks again."""
     db = get_session()
     programme = _programme_or_404(programme_id)
-    try:
-        replacement = programme_service.exclude(
-            db,
-            programme,
-            request.form.get("sample_case_id", type=int) or 0,
-            request.form.get("reason", ""),
-        )
-    except programme_service.ProgrammeProblem as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        if replacement is not None:
-            flash(
-                f"Excluded. Reserve {replacement.case_record.case_ref} takes its place.", "success"
-            )
-        else:
-            flash(
-                "Excluded. That stratum has no reserves left, so the sample is one smaller.", "info"
-            )
-    return redirect(url_for("programmes.show", programme_id=programme.id))
+    chosen = request.form.get("sample_case_id", type=int) or 0
+
+    def act() -> tuple[SampleCase, SampleCase | None]:
+        reason = request.form.get("reason", "")
+        replacement = programme_service.exclude(db, programme, chosen, reason)
+        return db.get_one(SampleCase, chosen), replacement
+
+    return confirm_then(
+        act,
+        lambda done: confirm_texts.exclude(programme, *done),
+        lambda done: _excluded(done[1]),
+        url_for("programmes.show", programme_id=programme.id),
+    )
+
+
+def _excluded(replacement: SampleCase | None) -> Done:
+    if replacement is None:
+        return Done("Excluded. That stratum has no reserves left, so the sample is one smaller.",
+                    "info")  # fmt: skip
+    return Done(f"Excluded. Reserve {replacement.case_record.case_ref} takes its place.")
 
 
 @bp.post("/<int:programme_id>/assign")
@@ -350,19 +351,21 @@ def reassign(programme_id: int) -> Response:
 
 @bp.post("/<int:programme_id>/more-reserves")
 @roles(MANAGERS)
-def more_reserves(programme_id: int) -> Response:
+def more_reserves(programme_id: int) -> str | Response:
+    """Bring reserves in once confirmed: the first press says how many, and asks again."""
     db = get_session()
     programme = _programme_or_404(programme_id)
-    try:
+
+    def act() -> tuple[int, str]:
         brought = sample_record.draw_more_reserves(db, programme, date.today())
-        summary = sample_record.outcome(db, programme).summary()
-    except programme_service.ProgrammeProblem as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(f"{brought} more reserve(s) brought into the sample: {summary}.", "success")
-    return redirect(url_for("programmes.show", programme_id=programme.id))
+        return brought, sample_record.outcome(db, programme).summary()
+
+    return confirm_then(
+        act,
+        lambda done: confirm_texts.more_reserves(programme, *done),
+        lambda done: Done(f"{done[0]} more reserve(s) brought into the sample: {done[1]}."),
+        url_for("programmes.show", programme_id=programme.id),
+    )
 
 
 @bp.post("/<int:programme_id>/launch")

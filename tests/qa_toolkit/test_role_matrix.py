@@ -134,6 +134,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "invitations.accept": ALL_ROLES,
     "invitations.decline": ALL_ROLES,
     "admin.security": ADMINS,
+    "admin.organisation_settings": ADMINS,
 }
 
 
@@ -185,6 +186,7 @@ def _url(rule: str, world: World) -> str:
     """A real URL for the rule, with ids of organisation A's records."""
     ids = {
         "<int:user_id>": world.a.users[Role.AUDITOR].id,
+        "<int:organisation_id>": world.a.org.id,
         "<int:frame_id>": world.a.frame.id,
         "<int:version_id>": world.template_version_id,
         "<int:upload_id>": world.upload_id,
