@@ -16,6 +16,7 @@ from qa_toolkit.forms import ChangePasswordForm, CodeForm, MfaSetupForm
 from qa_toolkit.models import User
 from qa_toolkit.security import devices, mfa, sessions, signin, throttle
 from qa_toolkit.services import users as user_service
+from qa_toolkit.web_actions import committing
 
 LOGIN_FAILED = "The email address or password is not right. Check them and try again."
 
@@ -122,15 +123,12 @@ def setup_page(user: User, form: MfaSetupForm, *, pending: bool) -> str:
 
 def enrol(user: User, form: MfaSetupForm) -> list[str] | None:
     """Turn MFA on from a submitted set-up form; the recovery codes, or None (errors on form)."""
-    db = get_session()
-    try:
-        codes = mfa.enrol(db, keys(), user, form.token.data or "", form.code.data or "")
-    except mfa.MfaError as exc:
-        db.rollback()
-        form.code.errors = [str(exc)]
+    with committing(flash_problem=False) as outcome:
+        codes = mfa.enrol(get_session(), keys(), user, form.token.data or "", form.code.data or "")
+        sessions.end_everywhere(user)
+    if outcome.problem is not None:
+        form.code.errors = [outcome.problem.message]
         return None
-    sessions.end_everywhere(user)
-    db.commit()
     return codes
 
 
