@@ -38,10 +38,13 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Retake the README's screenshots from the running app (the browser tests write them).
+# Retake the README's screenshots from the running app (the browser tests write them) and the
+# board pack's pages from the demo as LibreOffice renders them.
 screenshots: $(VENV)/.installed-dev
 	scripts/ensure-chromium
+	scripts/ensure-office
 	QA_TOOLKIT_RETAKE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
+	$(BIN)/python scripts/board_pack_screenshots.py
 
 # Benchmarks with their targets (figures as ratios to a floor measured in the same run).
 # Always exits 0: it reports, it does not judge. Results go to bench/results.json.

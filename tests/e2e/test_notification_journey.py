@@ -247,6 +247,7 @@ def test_one_programme_from_launch_to_findings_with_every_email(
     expect(cal.get_by_text("Moderation saved")).to_be_visible(timeout=WAIT)
     manager.goto(f"{base}/audits/{first}")
     manager.get_by_role("button", name=re.compile("Finalise")).click()
+    manager.get_by_role("button", name=re.compile("Yes, finalise")).click()  # It asks first.
     expect(manager.get_by_role("status").filter(has_text="Finalised.")).to_be_visible(timeout=WAIT)
     _one(
         mail.new(1), "teammanager@demo.example", "Feedback is ready for you",
@@ -312,6 +313,7 @@ def test_one_programme_from_launch_to_findings_with_every_email(
     _answer_and_submit(other)
     manager.goto(f"{base}/audits/{second}")
     manager.get_by_role("button", name=re.compile("Finalise")).click()
+    manager.get_by_role("button", name=re.compile("Yes, finalise")).click()  # It asks first.
     expect(manager.get_by_role("status").filter(has_text="Finalised.")).to_be_visible(timeout=WAIT)
     mail.new(1)  # The team manager's feedback for the second case (checked in step 4).
     assert set(_statuses(app, programme_id).values()) == {"finalised"}

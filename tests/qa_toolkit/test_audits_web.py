@@ -227,7 +227,7 @@ def test_moderation_and_finalisation_keep_the_originals(
     )
     assert moderated.status_code == 302
     assert _audit(app, world.audit_id).status == "moderated"
-    manager.post(f"/audits/{world.audit_id}/finalise")
+    manager.post(f"/audits/{world.audit_id}/finalise", data={"confirm": "yes"})
     final = _audit(app, world.audit_id)
     assert final.status == "finalised"
     assert final.answers["consulted"] == "yes"  # The auditor's answer is kept...

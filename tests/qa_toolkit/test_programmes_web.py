@@ -185,7 +185,7 @@ def test_excluding_a_case_brings_in_the_next_reserve_of_its_stratum(
     assert "Give the reason" in refused.get_data(as_text=True)
     done = client.post(
         f"{programme_url}/exclude",
-        data={"sample_case_id": victim_id, "reason": "Case closed last week"},
+        data={"sample_case_id": victim_id, "reason": "Case closed last week", "confirm": "yes"},
         follow_redirects=True,
     )
     assert "takes its place" in done.get_data(as_text=True)
