@@ -8,15 +8,16 @@ import csv
 import io
 import math
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, Role, User
 from qa_toolkit.services.templates import template_of
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_observation_findings_web import _met, _seed, _user
 from tests.qa_toolkit.test_overview_web import _private_words, rounds
+from tests.support.world import LoginAs, World
 
 __all__ = ["rounds"]  # the fixture: two North rounds and one South round, hand-counted
 
@@ -98,6 +99,7 @@ def test_the_combined_csv_pools_the_sites_as_the_page_does(
     assert partner[("Combined", "Rounds", "Files finalised", "files")]["n"] == "0"
 
 
+@pytest.mark.demo
 def test_the_observation_csvs_hold_the_counted_judgements_and_partners_no_names(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -129,6 +131,7 @@ def test_the_observation_csvs_hold_the_counted_judgements_and_partners_no_names(
     assert login_as(viewer).get("/observations/findings/figures.csv").status_code == 403
 
 
+@pytest.mark.demo
 def test_a_bad_period_sends_back_to_the_page_that_says_why_and_logs_nothing(
     app: Flask, login_as: LoginAs
 ) -> None:
