@@ -24,10 +24,10 @@ from qa_toolkit.models import (
     SampleCase,
     TemplateVersion,
 )
-from qa_toolkit.programme_forms import ExpectationProblem, expectations_from, expectations_text
 from qa_toolkit.services import demo
 from qa_toolkit.services.programmes import draw_programme, plan
 from sampling.design import SampleDesign, SizeRule, StratumExpectation
+from sampling.design_text import ExpectationProblem, expectations_from, expectations_text
 from tests.conftest import LoginAs, World
 
 
