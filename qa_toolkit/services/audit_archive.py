@@ -12,8 +12,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -23,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
-from qa_toolkit import audit_autosave, audit_chain
+from qa_toolkit import audit_autosave, audit_chain, private_files
 from qa_toolkit.db import make_engine, writing
 from qa_toolkit.models.audit_log import (
     AuditEvent,
@@ -137,11 +135,8 @@ def _restore_guards(connection: Connection) -> None:
 
 def _write_file(connection: Connection, target: Path, header: dict[str, Any], last: int) -> str:
     """Write the entries up to place `last` beside the target, then move it into place."""
-    handle, temporary = tempfile.mkstemp(prefix=".archive-", suffix=".tmp", dir=target.parent)
-    os.close(handle)
     digest = hashlib.sha256()
-    try:
-        os.chmod(temporary, 0o600)
+    with private_files.complete_or_nothing(target) as temporary:
         with gzip.open(temporary, "wb") as out:
             out.write(json.dumps(header, sort_keys=True).encode() + b"\n")
             after = int(header["first_seq"]) - 1
@@ -158,10 +153,6 @@ def _write_file(connection: Connection, target: Path, header: dict[str, Any], la
         with open(temporary, "rb") as done:
             for block in iter(lambda: done.read(1 << 20), b""):
                 digest.update(block)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return digest.hexdigest()
 
 

@@ -14,9 +14,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import tempfile
-from collections.abc import Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit import auditing, migrate
 from qa_toolkit.db import SQLITE_BUSY_TIMEOUT_MS, make_engine
+from qa_toolkit.private_files import complete_or_nothing, private_scratch
 
 FILE_MODE = 0o600
 # Tables every revision has: a database without them is not the toolkit's.
@@ -148,21 +147,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-@contextmanager
-def _private_temporary(folder: Path, prefix: str, suffix: str) -> Iterator[Path]:
-    """A new empty file (0600) in `folder`, removed afterwards unless moved away."""
-    handle, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
-    os.close(handle)
-    path = Path(name)
-    os.chmod(path, FILE_MODE)
-    try:
-        yield path
-    finally:
-        for leftover in (path, *(Path(f"{path}{end}") for end in ("-journal", "-wal", "-shm"))):
-            with suppress(FileNotFoundError):
-                leftover.unlink()
-
-
 def _sqlite_revision(
     connection: sqlite3.Connection, name: str, url: str, *, check_pages: bool = True
 ) -> str:
@@ -227,14 +211,14 @@ def _sqlite_create(url: str, target: Path) -> Backup:
         raise BackupProblem("The backup cannot be written over the database itself.")
     with closing(_connect(database)) as source:
         revision = _sqlite_revision(source, str(database), url, check_pages=False)
-        with _private_temporary(target.parent, ".backup-", ".part") as partial:
+        # Named: SQLite writes the copy by path (and its journal beside it).
+        with complete_or_nothing(target, named=True) as partial:
             try:
                 _copy_sqlite(source, partial)
             except sqlite3.Error as exc:
                 raise BackupProblem(f"The copy failed ({exc}); nothing was written.") from None
             with closing(_connect(partial)) as check:
                 _sqlite_revision(check, "The copy", url)
-            os.replace(partial, target)
     os.chmod(target, FILE_MODE)
     return Backup(target, target.stat().st_size, revision, "sqlite")
 
@@ -253,7 +237,7 @@ def _sqlite_restore(url: str, source: Path) -> Restored:
     database.parent.mkdir(parents=True, exist_ok=True)
     created = not database.exists()
     # Checked and restored from a private copy: the backup itself is never opened for writing.
-    with _private_temporary(database.parent, ".restore-", ".sqlite3") as staged:
+    with private_scratch(database.parent, ".restore-", ".sqlite3") as staged:
         shutil.copyfile(source, staged)
         with closing(_connect(staged)) as backup:
             revision = _sqlite_revision(backup, source.name, url)
@@ -329,7 +313,8 @@ def _pg_create(url: str, target: Path) -> Backup:
             "and keep the file private (chmod 600): it holds children's personal data."
         )
     address, env = _libpq(url)
-    with _private_temporary(target.parent, ".backup-", ".part") as partial:
+    # Named: pg_restore, another process, reads the dump back to check it.
+    with complete_or_nothing(target, named=True) as partial:
         with partial.open("wb") as out:
             done = _run([tool, "--format=custom", "--no-password", "--dbname", address], env, out)
             out.flush()
@@ -337,7 +322,6 @@ def _pg_create(url: str, target: Path) -> Backup:
         if done.returncode != 0:
             raise BackupProblem(f"pg_dump failed: {_said(done.stderr)}; nothing was written.")
         _pg_archive_revision(partial, url, env)
-        os.replace(partial, target)
     os.chmod(target, FILE_MODE)
     return Backup(target, target.stat().st_size, revision, "postgresql")
 
