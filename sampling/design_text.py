@@ -3,7 +3,8 @@
 `design_from_options` is the one place options become a `SampleDesign`; the readers below turn
 the command line's text (`--filter team=North`, `--margin 5%`) and the expected compliance
 per stratum ('North × Full care order: 70%') into its parts. Every problem is a
-`DesignProblem` whose message a manager understands; `OptionProblem` also names the option.
+`DesignProblem` whose message a manager understands; `OptionProblem` also names the option
+(its `field`).
 """
 
 from __future__ import annotations
@@ -34,12 +35,11 @@ Key = tuple[str, ...]
 
 
 class OptionProblem(DesignProblem):
-    """An option cannot be read. `option` names it ('--filter'); `usage` marks options that
+    """An option cannot be read. `field` names it ('--filter'); `usage` marks options that
     cannot go together (or a missing choice) rather than one badly written value."""
 
     def __init__(self, message: str, option: str | None = None, *, usage: bool = False) -> None:
-        super().__init__(message)
-        self.option = option
+        super().__init__(message, field=option)
         self.usage = usage
 
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from problems import Problem
 from sampling import sizes
 from sampling.allocation import Allocation, AllocationProblem, Stratum, allocate
 from sampling.design import SampleDesign, keeps, stratum_label, stratum_of
 from sampling.records import CaseRow
 
 
-class PlanProblem(ValueError):
+class PlanProblem(Problem):
     """A design cannot be planned (or a programme drawn or changed) as asked; the message says
     why. The services know it as ProgrammeProblem."""
 

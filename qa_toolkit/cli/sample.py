@@ -323,7 +323,7 @@ def _read_options(read: Callable[[], design_text.DesignOptions]) -> design_text.
     except design_text.OptionProblem as exc:
         if exc.usage:
             raise click.UsageError(str(exc)) from None
-        raise click.BadParameter(str(exc), param_hint=exc.option) from None
+        raise click.BadParameter(str(exc), param_hint=exc.field) from None
 
 
 sample_cli.add_command(sample_verify)

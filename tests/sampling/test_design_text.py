@@ -55,7 +55,7 @@ def test_filters_keep_each_fields_values_once_in_the_order_given() -> None:
     )
     with pytest.raises(OptionProblem, match="cannot be filtered on") as caught:
         filters_from_text(["shoe_size=4"])
-    assert caught.value.option == "--filter" and not caught.value.usage
+    assert caught.value.field == "--filter" and not caught.value.usage
 
 
 def test_date_ranges_may_leave_one_end_open() -> None:
