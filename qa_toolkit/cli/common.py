@@ -1,7 +1,8 @@
-"""What every command module shares: the command's session, the owner's URL, output checks."""
+"""What every command module shares: the session, the owner's URL, the one way to save a file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit import auditing
 from qa_toolkit.config import normalise_database_url
-from qa_toolkit.db import get_session
+from qa_toolkit.db import get_session, writing
+from qa_toolkit.private_files import complete_or_nothing
 
 
 def cli_session() -> Session:
@@ -36,3 +38,29 @@ def check_output(output: Path, suffixes: tuple[str, ...], force: bool) -> str:
     if not output.parent.is_dir():
         raise click.ClickException(f"There is no folder {output.parent} to write to.")
     return suffix
+
+
+def record(
+    session: Session, action: str, entity_type: str, entity_id: int | None, summary: str,
+    organisation_id: int,
+) -> None:  # fmt: skip
+    """Add an audit-log entry in its own short transaction (the command's reading is done)."""
+    with writing():
+        auditing.record(
+            session, action, entity_type, entity_id, summary=summary,
+            organisation_id=organisation_id,
+        )  # fmt: skip
+        session.commit()
+
+
+def save(output: Path, write: Callable[[Path], object], log: Callable[[], None]) -> None:
+    """Write `output` whole or not at all (`write` fills the private temporary file), logging
+    it before it gets its name, so no file appears unrecorded and a failure, or a kill, never
+    leaves half a file (nor a readable copy); --force replaces the old file only once the new
+    one is complete. A write the system refuses is the command's message."""
+    try:
+        with complete_or_nothing(output) as temporary:
+            write(temporary)
+            log()
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc

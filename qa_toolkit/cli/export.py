@@ -8,9 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from qa_toolkit import auditing, private_files
-from qa_toolkit.cli.common import cli_session
-from qa_toolkit.db import writing
+from qa_toolkit.cli.common import check_output, cli_session, record, save
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import organisations
 from reports.disclosure import Rules
@@ -68,12 +66,7 @@ def export(
     if output is None and file_format == "xlsx":
         raise click.UsageError("Missing option '-o' / '--output': the .xlsx file to write.")
     if output is not None:
-        if output.suffix.lower() != f".{file_format}":
-            raise click.ClickException(f"The file name must end in .{file_format}: {output}")
-        if output.exists() and not force:
-            raise click.ClickException(f"{output} is already there: use --force to replace it.")
-        if not output.parent.is_dir():
-            raise click.ClickException(f"There is no folder {output.parent} to write to.")
+        check_output(output, (f".{file_format}",), force)
     session = cli_session()
     rules = Rules.from_config(current_app.config)
     try:
@@ -96,31 +89,19 @@ def export(
     where = "to standard output" if output is None else f"as {output.name}"
 
     def log() -> None:
-        with writing():
-            auditing.record(
-                session, "export", "programme_findings", programme_id,
-                summary=f"{audience} {kind}, saved by the command line {where}",
-                organisation_id=org_id,
-            )  # fmt: skip
-            session.commit()
+        record(
+            session, "export", "programme_findings", programme_id,
+            f"{audience} {kind}, saved by the command line {where}", org_id,
+        )  # fmt: skip
 
     if output is None:  # Only a CSV: logged first, so nothing is printed unrecorded.
         log()
         click.echo(text, nl=False)
         return
-    # Written into an unnamed private file and named only when whole: a failure, or a kill,
-    # never leaves half a file (nor a readable copy), and --force replaces the old file only
-    # once the new one is complete.
-    try:
-        with private_files.complete_or_nothing(output) as temporary:
-            if file_format == "csv":
-                with open(temporary, "w", encoding="utf-8", newline="") as stream:
-                    stream.write(text)
-            else:
-                write_workbook(spec, temporary)
-            log()
-    except OSError as exc:
-        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+    if file_format == "csv":
+        save(output, lambda path: path.write_bytes(text.encode("utf-8")), log)
+    else:
+        save(output, lambda path: write_workbook(spec, path), log)
     if file_format == "csv":
         click.echo(f"Wrote {len(figures)} figures of '{programme_name}' ({audience}) to {output}.")
         return

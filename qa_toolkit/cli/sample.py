@@ -10,8 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from qa_toolkit import auditing
-from qa_toolkit.cli.common import cli_session
+from qa_toolkit.cli.common import cli_session, record
 from qa_toolkit.db import writing
 from qa_toolkit.services import cases as case_service
 from qa_toolkit.services import findings as findings_service
@@ -51,13 +50,11 @@ def sample_verify(programme_ref: str, case_list: str, org_name: str | None) -> N
         raise click.ClickException(str(exc)) from exc
     programme_id, org_id = programme.id, org.id
     session.rollback()
-    with writing():
-        # The comparison reads every case of the sample: recorded as a view of case data.
-        auditing.record(
-            session, "view", "programme_sample", programme_id, organisation_id=org_id,
-            summary=f"verified against {path.name} by the command line",
-        )  # fmt: skip
-        session.commit()
+    # The comparison reads every case of the sample: recorded as a view of case data.
+    record(
+        session, "view", "programme_sample", programme_id,
+        f"verified against {path.name} by the command line", org_id,
+    )  # fmt: skip
     for line in result.lines():
         click.echo(line)
     if not result.identical:

@@ -12,10 +12,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from qa_toolkit import auditing
-from qa_toolkit.cli.common import check_output, cli_session
-from qa_toolkit.db import writing
-from qa_toolkit.private_files import complete_or_nothing
+from qa_toolkit.cli.common import check_output, cli_session, record, save
 from qa_toolkit.services import organisations
 
 
@@ -38,16 +35,11 @@ def toy_export(org_name: str, output: Path, force: bool) -> None:
     names = [team.name for team in organisations.teams(session, org.id)]
     org_id = org.id
     session.rollback()  # The reading is done; the audit-log entry gets a short write below.
-    try:
-        with complete_or_nothing(output) as temporary:
-            with open(temporary, "w", encoding="utf-8", newline="") as stream:
-                csv.writer(stream).writerows([["team"], *([name] for name in names)])
-            with writing():
-                auditing.record(
-                    session, "export", "teams", None, organisation_id=org_id,
-                    summary=f"teams, saved by the command line as {output.name}",
-                )  # fmt: skip
-                session.commit()
-    except OSError as exc:
-        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+
+    def write(path: Path) -> None:
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            csv.writer(stream).writerows([["team"], *([name] for name in names)])
+
+    summary = f"teams, saved by the command line as {output.name}"
+    save(output, write, lambda: record(session, "export", "teams", None, summary, org_id))
     click.echo(f"Wrote {len(names)} teams to {output}.")
