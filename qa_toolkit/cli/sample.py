@@ -218,7 +218,14 @@ def sample_draw(
             strata=design_text.strata_from_text(strata),
             size=design_text.size_rule_from_options(
                 design_text.SizeOptions(
-                    n, margin, discovery, percent, per_stratum, max_failures, confidence, expected
+                    n=n,
+                    margin=margin,
+                    discovery=discovery,
+                    percent=percent,
+                    per_stratum=per_stratum,
+                    max_failures=max_failures,
+                    confidence=confidence,
+                    expected=expected,
                 )
             ),
             categories=design_text.filters_from_text(filters),
