@@ -18,7 +18,7 @@ from sqlalchemy import select
 from qa_toolkit import cli
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent
-from tests.conftest import make_test_app
+from tests.support.app import make_test_app
 
 PACKAGE = Path(cli.__file__).parent
 NOT_NOUNS = {"__init__", "__main__", "common"}
