@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from string import Formatter
 
 from audit_templates.builtin_scales import BUILTIN_SCALES
+from audit_templates.question_types import behaviour
 from audit_templates.schema import Condition, Question, Template
 from audit_templates.yaml_source import Path
 
@@ -102,7 +103,7 @@ def _answers_of(template: Template, question: Question) -> list[str] | None:
     scale = template.scale_of(question)
     if scale is not None:
         return [o.value for o in scale.options]
-    if question.type in ("choice", "multi_choice"):
+    if behaviour(question.type).takes_options:
         return list(question.options or [])
     return None
 
@@ -112,7 +113,8 @@ def _questions(template: Template) -> Iterator[Problem]:
     for path, q in _q_path(template):
         # When the scale itself is wrong, checks of answers on it would only repeat the problem.
         scale_known = True
-        if q.type == "scale":
+        kind = behaviour(q.type)
+        if kind.takes_scale:
             if q.scale is None:
                 scale_known = False
                 yield (*path, "scale"), "missing_scale", "a scale question needs scale:"
@@ -125,18 +127,18 @@ def _questions(template: Template) -> Iterator[Problem]:
                 )
         elif q.scale is not None:
             yield (*path, "scale"), "scale_not_allowed", f"a {q.type} question takes no scale"
-        if q.type in ("choice", "multi_choice"):
+        if kind.takes_options:
             if not q.options:
                 yield (*path, "options"), "missing_options", f"a {q.type} question needs options:"
             elif len(set(q.options)) != len(q.options):
                 yield (*path, "options"), "duplicate_option", "an option is listed twice"
         elif q.options is not None:
             yield (*path, "options"), "options_not_allowed", f"a {q.type} question takes no options"
-        if q.type != "number" and (q.min is not None or q.max is not None):
+        if not kind.takes_range and (q.min is not None or q.max is not None):
             yield (*path, "min"), "range_not_allowed", "min: and max: are only for number questions"
         if q.min is not None and q.max is not None and q.min > q.max:
             yield (*path, "max"), "bad_range", f"max ({q.max}) is less than min ({q.min})"
-        if q.scored is True and q.type != "scale":
+        if q.scored is True and not kind.scorable:
             yield (*path, "scored"), "not_scorable", f"a {q.type} question cannot be scored"
         for index, theme in enumerate(q.themes):
             if theme not in theme_ids:

@@ -8,7 +8,7 @@ same audit are told, never silently overwritten: each save names the version it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import AuditScore, is_blank, score, visible_answers
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, User
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.notifications import events, outbox
 from qa_toolkit.security import policy
 from qa_toolkit.security.policy import EDITABLE, REVIEWABLE
@@ -57,7 +58,7 @@ class SubmitIncomplete(AuditProblem):
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def template_for(audit: Audit) -> Template:
@@ -312,11 +313,7 @@ def save_draft(session: Session, audit: Audit, draft: Draft, expected_version: i
 
 def numbering(template: Template) -> dict[str, str]:
     """Each question's number as the audit form shows it: section.question ("2.3")."""
-    return {
-        q.id: f"{s_no}.{q_no}"
-        for s_no, section in enumerate(template.sections, start=1)
-        for q_no, q in enumerate(section.questions, start=1)
-    }
+    return template.numbers()
 
 
 def check_complete(template: Template, audit: Audit) -> tuple[AuditScore, list[Missing]]:
