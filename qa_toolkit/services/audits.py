@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from audit_templates.question_types import behaviour
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import AuditScore, is_blank, score, visible_answers
 from problems import Problem
@@ -205,13 +206,14 @@ def _clean_answer(template: Template, question: Question, value: Any) -> Any:
     scale = template.scale_of(question)
     if scale is not None:
         return value if isinstance(value, str) and scale.option(value) is not None else None
-    if question.type == "choice":
+    kind = behaviour(question.type)  # audit_templates.question_types
+    if kind.takes_options and not kind.multiple:
         return value if value in (question.options or []) else None
-    if question.type == "multi_choice":
+    if kind.takes_options:
         values = value if isinstance(value, list) else [value]
         kept = [v for v in values if v in (question.options or [])]
         return kept or None
-    if question.type == "number":
+    if kind.answer == "number":
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -221,7 +223,7 @@ def _clean_answer(template: Template, question: Question, value: Any) -> Any:
         ):
             return None
         return number
-    if question.type == "date":
+    if kind.answer == "date":
         try:
             return datetime.fromisoformat(str(value)).date().isoformat()
         except ValueError:
