@@ -37,7 +37,7 @@ LIFECYCLE = (
     AuditStatus.MODERATED.value,
     AuditStatus.FINALISED.value,
 )
-STATUS_LABELS = {status.value: status.label for status in AuditStatus}
+STATUS_LABELS = {status: AuditStatus.label_of(status) for status in LIFECYCLE}  # lifecycle order
 WITH_AUDITOR = EDITABLE
 PER_PAGE = 50
 SORTS = ("due", "case", "programme", "auditor", "status")
