@@ -30,6 +30,7 @@ from qa_toolkit.models.audit_log import (
     AuditEventOrganisation,
     AuditLogArchive,
 )
+from qa_toolkit.models.types import utcnow
 
 FORMAT = "qa-toolkit audit log archive"
 _GUARDED = ("audit_event", "audit_event_case", "audit_event_org")
@@ -189,7 +190,7 @@ def archive(owner_url: str, before: date, target: Path, *, actor_ip: str | None 
                 "format": FORMAT, "version": 1, "before": before.isoformat(),
                 "first_seq": start_seq + 1, "last_seq": last, "rows": count,
                 "start_hash": start_hash,
-                "archived_at": datetime.now(UTC).isoformat(),
+                "archived_at": utcnow().isoformat(),
             }  # fmt: skip
             file_hash = _write_file(connection, target, header, last)
             written = read_archive(target)
@@ -209,7 +210,7 @@ def archive(owner_url: str, before: date, target: Path, *, actor_ip: str | None 
             _restore_guards(connection)
             connection.execute(
                 insert(AuditLogArchive).values(
-                    archived_at=datetime.now(UTC), before=before, first_seq=start_seq + 1,
+                    archived_at=utcnow(), before=before, first_seq=start_seq + 1,
                     last_seq=last, rows=count, last_hash=last_hash,
                     file_name=str(target)[:500], file_sha256=file_hash,
                 )
@@ -218,7 +219,7 @@ def archive(owner_url: str, before: date, target: Path, *, actor_ip: str | None 
                 connection,
                 [
                     {
-                        "at": datetime.now(UTC), "user_id": None, "organisation_id": None,
+                        "at": utcnow(), "user_id": None, "organisation_id": None,
                         "action": "archive", "entity_type": "audit_log", "entity_id": None,
                         "summary": f"{count} entries before {before.isoformat()} (places "
                         f"{start_seq + 1} to {last}) moved to {target.name}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice, repeat
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from qa_toolkit.models import (
     FrameUpload,
     Organisation,
 )
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.services import case_census, name_matching
 from qa_toolkit.services.name_matching import NameChoices, NamesUnresolved
 from sampling.census import list_census
@@ -100,7 +101,7 @@ def stage_upload(
 
 
 def purge_stale_uploads(session: Session, now: datetime | None = None) -> int:
-    cutoff = (now or datetime.now(UTC)) - STALE_AFTER
+    cutoff = (now or utcnow()) - STALE_AFTER
     result = session.execute(delete(FrameUpload).where(FrameUpload.created_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
 
