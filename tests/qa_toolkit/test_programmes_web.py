@@ -29,7 +29,7 @@ from qa_toolkit.services.programmes import draw_programme, plan
 from sampling.design import SampleDesign, SizeRule, StratumExpectation
 from sampling.design_text import ExpectationProblem, expectations_from, expectations_text
 from tests.support.databases import require_demo
-from tests.support.world import LoginAs, World
+from tests.support.world import LoginAs, World, build_org
 
 
 def _demo(app: Flask) -> tuple[int, int]:
@@ -225,9 +225,15 @@ def test_a_design_that_cannot_work_is_explained_and_nothing_is_drawn(
 
 @pytest.mark.demo
 def test_auditors_and_other_organisations_cannot_reach_programmes(
-    app: Flask, login_as: LoginAs, world: World
+    app: Flask, login_as: LoginAs, password_hash: str
 ) -> None:
     frame_id, version_id = _demo(app)
+    with app.app_context():
+        # Another organisation beside the demo's (the two-organisation world publishes its own
+        # copy of a framework the demo has already published).
+        other = build_org(get_session(), "South Borough Council", "south", "S", password_hash)
+        get_session().commit()
+        other_manager = other.users[Role.MANAGER]
     client = _manager(app)
     url = client.post("/programmes/new", data=_design(frame_id, version_id, action="draw")).headers[
         "Location"
@@ -235,7 +241,7 @@ def test_auditors_and_other_organisations_cannot_reach_programmes(
     auditor = app.test_client()
     auditor.post("/login", data={"email": "auditor@demo.example", "password": demo.DEMO_PASSWORD})
     assert auditor.get(url).status_code == 403
-    assert login_as(world.a.users[Role.MANAGER]).get(url).status_code == 404
+    assert login_as(other_manager).get(url).status_code == 404
 
 
 @pytest.mark.demo
