@@ -10,8 +10,8 @@ from datetime import date
 from fractions import Fraction
 
 import docx
+import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
 from openpyxl import load_workbook
 from sqlalchemy import or_, select
 
@@ -21,6 +21,7 @@ from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services.demo import DEMO_LOGINS
 from reports.disclosure import DEFAULT_MIN_FILES
 from tests.conftest import LoginAs
+from tests.support.databases import require_demo
 
 VIEWER = next(login.email for login in DEMO_LOGINS if login.role == Role.VIEWER)
 
@@ -85,10 +86,11 @@ def _expected(app: Flask) -> tuple[int, dict[str, Line], set[str]]:
         return autumn.id, found, {a.title for a in actions}
 
 
+@pytest.mark.demo
 def test_partners_see_the_actions_by_theme_with_the_published_before_and_after(
-    app: Flask, runner: FlaskCliRunner, login_as: LoginAs
+    app: Flask, login_as: LoginAs
 ) -> None:
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     autumn_id, expected, titles = _expected(app)
     assert expected and any(done for _r, done, _b, _a, _c in expected.values())
     with app.app_context():

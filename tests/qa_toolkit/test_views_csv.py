@@ -8,6 +8,7 @@ import csv
 import io
 import math
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -98,6 +99,7 @@ def test_the_combined_csv_pools_the_sites_as_the_page_does(
     assert partner[("Combined", "Rounds", "Files finalised", "files")]["n"] == "0"
 
 
+@pytest.mark.demo
 def test_the_observation_csvs_hold_the_counted_judgements_and_partners_no_names(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -129,6 +131,7 @@ def test_the_observation_csvs_hold_the_counted_judgements_and_partners_no_names(
     assert login_as(viewer).get("/observations/findings/figures.csv").status_code == 403
 
 
+@pytest.mark.demo
 def test_a_bad_period_sends_back_to_the_page_that_says_why_and_logs_nothing(
     app: Flask, login_as: LoginAs
 ) -> None:
