@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from problems import Problem
+
 __all__ = [
     "CellValue",
     "MAX_UNZIPPED_BYTES",
@@ -51,7 +53,7 @@ _ZIP = b"PK\x03\x04"
 _BINARY_BYTES = frozenset(range(0x00, 0x09)) | (frozenset(range(0x0E, 0x20)) - {0x1A})
 
 
-class TableProblem(ValueError):
+class TableProblem(Problem):
     """The file as a whole cannot be read as a case list; the message says what to do."""
 
 
