@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -20,8 +18,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
-from qa_toolkit import auditing
 from qa_toolkit.action_forms import ActionForm, ActionUpdateForm
+from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Action, ActionSource, Role
 from qa_toolkit.security import policy
@@ -35,14 +33,11 @@ from qa_toolkit.security.access import (
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import audits as audit_service
+from qa_toolkit.services import export_builds, export_jobs
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.paging import page_number
-from reports.action_workbook import actions_workbook
-from reports.excel import write_workbook
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _viewer() -> action_service.Viewer:
@@ -252,29 +247,16 @@ def show(action_id: int) -> str | BaseResponse | tuple[str, int]:
 
 @bp.get("/export.xlsx")
 @roles(MANAGERS)
-def export() -> Response:
+def export() -> BaseResponse:
     """Every action visible in the chosen view, as an internal workbook (names owners)."""
-    db = get_session()
-    org = current_organisation()
-    viewer = _viewer()
-    today = date.today()
+    db, org, viewer, today = get_session(), current_organisation(), _viewer(), date.today()
     try:
         scope = action_service.Scope(request.args.get("scope", "all"))
     except ValueError:
         scope = action_service.Scope.ALL
-    lines = action_service.list_actions(db, org.id, viewer, scope, today, _filters())
-    buffer = io.BytesIO()
-    write_workbook(
-        actions_workbook(action_service.workbook_rows(lines), org.name, today),
-        buffer,
-    )
-    auditing.record(
-        db, "export", "action", summary=f"{len(lines)} actions ({scope.value})",
-        organisation_id=org.id,
+    filters = _filters()
+    size = export_builds.actions_size(db, org.id, viewer, scope, filters, today)
+    return deliver(
+        export_jobs.ACTIONS, export_jobs.action_params(scope, filters), size,
+        lambda: export_builds.actions(db, org, viewer, scope, filters, today),
     )  # fmt: skip
-    db.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="actions-{today:%Y-%m-%d}.xlsx"'},
-    )

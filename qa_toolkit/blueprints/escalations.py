@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -29,6 +27,7 @@ from qa_toolkit.action_forms import (
     EscalationResponseForm,
 )
 from qa_toolkit.audit_views import log_view
+from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Escalation, EscalationStatus, Role
 from qa_toolkit.security import policy
@@ -42,10 +41,9 @@ from qa_toolkit.security.access import (
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import escalations as service
+from qa_toolkit.services import export_builds, export_jobs
 from qa_toolkit.services.paging import page_number
-from reports.action_workbook import EscalationRow, escalations_workbook
 from reports.actions import StageRule
-from reports.excel import write_workbook
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 
@@ -277,43 +275,11 @@ def close(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
 
 @bp.get("/export.xlsx")
 @roles(MANAGERS)
-def export() -> Response:
+def export() -> BaseResponse:
     """The escalation log for the IRO annual report: counts, medians, and every escalation."""
-    db = get_session()
-    org = current_organisation()
-    today = date.today()
-    end_to_end = int(current_app.config["ESCALATION_END_TO_END_DAYS"])
-    found = service.escalations_of(db, org.id, 0, Role.MANAGER, "any")
-    first = _stages()[0].key if _stages() else ""
-    rows = [
-        EscalationRow(
-            reference=e.id,
-            case_ref=e.case_ref,
-            team=e.team.name if e.team else None,
-            reason=e.reason,
-            stage=e.stage_name,
-            status=EscalationStatus(e.status).label,
-            rag=(r.label if (r := service.rag_of(e, today, _amber_days())) else None),
-            raised_on=e.raised_on,
-            response_due=e.response_due if e.status == EscalationStatus.OPEN else None,
-            resolved_on=e.resolved_on,
-            stages_visited=len(e.steps),
-            skipped=any(s.skip_reason for s in e.steps) or (e.steps[0].stage_key != first),
-            outcome=e.outcome,
-        )
-        for e in found
-    ]
-    summary = service.summary(db, org.id, _stages(), today, end_to_end)
-    buffer = io.BytesIO()
-    write_workbook(escalations_workbook(rows, summary, org.name, today, end_to_end), buffer)
-    auditing.record(
-        db, "export", "escalation", summary=f"{len(rows)} escalations", organisation_id=org.id
-    )
-    db.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="escalations-{today:%Y-%m-%d}.xlsx"'
-        },
-    )
+    db, org = get_session(), current_organisation()
+    config = current_app.config
+    return deliver(
+        export_jobs.ESCALATIONS, {}, export_builds.escalations_size(db, org.id),
+        lambda: export_builds.escalations(db, org, config, date.today()),
+    )  # fmt: skip

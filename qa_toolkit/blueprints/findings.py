@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, date, datetime
 
@@ -22,6 +21,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from qa_toolkit import auditing
+from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.charts import compliance_chart, whole_percent_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Programme, Role
@@ -34,6 +34,7 @@ from qa_toolkit.security.access import (
     roles,
 )
 from qa_toolkit.services import actions as action_service
+from qa_toolkit.services import export_builds, export_jobs
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import partner as partner_service
@@ -42,7 +43,6 @@ from qa_toolkit.services.paging import of_list, page_number
 from qa_toolkit.services.templates import template_of
 from reports import display
 from reports.disclosure import Rules
-from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
 from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL, theme_target
 from reports.text_screen import explain
@@ -284,57 +284,39 @@ def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> 
     return theme_target(result.rollup, theme_id)
 
 
-@bp.get("/<int:programme_id>/workbook")
-@roles(ALL_ROLES)
-def workbook(programme_id: int) -> Response:
-    """Download the findings as Excel: managers may choose internal; everyone else gets lscp."""
-    db = get_session()
-    programme = _programme_or_404(programme_id)
+def _audience(allowed: tuple[str, ...]) -> str:
+    """The audience asked for: managers may choose internal; everyone else gets lscp."""
     audience = request.args.get("audience", "lscp")
-    if audience not in ("lscp", "internal"):
+    if audience not in allowed:
         abort(400)
     if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
         abort(403)
-    buffer = io.BytesIO()
-    write_workbook(
-        findings_service.workbook_spec(db, programme, audience, partner_rules=_rules()), buffer
-    )
-    auditing.record(
-        db, "export", "programme_findings", programme.id,
-        summary=f"{audience} workbook", organisation_id=programme.organisation_id,
+    return audience
+
+
+@bp.get("/<int:programme_id>/workbook")
+@roles(ALL_ROLES)
+def workbook(programme_id: int) -> BaseResponse:
+    """Download the findings as Excel (a large programme's is made by a background job)."""
+    db, programme = get_session(), _programme_or_404(programme_id)
+    audience = _audience(findings_service.AUDIENCES)
+    return deliver(
+        export_jobs.FINDINGS_WORKBOOK, {"programme_id": programme.id, "audience": audience},
+        export_builds.programme_size(db, programme),
+        lambda: export_builds.findings_workbook(db, programme, audience, _rules()),
     )  # fmt: skip
-    db.commit()
-    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{safe}-{audience}.xlsx"'},
-    )
 
 
 @bp.get("/<int:programme_id>/board-pack.docx")
 @roles(ALL_ROLES)
-def board_pack(programme_id: int) -> Response:
-    """The board pack as Word: managers may choose internal; everyone else gets the partner one."""
-    from qa_toolkit.services import board_pack as pack_service
-
-    db = get_session()
-    programme = _programme_or_404(programme_id)
-    audience = request.args.get("audience", "lscp")
-    if audience not in pack_service.AUDIENCES:
-        abort(400)
-    if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
-        abort(403)
-    pack = pack_service.build(db, programme, audience, _rules(), date.today())
-    body = pack_service.document(pack, current_organisation().name, datetime.now(UTC))
-    auditing.record(
-        db, "export", "programme_findings", programme.id,
-        summary=f"{audience} board pack", organisation_id=programme.organisation_id,
-    )  # fmt: skip
-    db.commit()
-    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
-    name = f"{safe}-board-pack-{audience}.docx"
-    return Response(
-        body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+def board_pack(programme_id: int) -> BaseResponse:
+    """The board pack as Word (a large programme's is made by a background job)."""
+    db, programme = get_session(), _programme_or_404(programme_id)
+    audience = _audience(findings_service.AUDIENCES)
+    return deliver(
+        export_jobs.BOARD_PACK, {"programme_id": programme.id, "audience": audience},
+        export_builds.programme_size(db, programme),
+        lambda: export_builds.board_pack(
+            db, programme, audience, _rules(), date.today(), datetime.now(UTC)
+        ),
     )  # fmt: skip
