@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -28,6 +27,7 @@ from qa_toolkit.db import get_session
 from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import annual_report as service
 from qa_toolkit.services import export_builds, export_jobs
+from qa_toolkit.web_actions import committing
 from reports.annual import Period
 from reports.disclosure import Rules
 
@@ -85,18 +85,11 @@ def edit() -> BaseResponse:
     """Keep the author's paragraph for one section (blank: back to the generated one)."""
     period, audience = _asked()
     section = request.form.get("section", "")
-    db = get_session()
-    try:
+    with committing("Paragraph saved with the report."):
         service.save_edit(
-            db, current_organisation().id, period, audience, section,
+            get_session(), current_organisation().id, period, audience, section,
             request.form.get("text", ""), int(current_user.id),
         )  # fmt: skip
-    except service.ReportProblem as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash("Paragraph saved with the report.", "success")
     args: dict[str, Any] = {
         "from": period.start.isoformat(), "to": period.end.isoformat(), "audience": audience
     }  # fmt: skip

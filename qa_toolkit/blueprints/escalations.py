@@ -29,7 +29,7 @@ from qa_toolkit.action_forms import (
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Escalation, EscalationStatus, Role
+from qa_toolkit.models import Audit, Escalation, EscalationStatus, Role
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     CASE_ROLES,
@@ -43,6 +43,7 @@ from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import escalations as service
 from qa_toolkit.services import export_builds, export_jobs
 from qa_toolkit.services.paging import page_number
+from qa_toolkit.web_actions import committing
 from reports.actions import StageRule
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
@@ -65,55 +66,36 @@ def _amber_days() -> int:
     return int(current_app.config["ESCALATION_AMBER_DAYS"])
 
 
+STATUSES = [("open", "Open"), ("resolved", "Resolved"), ("withdrawn", "Withdrawn"), ("any", "All")]
+
+
 @bp.get("/")
 @roles(CASE_ROLES)
 def index() -> str:
-    db = get_session()
-    org = current_organisation()
     status = request.args.get("status", "open")
     if status not in {"any", *EscalationStatus}:
         status = "open"
     found = service.page_of_escalations(
-        db,
-        org.id,
-        int(current_user.id),
-        _role(),
-        status,
-        page_number(request.args.get("page")),
-        current_app.config["LIST_PER_PAGE"],
-    )
+        get_session(), current_organisation().id, int(current_user.id), _role(), status,
+        page_number(request.args.get("page")), current_app.config["LIST_PER_PAGE"],
+    )  # fmt: skip
     today = date.today()
     log_view("escalation_list", [e.case_ref for e in found.items])
     return render_template(
         "escalations/index.html",
         escalations=[(e, service.rag_of(e, today, _amber_days())) for e in found.items],
-        page=found,
-        status=status,
-        statuses=[
-            ("open", "Open"),
-            ("resolved", "Resolved"),
-            ("withdrawn", "Withdrawn"),
-            ("any", "All"),
-        ],  # fmt: skip
-        manager=_role() in (Role.ADMIN, Role.MANAGER),
-        stages=_stages(),
-    )
+        page=found, status=status, statuses=STATUSES,
+        manager=_role() in (Role.ADMIN, Role.MANAGER), stages=_stages(),
+    )  # fmt: skip
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@roles(CASE_ROLES)
-def new() -> str | BaseResponse | tuple[str, int]:
-    db = get_session()
-    org = current_organisation()
+def _new_form(audit: Audit | None) -> EscalationForm:
+    """The form, its choices, and (on first view) what the case or audit already says."""
     form = EscalationForm()
     form.reason.choices = [SelectChoice("", "Choose one")] + [
         SelectChoice(r, r) for r in service.REASONS
     ]
     form.stage.choices = [SelectChoice(s.key, s.name) for s in _stages()]
-    audit_id = request.values.get("audit_id", type=int)
-    audit = audit_service.audit_for(db, org.id, audit_id) if audit_id else None
-    if audit_id and (audit is None or not can(policy.current(), "open", audit)):
-        abort(404)
     if request.method == "GET" and request.args.get("case_ref"):
         form.case_ref.data = request.args.get("case_ref", "")[:60]
     if request.method == "GET" and audit is not None:
@@ -122,38 +104,40 @@ def new() -> str | BaseResponse | tuple[str, int]:
             form.case_ref.data = audit.case_record.case_ref
         if audit.concern:
             form.issue.data = audit.concern
+    return form
+
+
+def _asked_escalation(form: EscalationForm, audit: Audit | None) -> service.NewEscalation:
+    return service.NewEscalation(
+        case_ref=form.case_ref.data or "", reason=form.reason.data or "",
+        issue=form.issue.data or "", stage_key=form.stage.data or "",
+        raised_on=form.raised_on.data or date.today(), skip_reason=form.skip_reason.data or "",
+        audit_id=audit.id if audit else None, raised_by=form.raised_by.data or "",
+        addressed_to=form.addressed_to.data or "",
+    )  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(CASE_ROLES)
+def new() -> str | BaseResponse | tuple[str, int]:
+    db, org = get_session(), current_organisation()
+    audit_id = request.values.get("audit_id", type=int)
+    audit = audit_service.audit_for(db, org.id, audit_id) if audit_id else None
+    if audit_id and (audit is None or not can(policy.current(), "open", audit)):
+        abort(404)
+    form = _new_form(audit)
     problem = None
     if form.validate_on_submit():
-        try:
+        with committing(flash_problem=False) as outcome:
             escalation = service.open_escalation(
-                db,
-                org.id,
-                service.NewEscalation(
-                    case_ref=form.case_ref.data or "",
-                    reason=form.reason.data or "",
-                    issue=form.issue.data or "",
-                    stage_key=form.stage.data or "",
-                    raised_on=form.raised_on.data or date.today(),
-                    skip_reason=form.skip_reason.data or "",
-                    audit_id=audit.id if audit else None,
-                    raised_by=form.raised_by.data or "",
-                    addressed_to=form.addressed_to.data or "",
-                ),
-                _stages(),
-                int(current_user.id),
+                db, org.id, _asked_escalation(form, audit), _stages(), int(current_user.id),
                 date.today(),
-            )
-        except service.EscalationProblem as exc:
-            db.rollback()
-            problem = str(exc)
-        else:
-            db.commit()
-            flash(
-                f"Escalation opened at {escalation.stage_name}: a response is due by "
-                f"{escalation.response_due:%-d %B %Y}.",
-                "success",
-            )
+            )  # fmt: skip
+        if outcome.ok:
+            flash(f"Escalation opened at {escalation.stage_name}: a response is due by "
+                  f"{escalation.response_due:%-d %B %Y}.", "success")  # fmt: skip
             return redirect(url_for("escalations.show", escalation_id=escalation.id))
+        problem = str(outcome.problem)
     page = render_template("escalations/new.html", form=form, problem=problem, audit=audit)
     return (page, 400) if request.method == "POST" else page
 
@@ -208,15 +192,12 @@ def _step(
     escalation = _escalation_or_404(escalation_id)
     problem = None
     if hasattr(form, "validate_on_submit") and form.validate_on_submit():
-        try:
+        with committing(flash_problem=False) as outcome:
             message = apply(escalation)
-        except service.EscalationProblem as exc:
-            db.rollback()
-            problem = str(exc)
-        else:
-            db.commit()
+        if outcome.ok:
             flash(message, "success")
             return redirect(url_for("escalations.show", escalation_id=escalation.id))
+        problem = str(outcome.problem)
     else:
         problem = "Check the form: something needed is missing."
     db.expire_all()
