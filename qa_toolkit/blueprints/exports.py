@@ -18,6 +18,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from qa_toolkit import auditing
+from qa_toolkit.blueprints import downloads
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Job, JobStatus
 from qa_toolkit.models.types import utcnow
@@ -38,10 +39,7 @@ def send_now(built: export_builds.Built) -> Response:
     """Log the export, commit, and send the file."""
     _log(built.entity_type, built.entity_id, built.summary)
     get_session().commit()
-    return Response(
-        built.body, mimetype=built.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{built.filename}"'},
-    )  # fmt: skip
+    return downloads.download(built.body, built.filename, built.mimetype)
 
 
 def deliver(
@@ -74,9 +72,6 @@ def download(job_id: int) -> BaseResponse | tuple[str, int]:
         return page, 410
     _log(found.entity_type, found.entity_id, found.summary)
     get_session().commit()
-    response = Response(
-        found.path.read_bytes(), mimetype=found.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
-    )  # fmt: skip
+    response = downloads.download(found.path.read_bytes(), found.filename, found.mimetype)
     response.headers["Cache-Control"] = "no-store"
     return response

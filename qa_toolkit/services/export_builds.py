@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.models import Escalation, EscalationStatus, Frame, Organisation, Programme, Role
 from qa_toolkit.services import actions as action_service
-from qa_toolkit.services import annual_report
+from qa_toolkit.services import annual_report, findings_exports
 from qa_toolkit.services import escalations as escalation_service
 from qa_toolkit.services import findings as findings_service
 from reports.action_workbook import EscalationRow, actions_workbook, escalations_workbook
@@ -68,7 +68,7 @@ def programme_size(session: Session, programme: Programme) -> int:
 
 
 def findings_workbook(session: Session, programme: Programme, audience: str, rules: Rules) -> Built:
-    spec = findings_service.workbook_spec(session, programme, audience, partner_rules=rules)
+    spec = findings_exports.workbook_spec(session, programme, audience, partner_rules=rules)
     return Built(
         _xlsx(spec), f"{_safe(programme.name)}-{audience}.xlsx", XLSX,
         "programme_findings", programme.id, f"{audience} workbook",
