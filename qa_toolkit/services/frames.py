@@ -269,6 +269,7 @@ def import_result(
         warning_counts=dict(result.counts),  # Only warnings: an import with errors stops above.
         source=source,
         census=census.to_json(),
+        screen_names=case_census.screen_names(iros, workers),
     )
     session.add(frame)
     session.flush()

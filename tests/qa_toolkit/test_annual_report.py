@@ -216,6 +216,11 @@ def test_page_edit_and_download_for_managers_only(demo: Flask, login_as: LoginAs
     )
     assert saved.status_code == 302 and "#actions" in saved.headers["Location"]
     assert "Our words here." in manager.get("/reports/annual/").get_data(as_text=True)
+    # The demo's year is over EXPORT_QUEUE_ABOVE rows, so the report is queued by default
+    # (tests/qa_toolkit/test_export_jobs.py); here the direct download, as for a small one.
+    queued = manager.get("/reports/annual/report.docx", query_string=span)
+    assert queued.status_code == 302 and queued.headers["Location"].startswith("/jobs/")
+    demo.config["EXPORT_QUEUE_ABOVE"] = 10**9
     word = manager.get("/reports/annual/report.docx", query_string=span)
     assert word.status_code == 200 and word.data[:2] == b"PK"
     # Tidy CSV: the reviews-on-time headline row is the figures' own count.
