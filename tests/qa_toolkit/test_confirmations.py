@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, Membership, Role, SampleCase
-from tests.conftest import LoginAs, World, make_test_app
+from tests.support.app import make_test_app
+from tests.support.world import LoginAs, World
 
 
 def _submit(app: Flask, world: World) -> str:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Organisation, Role
-from tests.conftest import LoginAs, World, make_test_app
+from tests.support.app import make_test_app
+from tests.support.world import LoginAs, World
 
 
 def _settings(app: Flask, org_id: int) -> tuple[bool, int | None]:
