@@ -11,12 +11,13 @@ import codecs
 import csv
 import gc
 import io
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
+
+from sampling.xlsx import MAX_UNZIPPED_BYTES, XlsxProblem, check_zip, sheet_rows
 
 __all__ = [
     "CellValue",
@@ -36,8 +37,6 @@ CellValue = str | int | float | date | time | timedelta
 XLSX booleans become 'TRUE'/'FALSE', as Excel shows them: kept as bool, True would be equal
 to 1 and the two would share a cache entry when a column is parsed."""
 
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_MEMBERS = 10_000
 _SNIFF_BYTES = 64 * 1024
 _CHUNK = 1 << 20
 _DELIMITERS = (",", ";", "\t")
@@ -247,60 +246,21 @@ def _csv_records(reader: Iterable[list[str]]) -> Iterator[list[CellValue]]:
 def _read_xlsx(
     raw: bytes, name: str, max_rows: int, max_columns: int, on_rows: RowsRead | None = None
 ) -> Table:
-    _check_zip(raw, name)
-    from openpyxl import load_workbook  # Imported here: CSV-only callers never pay for it.
-
+    """The first worksheet, streamed (sampling.xlsx): a row limit stops the reading there."""
     try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for damaged files; all mean the same here.
-        raise TableProblem(
-            f"{name} could not be opened as an Excel workbook (it may be damaged): "
-            "open it in Excel and save it again as .xlsx or CSV"
-        ) from None
-    try:
-        if not workbook.worksheets:
-            raise TableProblem(f"{name} has no worksheet with cells in it")
-        sheet = workbook.worksheets[0]
-        # The stored dimensions can be wrong (some exporters write A1:A1); trusting them
-        # would silently cut the list short.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        return _build(_xlsx_cells(rows), "xlsx", None, None, name, max_rows, max_columns, on_rows)
-    except TableProblem:
-        raise
-    except Exception:  # Broken sheet XML surfaces only as the rows are read, in many kinds.
-        raise TableProblem(
-            f"{name} could not be read: its worksheet is damaged. Open it in Excel and save it "
-            "again as .xlsx or CSV"
-        ) from None
-    finally:
-        workbook.close()
+        with sheet_rows(raw, name) as rows:
+            return _build(
+                _xlsx_cells(rows), "xlsx", None, None, name, max_rows, max_columns, on_rows
+            )
+    except XlsxProblem as problem:
+        raise TableProblem(str(problem)) from None
 
 
 def _check_zip(raw: bytes, name: str) -> None:
-    """Refuse zip bombs and non-workbooks before any XML is parsed."""
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise TableProblem(
-            f"{name} looks like an Excel file but is damaged: open it in Excel and save it again"
-        ) from None
-    if len(members) > MAX_ZIP_MEMBERS or (sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES):
-        raise TableProblem(
-            f"{name} unpacks to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB, far more than "
-            "any case list: save it as CSV, or check it is the right file"
-        )
-    names = {m.filename for m in members}
-    if "xl/workbook.xml" in names:
-        return
-    if "mimetype" in names and any(n == "content.xml" for n in names):
-        raise TableProblem(
-            f"{name} looks like an OpenDocument spreadsheet (.ods): save it as .xlsx or CSV"
-        )
-    if any(n.startswith("word/") for n in names):
-        raise TableProblem(f"{name} is a Word document: export the case list as CSV or .xlsx")
-    raise TableProblem(f"{name} is a zip file, not an Excel workbook: upload the .xlsx or CSV")
+        check_zip(raw, name)
+    except XlsxProblem as problem:
+        raise TableProblem(str(problem)) from None
 
 
 def _xlsx_cells(rows: Iterable[tuple[object, ...]]) -> Iterator[list[CellValue]]:
