@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from problems import Problem
+
 
 @dataclass(frozen=True, order=True)
 class TemplateError:
@@ -20,7 +22,7 @@ class TemplateError:
         return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class TemplateInvalid(ValueError):
+class TemplateInvalid(Problem):
     """A template was rejected whole; `errors` lists every problem found."""
 
     def __init__(self, errors: list[TemplateError]) -> None:

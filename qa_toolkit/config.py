@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from problems import Problem
 from reports.actions import (
     DEFAULT_ESCALATION_AMBER_WITHIN,
     DEFAULT_STAGES,
@@ -121,7 +122,7 @@ _INT_SETTINGS = {
 _BOOL_SETTINGS = {"SESSION_COOKIE_SECURE", "PROXY_FIX", "SMTP_STARTTLS"}
 
 
-class ConfigurationError(RuntimeError):
+class ConfigurationError(Problem, RuntimeError):
     """The deployment is configured in a way that would be unsafe to run."""
 
 

@@ -13,6 +13,8 @@ import re
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 
+from problems import Problem
+
 # Tables the application may only add to and read.
 APPEND_ONLY = frozenset({"audit_event", "audit_event_case", "audit_event_org"})
 # Tables the application may only read (written by the owner's commands or migrations).
@@ -22,7 +24,7 @@ LOCK_ROW = frozenset({"audit_chain_head"})
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class RoleProblem(RuntimeError):
+class RoleProblem(Problem, RuntimeError):
     """The roles are not set up as SECURITY.md describes; the message says what to do."""
 
 

@@ -33,12 +33,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+from problems import Problem
+
 Method = Literal["proportional", "equal", "neyman"]
 METHODS: tuple[Method, ...] = ("proportional", "equal", "neyman")
 DEFAULT_EXPECTED = 0.5
 
 
-class AllocationProblem(ValueError):
+class AllocationProblem(Problem):
     """The design cannot be met as asked (too small an n for the minimums, a bad stratum)."""
 
 

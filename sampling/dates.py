@@ -27,6 +27,8 @@ import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from problems import Problem
+
 __all__ = ["DateProblem", "format_date", "parse_date", "parse_date_text"]
 
 EXCEL_EPOCH = date(
@@ -53,7 +55,7 @@ _MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, start
 _MONTHS |= {name[:3]: number for name, number in list(_MONTHS.items())} | {"sept": 9}
 
 
-class DateProblem(ValueError):
+class DateProblem(Problem):
     """A value in a date column that cannot be read; the message is shown to a manager as is."""
 
 

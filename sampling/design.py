@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from problems import Problem
 from sampling.draw import Coordination, Numbers
 from sampling.records import CaseRow
 
@@ -47,7 +48,7 @@ COORDINATION_TEXT: dict[str, str] = {
 }
 
 
-class DesignProblem(ValueError):
+class DesignProblem(Problem):
     """The design cannot be used as it stands; the message says what to change."""
 
 

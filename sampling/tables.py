@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from problems import Problem
 from sampling.xlsx import MAX_UNZIPPED_BYTES, XlsxProblem, check_zip, sheet_rows
 
 __all__ = [
@@ -50,7 +51,7 @@ _ZIP = b"PK\x03\x04"
 _BINARY_BYTES = frozenset(range(0x00, 0x09)) | (frozenset(range(0x0E, 0x20)) - {0x1A})
 
 
-class TableProblem(ValueError):
+class TableProblem(Problem):
     """The file as a whole cannot be read as a case list; the message says what to do."""
 
 

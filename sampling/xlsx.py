@@ -17,13 +17,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from problems import Problem
+
 __all__ = ["MAX_UNZIPPED_BYTES", "XlsxProblem", "check_zip", "sheet_rows"]
 
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
 
 
-class XlsxProblem(ValueError):
+class XlsxProblem(Problem):
     """The workbook cannot be read; the message says what to do (a `TableProblem` upstream)."""
 
 

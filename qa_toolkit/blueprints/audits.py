@@ -36,6 +36,7 @@ from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import users as user_service
 from qa_toolkit.tracker_filters import query_from
+from qa_toolkit.web_actions import committing
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 
@@ -372,16 +373,9 @@ def acknowledge(audit_id: int) -> Response:
 
 
 def _manager_action(audit_id: int, action: Any, done: str) -> Response:
-    db = get_session()
     audit = _audit_or_404(audit_id)
-    try:
-        action(db, audit)
-    except audit_service.AuditProblem as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(done, "success")
+    with committing(done):
+        action(get_session(), audit)
     return redirect(url_for("audits.edit", audit_id=audit.id))
 
 

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from problems import Problem
 from qa_toolkit import auditing
 from qa_toolkit.models import Membership, Organisation, Role, User
 from qa_toolkit.models.users import MfaRequirement, RecoveryCode
@@ -41,7 +42,7 @@ ENROLMENT_MINUTES = 15
 _CODE = re.compile(r"^\d{6}$")
 
 
-class MfaError(ValueError):
+class MfaError(Problem):
     """A code or request that cannot be accepted; the message is for the user."""
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from audit_templates.schema import Template
+from problems import Problem
 from qa_toolkit.models import (
     Action,
     ActionSource,
@@ -46,13 +47,12 @@ MAX_TEXT = 10_000
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
-class ActionProblem(ValueError):
+class ActionProblem(Problem):
     """An action that cannot be raised or changed as asked; the message says why, and `field`
     names the form field it is about (so the page can mark that field)."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 class Scope(StrEnum):

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from problems import Problem
 from qa_toolkit.models import (
     Action,
     AnnualReportText,
@@ -49,7 +50,7 @@ LONDON = ZoneInfo("Europe/London")
 MAX_EDIT = 5_000
 
 
-class ReportProblem(ValueError):
+class ReportProblem(Problem):
     """A report that cannot be made or edited as asked; the message says why."""
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
+from problems import Problem
 from qa_toolkit import audit_autosave, audit_chain
 from qa_toolkit.db import make_engine, writing
 from qa_toolkit.models.audit_log import (
@@ -37,7 +38,7 @@ _GUARDED = ("audit_event", "audit_event_case", "audit_event_org")
 _FIELDS = ("id", "prev_hash", "row_hash", *audit_chain.HASHED)
 
 
-class ArchiveProblem(RuntimeError):
+class ArchiveProblem(Problem, RuntimeError):
     """The archive cannot go ahead; nothing was changed. The message says why."""
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import AuditScore, is_blank, score, visible_answers
+from problems import Problem
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, User
 from qa_toolkit.notifications import events, outbox
 from qa_toolkit.security import policy
@@ -27,7 +28,7 @@ from qa_toolkit.services.templates import template_of
 MAX_TEXT = 20_000
 
 
-class AuditProblem(ValueError):
+class AuditProblem(Problem):
     """An action on an audit that cannot be done; the message says why."""
 
 

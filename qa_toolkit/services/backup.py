@@ -27,6 +27,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+from problems import Problem
 from qa_toolkit import auditing, migrate
 from qa_toolkit.db import SQLITE_BUSY_TIMEOUT_MS, make_engine
 
@@ -39,7 +40,7 @@ _PG_TIMEOUT_SECONDS = 6 * 60 * 60
 Backend = Literal["sqlite", "postgresql"]
 
 
-class BackupProblem(RuntimeError):
+class BackupProblem(Problem, RuntimeError):
     """A backup or restore cannot go ahead; the message says why and what to do."""
 
 

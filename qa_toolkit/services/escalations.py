@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from problems import Problem
 from qa_toolkit.models import (
     Audit,
     CaseRecord,
@@ -60,7 +61,7 @@ ADDRESSED_TO = (
 )  # fmt: skip
 
 
-class EscalationProblem(ValueError):
+class EscalationProblem(Problem):
     """An escalation step that cannot be recorded as asked; the message says why."""
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from problems import Problem
 from qa_toolkit.models import (
     CaseRecord,
     CaseReview,
@@ -43,11 +44,11 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 STALE_AFTER = timedelta(days=1)
 
 
-class ImportRefused(ValueError):
+class ImportRefused(Problem):
     """The file cannot be read as a case list at all; the message says why, in plain words."""
 
 
-class ImportRejected(ValueError):
+class ImportRejected(Problem):
     """The case list was read but has errors: nothing was imported."""
 
     def __init__(self, result: FrameResult) -> None:

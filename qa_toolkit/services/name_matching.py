@@ -13,6 +13,7 @@ from itertools import repeat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from problems import Problem
 from qa_toolkit.models import NameAlias, Staff, Team
 from sampling.names import Kind, Known, Proposal, Resolution, match_names, name_key, resolve
 
@@ -30,7 +31,7 @@ class NameChoices:
     create_new: bool = False
 
 
-class NamesUnresolved(ValueError):
+class NamesUnresolved(Problem):
     """Some names need the manager's choice before the list can be imported."""
 
     def __init__(self, unresolved: Sequence[Proposal]) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit_templates.schema import Template
+from problems import Problem
 from qa_toolkit.models import Audit, AuditStatus, TemplateVersion, User
 from qa_toolkit.services.templates import template_of
 from reports import disclosure
@@ -31,7 +32,7 @@ from reports.rollup import AuditRecord, Rollup, rollup
 AWAITING = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
 
 
-class PeriodProblem(ValueError):
+class PeriodProblem(Problem):
     """A period that cannot be used; the message says why."""
 
 

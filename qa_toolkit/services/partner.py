@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from problems import Problem
 from qa_toolkit.models import (
     Audit,
     AuditStatus,
@@ -259,7 +260,7 @@ def partner_actions(
     return [PartnerAction(a.about, a.status, a.due, a.completed, a.rag) for a in items]
 
 
-class ApprovalProblem(ValueError):
+class ApprovalProblem(Problem):
     """An approval that cannot be given; the message says why."""
 
 

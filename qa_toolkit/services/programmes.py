@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from problems import Problem
 from qa_toolkit.models import (
     CaseRecord,
     Frame,
@@ -32,7 +33,7 @@ from sampling.shortfall import Outcome, of_draw
 from sampling.verify import derive
 
 
-class ProgrammeProblem(ValueError):
+class ProgrammeProblem(Problem):
     """A programme cannot be drawn or changed as asked; the message says why."""
 
 

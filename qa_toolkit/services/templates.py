@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from audit_templates.loader import content_hash, decode, load_template_text
 from audit_templates.schema import Template
+from problems import Problem
 from qa_toolkit.models import SHARED_SCOPE, Audit, Organisation, TemplateVersion
 
 FRAMEWORKS = Path(__file__).resolve().parents[2] / "audit_templates" / "frameworks"
 MAX_UPLOAD_BYTES = 1_000_000
 
 
-class PublishRefused(ValueError):
+class PublishRefused(Problem):
     """The template is valid but cannot be published as it stands; the message says why."""
 
 

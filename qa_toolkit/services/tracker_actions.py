@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from problems import Problem
 from qa_toolkit import auditing
 from qa_toolkit.models import Audit, Programme, SampleCase
 from qa_toolkit.notifications import events
@@ -24,7 +25,7 @@ MAX_REASON = 2000
 MAX_AUDITS = 500  # One post; more than a page of "All audits" holds several times over.
 
 
-class TrackerProblem(ValueError):
+class TrackerProblem(Problem):
     """A chase or reassignment that cannot be done; the message says why."""
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from problems import Problem
 from qa_toolkit import auditing
 from qa_toolkit.models import Membership, Organisation, Role, Staff, User
 from qa_toolkit.security import throttle
@@ -21,7 +22,7 @@ from qa_toolkit.security.passwords import (
 from qa_toolkit.services.account_log import record_account_change
 
 
-class UserError(ValueError):
+class UserError(Problem):
     """A request about an account that cannot be carried out; the message is for the user."""
 
 
