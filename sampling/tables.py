@@ -28,6 +28,7 @@ __all__ = [
     "TableProblem",
     "cell_text",
     "collector_paused",
+    "read_headings",
     "read_table",
     "sniff",
 ]
@@ -108,6 +109,32 @@ def sniff(raw: bytes, filename: str) -> Literal["csv", "xlsx"]:
     _refuse_other_binaries(raw, name)
     _encoding(raw, name)
     return "csv"
+
+
+def read_headings(raw: bytes, filename: str) -> list[str]:
+    """The column headings (the first row with a value) and no row under them: cheap whatever
+    the file's length (it is sniffed as `sniff` does, then its first rows are read)."""
+    name = filename or "the file"
+    kind = sniff(raw, name)
+    try:
+        if kind == "xlsx":
+            with sheet_rows(raw, name) as rows:
+                return _first_headings(_xlsx_cells(rows), name)
+        encoding = _encoding(raw, name)
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
+        reader = csv.reader(text, delimiter=_sniff_delimiter(raw, encoding))
+        return _first_headings(_csv_records(reader), name)
+    except XlsxProblem as problem:
+        raise TableProblem(str(problem)) from None
+    except csv.Error as error:
+        raise TableProblem(f"{name} could not be read as CSV near its first row: {error}") from None
+
+
+def _first_headings(records: Iterable[list[CellValue]], name: str) -> list[str]:
+    for record in records:
+        if record.count("") != len(record):
+            return [text for text in map(_header_text, record) if text]
+    raise TableProblem(f"{name} has no rows: the first row should be the column headings")
 
 
 @contextmanager
