@@ -1,13 +1,13 @@
 """Turn an uploaded case list (CSV or XLSX bytes) into a plain table, refusing what we cannot read.
 
 The kind of file is decided from its content, not its name: exports are often renamed, and
-some case management systems save HTML or old binary workbooks with an `.xls` name. Every
+some case management systems save HTML or old binary workbooks with an `.xls` name
+(sampling/file_kinds.py tells them apart; sampling/xlsx.py streams a workbook's rows). Every
 refusal is a `TableProblem` whose message tells a manager what to do next.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gc
 import io
@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from problems import Problem
+from sampling.file_kinds import (
+    TableProblem,
+    encoding_of,
+    refuse_other_binaries,
+    sniff_delimiter,
+)
 from sampling.xlsx import MAX_UNZIPPED_BYTES, XlsxProblem, check_zip, sheet_rows
 
 __all__ = [
@@ -39,21 +44,11 @@ CellValue = str | int | float | date | time | timedelta
 XLSX booleans become 'TRUE'/'FALSE', as Excel shows them: kept as bool, True would be equal
 to 1 and the two would share a cache entry when a column is parsed."""
 
-_SNIFF_BYTES = 64 * 1024
-_CHUNK = 1 << 20
-_DELIMITERS = (",", ";", "\t")
 _SHOWN_BAD_ROWS = 5
 # How often (in rows read) `read_table` tells its caller how far it has got.
 PROGRESS_EVERY = 10_000
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
-# Control bytes no text export contains (tab, line ends, form feed and DOS's end-of-file allowed).
-_BINARY_BYTES = frozenset(range(0x00, 0x09)) | (frozenset(range(0x0E, 0x20)) - {0x1A})
-
-
-class TableProblem(Problem):
-    """The file as a whole cannot be read as a case list; the message says what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +85,8 @@ def read_table(
     with collector_paused():
         if raw.startswith(_ZIP):
             return _read_xlsx(raw, name, max_rows, max_columns, on_rows)
-        _refuse_other_binaries(raw, name)
-        return _read_csv(raw, _encoding(raw, name), name, max_rows, max_columns, on_rows)
+        refuse_other_binaries(raw, name)
+        return _read_csv(raw, encoding_of(raw, name), name, max_rows, max_columns, on_rows)
 
 
 def sniff(raw: bytes, filename: str) -> Literal["csv", "xlsx"]:
@@ -106,8 +101,8 @@ def sniff(raw: bytes, filename: str) -> Literal["csv", "xlsx"]:
     if raw.startswith(_ZIP):
         _check_zip(raw, name)
         return "xlsx"
-    _refuse_other_binaries(raw, name)
-    _encoding(raw, name)
+    refuse_other_binaries(raw, name)
+    encoding_of(raw, name)
     return "csv"
 
 
@@ -120,9 +115,9 @@ def read_headings(raw: bytes, filename: str) -> list[str]:
         if kind == "xlsx":
             with sheet_rows(raw, name) as rows:
                 return _first_headings(_xlsx_cells(rows), name)
-        encoding = _encoding(raw, name)
+        encoding = encoding_of(raw, name)
         text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
-        reader = csv.reader(text, delimiter=_sniff_delimiter(raw, encoding))
+        reader = csv.reader(text, delimiter=sniff_delimiter(raw, encoding))
         return _first_headings(_csv_records(reader), name)
     except XlsxProblem as problem:
         raise TableProblem(str(problem)) from None
@@ -155,90 +150,6 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _refuse_other_binaries(raw: bytes, name: str) -> None:
-    if raw.startswith(_OLE2):
-        raise TableProblem(
-            f"{name} looks like an old Excel .xls file (or a workbook with a password): "
-            "save it as .xlsx or CSV, without a password"
-        )
-    if raw.startswith(b"%PDF"):
-        raise TableProblem(f"{name} is a PDF: export the case list as CSV or .xlsx instead")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return  # UTF-16 text (Excel's "Unicode text"): NUL bytes are expected.
-    head = raw[:8192]
-    if any(byte in _BINARY_BYTES for byte in head):
-        raise TableProblem(
-            f"{name} is not a CSV or Excel file: export the case list as CSV or .xlsx"
-        )
-    # A NUL byte further in (a damaged export) can be stored by no database: name its line.
-    nul = raw.find(b"\x00", len(head))
-    if nul != -1:
-        line = raw.count(b"\n", 0, nul) + 1
-        raise TableProblem(
-            f"{name} has a damaged character (a zero byte) on line {line}: export the case "
-            "list again, or open it in Excel and save it as CSV"
-        )
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
-    if start.startswith((b"<", b"{", b"[")) and (b"<" in start or b":" in start):
-        raise TableProblem(
-            f"{name} looks like a web page or data file, not a spreadsheet: "
-            "open it in Excel and save it as .xlsx or CSV"
-        )
-
-
-def _encoding(raw: bytes, name: str) -> str:
-    """UTF-8 (with or without a byte order mark), UTF-16 with one, else Windows-1252."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        candidates: tuple[str, ...] = ("utf-8-sig",)
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ("utf-16",)
-    else:
-        candidates = ("utf-8", "cp1252")
-    for encoding in candidates:
-        if _decodes(raw, encoding):
-            return encoding
-    raise TableProblem(
-        f"{name} is not text in a form we can read: save it from Excel as 'CSV UTF-8' or .xlsx"
-    )
-
-
-def _decodes(raw: bytes, encoding: str) -> bool:
-    """Check the whole file decodes, a megabyte at a time, without holding it all as text."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(raw)
-    try:
-        for start in range(0, len(raw), _CHUNK):
-            decoder.decode(view[start : start + _CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _sniff_delimiter(raw: bytes, encoding: str) -> str:
-    """Choose the delimiter that splits the first lines into the most, and most regular, columns."""
-    sample = raw[:_SNIFF_BYTES].decode(encoding, errors="ignore")
-    if len(raw) > _SNIFF_BYTES and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]
-    best, best_score = ",", (0.0, 1)
-    for delimiter in _DELIMITERS:
-        try:
-            records = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(r)]
-        except csv.Error:
-            continue
-        if not records:
-            continue
-        widths = [len(r) for r in records[:200]]
-        header_width = widths[0]
-        if header_width < 2:
-            continue
-        regular = sum(1 for w in widths if w == header_width) / len(widths)
-        score = (regular, header_width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
 def _read_csv(
     raw: bytes,
     encoding: str,
@@ -247,7 +158,7 @@ def _read_csv(
     max_columns: int,
     on_rows: RowsRead | None = None,
 ) -> Table:
-    delimiter = _sniff_delimiter(raw, encoding)
+    delimiter = sniff_delimiter(raw, encoding)
     # Decoded as it is read: the whole file as one str would cost up to four bytes a character.
     text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
