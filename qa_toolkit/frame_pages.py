@@ -180,6 +180,7 @@ def _case_list_page(
     examples: dict[str, list[str]] = report.get("examples", {})
     refs = list(examples.get(shown.mapping.get("case_ref") or "", []))
     refs += [ref for ref, _days in (census.overdue[:50] if census else ())]
+    refs += report.get("refs_shown", []) if result is not None else []
     log_view("case_list_upload", refs, staged.id)
     return render_template(
         "frames/review.html",
@@ -215,7 +216,7 @@ def review_return(staged: FrameUpload) -> int | Page:
         status = 400
     preview = census_from_json(report["preview"]) if report.get("preview") else None
     overdue = [ref for ref, _days in (preview.overdue[:50] if preview else ())]
-    log_view("case_list_upload", overdue, staged.id)
+    log_view("case_list_upload", [*overdue, *report.get("refs_shown", [])], staged.id)
     page = render_template(
         "frames/review_return.html", form=form, staged=staged, report=report,
         result=report.get("result"), preview=preview, participation_words=PARTICIPATION,

@@ -7,7 +7,8 @@ removed with the upload.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.services import name_matching
 from sampling.census import list_census
-from sampling.frame import FrameResult
+from sampling.frame import FrameResult, Problem
 from sampling.names import Proposal
 from sampling.tables import Table, cell_text
 
@@ -38,6 +39,30 @@ def _examples(table: Table) -> dict[str, list[str]]:
                 if len(seen) == EXAMPLES:
                     break
     return examples
+
+
+def refs_shown(
+    problems: Sequence[tuple[Problem, Table | None]], column: Callable[[Table], int | None]
+) -> list[str]:
+    """The case references the kept problems' messages quote (a repeated reference, a child
+    not in the Header file): the page showing them logs them. Each problem comes with the
+    table of its file; `column` gives the case reference's column in a table."""
+    shown: set[str] = set()
+    for problem, table in problems:
+        if problem.row is None or table is None:
+            continue
+        index, at = column(table), bisect_left(table.row_numbers, problem.row)
+        if index is None or at == len(table.row_numbers) or table.row_numbers[at] != problem.row:
+            continue
+        ref = cell_text(table.rows[at][index]).strip()
+        if ref and ref in problem.message:
+            shown.add(ref)
+    return sorted(shown)
+
+
+def kept(result: FrameResult) -> list[Problem]:
+    """The problems the page shows (and the report keeps)."""
+    return [*result.errors[:SHOWN_PROBLEMS], *result.warnings[:SHOWN_PROBLEMS]]
 
 
 def _proposal(p: Proposal) -> dict[str, Any]:
@@ -109,4 +134,16 @@ def case_list_report(
         "preview": preview,
         "names": names,
         "unresolved": [[p.kind, p.spelling] for p in unresolved],
+        "refs_shown": refs_shown(
+            [(p, table) for p in kept(result)], _column_of(params["mapping"] or {})
+        ),
     }
+
+
+def _column_of(mapping: dict[str, str | None]) -> Callable[[Table], int | None]:
+    header = mapping.get("case_ref")
+
+    def column(table: Table) -> int | None:
+        return table.headers.index(header) if header in table.headers else None
+
+    return column

@@ -22,10 +22,12 @@ from qa_toolkit.models import FrameUpload, Organisation
 from qa_toolkit.services import frame_job_steps as steps
 from qa_toolkit.services import frame_jobs
 from qa_toolkit.services import ssda903_import as ssda903_service
-from qa_toolkit.services.frame_reports import result_json
+from qa_toolkit.services.frame_reports import SHOWN_PROBLEMS, refs_shown, result_json
 from qa_toolkit.services.job_messages import problems_message
 from sampling.census import list_census
+from sampling.frame import normalise_header
 from sampling.ssda903 import Return903, Ssda903Result, parse_903, recognise
+from sampling.tables import Table
 
 CHECK = "frames.check_return"
 IMPORT = "frames.import_return"
@@ -93,7 +95,26 @@ def _report(files: Return903, result: Ssda903Result, params: dict[str, Any]) -> 
         "label": str(params.get("label") or ""),
         "result": result_json(result.frame, result.error_count),
         "preview": preview,
+        "refs_shown": _refs_shown(files, result),
     }
+
+
+def _refs_shown(files: Return903, result: Ssda903Result) -> list[str]:
+    """The children's IDs the kept problems quote (each is in the file the problem names)."""
+    tables = dict((files.header, files.episodes, files.reviews))
+    frame, shown = result.frame, SHOWN_PROBLEMS
+    named = [
+        (problem, tables.get(file))
+        for problem, file in zip(frame.errors[:shown], result.error_files[:shown], strict=True)
+    ]
+    # Warnings are the built list's, whose rows are the Header file's children.
+    named += [(problem, files.header[1]) for problem in frame.warnings[:shown]]
+
+    def child(table: Table) -> int | None:
+        keys = [normalise_header(h) for h in table.headers]
+        return keys.index("child") if "child" in keys else None
+
+    return refs_shown(named, child)
 
 
 def _refused(staged: steps.Staged, result: Ssda903Result) -> jobs.JobFailed:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, FrameUpload, Job, Organisation, Role
+from qa_toolkit.models.audit_log import AuditEventCase
 from qa_toolkit.models.types import utcnow
 from qa_toolkit.services import job_pages
 from tests.conftest import LoginAs, World
@@ -53,6 +54,18 @@ def _job_views(app: Flask, job_id: int) -> list[tuple[int | None, int | None]]:
             .order_by(AuditEvent.id)
         )
         return [(user, org) for user, org in rows]
+
+
+def _logged_views(app: Flask) -> set[str]:
+    """Every case reference a view of a staged upload's page has logged."""
+    with app.app_context():
+        return set(
+            get_session().scalars(
+                select(AuditEventCase.case_ref)
+                .join(AuditEvent, AuditEvent.id == AuditEventCase.event_id)
+                .where(AuditEvent.action == "view", AuditEvent.entity_type == "case_list_upload")
+            )
+        )
 
 
 def test_a_return_is_only_staged_in_the_request_then_checked_by_a_job(
@@ -142,6 +155,7 @@ def test_no_job_message_shown_or_stored_quotes_a_case_reference(
     # The return's page (case-level, the managers') says which child, and its view is logged.
     review = client.get(state["result_url"]).get_data(as_text=True)
     assert "child C0000 is also on row 2" in review and "ZX9876" in review
+    assert {"C0000", "ZX9876"} <= _logged_views(app)
 
     case_list = b"Child ID,Team\r\nQQ4321,North\r\nQQ4321,South\r\n"
     listed = finish(
