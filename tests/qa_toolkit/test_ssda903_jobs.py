@@ -228,3 +228,19 @@ def test_every_view_of_a_job_is_logged_once_per_person_per_ten_minutes(
             )
         )
         assert {world.a.org.id, world.b.org.id} <= set(refused)
+
+
+def test_a_staged_return_is_cancelled_by_its_organisation_only(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    manager = login_as(world.a.users[Role.MANAGER])
+    state = finish(app, manager, _post_return(manager, files.as_bytes()))
+    cancel = state["result_url"] + "/cancel"
+    staged = _staged(app)
+    outsider = login_as(world.b.users[Role.MANAGER])
+    assert outsider.post(cancel).status_code == 404 and _staged(app) == staged
+    answer = manager.post(cancel)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/frames/")
+    assert _staged(app) == staged - 1
+    page = manager.get("/frames/").get_data(as_text=True)
+    assert "The upload was cancelled and the file removed." in page
