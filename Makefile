@@ -24,20 +24,27 @@ run: $(VENV)/.installed-run
 	$(BIN)/qa-toolkit demo seed
 	$(BIN)/qa-toolkit serve
 
+# The suite on every core (pytest-xdist, one worker per core; PYTEST_WORKERS=0 runs it in one
+# process). --dist loadfile keeps each test file on one worker, so a file's module-scoped
+# fixtures (the accessibility test's records) are made once.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev
 	scripts/ensure-chromium
 	scripts/ensure-office
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Retake the README's screenshots from the running app (the browser tests write them).
+# Retake the README's screenshots from the running app (the browser tests write them) and the
+# board pack's pages from the demo as LibreOffice renders them.
 screenshots: $(VENV)/.installed-dev
 	scripts/ensure-chromium
+	scripts/ensure-office
 	QA_TOOLKIT_RETAKE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
+	$(BIN)/python scripts/board_pack_screenshots.py
 
 # Benchmarks with their targets (figures as ratios to a floor measured in the same run).
 # Always exits 0: it reports, it does not judge. Results go to bench/results.json.
@@ -50,6 +57,7 @@ bench: $(VENV)/.installed-dev
 	-$(BIN)/python -m bench.draw_sample
 	-$(BIN)/python -m bench.rollup
 	-$(BIN)/python -m bench.export
+	-$(BIN)/python -m bench.large_sheet
 	-$(BIN)/python -m bench.serve
 	-$(BIN)/python -m bench.region --scale $(REGION_SCALE)
 

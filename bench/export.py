@@ -3,7 +3,7 @@
 Target (issue 9): at most 1.0x the floor, styling and charts included.
 
 Toolkit: `reports.excel.write_workbook` (XlsxWriter, constant_memory) writing the internal
-workbook's spec, `qa_toolkit.services.findings.workbook_spec(session, programme, "internal")`:
+workbook's spec, `services.findings_exports.workbook_spec(session, programme, "internal")`:
 summary, themes (with its chart), every question, the six breakdowns, good practice, areas for
 development, method and the case-level sheet (one row per audited file), with the formula
 neutralising, validation, styles, merged banners, page set-up and charts.
@@ -57,13 +57,13 @@ def build_spec(app: Any, programme_id: int) -> tuple[float, Any]:
     """The workbook's spec, timed from an empty roll-up cache (the full roll-up included)."""
     from qa_toolkit import db
     from qa_toolkit.models import Programme
-    from qa_toolkit.services import findings, rollup_cache
+    from qa_toolkit.services import findings_exports, rollup_cache
 
     rollup_cache.clear()
     with app.app_context():
         session = db.get_session()
         programme = session.get_one(Programme, programme_id)
-        return common.timed(lambda: findings.workbook_spec(session, programme, "internal"))
+        return common.timed(lambda: findings_exports.workbook_spec(session, programme, "internal"))
 
 
 # The floor ---------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ import io
 from datetime import UTC, date, datetime
 
 from flask import render_template, request
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Organisation
 from qa_toolkit.services import audit_log as service
+from qa_toolkit.services.paging import Page
 from reports.excel import Column, Properties, Sheet, WorkbookSpec, write_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,6 +93,34 @@ def _described(filters: service.Filters, people: dict[int, str]) -> str:
     return ", ".join(said) or "every entry"
 
 
+def _render(
+    log: Page[service.Line], filters: service.Filters, errors: dict[str, str],
+    people: list[tuple[int, str]], described: str,
+) -> str:  # fmt: skip
+    return render_template(
+        "admin/audit_log.html", log=log, filters=filters, errors=errors, people=people,
+        kinds=service.KINDS, actions=service.ACTIONS, described=described, args=request.args,
+    )  # fmt: skip
+
+
+def _download(db: Session, org: Organisation, filters: service.Filters, described: str) -> Response:
+    """Every matching entry as a workbook; the download itself is logged."""
+    lines = service.everything(db, org.id, filters)
+    buffer = io.BytesIO()
+    write_workbook(workbook(lines, org, described), buffer)
+    auditing.record(
+        db, "export", "audit_log", summary=f"{len(lines)} entries: {described}"[:500],
+        organisation_id=org.id, case_refs=[filters.case_ref] if filters.case_ref else (),
+    )  # fmt: skip
+    db.commit()
+    name = f"audit-log-{date.today():%Y-%m-%d}.xlsx"
+    return Response(
+        buffer.getvalue(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def show(org: Organisation) -> str | Response | tuple[str, int]:
     db = get_session()
     parsed = service.parse(request.args)
@@ -98,39 +128,17 @@ def show(org: Organisation) -> str | Response | tuple[str, int]:
     people = service.people(db, org.id)
     described = _described(filters, dict(people))
     if parsed.errors:
-        page = service.LogPage([], 0, 1, 1, service.PER_PAGE)
-        html = render_template(
-            "admin/audit_log.html", log=page, filters=filters, errors=parsed.errors,
-            people=people, kinds=service.KINDS, actions=service.ACTIONS, described=described,
-            args=request.args,
-        )  # fmt: skip
-        return html, 400
+        empty: Page[service.Line] = Page([], 0, 1, 1, service.PER_PAGE)
+        return _render(empty, filters, parsed.errors, people, described), 400
     if request.args.get("format") == "xlsx":
-        lines = service.everything(db, org.id, filters)
-        buffer = io.BytesIO()
-        write_workbook(workbook(lines, org, described), buffer)
-        auditing.record(
-            db, "export", "audit_log", summary=f"{len(lines)} entries: {described}"[:500],
-            organisation_id=org.id, case_refs=[filters.case_ref] if filters.case_ref else (),
-        )  # fmt: skip
-        db.commit()
-        name = f"audit-log-{date.today():%Y-%m-%d}.xlsx"
-        return Response(
-            buffer.getvalue(),
-            mimetype=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return _download(db, org, filters, described)
     number = request.args.get("page", "1")
-    page = service.search(
-        db, org.id, filters, int(number) if number.isdigit() and len(number) < 7 else 1
-    )
-    refs = {ref for line in page.lines for ref in line.event.case_refs.split()}
+    asked = int(number) if number.isdigit() and len(number) < 7 else 1
+    page = service.search(db, org.id, filters, asked)
+    refs = {ref for line in page.items for ref in line.event.case_refs.split()}
     auditing.record(
         db, "view", "audit_log", summary=f"page {page.page} of {page.pages}: {described}"[:500],
         organisation_id=org.id, case_refs=sorted(refs),
     )  # fmt: skip
     db.commit()
-    return render_template(
-        "admin/audit_log.html", log=page, filters=filters, errors={}, people=people,
-        kinds=service.KINDS, actions=service.ACTIONS, described=described, args=request.args,
-    )  # fmt: skip
+    return _render(page, filters, {}, people, described)

@@ -60,22 +60,22 @@ def _audit_form_again() -> tuple[str, int] | None:
     """
     if request.endpoint != "audits.edit" or not current_user.is_authenticated:
         return None
-    # The audit views' own helpers, so the page is exactly the one the view would show.
+    # The audit pages' own helpers, so the page is exactly the one the view would show.
     from qa_toolkit.audit_forms import build_audit_form
-    from qa_toolkit.blueprints.audits import _audit_or_404, _posted, _render_form
+    from qa_toolkit.audit_pages import audit_or_404, posted, render_form
     from qa_toolkit.services import audits as audit_service
 
-    audit = _audit_or_404(int((request.view_args or {})["audit_id"]))
+    audit = audit_or_404(int((request.view_args or {})["audit_id"]))
     if not can(policy.current(), "edit", audit):
         return None
     template = audit_service.template_for(audit)
     form = build_audit_form(template)()  # Bound to the posted answers.
-    draft = audit_service.draft_from(template, _posted(template))
+    draft = audit_service.draft_from(template, posted(template))
     if request.form.get("version", type=int) != audit.lock_version:
         # Saved elsewhere since this page was opened: show both, as the view does.
-        return _render_form(audit, template, form, status=409, conflict=audit, draft=draft)
+        return render_form(audit, template, form, status=409, conflict=audit, draft=draft)
     flash(EXPIRED_AUDIT_FORM, "error")
-    return _render_form(audit, template, form, status=400, draft=draft)
+    return render_form(audit, template, form, status=400, draft=draft)
 
 
 def init_app(app: Flask) -> None:

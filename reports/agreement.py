@@ -41,18 +41,34 @@ files weigh more; it is a summary of the scale, not an average of the questions'
 `per_audit_percent` is the one figure that counts "Not applicable": it measures how much of
 one audit the moderator changed, not agreement on a scale, so it can differ from the pooled
 percentage for the same audits.
+
+The formulas (the table, the weights, kappa, AC1 and AC2) are `reports.agreement_stats`'s and
+are imported from here; this module chooses the pairs, pools them and words the notes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 
 from reports import display
+from reports.agreement_stats import (
+    Split,
+    Weighting,
+    cohens_kappa,
+    contingency_table,
+    gwet_ac1,
+    gwet_ac2,
+    gwet_of,
+    index_of,
+    kappa_of,
+    percent_agreement,
+    split_pairs,
+    weight_matrix,
+)
 
 __all__ = [
     "SMALL_N",
@@ -74,8 +90,6 @@ __all__ = [
     "weight_matrix",
 ]
 
-Weighting = Literal["none", "linear", "quadratic"]
-FloatArray = npt.NDArray[np.float64]
 
 # Below this many pairs a note warns that the figures are fragile.
 SMALL_N = 10
@@ -122,184 +136,6 @@ class Agreement:
 
 
 # ---------------------------------------------------------------------------------------------
-# Building blocks
-# ---------------------------------------------------------------------------------------------
-
-
-def _index(categories: Sequence[str]) -> dict[str, int]:
-    index = {category: i for i, category in enumerate(categories)}
-    if len(index) != len(categories):
-        raise ValueError(f"Categories must be distinct: {list(categories)}")
-    return index
-
-
-class _Split(NamedTuple):
-    first: npt.NDArray[np.intp]
-    second: npt.NDArray[np.intp]
-    excluded: int
-    excluded_disagreeing: int
-
-
-def _split(pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str]) -> _Split:
-    """Positions of the usable pairs, counting (not silently dropping) the rest."""
-    index = _index(categories)
-    first: list[int] = []
-    second: list[int] = []
-    excluded = excluded_disagreeing = 0
-    for a, b in pairs:
-        if a is not None and b is not None and a in index and b in index:
-            first.append(index[a])
-            second.append(index[b])
-        else:
-            excluded += 1
-            if a is not None and b is not None and a != b:
-                excluded_disagreeing += 1
-    return _Split(
-        np.array(first, dtype=np.intp),
-        np.array(second, dtype=np.intp),
-        excluded,
-        excluded_disagreeing,
-    )
-
-
-def _table(split: _Split, k: int) -> FloatArray:
-    table = np.zeros((k, k), dtype=np.float64)
-    np.add.at(table, (split.first, split.second), 1.0)
-    return table
-
-
-def contingency_table(
-    pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str]
-) -> FloatArray:
-    """Counts with the first rater in rows and the second in columns, in category order.
-
-    Every category gets a row and a column even if unused, because linear weights depend on
-    positions on the whole scale, and a reference implementation must see the same table.
-    """
-    return _table(_split(pairs, categories), len(categories))
-
-
-def weight_matrix(k: int, weights: Weighting) -> FloatArray:
-    """Agreement weights: 1 on the diagonal, falling to 0 between the two ends of the scale.
-
-    linear: w_ij = 1 - |i - j| / (k - 1); quadratic: w_ij = 1 - (i - j)^2 / (k - 1)^2.
-    """
-    if weights == "none" or k < 2:
-        return np.eye(k, dtype=np.float64)
-    positions = np.arange(k, dtype=np.float64)
-    distance = np.abs(positions[:, None] - positions[None, :]) / (k - 1)
-    if weights == "linear":
-        return 1.0 - distance
-    if weights == "quadratic":
-        return 1.0 - distance**2
-    raise ValueError(f"Unknown weighting {weights!r}: use 'none', 'linear' or 'quadratic'")
-
-
-def _one_shared_category(split: _Split) -> bool:
-    """Both raters used one and the same category throughout: kappa's chance agreement is 1.
-
-    Tested on the ratings themselves, not on a floating-point expected agreement that might
-    land a rounding error away from 1.
-    """
-    used = set(split.first.tolist()) | set(split.second.tolist())
-    return len(used) == 1
-
-
-# ---------------------------------------------------------------------------------------------
-# The statistics
-# ---------------------------------------------------------------------------------------------
-
-
-def percent_agreement(
-    pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str] | None = None
-) -> float | None:
-    """Share of pairs with identical ratings, 0-100; None when no pair is usable.
-
-    Without `categories` only pairs with a missing rating are left out (any two equal strings,
-    "not_applicable" included, agree); with them, the same pairs as the other statistics.
-    """
-    if categories is None:
-        usable = [(a, b) for a, b in pairs if a is not None and b is not None]
-        if not usable:
-            return None
-        return 100.0 * sum(a == b for a, b in usable) / len(usable)
-    split = _split(pairs, categories)
-    n = len(split.first)
-    if n == 0:
-        return None
-    return 100.0 * int(np.count_nonzero(split.first == split.second)) / n
-
-
-def _kappa(split: _Split, k: int, weights: Weighting) -> float | None:
-    n = len(split.first)
-    if n < 2 or k < 2 or _one_shared_category(split):
-        return None
-    p = _table(split, k) / n
-    w = weight_matrix(k, weights)
-    rows = p.sum(axis=1)
-    cols = p.sum(axis=0)
-    observed = float((w * p).sum())
-    expected = float((w * np.outer(rows, cols)).sum())
-    return (observed - expected) / (1.0 - expected)
-
-
-def cohens_kappa(
-    pairs: Iterable[tuple[str | None, str | None]],
-    categories: Sequence[str],
-    weights: Weighting = "none",
-) -> float | None:
-    """Cohen's kappa, (p_o - p_e) / (1 - p_e), with weighted p_o and p_e when asked.
-
-    p_o = sum_ij w_ij p_ij, p_e = sum_ij w_ij r_i c_j, where r and c are the two raters'
-    shares of each category. None for fewer than 2 usable pairs, fewer than 2 categories, or
-    when both raters used one and the same category for everything (p_e = 1, kappa is 0/0).
-    """
-    return _kappa(_split(pairs, categories), len(categories), weights)
-
-
-def _gwet(split: _Split, k: int, weights: Weighting) -> float | None:
-    n = len(split.first)
-    if n < 2 or k < 2:
-        return None
-    p = _table(split, k) / n
-    w = weight_matrix(k, weights)
-    pi = (p.sum(axis=1) + p.sum(axis=0)) / 2.0
-    observed = float((w * p).sum())
-    # Gwet: p_e = T_w / (q (q - 1)) * sum_k pi_k (1 - pi_k), T_w the sum of all weights; with
-    # no weighting T_w = q and this is AC1's 1 / (q - 1) * sum_k pi_k (1 - pi_k).
-    expected = float(w.sum()) / (k * (k - 1)) * float((pi * (1.0 - pi)).sum())
-    if expected >= 1.0:  # cannot happen for the weightings here; guards the division
-        return None
-    return (observed - expected) / (1.0 - expected)
-
-
-def gwet_ac1(
-    pairs: Iterable[tuple[str | None, str | None]], categories: Sequence[str]
-) -> float | None:
-    """Gwet's AC1 (Gwet 2008), (p_a - p_e) / (1 - p_e).
-
-    p_e = 1 / (q - 1) * sum_k pi_k (1 - pi_k), pi_k = (row_k + col_k) / (2n), q the number of
-    categories on the scale (used or not). p_e is at most 1/q, so AC1 is defined whenever
-    there are 2 usable pairs and 2 categories, including when everyone gave the same answer.
-    """
-    return _gwet(_split(pairs, categories), len(categories), "none")
-
-
-def gwet_ac2(
-    pairs: Iterable[tuple[str | None, str | None]],
-    categories: Sequence[str],
-    weights: Weighting = "linear",
-) -> float | None:
-    """Gwet's weighted AC2, the ordinal counterpart of AC1 (equal to it with no weighting).
-
-    p_a = sum_kl w_kl p_kl, p_e = T_w / (q (q - 1)) * sum_k pi_k (1 - pi_k), T_w = sum_kl w_kl.
-    Unweighted and linear AC2 lie in [-1, 1]; quadratic weights raise T_w enough for AC2 to
-    fall below -1 on tables of near-total disagreement.
-    """
-    return _gwet(_split(pairs, categories), len(categories), weights)
-
-
-# ---------------------------------------------------------------------------------------------
 # Summaries
 # ---------------------------------------------------------------------------------------------
 
@@ -326,7 +162,7 @@ def _left_out_notes(excluded: int, excluded_disagreeing: int, unit: str) -> list
 
 
 def _paradox_note(
-    split: _Split,
+    split: Split,
     categories: Sequence[str],
     percent: float | None,
     kappa: float | None,
@@ -354,14 +190,14 @@ def _paradox_note(
     ]
 
 
-def _summarise(split: _Split, categories: Sequence[str], ordinal: bool, unit: str) -> Agreement:
+def _summarise(split: Split, categories: Sequence[str], ordinal: bool, unit: str) -> Agreement:
     k = len(categories)
     weighting: Weighting = "linear" if ordinal else "none"
     n = len(split.first)
     percent = None if n == 0 else 100.0 * int(np.count_nonzero(split.first == split.second)) / n
-    kappa = _kappa(split, k, weighting)
-    ac1 = _gwet(split, k, "none")
-    ac2 = _gwet(split, k, weighting) if ordinal else None
+    kappa = kappa_of(split, k, weighting)
+    ac1 = gwet_of(split, k, "none")
+    ac2 = gwet_of(split, k, weighting) if ordinal else None
     notes: list[str] = []
     if n == 0:
         pass  # the size note says it all
@@ -400,7 +236,7 @@ def summarise(
 
     Ordinal scales get linearly weighted kappa and AC2; nominal ones unweighted kappa only.
     """
-    return _summarise(_split(pairs, categories), categories, ordinal, "files")
+    return _summarise(split_pairs(pairs, categories), categories, ordinal, "files")
 
 
 def _pairs_for(
@@ -440,7 +276,7 @@ def _scales(
     scales: dict[tuple[str, ...], tuple[bool, list[str]]] = {}
     for question, (categories, ordinal) in questions.items():
         key = tuple(categories)
-        _index(key)
+        index_of(key)
         if key in scales:
             known, members = scales[key]
             if known != ordinal:
@@ -459,9 +295,9 @@ def _pooled(
     audits: list[tuple[Mapping[str, str | None], Mapping[str, str | None]]],
     categories: tuple[str, ...],
     questions: list[str],
-) -> _Split:
+) -> Split:
     pairs = [pair for question in questions for pair in _pairs_for(audits, question)]
-    return _split(pairs, categories)
+    return split_pairs(pairs, categories)
 
 
 def by_scale(

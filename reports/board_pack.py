@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reports import board_charts, display
+from reports import board_charts, disclosure_actions, display
 from reports.disclosure import (
     Figure,
     PartnerFindings,
@@ -75,6 +75,8 @@ class BoardPack:
     previous: str | None = None
     actions: tuple[PartnerAction, ...] = ()
     method: tuple[tuple[str, str], ...] = ()
+    # Partners' 'Did the actions work?', theme by theme (reports.disclosure_actions).
+    reaudit: tuple[disclosure_actions.ThemeActions, ...] = ()
 
     @property
     def title(self) -> str:
@@ -175,8 +177,10 @@ def partner(
     previous: str | None,
     actions: Sequence[PartnerAction],
     method: Sequence[tuple[str, str]],
+    reaudit: Sequence[disclosure_actions.ThemeActions] = (),
 ) -> BoardPack:
-    """The partner pack: every figure and word from the partner object (reports.disclosure)."""
+    """The partner pack: every figure and word from the partner object (reports.disclosure);
+    `reaudit` is made from it too (reports.disclosure_actions)."""
     return BoardPack(
         programme=programme,
         template=template,
@@ -204,6 +208,7 @@ def partner(
         previous=previous,
         actions=tuple(actions),
         method=(*method, *found.rules.statements()),
+        reaudit=tuple(reaudit),
     )
 
 
@@ -283,6 +288,11 @@ def document(pack: BoardPack, produced: str, organisation: str) -> bytes:
         )
     else:
         writer.paragraph("No action has been raised from this programme.")
+    if pack.reaudit:
+        found = disclosure_actions.table(pack.reaudit, pack.previous)
+        writer.table(found)
+        for note in found.notes:
+            writer.paragraph(note)
     writer.page_break()
     writer.heading("Annex: method")
     writer.table(Table("How the sample was drawn and the figures worked out", ("Item", "Detail"),

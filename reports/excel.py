@@ -30,18 +30,31 @@ the target.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import numbers
 import os
-import re
-import sys
-import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any, BinaryIO, Literal, get_args
+from dataclasses import replace
+from typing import Any, BinaryIO
 
 import xlsxwriter  # type: ignore[import-untyped]
 
+from reports.excel_checks import validate
+from reports.excel_fast import FastSheet, worksheet_class
+from reports.excel_model import (
+    ABOVE,
+    BELOW,
+    MARKINGS,
+    Audience,
+    CellValue,
+    ChartSpec,
+    Column,
+    ColumnKind,
+    Marking,
+    Properties,
+    Sheet,
+    WorkbookSpec,
+    header_row_of,
+    neutralise,
+    sheet_columns,
+)
 from reports.excel_style import (
     DEFAULT_NUMBER_FORMATS,
     DEFAULT_WIDTHS,
@@ -74,367 +87,7 @@ __all__ = [
     "write_workbook",
 ]
 
-ColumnKind = Literal["text", "integer", "percent", "number", "date"]
-Audience = Literal["lscp", "internal"]
-CellValue = str | int | float | dt.date | None
-
-MAX_ROWS = 1_048_576
-MAX_COLS = 16_384
-MAX_CELL_CHARS = 32_767  # counted in UTF-16 code units, as Excel counts them
-MAX_SHEET_NAME = 31
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
-# The columns holding each error bar's length: the distance from the estimate to each end.
-BELOW, ABOVE = "Estimate to lower end", "Estimate to upper end"
-
-
-# --- Formula injection -------------------------------------------------------------------------
-
-# OWASP's list (=, +, -, @) and their full-width forms. The full-width ones are defence in
-# depth, not a known attack: Unicode NFKC normalisation, which text often meets on its way
-# between systems, turns them into the ASCII ones.
-_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
-# OWASP also lists a leading tab and carriage return whatever follows them.
-_ALWAYS_RISKY_FIRST = frozenset("\t\r")
-
-
-def _skippable(char: str) -> bool:
-    """Characters a reader or importer may drop before it decides a cell is a formula."""
-    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
-
-
-def neutralise(text: str) -> str:
-    """`text`, or `text` with a single apostrophe in front when it could act as a formula.
-
-    The apostrophe is prefixed when the text:
-
-    * begins with '=', '+', '-', '@', a tab or a carriage return (OWASP's CSV-injection list);
-    * begins with spaces, other whitespace, control or invisible format characters (a
-      zero-width space, a byte-order mark) followed by '=', '+', '-' or '@': Excel itself
-      keeps "  =1+1" as text, but CSV importers and other spreadsheets may trim the blanks
-      when the sheet is re-exported and re-opened;
-    * or uses the full-width forms of those four characters in either position (NFKC
-      normalisation turns them into the ASCII ones);
-    * or begins with "<r>" and ends with "</r>": XlsxWriter writes such a string as raw
-      rich-text XML even through `write_string`, which in constant_memory mode lets a cell
-      value plant a live formula in the sheet.
-
-    Why an apostrophe: it is OWASP's advice, and because it becomes part of the stored value
-    (not Excel's hidden "quote prefix") the value is safe wherever it goes next, including a
-    CSV saved from Excel. Readers see the apostrophe, which is honest about the change. The
-    function is idempotent and changes nothing else. The rule is strict on purpose: "-5" and
-    "- a bullet" become "'-5" and "'- a bullet" too, because a rule with exceptions is harder
-    to trust.
-    """
-    if not text:
-        return text
-    first = text[0]
-    if first in _FORMULA_STARTS or first in _ALWAYS_RISKY_FIRST:
-        return "'" + text
-    if _skippable(first):
-        for char in text:
-            if not _skippable(char):
-                if char in _FORMULA_STARTS:
-                    return "'" + text
-                break
-    elif first == "<" and text.startswith("<r>") and text.endswith("</r>"):
-        return "'" + text
-    return text
-
-
-# --- The data model ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a table.
-
-    kind: 'text', 'integer', 'percent' (values are fractions: 0.78 is shown as 78%),
-    'number' or 'date'. Every kind also takes None (an empty cell) and, except 'text', a
-    string, written as right-aligned text: the way to show a suppressed small cell ("<5").
-    width: in characters; None takes a default for the kind, and a column is always wide
-    enough for the longest word of its header (a header wraps between words, never inside
-    one). number_format: an Excel format overriding the kind's default ('0%', '#,##0',
-    '#,##0.00', 'd mmm yyyy'). wrap: wrap long text within the column (a wider default width;
-    the writer sets each row's height from an estimate of its wrapped lines, because
-    LibreOffice and Excel do not grow rows written with a fixed layout). fills: (text, colour)
-    pairs: a cell holding exactly that text is filled in that colour ("#RRGGBB"), as a RAG
-    column's legend promises.
-    """
-
-    header: str
-    kind: ColumnKind = "text"
-    width: float | None = None
-    number_format: str | None = None
-    wrap: bool = False
-    fills: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    """A native Excel column chart of one numeric column by a text column, beside the table.
-
-    Columns are named by their header. low and high (both or neither) name the columns
-    holding each bar's interval, drawn as custom error bars: Excel's custom error bars are
-    distances from the bar, so the writer adds two columns to the right of the table holding
-    them (headed as BELOW and ABOVE) and points the error bars at those cells
-    (LibreOffice drops error bars given as literal values). target draws a dashed line series
-    at that value: the writer adds a column headed `target_label` holding it, because a
-    series needs cells to point at, and so the table beside the chart holds every figure the
-    chart shows. target_column instead names a column of the table holding each bar's own
-    target (the same kind as the values).
-    """
-
-    title: str
-    categories: str
-    values: str
-    low: str | None = None
-    high: str | None = None
-    target: float | None = None
-    target_label: str = "Target"
-    target_column: str | None = None
-    x_axis_title: str | None = None
-    y_axis_title: str | None = None
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One worksheet: a titled table. Rows hold one value per column, in column order."""
-
-    name: str
-    title: str
-    columns: Sequence[Column]
-    rows: Sequence[Sequence[CellValue]]
-    notes: Sequence[str] = ()
-    chart: ChartSpec | None = None
-    freeze_header: bool = True
-    autofilter: bool = True
-
-
-@dataclass(frozen=True)
-class Properties:
-    """Document properties. created: naive means UTC; None means now."""
-
-    author: str = ""
-    subject: str = ""
-    created: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class WorkbookSpec:
-    title: str
-    audience: Audience
-    sheets: Sequence[Sheet]
-    properties: Properties = Properties()
-
-
-@dataclass(frozen=True)
-class Marking:
-    """A UK Government Security Classification marking and the handling caveat beside it."""
-
-    classification: str
-    caveat: str
-
-    @property
-    def line(self) -> str:
-        return f"{self.classification}: {self.caveat}"
-
-
-MARKINGS: dict[str, Marking] = {
-    "lscp": Marking("OFFICIAL-SENSITIVE", "no child can be identified from this workbook."),
-    "internal": Marking(
-        "OFFICIAL-SENSITIVE", "internal use only; this workbook may identify children."
-    ),
-}
-
-
-# --- Validation --------------------------------------------------------------------------------
-
-
-def _utf16_len(text: str) -> int:
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
-
-
-def _describe(value: object) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
-
-
-_SHORT_TEXT = MAX_CELL_CHARS // 2 - 1  # cannot exceed Excel's limit even in UTF-16
-# Exact types always valid in a column of each kind (bool is not int here: type(True) is bool).
-_FAST_TYPES: dict[str, frozenset[type]] = {
-    "text": frozenset(),
-    "integer": frozenset({int}),
-    "percent": frozenset(),
-    "number": frozenset({int}),
-    "date": frozenset({dt.date}),
-}
-# Floats always valid within these bounds (which leave out NaN and the infinities).
-_FLOAT_RANGES = {"percent": (-1.0, 1.0), "number": (-sys.float_info.max, sys.float_info.max)}
-
-
-def _check_cell(kind: str, value: object) -> str | None:
-    """None when `value` can go in a column of `kind`, else what is wrong with it."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if len(value) * 2 > MAX_CELL_CHARS and _utf16_len(neutralise(value)) > MAX_CELL_CHARS:
-            return f"text longer than Excel's {MAX_CELL_CHARS} characters"
-        return None
-    if kind == "text":
-        return f"a text column takes str or None, not {_describe(value)}"
-    if kind == "date":
-        if not isinstance(value, dt.date):
-            return f"a date column takes datetime.date, not {_describe(value)}"
-        if isinstance(value, dt.datetime) and value.utcoffset() is not None:
-            return "a date column takes naive dates and datetimes (Excel has no time zones)"
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return f"a {kind} column takes numbers, not {_describe(value)}"
-    if kind == "integer" and not isinstance(value, numbers.Integral):
-        return f"an integer column takes whole numbers, not {_describe(value)}"
-    number = float(value)
-    if not math.isfinite(number):
-        return f"{number} cannot be stored in Excel"
-    if kind == "percent" and abs(number) > 1:
-        return f"percent cells hold fractions (0.78 for 78%), not {number}"
-    return None
-
-
-def _check_sheet_name(name: str) -> None:
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"sheet name {name!r} is empty")
-    if _utf16_len(name) > MAX_SHEET_NAME:
-        raise ValueError(f"sheet name {name!r} is longer than {MAX_SHEET_NAME} characters")
-    if bad := _BAD_SHEET_CHARS.findall(name):
-        raise ValueError(f"sheet name {name!r} contains {''.join(bad)!r}; []:*?/\\ are not allowed")
-    if name.startswith("'") or name.endswith("'"):
-        raise ValueError(f"sheet name {name!r} cannot begin or end with an apostrophe")
-    if name.casefold() == "history":
-        raise ValueError("sheet name 'History' is reserved by Excel")
-
-
-def _check_chart(sheet: Sheet, chart: ChartSpec) -> None:
-    headers = [column.header for column in sheet.columns]
-
-    def column(header: str | None, role: str, kinds: tuple[str, ...]) -> Column:
-        if header is None or headers.count(header) != 1:
-            found = "is missing" if header not in headers else "is not unique"
-            raise ValueError(f"sheet {sheet.name!r}: chart {role} column {header!r} {found}")
-        col = sheet.columns[headers.index(header)]
-        if col.kind not in kinds:
-            raise ValueError(
-                f"sheet {sheet.name!r}: chart {role} column {header!r} is {col.kind}, "
-                f"not {' or '.join(kinds)}"
-            )
-        return col
-
-    column(chart.categories, "categories", ("text",))
-    value_col = column(chart.values, "values", ("percent", "number", "integer"))
-    if (chart.low is None) != (chart.high is None):
-        raise ValueError(f"sheet {sheet.name!r}: chart error bars need both low and high")
-    if chart.low is not None:
-        column(chart.low, "low", (value_col.kind,))
-        column(chart.high, "high", (value_col.kind,))
-    if chart.target is not None and (problem := _check_cell(value_col.kind, chart.target)):
-        raise ValueError(f"sheet {sheet.name!r}: chart target: {problem}")
-    if chart.target_column is not None:
-        if chart.target is not None:
-            raise ValueError(f"sheet {sheet.name!r}: chart target and target_column are both set")
-        column(chart.target_column, "target", (value_col.kind,))
-
-
-def _check_sheet(sheet: Sheet) -> None:
-    _check_sheet_name(sheet.name)
-    columns = list(sheet.columns)
-    if not columns:
-        raise ValueError(f"sheet {sheet.name!r} has no columns")
-    extra = len(_columns(sheet)) - len(columns) if sheet.chart is not None else 0
-    if len(columns) + extra > MAX_COLS:
-        raise ValueError(f"sheet {sheet.name!r} has more columns than Excel allows")
-    for col in columns:
-        if col.kind not in get_args(ColumnKind):
-            raise ValueError(f"sheet {sheet.name!r}: column {col.header!r}: kind {col.kind!r}")
-        if col.width is not None and not 0 < col.width <= 255:
-            raise ValueError(f"sheet {sheet.name!r}: column {col.header!r}: width {col.width}")
-    for col in columns:
-        if not all(isinstance(t, str) and _COLOUR.fullmatch(c) for t, c in col.fills):
-            raise ValueError(f"sheet {sheet.name!r}: column {col.header!r}: fills are (text, "
-                             "'#RRGGBB') pairs")  # fmt: skip
-    for text in (sheet.title, *sheet.notes, *(col.header for col in columns)):
-        if not isinstance(text, str) or _check_cell("text", text):
-            raise ValueError(f"sheet {sheet.name!r}: title, notes and headers must be text")
-    if _header_row(sheet) + 1 + len(sheet.rows) > MAX_ROWS:
-        raise ValueError(f"sheet {sheet.name!r} has more rows than Excel allows")
-    kinds = [col.kind for col in columns]
-    width = len(kinds)
-    # A fast path for the usual values (this runs once per cell); the rest go to _check_cell.
-    exact = [_FAST_TYPES[kind] for kind in kinds]
-    float_range = [_FLOAT_RANGES.get(kind, (1.0, 0.0)) for kind in kinds]
-    for number, row in enumerate(sheet.rows, start=1):
-        if len(row) != width:
-            raise ValueError(
-                f"sheet {sheet.name!r}: row {number} has {len(row)} values for {width} columns"
-            )
-        for index, value in enumerate(row):
-            if value is None or type(value) in exact[index]:
-                continue
-            if isinstance(value, str):
-                if len(value) <= _SHORT_TEXT:
-                    continue
-            elif isinstance(value, float):
-                low, high = float_range[index]
-                if low <= value <= high:
-                    continue
-            if problem := _check_cell(kinds[index], value):
-                raise ValueError(
-                    f"sheet {sheet.name!r}: row {number}, column {columns[index].header!r}: "
-                    f"{problem}"
-                )
-    if sheet.chart is not None:
-        _check_chart(sheet, sheet.chart)
-
-
-def _validate(spec: WorkbookSpec) -> None:
-    if spec.audience not in MARKINGS:
-        raise ValueError(f"audience must be 'lscp' or 'internal', not {spec.audience!r}")
-    if not spec.sheets:
-        raise ValueError("a workbook needs at least one sheet")
-    seen: dict[str, str] = {}
-    for sheet in spec.sheets:
-        _check_sheet(sheet)
-        key = sheet.name.casefold()
-        if key in seen:
-            raise ValueError(
-                f"sheet names must be unique ignoring case: {sheet.name!r} and {seen[key]!r}"
-            )
-        seen[key] = sheet.name
-
-
 # --- Writing -----------------------------------------------------------------------------------
-
-
-def _header_row(sheet: Sheet) -> int:
-    """Title, marking, the notes, one blank row, then the header."""
-    return 2 + len(sheet.notes) + 1
-
-
-def _columns(sheet: Sheet) -> list[Column]:
-    """The sheet's columns plus the chart's: a fixed target's, then the error bars' two."""
-    columns = list(sheet.columns)
-    chart = sheet.chart
-    if chart is None:
-        return columns
-    value_col = next((col for col in columns if col.header == chart.values), None)
-    if value_col is None:  # validation reports the missing column
-        return columns
-    if chart.target is not None:
-        columns.append(
-            Column(chart.target_label, value_col.kind, value_col.width, value_col.number_format)
-        )
-    if chart.low is not None and sheet.rows:
-        for header in (BELOW, ABOVE):
-            columns.append(Column(header, value_col.kind, 14, value_col.number_format))
-    return columns
 
 
 def _width(col: Column) -> float:
@@ -472,8 +125,8 @@ def _wrapping(sheet: Sheet, columns: list[Column], widths: list[float]) -> list[
 
 
 def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Marking) -> None:
-    ws = wb.add_worksheet(sheet.name)
-    columns = _columns(sheet)
+    ws = wb.add_worksheet(sheet.name, worksheet_class=worksheet_class())
+    columns = sheet_columns(sheet)
     n_cols = len(columns)
     widths = [_width(col) for col in columns]
     for index, width in enumerate(widths):
@@ -486,7 +139,7 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
     banner(ws, 1, neutralise(marking.line), styles.marking, n_cols, total_width, 11)
     for offset, note in enumerate(sheet.notes):
         banner(ws, 2 + offset, neutralise(note), styles.note, n_cols, total_width, 11)
-    header_row = _header_row(sheet)
+    header_row = header_row_of(sheet)
     headers = [neutralise(col.header) for col in columns]
     ws.set_row(header_row, row_height(max(
         wrapped_lines(h, w, bold=True) for h, w in zip(headers, widths, strict=True))))  # fmt: skip
@@ -509,6 +162,9 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
     wrapped = [(i, widths[i]) for i, col in enumerate(columns[:first_extra]) if col.wrap]
 
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    if isinstance(ws, FastSheet):  # the checked version: skip the A1-notation wrapper per cell
+        write_string, write_number = ws._write_string, ws._write_number
+        write_datetime = ws._write_datetime
     row_number = header_row
     # Long sheets repeat their text (a question on every file's row): measure each once.
     measured: dict[tuple[float, str], int] = {}
@@ -518,6 +174,8 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
         if found is None:
             found = measured[(width, text)] = wrapped_lines(text, width)
         return found
+
+    neutral: dict[str, str] = {}  # and neutralise each once
 
     for row_index, row in enumerate(sheet.rows):
         row_number += 1
@@ -533,7 +191,10 @@ def _write_sheet(wb: Any, styles: Styles, sheet: Sheet, title: str, marking: Mar
                 continue
             if isinstance(value, str):
                 fmt = fills[index].get(value) if fills[index] else None
-                write_string(row_number, index, neutralise(value), fmt or text_formats[index])
+                text = neutral.get(value)
+                if text is None:
+                    text = neutral[value] = neutralise(value)
+                write_string(row_number, index, text, fmt or text_formats[index])
             elif isinstance(value, dt.date):  # validation keeps dates in date columns
                 write_datetime(row_number, index, value, formats[index])
             else:
@@ -596,7 +257,7 @@ def _insert_chart(
     value_col = sheet.columns[val_i]
     categories = [row[cat_i] for row in sheet.rows]
     values = [_number(row[val_i]) for row in sheet.rows]
-    columns = [col.header for col in _columns(sheet)]
+    columns = [col.header for col in sheet_columns(sheet)]
     bars = None
     if chart.low is not None and chart.high is not None:
         minus, plus = _distances(sheet, chart)
@@ -654,7 +315,7 @@ def write_workbook(
     does not suit its column, or a chart names a missing column. constant_memory=False keeps
     every cell in memory (shared strings: smaller files with much repeated text).
     """
-    _validate(spec)
+    validate(spec)
     options = {
         "constant_memory": constant_memory,
         "strings_to_formulas": False,

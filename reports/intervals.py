@@ -1,20 +1,9 @@
 """Confidence intervals for one proportion, how findings are written, and comparing two rounds.
 
-Why these methods:
+The intervals themselves are computed in `reports.interval_methods` and imported from here;
+this module words a finding and compares two rounds.
 
-* Wilson (the default, DESIGN.md "Estimates are honest") keeps close to its nominal coverage
-  even for the small samples and the 0% / 100% results that audits produce routinely, where the
-  textbook "p ± 1.96 SE" interval collapses to a single point.
-* Clopper–Pearson ("exact") is offered on request: it never covers less than the stated level,
-  so it is wider; some partners ask for it by name.
-
-Both are written here from their formulas (scipy.stats for the normal and beta quantiles) and
-tested against statsmodels. The ends are pinned by hand, because libraries get them wrong in
-opposite ways: the textbook beta-quantile formula asks for Beta(x + 1, 0) at x = n, which
-scipy answers with NaN (6 of 6 becomes "NaN to NaN"), and a careless exact-form shortcut gives
-(1, 1) for 12 of 12, as if twelve files proved that every file in the service is compliant.
-Here 0 of n always has a lower bound of exactly 0 and n of n an upper bound of exactly 1, and
-the other bound is the ordinary one-sided limit.
+Why Wilson by default and Clopper–Pearson on request is written there.
 
 Percentages are shown by reports.display (half up on the exact fraction; interval ends
 rounded outward), the one home of that rule.
@@ -22,15 +11,26 @@ rounded outward), the one home of that rule.
 
 from __future__ import annotations
 
-import math
-import operator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal, SupportsIndex
+from typing import SupportsIndex
 
 from scipy import stats
 
 from reports import display
+from reports.interval_methods import (
+    DEFAULT_CONFIDENCE,
+    METHODS,
+    SMALL_COUNT,
+    SMALL_N,
+    Method,
+    Proportion,
+    alpha_of,
+    clopper_pearson,
+    proportion,
+    small_sample_caution,
+    wilson,
+)
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
@@ -54,203 +54,10 @@ __all__ = [
     "wilson",
 ]
 
-Method = Literal["wilson", "clopper_pearson"]
-METHODS: tuple[Method, ...] = ("wilson", "clopper_pearson")
-DEFAULT_CONFIDENCE = 0.95
-
-# A result is flagged as small when fewer than SMALL_N files answered, or when fewer than
-# SMALL_COUNT of them met (or did not meet) the standard. These are the usual "np >= 5 and
-# n(1 - p) >= 5" rule of thumb for when a proportion behaves like a normal quantity, plus a
-# floor on n, because one file more or less moves a percentage of fewer than ten files by more
-# than ten points. The intervals are still valid below these counts; they are just wide, and
-# the reader should be told so rather than left to over-read a percentage.
-SMALL_N = 10
-SMALL_COUNT = 5
-
 # A change between two rounds is called "unlikely to be chance" when Fisher's exact test gives
 # p below this. 0.05 is the convention readers of social-care reports have met before; it is a
 # line for wording, not a verdict on whether practice changed.
 SIGNIFICANCE_LEVEL = 0.05
-
-
-@dataclass(frozen=True)
-class Proportion:
-    """How many of the files answered met the standard, with its confidence interval.
-
-    `estimate` is None when no file answered (n == 0); the interval is then the whole range
-    [0, 1], which is the honest statement that nothing is known. `small` follows the rule at
-    SMALL_N and SMALL_COUNT: n < 10, or fewer than 5 successes, or fewer than 5 failures; when it
-    is set, `caution` says in plain English which part of the rule applied.
-    """
-
-    successes: int
-    n: int
-    estimate: float | None
-    low: float
-    high: float
-    method: Method | Literal["file_ratio"]
-    confidence: float
-    small: bool
-    caution: str | None
-    # The sampling fraction whose finite population correction narrowed the interval (None:
-    # not applied, because the fraction was not material or the list size was not given).
-    fpc: float | None = None
-
-    @property
-    def margin(self) -> float | None:
-        """The achieved margin: the larger distance from the estimate to an end of the interval."""
-        if self.estimate is None:
-            return None
-        return max(self.estimate - self.low, self.high - self.estimate)
-
-    @property
-    def failures(self) -> int:
-        """Files answered that did not meet the standard (N/A is never counted in n)."""
-        return self.n - self.successes
-
-
-def _counts(successes: SupportsIndex, n: SupportsIndex) -> tuple[int, int]:
-    """Whole, non-negative counts with successes <= n; anything else is a programming error."""
-    try:
-        x, total = operator.index(successes), operator.index(n)
-    except TypeError as error:
-        raise TypeError("Counts of files must be whole numbers.") from error
-    if total < 0 or x < 0:
-        raise ValueError(f"Counts cannot be negative; got {x} of {total}.")
-    if x > total:
-        raise ValueError(f"More successes than files answered: {x} of {total}.")
-    return x, total
-
-
-def _alpha(confidence: float) -> float:
-    if not (isinstance(confidence, int | float) and 0 < confidence < 1):
-        raise ValueError(f"The confidence level must be between 0 and 1; got {confidence!r}.")
-    return 1.0 - float(confidence)
-
-
-def _files(count: int, singular: str = "file", plural: str = "files") -> str:
-    return f"{count} {singular if count == 1 else plural}"
-
-
-def small_sample_caution(successes: int, n: int) -> str | None:
-    """The plain-English warning for a small count, naming the part of the rule that applied.
-
-    None when the count is not small (see SMALL_N and SMALL_COUNT for the rule and why).
-    """
-    x, total = _counts(successes, n)
-    if total == 0:
-        return "No files answered this question, so there is no percentage to report."
-    if total < SMALL_N:
-        return (
-            f"Only {_files(total)} answered this question: one file more or less would move the "
-            "percentage a long way, so read it as a rough guide."
-        )
-    if x < SMALL_COUNT:
-        met = "None of the" if x == 0 else f"Only {x} of the"
-        return (
-            f"{met} {total} files met the standard: the interval is wide and lopsided, so read "
-            "the percentage as a rough guide."
-        )
-    if total - x < SMALL_COUNT:
-        missed = (
-            f"All {total} files met"
-            if x == total
-            else f"Only {total - x} of the {total} files did not meet"
-        )
-        return (
-            f"{missed} the standard: the interval is wide and lopsided, so read the percentage "
-            "as a rough guide."
-        )
-    return None
-
-
-def _build(x: int, total: int, low: float, high: float, method: Method, conf: float) -> Proportion:
-    caution = small_sample_caution(x, total)
-    # Pin the ends exactly (see the module docstring) and keep rounding noise inside [0, 1].
-    low = 0.0 if x == 0 else min(max(low, 0.0), 1.0)
-    high = 1.0 if x == total else min(max(high, 0.0), 1.0)
-    return Proportion(
-        successes=x,
-        n=total,
-        estimate=x / total if total else None,
-        low=low,
-        high=high,
-        method=method,
-        confidence=float(conf),
-        small=caution is not None,
-        caution=caution,
-    )
-
-
-def wilson(
-    successes: SupportsIndex,
-    n: SupportsIndex,
-    confidence: float = DEFAULT_CONFIDENCE,
-    fraction: float | None = None,
-) -> Proportion:
-    """Wilson's score interval: the default, because it behaves well for small n and at 0%/100%.
-
-    centre = (p + z²/2n) / (1 + z²/n), half-width = z √(p(1-p)/n + z²/4n²) / (1 + z²/n),
-    the same arithmetic as statsmodels' proportion_confint(method="wilson").
-
-    `fraction` (n / N, the share of the list sampled) applies the finite population correction
-    by putting the effective size n / (1 - f) for n in those formulas: the variance of a
-    proportion from a simple random sample without replacement is (1 - f) p(1 - p) / n. A
-    census (f = 1) has no sampling error: the interval is the estimate itself.
-    """
-    x, total = _counts(successes, n)
-    alpha = _alpha(confidence)
-    if total == 0:
-        return _build(x, total, 0.0, 1.0, "wilson", confidence)
-    if fraction is not None and not 0 < fraction <= 1:
-        raise ValueError(f"The sampling fraction must be above 0 and at most 1; got {fraction}.")
-    p = x / total
-    if fraction is not None and fraction >= 1:
-        return replace(_build(x, total, p, p, "wilson", confidence), fpc=fraction)
-    size = total / (1 - fraction) if fraction is not None else float(total)
-    z = float(stats.norm.isf(alpha / 2))
-    denominator = 1 + z * z / size
-    centre = (p + z * z / (2 * size)) / denominator
-    half = z * math.sqrt(p * (1 - p) / size + z * z / (4 * size * size)) / denominator
-    built = _build(x, total, centre - half, centre + half, "wilson", confidence)
-    return built if fraction is None else replace(built, fpc=fraction)
-
-
-def clopper_pearson(
-    successes: SupportsIndex, n: SupportsIndex, confidence: float = DEFAULT_CONFIDENCE
-) -> Proportion:
-    """The Clopper–Pearson ("exact") interval from beta quantiles, never below its stated level.
-
-    lower = Beta(α/2; x, n - x + 1) and upper = Beta(1 - α/2; x + 1, n - x). At x = 0 and x = n
-    one of those beta distributions does not exist (a shape parameter is 0), so the bound is set
-    to exactly 0 or 1 rather than asked of scipy, which would return NaN.
-    """
-    x, total = _counts(successes, n)
-    alpha = _alpha(confidence)
-    if total == 0:
-        return _build(x, total, 0.0, 1.0, "clopper_pearson", confidence)
-    low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, total - x + 1))
-    high = 1.0 if x == total else float(stats.beta.ppf(1 - alpha / 2, x + 1, total - x))
-    return _build(x, total, low, high, "clopper_pearson", confidence)
-
-
-def proportion(
-    successes: SupportsIndex,
-    n: SupportsIndex,
-    method: Method | str = "wilson",
-    confidence: float = DEFAULT_CONFIDENCE,
-    fraction: float | None = None,
-) -> Proportion:
-    """A proportion with its interval by the chosen method (Wilson unless asked otherwise).
-
-    `method` may be any string because it usually arrives as text (a CLI option, a programme's
-    stored setting); it is checked here, and an unknown name raises ValueError naming the two.
-    """
-    if method == "wilson":
-        return wilson(successes, n, confidence, fraction)
-    if method == "clopper_pearson":
-        return clopper_pearson(successes, n, confidence)
-    raise ValueError(f"Unknown interval method {method!r}: choose one of {', '.join(METHODS)}.")
 
 
 def _half_up(value: Decimal, places: int = 0) -> Decimal:
@@ -269,7 +76,7 @@ def format_percent(value: float | None, missing: str = "–") -> str:
 
 def format_confidence(confidence: float) -> str:
     """'95%' for 0.95, '99.9%' for 0.999: the level as written, without trailing zeros."""
-    _alpha(confidence)
+    alpha_of(confidence)
     text = format(Decimal(repr(float(confidence))) * 100, "f")
     return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.disclosure import PartnerFindings, Table
+from reports.disclosure_actions import ThemeActions
+from reports.disclosure_actions import table as reaudit_table
 from reports.excel import CellValue, Column, Properties, Sheet, WorkbookSpec
 from reports.workbook import MethodNote
 from reports.workbook_extra import limitations_sheet
@@ -106,15 +108,21 @@ def build(
     programme: str,
     method: MethodNote,
     actions: Sequence[PartnerAction] = (),
+    reaudit: Sequence[ThemeActions] = (),
+    previous: str | None = None,
     author: str = "",
     created: dt.datetime | None = None,
 ) -> WorkbookSpec:
-    """The partner workbook of one programme's partner findings."""
+    """The partner workbook of one programme's partner findings; `reaudit` is the theme-level
+    'Did the actions work?' of reports.disclosure_actions (since the `previous` round)."""
     sheets = [sheet(t) for t in found.tables()]
     if found.limitations:
         sheets.append(limitations_sheet(found.limitations))
     if actions:
         sheets.append(_actions(actions))
+    if reaudit:
+        sheets.append(replace(sheet(reaudit_table(reaudit, previous)),
+                              name="Did the actions work"))  # fmt: skip
     sheets.append(_method(method, found))
     return WorkbookSpec(
         title=f"{title}: {programme}",

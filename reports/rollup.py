@@ -3,6 +3,9 @@
 Plain data in, plain data out. N/A is out of every denominator; small cells are flagged here
 and suppressed by the partner-facing outputs; proportions come with Wilson intervals, and a
 design-weighted estimate for the whole frame when the strata were sampled unequally.
+
+The answers are counted through `reports.tally`'s look-up tables (one pass over the audits);
+this module turns those counts into the findings.
 """
 
 from __future__ import annotations
@@ -10,11 +13,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
-from audit_templates.schema import Question, Template
-from audit_templates.scoring import visible_answers
+from audit_templates.schema import Template
 from reports.estimates import StratumSample, WeightedEstimate, stratified_proportion
 from reports.intervals import Comparison, Proportion, compare, proportion
 from reports.survey import (
@@ -24,6 +25,15 @@ from reports.survey import (
     compare_ratios,
     ratio_estimate,
 )
+from reports.tally import FileAnswers as FileAnswers  # re-exported: callers import it here
+from reports.tally import (
+    answers_that_count,
+    split_total,
+    tables_of,
+    tally,
+    theme_totals,
+)
+from reports.tally import file_answers as file_answers
 
 SMALL_CELL = 5  # Cells with fewer files are flagged, and suppressed in partner outputs.
 STRENGTH_MARGIN = 0.10  # At least this far above target (or 95% without one) is a strength.
@@ -167,139 +177,6 @@ def _numbers(template: Template) -> dict[str, tuple[str, str]]:
     }
 
 
-_APPLIES = 1
-_MET = 1 << 32  # Far above any count of answers one audit (or all of them) can have.
-
-
-def _split(total: int) -> tuple[int, int]:
-    """(met, applicable) from a sum of `_Tables.weight`s."""
-    return total >> 32, total & (_MET - 1)
-
-
-@dataclass
-class _Scored:
-    """One scored question's options, looked up once: what each answer counts as."""
-
-    question: Question
-    labels: list[str]  # by option position
-    verdicts: list[bool | None]  # meets_standard by option position (None: N/A)
-
-
-@dataclass
-class _Tables:
-    """Every scored question's answers, keyed (question id, answer value) as in the answers.
-
-    `option` gives the scored question's position and the option's position (the first option
-    with that value, as Scale.option finds it). `weight` is what the answer adds to an audit's
-    totals over every scored question: _APPLIES (1) if it counts in the denominator (not N/A)
-    plus _MET if it also meets the standard; so one sum of look-ups gives both totals
-    (`_split`).
-    """
-
-    scored: list[_Scored]
-    option: dict[tuple[str, str], tuple[int, int]]
-    weight: dict[tuple[str, str], int]
-
-
-def _tables(template: Template) -> _Tables:
-    scored: list[_Scored] = []
-    option: dict[tuple[str, str], tuple[int, int]] = {}
-    weight: dict[tuple[str, str], int] = {}
-    for question in template.questions():
-        if not question.is_scored:
-            continue
-        scale = template.scale_of(question)
-        assert scale is not None  # noqa: S101 (scored questions always have a scale)
-        position = len(scored)
-        scored.append(
-            _Scored(
-                question,
-                [o.label for o in scale.options],
-                [o.meets_standard for o in scale.options],
-            )
-        )
-        for index, o in enumerate(scale.options):
-            key = (question.id, o.value)
-            if key in option:  # Scale.option finds the first option with a value.
-                continue
-            option[key] = (position, index)
-            verdict = o.meets_standard
-            if verdict is not None:
-                weight[key] = _APPLIES + (_MET if verdict else 0)
-    return _Tables(scored, option, weight)
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _theme_totals(
-    template: Template, tables: _Tables, answered: Sequence[Mapping[str, Any]]
-) -> dict[str, list[int]]:
-    """Each file's met and applicable answers per theme (one `_Tables.weight` sum), in order."""
-    themes_of = {s.question.id: tuple(s.question.themes) for s in tables.scored}
-    keyed = [(qid, themes) for qid, themes in themes_of.items() if themes]
-    weight_of = tables.weight.get
-    out: dict[str, list[int]] = {t.id: [] for t in template.themes}
-    for answers in answered:
-        sums: dict[str, int] = {}
-        for qid, themes in keyed:
-            value = answers.get(qid)
-            if value is None or not _hashable(value):
-                continue
-            add = weight_of((qid, value), 0)
-            if add:
-                for theme in themes:
-                    sums[theme] = sums.get(theme, 0) + add
-        for theme, files in out.items():
-            files.append(sums.get(theme, 0))
-    return out
-
-
-def _tally(
-    tables: _Tables, audits: Sequence[AuditRecord], answered: Sequence[Mapping[str, Any]]
-) -> tuple[dict[str, Counter[tuple[str, Any]]], list[int]]:
-    """One pass over the audits: each stratum's (question id, answer) counts, and each audit's
-    met and applicable answers over every scored question, as one `_Tables.weight` sum (for the
-    breakdowns).
-
-    An answer no option has (a stray value) is counted under its own key and matches nothing
-    later; an unhashable one (a list or dict) cannot be a key and never matches an option
-    either, so it is left out.
-    """
-    weight_of = tables.weight.get
-    by_stratum: dict[str, Counter[tuple[str, Any]]] = {}
-    totals: list[int] = []
-    for record, answers in zip(audits, answered, strict=True):
-        items: Iterable[tuple[str, Any]] = answers.items()
-        try:
-            total = sum(map(weight_of, items, repeat(0)))
-        except TypeError:  # An unhashable answer: drop it (it matches no option).
-            items = [(key, value) for key, value in items if _hashable(value)]
-            total = sum(map(weight_of, items, repeat(0)))
-        cells = by_stratum.get(record.stratum)
-        if cells is None:
-            cells = by_stratum[record.stratum] = Counter()
-        cells.update(items)
-        totals.append(total)
-    return by_stratum, totals
-
-
-def _answers_that_count(
-    template: Template, audits: Sequence[AuditRecord]
-) -> list[Mapping[str, Any]]:
-    """visible_answers of each audit. Without any show_if in the template nothing can be hidden,
-    and the roll-up only ever looks up the template's own questions, so the answers are used
-    as they are (visible_answers would only copy them)."""
-    if any(q.show_if is not None for q in template.questions()):
-        return [visible_answers(template, a.answers) for a in audits]
-    return [a.answers for a in audits]
-
-
 def rollup(
     template: Template,
     audits: Sequence[AuditRecord],
@@ -309,12 +186,12 @@ def rollup(
 ) -> Rollup:
     """Findings for one programme. `populations` (stratum -> N_h) turns on weighted estimates.
 
-    Each audit's answers are tallied once (`_tally`); the questions, the themes and the
+    Each audit's answers are tallied once (`reports.tally.tally`); the questions, the themes and the
     breakdowns are all worked out from those tallies.
     """
-    answered = _answers_that_count(template, audits)
-    tables = _tables(template)
-    by_stratum, totals = _tally(tables, audits, answered)
+    answered = answers_that_count(template, [a.answers for a in audits])
+    tables = tables_of(template)
+    by_stratum, totals = tally(tables, [a.stratum for a in audits], answered)
     sampled = Counter(a.stratum for a in audits)
     fraction = _material_fraction(sampled, populations)
     # Per scored question: files per option, overall and per stratum [met, applicable].
@@ -329,9 +206,9 @@ def rollup(
             option_files[position][index] += files
             verdict = tables.scored[position].verdicts[index]
             if verdict is not None:
-                tally = per_stratum[position].setdefault(stratum, [0, 0])
-                tally[0] += files if verdict else 0
-                tally[1] += files
+                cell = per_stratum[position].setdefault(stratum, [0, 0])
+                cell[0] += files if verdict else 0
+                cell[1] += files
     numbers = _numbers(template)
     theme_titles = {t.id: t.title for t in template.themes}
     questions: list[QuestionFinding] = []
@@ -381,20 +258,20 @@ def rollup(
         for theme in question.themes:
             theme_questions[theme] += 1
     strata = [a.stratum for a in audits]
-    per_theme = _theme_totals(template, tables, answered)
+    per_theme = theme_totals(template, tables, answered)
     unequal = bool(populations) and len(populations or {}) > 1
     themes = []
     for t in theme_titles:
         if not theme_questions[t]:
             continue
-        units = [FileCounts(h, *_split(v)) for h, v in zip(strata, per_theme[t], strict=True)]
+        units = [FileCounts(h, *split_total(v)) for h, v in zip(strata, per_theme[t], strict=True)]
         design = ratio_estimate(units, populations)
         themes.append(
             ThemeFinding(t, theme_titles[t], design.as_proportion(), theme_questions[t], design,
                          ratio_estimate(units, populations, weighted=True) if unequal else None)
         )  # fmt: skip
     overall = ratio_estimate(
-        [FileCounts(h, *_split(v)) for h, v in zip(strata, totals, strict=True)], populations
+        [FileCounts(h, *split_total(v)) for h, v in zip(strata, totals, strict=True)], populations
     )
     grade_counts = Counter(a.grade for a in audits if a.grade)
     grades = [(o.value, o.label, grade_counts[o.value]) for o in template.grade_scale().options]
@@ -431,8 +308,8 @@ def _breakdowns(
     """Compliance over every scored answer, by team, IRO and equality characteristics.
 
     `totals` are each audit's met and applicable answers over every scored question, as one
-    `_Tables.weight` sum (from `_tally`). A breakdown is given when at least one audit records
-    the characteristic; the audits that do not are grouped as "Not recorded"."""
+    `Tables.weight` sum (from `reports.tally.tally`). A breakdown is given when at least one
+    audit records the characteristic; the audits that do not are grouped as "Not recorded"."""
     out: dict[str, list[BreakdownRow]] = {}
     for name in BREAKDOWN_FIELDS:
         values = [record.attributes.get(name) for record in audits]
@@ -445,7 +322,7 @@ def _breakdowns(
             # Domain estimation: every sampled file stays in the design, outside the group
             # with nothing applicable, so the strata and their fractions are the design's.
             units = [
-                FileCounts(a.stratum, *(_split(total) if g == group else (0, 0)))
+                FileCounts(a.stratum, *(split_total(total) if g == group else (0, 0)))
                 for a, g, total in zip(audits, groups, totals, strict=True)
             ]
             design = ratio_estimate(units, populations)
@@ -477,36 +354,6 @@ def _highlights(
                 Highlight(question_id, question_text, themes, text, bool(highlight.get("share")))
             )
     return found
-
-
-@dataclass(frozen=True)
-class FileAnswers:
-    """One audited file's answers as words, by question id, and its score on each theme
-    (answers meeting the standard over the applicable ones, as the theme figures pool them;
-    None where none applied). Hidden questions (show_if) are left out, as the roll-up does."""
-
-    answers: dict[str, str]
-    themes: dict[str, float | None]
-
-
-def file_answers(template: Template, answers: Mapping[str, Any]) -> FileAnswers:
-    """The words of each answer that counts, and the file's theme scores, by the roll-up's
-    own tables, so a figure recomputed from the case-level sheet is the roll-up's."""
-    visible = visible_answers(template, answers)
-    tables = _tables(template)
-    words: dict[str, str] = {}
-    for question in template.questions():
-        value = visible.get(question.id)
-        if value is None or not _hashable(value):
-            continue
-        scale = template.scale_of(question)
-        found = scale.option(value) if scale is not None else None
-        words[question.id] = found.label if found is not None else str(value)
-    scores: dict[str, float | None] = {}
-    for theme, (total,) in _theme_totals(template, tables, [visible]).items():
-        met, applicable = _split(total)
-        scores[theme] = met / applicable if applicable else None
-    return FileAnswers(words, scores)
 
 
 def theme_target(rollup: Rollup, theme_id: str) -> float | None:

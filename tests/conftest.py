@@ -1,49 +1,55 @@
-"""Fixtures: a migrated database per test (SQLite always, PostgreSQL when configured),
-the app, clients logged in per role, and a world of two organisations."""
+"""Fixtures: a migrated database per test (SQLite always, PostgreSQL when configured), the
+app, clients logged in per role, and a world of two organisations.
+
+A test marked `@pytest.mark.demo` starts on a copy of the demo service instead of an empty
+database: the demo is seeded once per session (per xdist worker) and copied for each test
+(a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL).
+
+Under pytest-xdist each worker has its own PostgreSQL databases (the configured name with the
+worker's id after it), its own temporary folder and its own SQLite files. The helpers live in
+tests/support; the names re-exported below keep `from tests.conftest import X` working.
+"""
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Iterator
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from qa_toolkit import create_app, migrate
-from qa_toolkit.config import normalise_database_url
-from qa_toolkit.db import Base, make_engine
-from qa_toolkit.models import (
-    Action,
-    Audit,
-    CaseRecord,
-    Frame,
-    FrameUpload,
-    Membership,
-    Organisation,
-    Role,
-    Staff,
-    Team,
-    User,
-)
+from qa_toolkit import migrate
+from qa_toolkit.models import User
 from qa_toolkit.security.passwords import hash_password
-from qa_toolkit.services.escalations import REASONS, NewEscalation, open_escalation
-from qa_toolkit.services.programmes import draw_programme
-from qa_toolkit.services.templates import publish
-from reports.actions import DEFAULT_STAGES
-from sampling.design import SampleDesign, SizeRule
+from tests.support import databases
+from tests.support.app import (
+    BACKENDS,
+    ROOT,
+    SECRET,
+    TEST_PASSWORD,
+    example_template_yaml,
+    make_test_app,
+)
+from tests.support.databases import empty_postgres as _empty_postgres
+from tests.support.world import LoginAs, OrgWorld, World, build_world
+from tests.support.world import build_org as _build_org
 
-TEST_PASSWORD = "a-long-test-password-2026"
-SECRET = "test-secret-key-that-is-long-enough-000"
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+__all__ = [  # Re-exported for tests that still import them from here.
+    "BACKENDS",
+    "ROOT",
+    "SECRET",
+    "TEST_PASSWORD",
+    "LoginAs",
+    "OrgWorld",
+    "World",
+    "_build_org",
+    "_empty_postgres",
+    "example_template_yaml",
+    "make_test_app",
+]
 
 
 @pytest.fixture(scope="session")
@@ -55,49 +61,55 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_sqlite_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated file with the demo service seeded, once per session."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    databases.seed_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
-    url = normalise_database_url(os.environ["TEST_DATABASE_URL"])
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
+    """This worker's PostgreSQL database, emptied and migrated once per session."""
+    url = databases.worker_postgres_url()
+    databases.recreate_postgres(url)
     migrate.upgrade(url)
     return url
 
 
-def _empty_postgres(url: str) -> None:
-    engine = make_engine(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        # TRUNCATE does not fire the audit log's row triggers: that is what makes it the reset.
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+@pytest.fixture(scope="session")
+def demo_postgres_template(postgres_url: str) -> Iterator[str]:
+    """A database of this worker's with the demo seeded: the template each demo test copies."""
+    url = databases.sibling_postgres_url(postgres_url, "demo")
+    databases.recreate_postgres(url)
+    migrate.upgrade(url)
+    databases.seed_demo(url)
+    yield url
+    databases.drop_postgres(url)
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    demo = request.node.get_closest_marker("demo") is not None
     if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
+        template: Path = request.getfixturevalue(
+            "demo_sqlite_template" if demo else "sqlite_template"
+        )
         target = tmp_path / "test.sqlite3"
         shutil.copy(template, target)
-        return f"sqlite:///{target}"
+        yield f"sqlite:///{target}"
+        return
+    if demo:
+        source: str = request.getfixturevalue("demo_postgres_template")
+        copy = databases.sibling_postgres_url(source, "copy")
+        databases.copy_postgres(source, copy)
+        yield copy
+        databases.drop_postgres(copy)
+        return
     url: str = request.getfixturevalue("postgres_url")
     _empty_postgres(url)
-    return url
-
-
-def make_test_app(database_url: str, **overrides: object) -> Flask:
-    settings: dict[str, object] = {
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": SECRET,
-        "WTF_CSRF_ENABLED": False,
-        # Each app its own job queue file, never the instance folder's (made on first use).
-        "JOBS_DATABASE": str(Path(tempfile.gettempdir()) / f"qa-test-jobs-{uuid4().hex}.sqlite3"),
-    }
-    settings.update(overrides)
-    return create_app(settings)
+    yield url
 
 
 @pytest.fixture
@@ -132,174 +144,10 @@ def password_hash() -> str:
     return hash_password(TEST_PASSWORD)
 
 
-@dataclass
-class OrgWorld:
-    org: Organisation
-    users: dict[Role, User]
-    teams: list[Team]
-    iros: list[Staff]
-    frame: Frame
-    case_refs: list[str]
-
-
-@dataclass
-class World:
-    a: OrgWorld
-    b: OrgWorld
-    shared_user: User  # Auditor in A, manager in B: a shared staffing arrangement.
-    template_version_id: int  # A shared template: the example from the template guide.
-    upload_id: int  # A case list uploaded in A, waiting for its columns to be confirmed.
-    programme_id: int  # A dip sample of 2 of A's 3 cases.
-    audit_id: int  # An audit of one of A's cases, assigned to A's auditor (not yet started).
-    action_id: int  # An action in A owned by A's first IRO (A's auditor), raised by A's manager.
-    escalation_id: int  # An escalation of A's first case, opened by A's auditor.
-
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def example_template_yaml() -> str:
-    """The worked example in docs/template-format.md (so the guide's example stays valid)."""
-    guide = (ROOT / "docs" / "template-format.md").read_text(encoding="utf-8")
-    return guide.split("```yaml", 1)[1].split("```", 1)[0]
-
-
-def _build_org(session: Session, name: str, slug: str, prefix: str, pw_hash: str) -> OrgWorld:
-    org = Organisation(name=name, slug=slug)
-    session.add(org)
-    session.flush()
-    users: dict[Role, User] = {}
-    for role in Role:
-        user = User(
-            email=f"{role.value}@{slug}.example",
-            display_name=f"{role.value.title()} of {name}",
-            password_hash=pw_hash,
-        )
-        session.add(user)
-        session.flush()
-        session.add(Membership(user_id=user.id, organisation_id=org.id, role=role.value))
-        users[role] = user
-    teams = [Team(organisation_id=org.id, name=f"{prefix} Team {i}") for i in (1, 2)]
-    session.add_all(teams)
-    session.flush()
-    iros = [
-        Staff(organisation_id=org.id, name=f"{prefix} IRO {i}", staff_role="iro") for i in (1, 2)
-    ]
-    session.add_all(iros)
-    session.flush()
-    iros[0].user_id = users[Role.AUDITOR].id
-    today = date.today()
-    frame = Frame(
-        organisation_id=org.id,
-        label=f"{name} children in care",
-        as_at=today,
-        row_count=3,
-        fingerprint="0" * 64,
-    )
-    session.add(frame)
-    session.flush()
-    refs = [f"{prefix}{n:05d}" for n in (1, 2, 3)]
-    dues = [today - timedelta(days=3), today + timedelta(days=10), today + timedelta(days=90)]
-    for i, (ref, due) in enumerate(zip(refs, dues, strict=True)):
-        session.add(
-            CaseRecord(
-                frame_id=frame.id,
-                organisation_id=org.id,
-                row_number=i + 2,
-                case_ref=ref,
-                team_name=teams[i % 2].name,
-                team_id=teams[i % 2].id,
-                iro_name=iros[i % 2].name,
-                iro_id=iros[i % 2].id,
-                legal_status="Full care order",
-                next_review_due=due,
-            )
-        )
-    session.flush()
-    return OrgWorld(org, users, teams, iros, frame, refs)
-
-
 @pytest.fixture
 def world(app: Flask, password_hash: str) -> World:
     """Two organisations with a user of every role each, and one user who belongs to both."""
-    with app.app_context():
-        from qa_toolkit.db import get_session
-
-        session = get_session()
-        a = _build_org(session, "North Shire Council", "north", "N", password_hash)
-        b = _build_org(session, "South Borough Council", "south", "S", password_hash)
-        shared = User(
-            email="shared@both.example", display_name="Sam Shared", password_hash=password_hash
-        )
-        session.add(shared)
-        session.flush()
-        session.add(Membership(user_id=shared.id, organisation_id=a.org.id, role="auditor"))
-        session.add(Membership(user_id=shared.id, organisation_id=b.org.id, role="manager"))
-        published = publish(session, example_template_yaml().encode(), "voice.yaml", None)
-        upload = FrameUpload(
-            organisation_id=a.org.id,
-            user_id=a.users[Role.MANAGER].id,
-            filename="pending.csv",
-            content=b"Case reference,Team\r\nN90001,N Team 1\r\n",
-        )
-        session.add(upload)
-        programme = draw_programme(
-            session,
-            organisation_id=a.org.id,
-            name="North dip sample",
-            template_version=published.row,
-            frame=a.frame,
-            design=SampleDesign(size=SizeRule(n=2), reserves=1, exclude_audited_months=None),
-            seed=7,
-            due_date=None,
-            exclude_own_team=False,
-            created_by_id=a.users[Role.MANAGER].id,
-            today=date.today(),
-        )
-        audit = Audit(
-            organisation_id=a.org.id,
-            template_version_id=published.row.id,
-            case_record_id=session.scalar(
-                select(CaseRecord.id).where(CaseRecord.case_ref == a.case_refs[0])
-            ),
-            auditor_id=a.users[Role.AUDITOR].id,
-            status="assigned",
-        )
-        session.add(audit)
-        session.flush()
-        action = Action(
-            organisation_id=a.org.id,
-            title="Record the child's views before each review",
-            owner_staff_id=a.iros[0].id,
-            due_date=date.today() + timedelta(days=20),
-            priority="medium",
-            status="open",
-            source="standalone",
-            raised_by_id=a.users[Role.MANAGER].id,
-        )
-        session.add(action)
-        escalation = open_escalation(
-            session,
-            a.org.id,
-            NewEscalation(
-                case_ref=a.case_refs[0],
-                reason=REASONS[0],
-                issue="The permanence plan has not moved since the last review.",
-                stage_key=DEFAULT_STAGES[0].key,
-                raised_on=date.today(),
-            ),
-            DEFAULT_STAGES,
-            a.users[Role.AUDITOR].id,
-            date.today(),
-        )
-        session.commit()
-        return World(
-            a, b, shared, published.row.id, upload.id, programme.id, audit.id, action.id,
-            escalation.id,
-        )  # fmt: skip
-
-
-LoginAs = Callable[[User | None], FlaskClient]
+    return build_world(app, password_hash)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, date, datetime
 
 from flask import (
@@ -11,7 +10,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -22,6 +20,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from qa_toolkit import auditing
+from qa_toolkit.blueprints.downloads import DOCX, XLSX, download, figures_csv, file_name
 from qa_toolkit.charts import compliance_chart, whole_percent_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Programme, Role
@@ -34,19 +33,22 @@ from qa_toolkit.security.access import (
     roles,
 )
 from qa_toolkit.services import actions as action_service
+from qa_toolkit.services import board_pack as pack_service
 from qa_toolkit.services import findings as findings_service
+from qa_toolkit.services import findings_exports
 from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.paging import of_list, page_number
 from qa_toolkit.services.templates import template_of
+from qa_toolkit.web_actions import committing
 from reports import display
 from reports.disclosure import Rules
+from reports.disclosure_actions import table as reaudit_table
 from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
 from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL, theme_target
 from reports.text_screen import explain
-from reports.tidy import csv_text
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 
@@ -66,37 +68,43 @@ def _rules() -> Rules:
 @roles(ALL_ROLES)
 def index() -> str:
     """The service overview: every programme over time, each theme's trend, overdue actions."""
-    member_of = [m.organisation_id for m in g.get("memberships", [])]
-    result = overview_service.overview(
-        get_session(),
-        current_organisation().id,
-        member_of,
-        date.today(),
-        partner=_rules() if _partner_view() else None,
-    )
     return render_template(
         "findings/index.html",
-        overview=result,
+        overview=_overview(partner=_partner_view()),
         case_role=current_role() in CASE_ROLES,
     )
+
+
+def _overview(*, partner: bool) -> overview_service.Overview:
+    member_of = [m.organisation_id for m in g.get("memberships", [])]
+    return overview_service.overview(
+        get_session(), current_organisation().id, member_of, date.today(),
+        partner=_rules() if partner else None,
+    )  # fmt: skip
 
 
 @bp.get("/combined/<template_key>")
 @roles(ALL_ROLES)
 def combined(template_key: str) -> str:
     """One template's latest round in each of the user's organisations, and the pooled figures."""
-    organisations = {m.organisation_id: m.organisation.name for m in g.get("memberships", [])}
-    result = overview_service.combined(
-        get_session(), organisations, template_key, partner=_rules() if _partner_view() else None
-    )
-    if result is None:
-        abort(404)
+    result = _combined_or_404(template_key, partner=_partner_view())
     return render_template(
         "findings/combined.html",
         result=result,
         combined=result.combined,
         pooling_note=POOLING_NOTE,
+        partner_view=_partner_view(),
     )
+
+
+def _combined_or_404(template_key: str, *, partner: bool) -> overview_service.CombinedFindings:
+    organisations = {m.organisation_id: m.organisation.name for m in g.get("memberships", [])}
+    result = overview_service.combined(
+        get_session(), organisations, template_key, partner=_rules() if partner else None
+    )
+    if result is None:
+        abort(404)
+    return result
 
 
 def _programme_or_404(programme_id: int) -> Programme:
@@ -109,14 +117,23 @@ def _programme_or_404(programme_id: int) -> Programme:
 @bp.get("/<int:programme_id>")
 @roles(ALL_ROLES)
 def programme(programme_id: int) -> str:
+    """The programme's findings: the internal page, or for viewers the partner object's."""
     db = get_session()
     result = findings_service.findings(db, _programme_or_404(programme_id))
-    today = date.today()
-    action_counts = action_service.programme_action_totals(db, result.programme, today)
+    action_counts = action_service.programme_action_totals(db, result.programme, date.today())
     if _partner_view():
         return _partner_page(result, action_counts)
+    return _internal_page(result, action_counts)
+
+
+def _internal_page(
+    result: findings_service.ProgrammeFindings, action_counts: dict[str, int]
+) -> str:
+    db = get_session()
     # The first few of each long list; "show all" opens its own paged view.
-    actions = action_service.page_of_programme_actions(db, result.programme, today, 1, PREVIEW)
+    actions = action_service.page_of_programme_actions(
+        db, result.programme, date.today(), 1, PREVIEW
+    )
     rollup = result.rollup
     chart = compliance_chart(
         [(t.title, t.result, _theme_target(result, t.theme_id)) for t in rollup.themes]
@@ -164,6 +181,7 @@ def _partner_page(result: findings_service.ProgrammeFindings, action_counts: dic
             for t in found.themes
         ]
     )  # fmt: skip
+    reaudit = findings_exports.partner_reaudit(get_session(), result, found)
     return render_template(
         "findings/partner.html",
         programme=result.programme,
@@ -171,6 +189,9 @@ def _partner_page(result: findings_service.ProgrammeFindings, action_counts: dic
         partner=found,
         chart=chart,
         action_counts=action_counts,
+        reaudit=reaudit_table(reaudit, result.previous.name if result.previous else None)
+        if reaudit
+        else None,
         print_as_at=result.programme.frame.as_at.strftime("%-d %B %Y"),
     )
 
@@ -214,43 +235,56 @@ def programme_highlights(programme_id: int) -> str:
     )
 
 
-def _csv(programme: Programme, text: str, suffix: str) -> Response:
-    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
-    return Response(
-        text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{safe}-{suffix}.csv"'},
-    )
-
-
 @bp.get("/<int:programme_id>/partner.csv")
 @roles(ALL_ROLES)
 def partner_csv(programme_id: int) -> Response:
     """Every partner figure as a tidy CSV, one row a figure (the partner object, as it is)."""
-    db = get_session()
     programme = _programme_or_404(programme_id)
-    rows = findings_service.figure_rows(db, programme, "lscp", _rules())
-    auditing.record(
-        db, "export", "programme_findings", programme.id,
-        summary="partner CSV", organisation_id=programme.organisation_id,
-    )  # fmt: skip
-    db.commit()
-    return _csv(programme, csv_text(rows), "partner")
+    rows = findings_exports.figure_rows(get_session(), programme, "lscp", _rules())
+    return figures_csv(rows, programme.name, "partner", ("programme_findings", programme.id))
 
 
 @bp.get("/<int:programme_id>/figures.csv")
 @roles(CASE_ROLES)
 def internal_csv(programme_id: int) -> Response:
     """Every figure of the internal findings page, unrounded, as a tidy CSV (names staff)."""
-    db = get_session()
     programme = _programme_or_404(programme_id)
-    rows = findings_service.figure_rows(db, programme, "internal")
-    auditing.record(
-        db, "export", "programme_findings", programme.id,
-        summary="internal CSV", organisation_id=programme.organisation_id,
-    )  # fmt: skip
-    db.commit()
-    return _csv(programme, csv_text(rows), "internal")
+    rows = findings_exports.figure_rows(get_session(), programme, "internal")
+    return figures_csv(rows, programme.name, "internal", ("programme_findings", programme.id))
+
+
+@bp.get("/partner.csv")
+@roles(ALL_ROLES)
+def overview_partner_csv() -> Response:
+    """The overview's figures as partners see them (reports.disclosure_views), as tidy CSV."""
+    rows = overview_service.overview_figures(_overview(partner=True))
+    return figures_csv(rows, "findings overview", "partner", ("findings_overview", None))
+
+
+@bp.get("/figures.csv")
+@roles(CASE_ROLES)
+def overview_csv() -> Response:
+    """The overview's figures, unrounded, as tidy CSV (the internal page's)."""
+    rows = overview_service.overview_figures(_overview(partner=False))
+    return figures_csv(rows, "findings overview", "internal", ("findings_overview", None))
+
+
+@bp.get("/combined/<template_key>/partner.csv")
+@roles(ALL_ROLES)
+def combined_partner_csv(template_key: str) -> Response:
+    """The combined findings as partners see them (sites under k left out), as tidy CSV."""
+    result = _combined_or_404(template_key, partner=True)
+    rows = overview_service.combined_figures(result)
+    return figures_csv(rows, f"combined {result.title}", "partner", ("combined_findings", None))
+
+
+@bp.get("/combined/<template_key>/figures.csv")
+@roles(CASE_ROLES)
+def combined_csv(template_key: str) -> Response:
+    """The combined findings, unrounded, as tidy CSV (the internal page's)."""
+    result = _combined_or_404(template_key, partner=False)
+    rows = overview_service.combined_figures(result)
+    return figures_csv(rows, f"combined {result.title}", "internal", ("combined_findings", None))
 
 
 @bp.post("/<int:programme_id>/highlights/<int:audit_id>/<question_id>")
@@ -262,79 +296,57 @@ def highlight_approval(programme_id: int, audit_id: int, question_id: str) -> Ba
     audit = db.get(Audit, audit_id)
     if audit is None or audit.programme_id != programme.id:
         abort(404)
-    back = redirect(url_for("findings.programme", programme_id=programme.id) + "#approvals")
     if request.form.get("decision") == "withdraw":
-        partner_service.withdraw(db, audit, question_id, int(current_user.id))
-        db.commit()
-        flash("Approval withdrawn: partners no longer see that highlight.", "success")
-        return back
-    template = template_of(programme.template_version)
-    try:
-        partner_service.approve(db, audit, question_id, int(current_user.id), template)
-    except partner_service.ApprovalProblem as exc:
-        db.rollback()
-        flash(str(exc), "error")
-        return back
-    db.commit()
-    flash("Approved for partners.", "success")
-    return back
+        with committing("Approval withdrawn: partners no longer see that highlight."):
+            partner_service.withdraw(db, audit, question_id, int(current_user.id))
+    else:
+        with committing("Approved for partners."):
+            template = template_of(programme.template_version)
+            partner_service.approve(db, audit, question_id, int(current_user.id), template)
+    return redirect(url_for("findings.programme", programme_id=programme.id) + "#approvals")
 
 
 def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> float | None:
     return theme_target(result.rollup, theme_id)
 
 
+def _audience() -> str:
+    """The download's audience: managers may choose internal; everyone else gets lscp."""
+    audience = request.args.get("audience", "lscp")
+    if audience not in findings_service.AUDIENCES:
+        abort(400)
+    if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
+        abort(403)
+    return audience
+
+
+def _log_export(programme: Programme, summary: str) -> None:
+    with committing():
+        auditing.record(get_session(), "export", "programme_findings", programme.id,
+                        summary=summary, organisation_id=programme.organisation_id)  # fmt: skip
+
+
 @bp.get("/<int:programme_id>/workbook")
 @roles(ALL_ROLES)
 def workbook(programme_id: int) -> Response:
     """Download the findings as Excel: managers may choose internal; everyone else gets lscp."""
-    db = get_session()
-    programme = _programme_or_404(programme_id)
-    audience = request.args.get("audience", "lscp")
-    if audience not in ("lscp", "internal"):
-        abort(400)
-    if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
-        abort(403)
+    programme, audience = _programme_or_404(programme_id), _audience()
     buffer = io.BytesIO()
-    write_workbook(
-        findings_service.workbook_spec(db, programme, audience, partner_rules=_rules()), buffer
-    )
-    auditing.record(
-        db, "export", "programme_findings", programme.id,
-        summary=f"{audience} workbook", organisation_id=programme.organisation_id,
-    )  # fmt: skip
-    db.commit()
-    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{safe}-{audience}.xlsx"'},
-    )
+    spec = findings_exports.workbook_spec(get_session(), programme, audience,
+                                          partner_rules=_rules())  # fmt: skip
+    write_workbook(spec, buffer)
+    _log_export(programme, f"{audience} workbook")
+    name = f"{file_name(programme.name)}-{audience}.xlsx"
+    return download(buffer.getvalue(), name, XLSX)
 
 
 @bp.get("/<int:programme_id>/board-pack.docx")
 @roles(ALL_ROLES)
 def board_pack(programme_id: int) -> Response:
     """The board pack as Word: managers may choose internal; everyone else gets the partner one."""
-    from qa_toolkit.services import board_pack as pack_service
-
-    db = get_session()
-    programme = _programme_or_404(programme_id)
-    audience = request.args.get("audience", "lscp")
-    if audience not in pack_service.AUDIENCES:
-        abort(400)
-    if audience == "internal" and current_role() not in (Role.ADMIN, Role.MANAGER):
-        abort(403)
-    pack = pack_service.build(db, programme, audience, _rules(), date.today())
+    programme, audience = _programme_or_404(programme_id), _audience()
+    pack = pack_service.build(get_session(), programme, audience, _rules(), date.today())
     body = pack_service.document(pack, current_organisation().name, datetime.now(UTC))
-    auditing.record(
-        db, "export", "programme_findings", programme.id,
-        summary=f"{audience} board pack", organisation_id=programme.organisation_id,
-    )  # fmt: skip
-    db.commit()
-    safe = re.sub(r"[^A-Za-z0-9]+", "-", programme.name).strip("-").lower() or "findings"
-    name = f"{safe}-board-pack-{audience}.docx"
-    return Response(
-        body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )  # fmt: skip
+    _log_export(programme, f"{audience} board pack")
+    name = f"{file_name(programme.name)}-board-pack-{audience}.docx"
+    return download(body, name, DOCX)

@@ -11,7 +11,7 @@ from qa_toolkit.forms import ConfirmForm
 from qa_toolkit.models import Role, User
 from qa_toolkit.security.access import signed_in
 from qa_toolkit.services import accounts
-from qa_toolkit.services.users import UserError
+from qa_toolkit.web_actions import committing
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 
@@ -33,13 +33,10 @@ def _answer(invitation_id: int, accept: bool) -> Response:
         flash("Reload the page and try again.", "error")
         return redirect(url_for("invitations.index"))
     me = db.get_one(User, int(current_user.id))
-    try:
+    with committing() as outcome:
         invitation = accounts.answer(db, me, invitation_id, accept)
-    except UserError as exc:
-        db.rollback()
-        flash(str(exc), "error")
+    if not outcome.ok:
         return redirect(url_for("invitations.index"))
-    db.commit()
     if accept:
         flash(f"You have joined {invitation.organisation.name}.", "success")
         return redirect(url_for("dashboard.index"))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.models import AuditEvent, Membership, User
 from qa_toolkit.models.audit_log import AuditEventCase, AuditEventOrganisation
+from qa_toolkit.services.paging import Page, window
 
 PER_PAGE = 50
 DOWNLOAD_LIMIT = 200_000
@@ -209,23 +210,6 @@ class Line:
         return kind_words(self.event.entity_type)
 
 
-@dataclass(frozen=True)
-class LogPage:
-    lines: list[Line]
-    total: int
-    page: int
-    pages: int
-    per_page: int
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.lines else 0
-
-    @property
-    def last(self) -> int:
-        return self.first + len(self.lines) - 1 if self.lines else 0
-
-
 def _lines(session: Session, ids: list[int]) -> list[Line]:
     if not ids:
         return []
@@ -248,19 +232,19 @@ def count(session: Session, organisation_id: int, filters: Filters) -> int:
 def search(
     session: Session, organisation_id: int, filters: Filters, page: int = 1,
     per_page: int = PER_PAGE,
-) -> LogPage:  # fmt: skip
-    """One page of the organisation's entries matching the filters, newest first, and totals."""
+) -> Page[Line]:  # fmt: skip
+    """One page of the organisation's entries matching the filters, newest first, and totals
+    (services/paging's page: its window; the rows come by id, see `page_query`)."""
     total = count(session, organisation_id, filters)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page, pages = window(total, page, per_page)
     query = page_query(organisation_id, filters, per_page, (page - 1) * per_page)
     ids = [int(i) for i in session.scalars(query)]
-    return LogPage(_lines(session, ids), total, page, pages, per_page)
+    return Page(_lines(session, ids), total, page, pages, per_page)
 
 
 def everything(session: Session, organisation_id: int, filters: Filters) -> list[Line]:
     """Every matching entry, newest first (for the download), up to DOWNLOAD_LIMIT."""
-    return search(session, organisation_id, filters, 1, DOWNLOAD_LIMIT).lines
+    return list(search(session, organisation_id, filters, 1, DOWNLOAD_LIMIT).items)
 
 
 def people(session: Session, organisation_id: int) -> list[tuple[int, str]]:
@@ -282,4 +266,4 @@ def recent(
     """The newest entries of one organisation, with the name of who acted."""
     filters = Filters(kind=_key_for(entity, KINDS) or "") if entity else Filters()
     found = search(session, organisation_id, filters, 1, limit)
-    return [(line.event, None if line.event.user_id is None else line.who) for line in found.lines]
+    return [(line.event, None if line.event.user_id is None else line.who) for line in found.items]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.models import Programme
 from qa_toolkit.services import findings as findings_service
+from qa_toolkit.services import findings_exports
 from qa_toolkit.services import partner as partner_service
 from reports import board_pack, display
 from reports.disclosure import Rules
@@ -56,7 +57,7 @@ def build(
     result = findings_service.findings(session, programme)
     partner = partner_service.partner_findings(session, result, rules)
     actions = partner_service.partner_actions(session, result, today)
-    note = findings_service.method_note(session, programme, result, audience == "lscp")
+    note = findings_exports.method_note(session, programme, result, audience == "lscp")
     previous = result.previous.name if result.previous is not None else None
     targets = _theme_targets(result)
     if audience == "lscp":
@@ -71,6 +72,7 @@ def build(
             previous=previous,
             actions=actions,
             method=_method_lines(note),
+            reaudit=findings_exports.partner_reaudit(session, result, partner),
         )
     return board_pack.internal(
         result.rollup,

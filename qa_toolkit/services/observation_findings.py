@@ -28,6 +28,7 @@ from qa_toolkit.services.templates import template_of
 from reports import disclosure
 from reports.disclosure_views import blocks_within, period_blocks
 from reports.rollup import AuditRecord, Rollup, rollup
+from reports.tidy import TidyRow, internal_rows, partner_rows
 
 AWAITING = (AuditStatus.SUBMITTED.value, AuditStatus.MODERATED.value)
 
@@ -208,3 +209,14 @@ def _theme_targets(template: Template) -> dict[str, float | None]:
         ]
         targets[theme.id] = min(values) if values else None
     return targets
+
+
+def figure_rows(groups: list[ObservationFindings], *, internal: bool) -> list[TidyRow]:
+    """Every figure of the page as tidy rows: the roll-ups (managers' page, names the observed
+    IRO) or each template's partner object over its whole blocks (reports.tidy)."""
+    if internal:
+        return [row for g in groups for row in internal_rows(g.template.title, g.rollup)]
+    return [
+        row for g in groups if g.partner is not None
+        for row in partner_rows(g.template.title, g.partner)
+    ]  # fmt: skip

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from problems import Problem
 from qa_toolkit.models import Organisation, Staff, Team
 
 
@@ -62,3 +64,63 @@ def staff(session: Session, organisation_id: int) -> list[Staff]:
             .order_by(Staff.staff_role, Staff.name)
         )
     )
+
+
+# The fewest rows an organisation may set as its case-list limit (a real list is never smaller).
+MIN_ROW_LIMIT = 10
+
+
+class SettingsProblem(Problem):
+    """A setting of the organisation that cannot be saved as given."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings an organisation's administrators choose for it."""
+
+    emails_show_case_ref: bool
+    case_list_row_limit: int | None  # None: the deployment's limit.
+
+
+def settings_of(organisation: Organisation) -> Settings:
+    return Settings(bool(organisation.emails_show_case_ref), organisation.case_list_row_limit)
+
+
+def row_limit_from(text: str, deployment_limit: int) -> int | None:
+    """The row limit typed in the box: blank for the deployment's; else a whole number in range."""
+    cleaned = text.strip().replace(",", "")
+    if not cleaned:
+        return None
+    if not cleaned.isdigit() or not MIN_ROW_LIMIT <= int(cleaned) <= deployment_limit:
+        raise SettingsProblem(
+            f"Enter the most rows as a whole number from {MIN_ROW_LIMIT} to "
+            f"{deployment_limit:,} (the deployment's limit), or leave it blank to use "
+            "the deployment's limit.",
+            field="case_list_row_limit",
+        )
+    return int(cleaned)
+
+
+def change_settings(session: Session, organisation: Organisation, wanted: Settings) -> list[str]:
+    """Save the settings; the audit log holds each change, before and after (model audited).
+
+    Returns what changed, in words, for the page to say.
+    """
+    said = []
+    if wanted.emails_show_case_ref != organisation.emails_show_case_ref:
+        organisation.emails_show_case_ref = wanted.emails_show_case_ref
+        said.append(
+            "e-mails now name the case reference"
+            if wanted.emails_show_case_ref
+            else "e-mails no longer name the case reference"
+        )
+    if wanted.case_list_row_limit != organisation.case_list_row_limit:
+        organisation.case_list_row_limit = wanted.case_list_row_limit
+        limit = wanted.case_list_row_limit
+        said.append(
+            f"the case-list limit is now {limit:,} rows"
+            if limit
+            else "the case-list limit is now the deployment's"
+        )
+    session.flush()
+    return said

@@ -30,6 +30,8 @@ from reports.overview import (
     trend_chart,
 )
 from reports.rollup import Rollup
+from reports.tidy import TidyRow
+from reports.tidy_views import combined_rows, overview_rows
 
 
 @dataclass(frozen=True)
@@ -207,3 +209,17 @@ def combined(
         without=[organisations[i] for i in order if i not in latest],
         left_out=left_out,
     )
+
+
+def overview_figures(found: Overview) -> list[TidyRow]:
+    """Every figure of the overview page as tidy rows (reports.tidy_views), as it shows them."""
+    rows: list[TidyRow] = []
+    for group in found.groups:
+        rounds = [(line.programme.name, line.files) for line in group.lines]
+        rows += overview_rows(group.title, rounds, group.trend)
+    return rows
+
+
+def combined_figures(found: CombinedFindings) -> list[TidyRow]:
+    """Every figure of the combined findings page as tidy rows, as it shows them."""
+    return combined_rows(found.combined)

@@ -254,7 +254,7 @@ def partner_actions(
     session: Session, result: ProgrammeFindings, today: date
 ) -> list[PartnerAction]:
     """The programme's actions as partners see them: what each is about, never its words."""
-    from qa_toolkit.services.findings import workbook_actions
+    from qa_toolkit.services.findings_exports import workbook_actions
 
     items, _figures = workbook_actions(session, result, today)
     return [PartnerAction(a.about, a.status, a.due, a.completed, a.rag) for a in items]

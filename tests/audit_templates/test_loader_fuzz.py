@@ -21,7 +21,7 @@ FILE = "fuzzed.yaml"
 
 
 def _doc_example() -> str:
-    """The whole template in the guide (as tests/conftest.py's example_template_yaml reads it)."""
+    """The whole template in the guide (as tests.support.app's example_template_yaml reads it)."""
     blocks = re.findall(r"^```yaml\n(.*?)^```", DOC.read_text(encoding="utf-8"), re.S | re.M)
     whole = [b for b in blocks if "\nsections:" in b and "\ngrading:" in b]
     assert whole

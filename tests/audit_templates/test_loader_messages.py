@@ -6,7 +6,7 @@ import pytest
 
 from audit_templates.errors import TemplateInvalid
 from audit_templates.loader import load_template_text
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 
 def _errors(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditStatus, Programme, Staff, User
 from qa_toolkit.services.demo import DEMO_PASSWORD
 from qa_toolkit.services.templates import template_of
-from tests.e2e.conftest import screenshot
+from tests.support.screenshots import screenshot
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, CaseRecord, User
 from qa_toolkit.services.demo import DEMO_PASSWORD
 from qa_toolkit.services.templates import publish
-from tests.e2e.conftest import screenshot
+from tests.support.screenshots import screenshot
 
 JOURNEY_TEMPLATE = """
 id: e2e_visits
@@ -141,6 +141,7 @@ def test_audit_recorded_over_two_visits_moderated_and_finalised(
 
     manager.reload()
     manager.get_by_role("button", name=re.compile("Finalise")).click()
+    manager.get_by_role("button", name=re.compile("Yes, finalise")).click()  # It asks first.
     expect(manager.get_by_role("status").filter(has_text="Finalised.")).to_be_visible()
     # Agreed on 3 of the 5 scored answers. Final: partly, partly, partly, yes, yes
     # -> (0.5 + 0.5 + 0.5 + 1 + 1) / 5 = 70%.

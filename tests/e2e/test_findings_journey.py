@@ -6,7 +6,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from qa_toolkit.services.demo import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.support.screenshots import screenshot
 
 
 def test_manager_reads_findings_and_downloads_the_workbook(

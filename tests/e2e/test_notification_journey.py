@@ -8,6 +8,7 @@ Each e-mail must carry a link into the toolkit and nothing about the case: no ca
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from qa_toolkit import auditing, migrate
 from qa_toolkit.db import get_session, writing
 from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import Action, Audit, CaseRecord, Programme, Staff, User
@@ -30,9 +30,9 @@ from qa_toolkit.services import demo
 from qa_toolkit.services.programmes import draw_programme, sample_of
 from qa_toolkit.services.templates import publish
 from sampling.design import CategoryFilter, SampleDesign, SizeRule
-from tests.conftest import make_test_app
 from tests.e2e.test_audit_journey import JOURNEY_TEMPLATE
 from tests.smtp_server import TestSmtpServer
+from tests.support.app import make_test_app
 
 WAIT = 15_000
 NAME = "Visits dip sample, e-mail journey"
@@ -49,25 +49,19 @@ class Live:
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[Live]:
+def live(demo_sqlite_template: Path, tmp_path: Path) -> Iterator[Live]:
     """The demo service on its own database, e-mailing through the test server, with the
     queue's consumer running in this process (as `make run` does)."""
     smtp = TestSmtpServer()
     smtp.start()
-    url = f"sqlite:///{tmp_path / 'journey.sqlite3'}"
-    migrate.upgrade(url)
+    # The demo's own history e-mails nobody: seeded (once per session) with e-mail off.
+    path = tmp_path / "journey.sqlite3"
+    shutil.copy(demo_sqlite_template, path)
+    url = f"sqlite:///{path}"
     app = make_test_app(
         url, WTF_CSRF_ENABLED=True, TESTING=False, NOTIFY_RETRY_SECONDS=1,
         JOBS_DATABASE=str(tmp_path / "jobs.sqlite3"), **smtp.settings,
     )  # fmt: skip
-    # The demo's own history e-mails nobody: seeded with e-mail off, then switched on.
-    app.config["SMTP_HOST"] = None
-    with app.app_context():
-        session = get_session()
-        auditing.set_actor(session, auditing.SYSTEM)
-        demo.seed(session, date.today())
-        session.commit()
-    app.config["SMTP_HOST"] = smtp.settings["SMTP_HOST"]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = base
@@ -253,6 +247,7 @@ def test_one_programme_from_launch_to_findings_with_every_email(
     expect(cal.get_by_text("Moderation saved")).to_be_visible(timeout=WAIT)
     manager.goto(f"{base}/audits/{first}")
     manager.get_by_role("button", name=re.compile("Finalise")).click()
+    manager.get_by_role("button", name=re.compile("Yes, finalise")).click()  # It asks first.
     expect(manager.get_by_role("status").filter(has_text="Finalised.")).to_be_visible(timeout=WAIT)
     _one(
         mail.new(1), "teammanager@demo.example", "Feedback is ready for you",
@@ -318,6 +313,7 @@ def test_one_programme_from_launch_to_findings_with_every_email(
     _answer_and_submit(other)
     manager.goto(f"{base}/audits/{second}")
     manager.get_by_role("button", name=re.compile("Finalise")).click()
+    manager.get_by_role("button", name=re.compile("Yes, finalise")).click()  # It asks first.
     expect(manager.get_by_role("status").filter(has_text="Finalised.")).to_be_visible(timeout=WAIT)
     mail.new(1)  # The team manager's feedback for the second case (checked in step 4).
     assert set(_statuses(app, programme_id).values()) == {"finalised"}

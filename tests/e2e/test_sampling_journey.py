@@ -9,8 +9,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from qa_toolkit.services.demo import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot
 from tests.support.jobs import run_queued
+from tests.support.screenshots import screenshot
 
 MESSY = (
     "\ufeffChild ID,Allocated Team,IRO,Legal Status,DOB,Next Review Due\r\n"

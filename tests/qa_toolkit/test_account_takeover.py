@@ -21,7 +21,8 @@ from qa_toolkit.db import Base, get_session
 from qa_toolkit.models import AuditEvent, Invitation, Membership, Role, User
 from qa_toolkit.security import mfa
 from qa_toolkit.security.passwords import verify_password
-from tests.conftest import TEST_PASSWORD, LoginAs, World
+from tests.support.app import TEST_PASSWORD
+from tests.support.world import LoginAs, World
 
 STRONG = "a brand new password 2027"
 
@@ -112,7 +113,7 @@ def test_an_organisation_admin_cannot_reset_mfa_password_or_disable_a_shared_acc
     page = admin_b.get(f"/admin/users/{shared.id}").get_data(as_text=True)
     assert "only a deployment administrator" in page
     admin_b.post(f"/admin/users/{shared.id}/password", data={"password": STRONG})
-    admin_b.post(f"/admin/users/{shared.id}/mfa")
+    admin_b.post(f"/admin/users/{shared.id}/mfa", data={"confirm": "yes"})
     admin_b.post(f"/admin/users/{shared.id}", data={"role": "manager"})  # "active" unticked.
     with app.app_context():
         stored = get_session().get_one(User, shared.id)
@@ -120,7 +121,7 @@ def test_an_organisation_admin_cannot_reset_mfa_password_or_disable_a_shared_acc
         assert mfa.enabled(stored), "authenticator removed"
         assert stored.active, "disabled"
     # B's admin may take the account out of B only.
-    admin_b.post(f"/admin/users/{shared.id}/remove")
+    admin_b.post(f"/admin/users/{shared.id}/remove", data={"confirm": "yes"})
     assert _roles(app, shared.id) == {world.a.org.id: "auditor"}
 
 

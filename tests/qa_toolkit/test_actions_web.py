@@ -26,7 +26,8 @@ from qa_toolkit.models import (
     User,
 )
 from reports.working_days import add_working_days
-from tests.conftest import LoginAs, World, make_test_app
+from tests.support.app import make_test_app
+from tests.support.world import LoginAs, World
 
 QUESTION_TEXT = "Did the IRO consult the child before the review?"
 COMPLETION_REFUSED = (

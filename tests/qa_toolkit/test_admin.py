@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Membership, Role, Staff, User
 from qa_toolkit.security.passwords import verify_password
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def _count(app: Flask, model: type) -> int:

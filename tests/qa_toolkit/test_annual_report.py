@@ -20,8 +20,9 @@ from qa_toolkit.services import annual_report
 from reports.annual import financial_year
 from reports.disclosure import Rules
 from reports.marking import INTERNAL, PARTNER
-from tests.conftest import LoginAs, World
+from tests.support.databases import require_demo
 from tests.support.rendering import render
+from tests.support.world import LoginAs, World
 
 
 def _report(app: Flask, audience: str = "internal") -> annual_report.AnnualReport:
@@ -37,11 +38,11 @@ def _report(app: Flask, audience: str = "internal") -> annual_report.AnnualRepor
 
 @pytest.fixture
 def demo(app: Flask, runner: FlaskCliRunner) -> Flask:
-    result = runner.invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
+    require_demo(app)
     return app
 
 
+@pytest.mark.demo
 def test_demo_figures_match_its_own_rows(demo: Flask) -> None:
     found = _report(demo)
     period = found.period
@@ -73,6 +74,7 @@ def test_demo_figures_match_its_own_rows(demo: Flask) -> None:
     assert "were held within the statutory timescale" in found.sections[1].paragraph
 
 
+@pytest.mark.demo
 def test_partner_report_names_no_iro(demo: Flask) -> None:
     found = _report(demo, "partner")
     with demo.app_context():
@@ -85,6 +87,7 @@ def test_partner_report_names_no_iro(demo: Flask) -> None:
     assert found.figures.reviews.by_iro == ()
 
 
+@pytest.mark.demo
 def test_cli_writes_word_and_workbook_and_they_render(
     demo: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
@@ -140,6 +143,7 @@ def test_cli_refuses_other_file_types(runner: FlaskCliRunner, tmp_path: Path) ->
     assert result.exit_code != 0 and ".docx or .xlsx or .csv" in result.output
 
 
+@pytest.mark.demo
 def test_edits_are_kept_with_the_report_and_partner_edits_screened(demo: Flask) -> None:
     period = financial_year(date.today())
     with demo.app_context():
@@ -172,6 +176,7 @@ def _manager(app: Flask, role: str = "manager") -> object:
         return get_session().scalars(select(User).where(User.email == f"{role}@demo.example")).one()
 
 
+@pytest.mark.demo
 def test_page_edit_and_download_for_managers_only(demo: Flask, login_as: LoginAs) -> None:
     manager = login_as(_manager(demo))  # type: ignore[arg-type]
     page = manager.get("/reports/annual/")

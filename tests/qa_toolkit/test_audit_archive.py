@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from qa_toolkit import audit_chain
 from qa_toolkit.db import get_engine, get_session, writing
-from tests.conftest import World
+from tests.support.world import World
 
 EIGHT_YEARS_AGO = datetime.now(UTC) - timedelta(days=8 * 366)
 

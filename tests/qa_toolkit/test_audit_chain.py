@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qa_toolkit import audit_chain, auditing
 from qa_toolkit.db import get_engine, get_session, writing
 from qa_toolkit.models import Team
-from tests.conftest import World
+from tests.support.world import World
 
 
 def _entries(app: Flask, world: World, count: int) -> list[int]:

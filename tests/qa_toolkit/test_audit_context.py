@@ -10,8 +10,8 @@ from flask import Flask
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, CaseRecord, Role
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_observations_web import _start_observation
+from tests.support.world import LoginAs, World
 
 
 def _context(page: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from markupsafe import escape
 
 from audit_templates.loader import load_template_text
 from qa_toolkit.audit_forms import build_audit_form, form_view
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 
 def _first_question_text(yaml_text: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Team
-from tests.conftest import World
+from tests.support.world import World
 
 
 def _one_event(app: Flask, world: World) -> int:

@@ -15,7 +15,8 @@ from sqlalchemy import select, text
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, CaseRecord, Role, User
-from tests.conftest import TEST_PASSWORD, LoginAs, OrgWorld, World
+from tests.support.app import TEST_PASSWORD
+from tests.support.world import LoginAs, OrgWorld, World
 
 REF = "C000123"
 
@@ -163,7 +164,7 @@ def test_the_log_is_paged_with_totals_and_the_organisation_filter_is_exact(
         again = list(session.scalars(select(AuditEvent.id).where(AuditEvent.id.in_(newest))))
     assert len(again) == len(newest)
     # Page 2 is the 51st to 100th newest of the plain rule's entries (newer ones came since).
-    shifted = [e.event.id for e in found.lines]
+    shifted = [e.event.id for e in found.items]
     assert set(shifted) <= set(newest) | {max(newest) + i for i in range(1, 5)}
 
 

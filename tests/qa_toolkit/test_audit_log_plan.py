@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 
 from qa_toolkit.db import get_engine, writing
 from qa_toolkit.services import audit_log
-from tests.conftest import World
+from tests.support.world import World
 
 # The organisation rule as it was: one OR across the three parts.
 OLD_PAGE = (

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role
 from qa_toolkit.models.audit_log import AuditEventCase
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_role_matrix import _routes, _url
+from tests.support.world import LoginAs, World
 
 
 def _last_id(app: Flask) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, Role
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def _audit(app: Flask, audit_id: int) -> Audit:
@@ -227,7 +227,7 @@ def test_moderation_and_finalisation_keep_the_originals(
     )
     assert moderated.status_code == 302
     assert _audit(app, world.audit_id).status == "moderated"
-    manager.post(f"/audits/{world.audit_id}/finalise")
+    manager.post(f"/audits/{world.audit_id}/finalise", data={"confirm": "yes"})
     final = _audit(app, world.audit_id)
     assert final.status == "finalised"
     assert final.answers["consulted"] == "yes"  # The auditor's answer is kept...

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role, User
 from qa_toolkit.security.passwords import hash_password, password_problems, verify_password
-from tests.conftest import TEST_PASSWORD, LoginAs, World, make_test_app
+from tests.support.app import TEST_PASSWORD, make_test_app
+from tests.support.world import LoginAs, World
 
 
 def _login(client: FlaskClient, email: str, password: str, next_url: str = "") -> str:

@@ -20,7 +20,8 @@ from qa_toolkit import migrate
 from qa_toolkit.cli_backup import backup_cli
 from qa_toolkit.db import make_engine, writing
 from qa_toolkit.services import backup as backup_service
-from tests.conftest import World
+from tests.support.databases import require_demo
+from tests.support.world import World
 
 # Tables whose every value is compared, beside every table's row count.
 CHECKED = ("case_record", "audit", "sample_case", "user_account", "template_version", "action")
@@ -65,11 +66,11 @@ def _private(path: Path) -> bool:
     return stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+@pytest.mark.demo
 def test_a_backup_of_the_demo_comes_back_exactly(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
-    seeded = runner.invoke(args=["demo", "seed"])
-    assert seeded.exit_code == 0, seeded.output
+    require_demo(app)
     target = tmp_path / "backups" / "qa.backup"
     target.parent.mkdir()
 

@@ -16,16 +16,16 @@ from sqlalchemy import select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import CaseRecord, Programme, User
 from reports.marking import INTERNAL, PARTNER
-from tests.conftest import LoginAs
+from tests.support.databases import require_demo
 from tests.support.rendering import render
+from tests.support.world import LoginAs
 
 AUTUMN = "IRO footprint audit, autumn"
 
 
 @pytest.fixture
 def demo(app: Flask, runner: FlaskCliRunner) -> Flask:
-    result = runner.invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
+    require_demo(app)
     return app
 
 
@@ -63,6 +63,7 @@ def _row(*cells: str) -> str:
     )
 
 
+@pytest.mark.demo
 @pytest.mark.parametrize(
     ("email", "audience"), [("manager@demo.example", "internal"), ("viewer@demo.example", "lscp")]
 )
@@ -92,6 +93,7 @@ def test_every_figure_is_the_findings_pages(
         assert str(escape(verdict)) in page
 
 
+@pytest.mark.demo
 def test_both_versions_render_with_the_marking_on_every_page(
     demo: Flask, login_as: LoginAs, tmp_path: Path
 ) -> None:
@@ -116,6 +118,7 @@ def test_both_versions_render_with_the_marking_on_every_page(
             assert not [n for n in names if n in shown.text]
 
 
+@pytest.mark.demo
 def test_viewers_get_only_the_partner_pack(demo: Flask, login_as: LoginAs) -> None:
     viewer = login_as(_user(demo, "viewer@demo.example"))
     url = f"/findings/{_autumn(demo)}/board-pack.docx"
@@ -124,6 +127,7 @@ def test_viewers_get_only_the_partner_pack(demo: Flask, login_as: LoginAs) -> No
     assert viewer.get(url).status_code == 200
 
 
+@pytest.mark.demo
 def test_command_line_writes_the_same_pack(
     demo: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:

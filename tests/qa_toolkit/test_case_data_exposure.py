@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, CaseRecord, Role, Staff
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def test_a_viewer_linked_to_a_staff_record_reads_feedback_without_the_case_reference(

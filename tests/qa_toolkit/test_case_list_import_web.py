@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import CaseRecord, CaseReview, Frame, Job, NameAlias, Role, Staff, Team
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_frames_web import _form_fields, _submit, _upload
 from tests.sampling import ssda903_files as files
 from tests.support.jobs import finish
+from tests.support.world import LoginAs, World
 
 
 def _upload_return(app: Flask, client: FlaskClient, data: dict[str, bytes]) -> str:

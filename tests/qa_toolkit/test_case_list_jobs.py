@@ -24,9 +24,9 @@ import sampling.tables as tables
 from qa_toolkit.db import get_session
 from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.models import Frame, FrameUpload, Job, Organisation, Role
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_frames_web import ROWS, _counts, _form_fields, _messy_csv
 from tests.support.jobs import finish, job_id_of, run_queued
+from tests.support.world import LoginAs, World
 
 MILLION = 1_000_000
 

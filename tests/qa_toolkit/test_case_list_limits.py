@@ -15,9 +15,10 @@ from werkzeug.test import TestResponse
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import FrameUpload, Organisation, Role
-from tests.conftest import LoginAs, World, make_test_app
 from tests.qa_toolkit.test_frames_web import ROWS, _messy_csv
+from tests.support.app import make_test_app
 from tests.support.jobs import finish
+from tests.support.world import LoginAs, World
 
 
 def _post(client: FlaskClient, raw: bytes, name: str = "list.csv") -> tuple[int, str]:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from qa_toolkit.db import make_engine
-from tests.conftest import make_test_app
+from tests.support.app import make_test_app
 
 OWNER, APP, SCHEMA = "qa_roles_test_owner", "qa_roles_test_app", "roles_test"
 

@@ -28,7 +28,8 @@ from qa_toolkit.models import Audit, CaseRecord, Programme, User
 from qa_toolkit.services import demo
 from qa_toolkit.services.findings import findings
 from qa_toolkit.services.observation_findings import Period, observation_findings
-from tests.conftest import _empty_postgres, make_test_app
+from tests.support.app import make_test_app
+from tests.support.databases import empty_postgres
 
 TODAY = date(2026, 11, 2)
 
@@ -118,7 +119,7 @@ def test_the_demo_is_identical_on_sqlite_and_postgresql(
     target = tmp_path / "demo.sqlite3"
     shutil.copy(sqlite_template, target)
     lite = make_test_app(f"sqlite:///{target}")
-    _empty_postgres(postgres_url)
+    empty_postgres(postgres_url)
     pg = make_test_app(postgres_url)
     try:
         on_sqlite, on_postgres = figures(lite), figures(pg)

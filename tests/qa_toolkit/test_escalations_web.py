@@ -16,7 +16,7 @@ from qa_toolkit.models import Escalation, EscalationStep, Role
 from qa_toolkit.services.escalations import REASONS
 from reports.actions import DEFAULT_STAGES
 from reports.working_days import add_working_days
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 STAGE_NAMES = {stage.key: stage.name for stage in DEFAULT_STAGES}
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
@@ -14,7 +15,8 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, CaseRecord, Programme, User
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.demo import DEMO_LOGINS
-from tests.conftest import LoginAs, World
+from tests.support.databases import require_demo
+from tests.support.world import LoginAs, World
 
 SPRING = "IRO footprint audit, spring"
 AUTUMN = "IRO footprint audit, autumn"
@@ -70,12 +72,13 @@ def _method(path: Path) -> dict[str, str]:
     return {str(item): str(detail) for item, detail in rows[header + 1 :] if item}
 
 
+@pytest.mark.demo
 def test_export_writes_the_lscp_and_internal_workbooks_and_logs_them(
     app: Flask, runner: FlaskCliRunner, login_as: LoginAs, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         refs = set(session.scalars(select(CaseRecord.case_ref)))

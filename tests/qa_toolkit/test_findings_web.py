@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Programme
 from qa_toolkit.services import demo
+from tests.support.databases import require_demo
 
 
 def _client(app: Flask, email: str) -> FlaskClient:
@@ -19,8 +21,9 @@ def _client(app: Flask, email: str) -> FlaskClient:
     return client
 
 
+@pytest.mark.demo
 def test_findings_for_managers_and_the_partner_view_for_viewers(app: Flask) -> None:
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         programme = get_session().scalar(
             select(Programme).where(Programme.name == "IRO footprint audit, autumn")
@@ -47,6 +50,7 @@ def test_findings_for_managers_and_the_partner_view_for_viewers(app: Flask) -> N
     assert "not for partner reports" not in viewer
 
 
+@pytest.mark.demo
 def test_the_partner_workbook_identifies_nobody_and_carries_no_formula(app: Flask) -> None:
     """Scan every cell of the LSCP workbook built from the demo, with a hostile highlight added."""
     import io
@@ -56,7 +60,7 @@ def test_the_partner_workbook_identifies_nobody_and_carries_no_formula(app: Flas
     from qa_toolkit.models import Audit, CaseRecord, HighlightApproval, Staff, User
     from qa_toolkit.services.partner import text_hash
 
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     hostile = '=HYPERLINK("http://evil.example","Click me")'
     with app.app_context():
         session = get_session()
@@ -108,6 +112,7 @@ def test_the_partner_workbook_identifies_nobody_and_carries_no_formula(app: Flas
     assert values and all(0 <= row[3] <= 1 for row in values)
 
 
+@pytest.mark.demo
 def test_the_autumn_round_shows_before_and_after_beside_the_actions_completed_between(
     app: Flask,
 ) -> None:
@@ -115,7 +120,7 @@ def test_the_autumn_round_shows_before_and_after_beside_the_actions_completed_be
     from qa_toolkit.models import Action
     from qa_toolkit.services.findings import findings
 
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         spring, autumn = (
@@ -141,19 +146,20 @@ def test_the_autumn_round_shows_before_and_after_beside_the_actions_completed_be
         assert f"{b.successes} of {b.n}" in row and f"{a.successes} of {a.n}" in row
         assert action.title in row
     viewer = _client(app, "viewer@demo.example").get(url).get_data(as_text=True)
-    # Partners read the change theme by theme in the partner object's trend, not the actions.
-    assert "Since the last round" in viewer and "Did the actions work?" not in viewer
+    # Partners read it theme by theme (tests/qa_toolkit/test_partner_reaudit.py), no titles.
+    assert "Since the last round" in viewer and 'id="reaudit-title"' in viewer
     assert all(a.title not in viewer for a in completed)  # Partners see no action titles.
     # The spring round has no earlier round: no before-and-after section.
     spring_page = _client(app, "manager@demo.example").get(f"/findings/{spring.id}")
     assert "Did the actions work?" not in spring_page.get_data(as_text=True)
 
 
+@pytest.mark.demo
 def test_below_target_reads_clearly_below_or_within_the_interval(app: Flask) -> None:
     """Each question below target is tagged by its interval: upper end under the target or not."""
     from qa_toolkit.services.findings import findings
 
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         programme = session.scalar(

@@ -22,8 +22,8 @@ from qa_toolkit.models import (
     Staff,
 )
 from qa_toolkit.models.audit_log import AuditEventCase
-from tests.conftest import LoginAs, World
 from tests.support.jobs import finish
+from tests.support.world import LoginAs, World
 
 HEADER = (
     "Child ID,Allocated Team,Allocated Worker,IRO,Legal Status,DOB,CLA Start Date,"

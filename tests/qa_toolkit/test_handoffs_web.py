@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -22,7 +23,8 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.services import audits as audit_service
-from tests.conftest import LoginAs, World
+from tests.support.databases import require_demo
+from tests.support.world import LoginAs, World
 
 
 def _observation(app: Flask, world: World, status: str = "submitted") -> int:
@@ -236,13 +238,14 @@ def test_a_social_worker_with_a_viewer_account_sees_feedback_without_the_case(
     assert "Clear chronology" in page and world.a.case_refs[0] not in page
 
 
+@pytest.mark.demo
 def test_auditors_see_links_only_to_actions_they_may_open(app: Flask) -> None:
     """On the demo's finished rounds (actions owned across the service): every action link an
     auditor is shown opens, and the actions they may not open are named without a link."""
     from qa_toolkit.models import Programme
     from qa_toolkit.services import demo
 
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         programmes = list(get_session().scalars(select(Programme.id)))
         titles = {a.id: a.title for a in get_session().scalars(select(Action))}

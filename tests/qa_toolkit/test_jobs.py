@@ -1,5 +1,6 @@
 """The job queue: a real Huey consumer (threads in this process) on a temporary SQLite queue
-and on Redis (db 1, keys under a name of this test's own), against both databases."""
+and on Redis (TEST_REDIS_URL, else db 1; keys under a name of this test's own), against both
+databases."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ from qa_toolkit.jobs.queue import RUN_TASK, SWEEP_TASK, jobs_database_path, rese
 from qa_toolkit.jobs.runner import UNEXPECTED
 from qa_toolkit.models import Job, Role, Team
 from qa_toolkit.models.types import utcnow
-from tests.conftest import LoginAs, World, make_test_app
+from tests.support.app import REDIS_URL, make_test_app
+from tests.support.world import LoginAs, World, build_world
 
-REDIS_URL = "redis://127.0.0.1:6379/1"
 WAIT_SECONDS = 20
 
 # What the test kinds did, by the marker in their parameters (the consumer runs in threads
@@ -87,9 +88,7 @@ def consumer(queue_app: Flask) -> Iterator[InProcessConsumer]:
 @pytest.fixture
 def qworld(queue_app: Flask, password_hash: str) -> World:
     """The shared two-organisation world, built in the queue app's database."""
-    from tests.conftest import world as world_fixture
-
-    return world_fixture.__wrapped__(queue_app, password_hash)  # type: ignore[attr-defined]
+    return build_world(queue_app, password_hash)
 
 
 def _enqueue(app: Flask, world: World, kind: str, **params: object) -> int:

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Role
 from qa_toolkit.models.users import RecoveryCode
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_security_mfa import _code, _enrol, _password
+from tests.support.world import LoginAs, World
 
 PARALLEL = 10
 

@@ -7,8 +7,8 @@ from flask import Flask
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Organisation, Role
 from qa_toolkit.security import mfa
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_security_mfa import _enrol
+from tests.support.world import LoginAs, World
 
 
 def _require(app: Flask, world: World, role: Role) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from qa_toolkit import migrate
 from qa_toolkit.db import Base, make_engine
-from tests.conftest import World
+from tests.support.world import World
 
 # As the columns store them on SQLite (and PostgreSQL reads them as the same moment and day).
 NOW = "2026-01-05 09:30:00.000000"

@@ -22,8 +22,9 @@ from qa_toolkit.jobs.consumer import InProcessConsumer, start_in_process
 from qa_toolkit.models import Audit, Membership, Notification, NotificationPreference, Role
 from qa_toolkit.notifications import mailer
 from qa_toolkit.services import audits as audit_service
-from tests.conftest import SECRET, LoginAs, World, make_test_app
 from tests.smtp_server import TestSmtpServer
+from tests.support.app import SECRET, make_test_app
+from tests.support.world import LoginAs, World
 
 BASE = "https://qa.example.test"
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -15,14 +16,15 @@ from qa_toolkit.models import Audit, AuditStatus, Role, TemplateVersion, User
 from qa_toolkit.services import observation_findings as service
 from qa_toolkit.services.demo import DEMO_LOGINS
 from qa_toolkit.services.templates import FRAMEWORKS, publish, publish_shipped, template_of
-from tests.conftest import LoginAs, World
+from tests.support.databases import require_demo
+from tests.support.world import LoginAs, World
 
 URL = "/observations/findings"
 NAMES = {login.display_name for login in DEMO_LOGINS}
 
 
 def _seed(app: Flask) -> None:
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
 
 
 def _user(app: Flask, role: Role) -> User:
@@ -62,6 +64,7 @@ def _met(template: Template, answers: dict[str, object], theme: str) -> tuple[in
     return met, applicable
 
 
+@pytest.mark.demo
 def test_the_demo_observations_are_finalised_and_rolled_up_by_theme_and_criterion(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -94,6 +97,7 @@ def test_the_demo_observations_are_finalised_and_rolled_up_by_theme_and_criterio
         assert f"{q.result.successes} of {q.result.n}</td>" in page
 
 
+@pytest.mark.demo
 def test_managers_see_the_observed_iro_and_everyone_else_the_partner_version(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -131,6 +135,7 @@ def test_managers_see_the_observed_iro_and_everyone_else_the_partner_version(
         assert "SHARED PRAISE" not in page and "KEPT IN" not in page
 
 
+@pytest.mark.demo
 def test_only_finalised_observations_count_in_the_period_chosen(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -171,6 +176,7 @@ def test_only_finalised_observations_count_in_the_period_chosen(
         assert "5 finalised observations" in page  # The whole period is shown instead.
 
 
+@pytest.mark.demo
 def test_each_template_is_rolled_up_on_its_newest_version_with_observations(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -225,6 +231,7 @@ def test_an_organisation_sees_only_its_own_observations(
     assert world.b.users[Role.MANAGER].display_name not in viewer
 
 
+@pytest.mark.demo
 def test_the_observations_page_links_to_the_findings(app: Flask, login_as: LoginAs) -> None:
     _seed(app)
     listing = login_as(_user(app, Role.AUDITOR)).get("/observations/")

@@ -14,7 +14,7 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, CaseRecord, Role, Staff, TemplateVersion
 from qa_toolkit.services.audits import start_observation, template_for
 from qa_toolkit.services.templates import FRAMEWORKS, publish
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def _observation_template(app: Flask) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Membership, Role, User
 from qa_toolkit.services.audit_log import recent
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def test_case_list_of_another_organisation_is_not_found(login_as: LoginAs, world: World) -> None:

@@ -30,7 +30,7 @@ from qa_toolkit.models import (
 from qa_toolkit.services.audits import Draft, finalise, submit
 from qa_toolkit.services.programmes import draw_programme, launch, sample_of
 from sampling.design import SampleDesign, SizeRule
-from tests.conftest import LoginAs, OrgWorld, World
+from tests.support.world import LoginAs, OrgWorld, World
 
 COMBINED = "/findings/combined/voice_of_the_child"
 SHARED_HIGHLIGHT = "The IRO met the young person at the skate park, as they had asked."

@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import docx
 import openpyxl
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -31,7 +32,8 @@ from qa_toolkit.models import (
 )
 from qa_toolkit.services import demo
 from qa_toolkit.services.partner import text_hash
-from tests.conftest import LoginAs, World
+from tests.support.databases import require_demo
+from tests.support.world import LoginAs, World
 
 AUTUMN = "IRO footprint audit, autumn"
 CLEAN = "The IRO met the child at school, as the child had asked, and wrote to them after."
@@ -45,7 +47,7 @@ def _client(app: Flask, email: str) -> FlaskClient:
 
 def _seeded(app: Flask) -> tuple[int, int, str, str]:
     """The demo, with two shared highlights on the autumn round: one clean, one naming an IRO."""
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         programme = session.scalars(select(Programme).where(Programme.name == AUTUMN)).one()
@@ -61,6 +63,7 @@ def _seeded(app: Flask) -> tuple[int, int, str, str]:
         return programme.id, first.id, question, iro
 
 
+@pytest.mark.demo
 def test_a_highlight_reaches_partners_only_once_approved_and_withdrawing_takes_it_back(
     app: Flask,
 ) -> None:
@@ -89,6 +92,7 @@ def test_a_highlight_reaches_partners_only_once_approved_and_withdrawing_takes_i
         assert {e.action for e in logged} >= {"create", "update"}
 
 
+@pytest.mark.demo
 def test_a_highlight_the_screen_refuses_cannot_be_approved_and_is_held_back_at_export(
     app: Flask,
 ) -> None:
@@ -255,6 +259,7 @@ def _people(session: object) -> tuple[set[str], set[str]]:
     return refs, names
 
 
+@pytest.mark.demo
 def test_a_crawl_of_the_demo_viewer_finds_no_case_reference_and_no_name(app: Flask) -> None:
     programme_id, audit_id, question, _iro = _seeded(app)
     manager = _client(app, "manager@demo.example")

@@ -61,7 +61,12 @@ def test_half_the_list_falls_short_the_page_says_so_and_more_reserves_fill_it(
     assert "Draw more reserves" in page
     assert "sample verify" in page and "Coordination" in page
 
-    more = client.post(f"/programmes/{programme_id}/more-reserves")
+    # The first press only asks, saying how many come in; nothing changes until confirmed.
+    asked = client.post(f"/programmes/{programme_id}/more-reserves")
+    assert asked.status_code == 200 and "more reserve(s) into" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert len(_in_sample(programme_id)) < 400
+    more = client.post(f"/programmes/{programme_id}/more-reserves", data={"confirm": "yes"})
     assert more.status_code == 302
     with app.app_context():
         programme = get_session().get_one(Programme, programme_id)

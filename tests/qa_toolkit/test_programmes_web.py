@@ -28,13 +28,13 @@ from qa_toolkit.programme_forms import ExpectationProblem, expectations_from, ex
 from qa_toolkit.services import demo
 from qa_toolkit.services.programmes import draw_programme, plan
 from sampling.design import SampleDesign, SizeRule, StratumExpectation
-from tests.conftest import LoginAs, World
+from tests.support.databases import require_demo
+from tests.support.world import LoginAs, World
 
 
 def _demo(app: Flask) -> tuple[int, int]:
     """The demo service (800 children, 5 teams) and the shipped IRO footprint template."""
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         frame_id = session.scalar(
@@ -78,6 +78,7 @@ def _design(frame_id: int, version_id: int, **extra: str) -> dict[str, str]:
     return data
 
 
+@pytest.mark.demo
 def test_preview_shows_the_size_steps_and_an_allocation_that_adds_up(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -101,6 +102,7 @@ def test_preview_shows_the_size_steps_and_an_allocation_that_adds_up(
         assert get_session().scalar(drawn) == 0
 
 
+@pytest.mark.demo
 def test_draw_records_the_sample_and_the_same_seed_draws_the_same_cases(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -142,6 +144,7 @@ def test_draw_records_the_sample_and_the_same_seed_draws_the_same_cases(
     assert "The sample (40 cases)" in page and "20261125" in page
 
 
+@pytest.mark.demo
 def test_excluding_a_case_brings_in_the_next_reserve_of_its_stratum(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -178,7 +181,7 @@ def test_excluding_a_case_brings_in_the_next_reserve_of_its_stratum(
     assert "Give the reason" in refused.get_data(as_text=True)
     done = client.post(
         f"{programme_url}/exclude",
-        data={"sample_case_id": victim_id, "reason": "Case closed last week"},
+        data={"sample_case_id": victim_id, "reason": "Case closed last week", "confirm": "yes"},
         follow_redirects=True,
     )
     assert "takes its place" in done.get_data(as_text=True)
@@ -202,6 +205,7 @@ def test_excluding_a_case_brings_in_the_next_reserve_of_its_stratum(
         assert in_stratum and brought_in.design_weight is not None
 
 
+@pytest.mark.demo
 def test_a_design_that_cannot_work_is_explained_and_nothing_is_drawn(
     app: Flask, login_as: LoginAs
 ) -> None:
@@ -219,6 +223,7 @@ def test_a_design_that_cannot_work_is_explained_and_nothing_is_drawn(
         assert get_session().scalar(drawn) == 0
 
 
+@pytest.mark.demo
 def test_auditors_and_other_organisations_cannot_reach_programmes(
     app: Flask, login_as: LoginAs, world: World
 ) -> None:
@@ -233,6 +238,7 @@ def test_auditors_and_other_organisations_cannot_reach_programmes(
     assert login_as(world.a.users[Role.MANAGER]).get(url).status_code == 404
 
 
+@pytest.mark.demo
 def test_assign_without_conflicts_then_launch_creates_the_audits(app: Flask) -> None:
     from qa_toolkit.models import Audit, CaseRecord, Staff, User
 
@@ -359,6 +365,7 @@ def _programme_count(app: Flask) -> int:
         return int(get_session().scalar(select(func.count()).select_from(Programme)) or 0)
 
 
+@pytest.mark.demo
 def test_neyman_shares_follow_the_expected_compliance_given_for_each_stratum(
     app: Flask,
 ) -> None:
@@ -446,6 +453,7 @@ def test_neyman_shares_follow_the_expected_compliance_given_for_each_stratum(
     }
 
 
+@pytest.mark.demo
 @pytest.mark.parametrize(
     ("given", "message"),
     [
@@ -488,6 +496,7 @@ def test_a_bad_expected_compliance_is_refused_naming_the_stratum_and_nothing_is_
     assert _programme_count(app) == before
 
 
+@pytest.mark.demo
 def test_a_neyman_design_is_stored_whole_and_the_stored_design_draws_the_same_sample(
     app: Flask,
 ) -> None:

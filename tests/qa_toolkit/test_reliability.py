@@ -31,10 +31,10 @@ from sqlalchemy import Engine, event, func, select, text
 from qa_toolkit.db import Base, get_session
 from qa_toolkit.jobs.runner import UNEXPECTED
 from qa_toolkit.models import Audit, AuditEvent, Frame, Programme, Role, SampleCase
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_frames_web import LOG_TABLES
 from tests.sampling.test_frame_fuzz import case_list_csv, case_list_xlsx
 from tests.support.jobs import finish, job_id_of, run_queued
+from tests.support.world import LoginAs, World
 
 ROWS = 400
 KILL_AFTER = 150

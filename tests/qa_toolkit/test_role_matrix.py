@@ -11,7 +11,7 @@ from flask import Flask
 
 from qa_toolkit.models import Role
 from qa_toolkit.security.access import ADMINS, ALL_ROLES, CASE_ROLES, MANAGERS, declared_roles
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 PUBLIC = None
 # Routes whose answer also depends on who owns the object (the assigned auditor, the
@@ -86,6 +86,10 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "findings.programme_actions": CASE_ROLES,
     "findings.programme_highlights": CASE_ROLES,
     "findings.internal_csv": CASE_ROLES,
+    "findings.overview_partner_csv": ALL_ROLES,
+    "findings.overview_csv": CASE_ROLES,
+    "findings.combined_partner_csv": ALL_ROLES,
+    "findings.combined_csv": CASE_ROLES,
     "findings.highlight_approval": MANAGERS,
     "printing.marking_css": ALL_ROLES,
     "actions.index": CASE_ROLES,
@@ -102,6 +106,8 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "observations.index": CASE_ROLES,
     "observations.new": CASE_ROLES,
     "observations.findings": ALL_ROLES,
+    "observations.findings_csv": MANAGERS,
+    "observations.partner_csv": ALL_ROLES,
     "frameworks.library": ALL_ROLES,
     "frameworks.preview": ALL_ROLES,
     "frameworks.changes": ALL_ROLES,
@@ -128,6 +134,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "invitations.accept": ALL_ROLES,
     "invitations.decline": ALL_ROLES,
     "admin.security": ADMINS,
+    "admin.organisation_settings": ADMINS,
 }
 
 
@@ -153,7 +160,7 @@ def test_a_route_without_a_role_stops_the_app_from_starting(database_url: str) -
     from flask import Blueprint
 
     from qa_toolkit import blueprints
-    from tests.conftest import make_test_app
+    from tests.support.app import make_test_app
 
     rogue = Blueprint("rogue", __name__)
     rogue.add_url_rule("/rogue", "rogue", lambda: "children's data")
@@ -179,6 +186,7 @@ def _url(rule: str, world: World) -> str:
     """A real URL for the rule, with ids of organisation A's records."""
     ids = {
         "<int:user_id>": world.a.users[Role.AUDITOR].id,
+        "<int:organisation_id>": world.a.org.id,
         "<int:frame_id>": world.a.frame.id,
         "<int:version_id>": world.template_version_id,
         "<int:upload_id>": world.upload_id,

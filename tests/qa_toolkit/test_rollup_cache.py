@@ -20,7 +20,8 @@ from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import demo, findings, rollup_cache
 from qa_toolkit.services.templates import template_of
 from reports.rollup import Rollup, rollup
-from tests.conftest import make_test_app
+from tests.support.app import make_test_app
+from tests.support.databases import require_demo
 
 
 def _autumn(session: Session) -> Programme:
@@ -65,11 +66,12 @@ def _flip_first_scored_answer(session: Session, audit: Audit) -> None:
 
 @pytest.fixture
 def seeded(app: Flask) -> Flask:
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     rollup_cache.clear()
     return app
 
 
+@pytest.mark.demo
 def test_the_roll_up_is_made_once_while_nothing_changes(seeded: Flask) -> None:
     with seeded.app_context():
         session = get_session()
@@ -81,6 +83,7 @@ def test_the_roll_up_is_made_once_while_nothing_changes(seeded: Flask) -> None:
         assert first == _fresh(session, programme)
 
 
+@pytest.mark.demo
 def test_a_changed_answer_a_new_finalised_audit_and_a_reopened_one_each_refresh_it(
     seeded: Flask,
 ) -> None:
@@ -119,6 +122,7 @@ def test_a_changed_answer_a_new_finalised_audit_and_a_reopened_one_each_refresh_
         assert again.files == changed.files and again == _fresh(session, programme)
 
 
+@pytest.mark.demo
 def test_an_uncommitted_change_is_never_cached_and_a_rollback_leaves_the_old_figures(
     seeded: Flask,
 ) -> None:
@@ -143,6 +147,7 @@ def test_an_uncommitted_change_is_never_cached_and_a_rollback_leaves_the_old_fig
         assert after == _fresh(session, programme)
 
 
+@pytest.mark.demo
 def test_each_database_has_its_own_cache(seeded: Flask, database_url: str) -> None:
     """Two apps on two databases may both have a programme 1: neither sees the other's."""
     with seeded.app_context():
@@ -164,6 +169,7 @@ def test_each_database_has_its_own_cache(seeded: Flask, database_url: str) -> No
         assert calls == []
 
 
+@pytest.mark.demo
 def test_the_findings_page_shows_a_changed_answer_at_once(seeded: Flask) -> None:
     """Through HTTP: the page before and after a change to one audit's final answers."""
     with seeded.app_context():
@@ -206,6 +212,7 @@ def _state(session: Session, programme_id: int) -> str:
     return found
 
 
+@pytest.mark.demo
 def test_every_audit_write_renews_its_programme_s_findings_state_and_nothing_else_does(
     seeded: Flask,
 ) -> None:
@@ -249,6 +256,7 @@ def test_every_audit_write_renews_its_programme_s_findings_state_and_nothing_els
         assert _state(session, autumn.id) not in (states[autumn.id], after_edit, inside)
 
 
+@pytest.mark.demo
 def test_a_draft_s_autosaves_leave_the_kept_roll_up_alone(seeded: Flask) -> None:
     """Only finalised audits are rolled up: writes to an audit that is not (and was not)
     finalised keep the programme's state, so the findings page keeps its roll-up."""

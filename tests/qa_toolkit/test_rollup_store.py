@@ -18,8 +18,9 @@ from qa_toolkit.jobs.consumer import start_in_process
 from qa_toolkit.jobs.queue import jobs_database_path
 from qa_toolkit.models import Audit, AuditStatus, FindingsRollup, Programme
 from qa_toolkit.services import demo, findings, rollup_cache, rollup_store
-from tests.conftest import make_test_app
 from tests.qa_toolkit.test_rollup_cache import _flip_first_scored_answer, _fresh
+from tests.support.app import make_test_app
+from tests.support.databases import require_demo
 
 WAIT_SECONDS = 60
 
@@ -27,7 +28,7 @@ WAIT_SECONDS = 60
 @pytest.fixture
 def queue_app(database_url: str) -> Iterator[Flask]:
     app = make_test_app(database_url)
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     rollup_cache.clear()
     yield app
     huey = app.extensions.get("qa_huey")
@@ -55,6 +56,7 @@ def _stored_state(app: Flask, programme_id: int) -> tuple[str | None, str]:
         return stored, rollup_cache.state_of(session, programme)
 
 
+@pytest.mark.demo
 def test_a_change_is_rolled_up_by_the_job_and_the_next_view_computes_nothing(
     queue_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -103,6 +105,7 @@ def test_a_change_is_rolled_up_by_the_job_and_the_next_view_computes_nothing(
     assert f"{row.result.successes} of {row.result.n}" in page.get_data(as_text=True)
 
 
+@pytest.mark.demo
 def test_a_stored_roll_up_not_signed_by_the_toolkit_is_never_loaded(queue_app: Flask) -> None:
     with queue_app.app_context():
         session = get_session()
@@ -122,6 +125,7 @@ def test_a_stored_roll_up_not_signed_by_the_toolkit_is_never_loaded(queue_app: F
         assert rollup_store.load(session, programme.id, state) is None
 
 
+@pytest.mark.demo
 def test_a_roll_up_stored_by_another_release_is_made_again_not_loaded(
     queue_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,7 +8,7 @@ import re
 from flask import Flask
 
 from qa_toolkit.models import Role
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def _selected(page: str, name: str) -> list[str]:

@@ -6,6 +6,7 @@ import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from qa_toolkit.models import (
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import sample_record
 from sampling.design import CategoryFilter, SampleDesign, SizeRule
+from tests.support.databases import require_demo
 
 KEY = "5e" * 32
 HEADERS = ["Child ID", "Team", "Legal status"]
@@ -267,10 +269,11 @@ def _demo_csv(app: Flask, path: Path) -> None:
         writer.writerows([cell(getattr(row, name)) for name in names] for row in rows)
 
 
+@pytest.mark.demo
 def test_both_demo_rounds_verify_from_the_demo_case_list(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     path = tmp_path / "demo.csv"
     _demo_csv(app, path)
     for name in ("IRO footprint audit, spring", "IRO footprint audit, autumn"):
@@ -303,9 +306,10 @@ def test_both_demo_rounds_verify_from_the_demo_case_list(
     assert f"{first[0]}: team was" in differs.output and "is 'Another team'" in differs.output
 
 
+@pytest.mark.demo
 def test_coordination_with_the_last_demo_round(app: Flask, runner: FlaskCliRunner) -> None:
     """Negative: none of the autumn round's children again; positive: all of them again."""
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         autumn = session.scalars(select(Programme).order_by(Programme.launched_at.desc())).first()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Membership, Organisation, Role, User
 from qa_toolkit.security.passwords import verify_password
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def test_a_new_database_has_no_accounts(app: Flask) -> None:

@@ -13,7 +13,8 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role
 from qa_toolkit.models.users import LoginFailure
 from qa_toolkit.security.access import public
-from tests.conftest import SECRET, LoginAs, World, make_test_app
+from tests.support.app import SECRET, make_test_app
+from tests.support.world import LoginAs, World
 
 
 def test_every_kind_of_answer_has_a_csp_without_inline_script(

@@ -19,7 +19,8 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role, User
 from qa_toolkit.models.users import MfaRequirement, RecoveryCode
 from qa_toolkit.security import mfa, signin
-from tests.conftest import SECRET, TEST_PASSWORD, LoginAs, World
+from tests.support.app import SECRET, TEST_PASSWORD
+from tests.support.world import LoginAs, World
 
 
 def _key_on(page: str) -> str:
@@ -259,7 +260,11 @@ def test_an_administrator_removes_a_lost_authenticator(
     assert "Remove their authenticator app" in admin.get(f"/admin/users/{user.id}").get_data(
         as_text=True
     )
-    admin.post(f"/admin/users/{user.id}/mfa")
+    asked = admin.post(f"/admin/users/{user.id}/mfa")  # Only asks, saying what happens.
+    assert "they are signed out everywhere" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert mfa.enabled(get_session().get_one(User, user.id))
+    admin.post(f"/admin/users/{user.id}/mfa", data={"confirm": "yes"})
     with app.app_context():
         stored = get_session().get(User, user.id)
         assert stored is not None and not mfa.enabled(stored)
@@ -267,7 +272,7 @@ def test_an_administrator_removes_a_lost_authenticator(
     assert _password(login_as(None), user.email) == "/"
     # An administrator of another organisation cannot reach them.
     outsider = login_as(world.b.users[Role.ADMIN])
-    assert outsider.post(f"/admin/users/{user.id}/mfa").status_code == 404
+    assert outsider.post(f"/admin/users/{user.id}/mfa", data={"confirm": "yes"}).status_code == 404
 
 
 def test_the_encryption_key_follows_the_configuration() -> None:

@@ -15,7 +15,8 @@ from qa_toolkit.config import from_environment
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Role, User
 from qa_toolkit.security import sessions
-from tests.conftest import TEST_PASSWORD, LoginAs, World, make_test_app
+from tests.support.app import TEST_PASSWORD, make_test_app
+from tests.support.world import LoginAs, World
 
 MINUTE = 60
 

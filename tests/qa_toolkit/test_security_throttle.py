@@ -17,7 +17,8 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role
 from qa_toolkit.models.users import LoginFailure, LoginLockout
 from qa_toolkit.security import throttle
-from tests.conftest import TEST_PASSWORD, World, make_test_app
+from tests.support.app import TEST_PASSWORD, make_test_app
+from tests.support.world import World
 
 MANAGER = "manager@north.example"
 LOCKED = re.compile(r"Too many attempts: try again in (\d+) minutes?\.")

@@ -11,7 +11,7 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, CaseRecord, Role, TemplateVersion
 from qa_toolkit.security import policy
 from qa_toolkit.services.templates import FRAMEWORKS, publish
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 
 def _submitted_audit(app: Flask, world: World, auditor_id: int) -> int:
@@ -69,7 +69,7 @@ def test_a_manager_who_did_the_audit_neither_moderates_nor_finalises_it(
     page = client.get(f"/audits/{audit_id}").get_data(as_text=True)
     assert f"/audits/{audit_id}/finalise" not in page
     assert "another manager moderates and finalises it" in page
-    client.post(f"/audits/{audit_id}/finalise")
+    client.post(f"/audits/{audit_id}/finalise", data={"confirm": "yes"})
     assert _status(app, audit_id)[0] == "submitted"
     # Nor can they name themselves moderator, and they are not offered.
     admin = login_as(world.a.users[Role.ADMIN])
@@ -78,7 +78,7 @@ def test_a_manager_who_did_the_audit_neither_moderates_nor_finalises_it(
     admin.post(f"/audits/{audit_id}/moderator", data={"moderator_id": str(manager.id)})
     assert _status(app, audit_id)[1] is None
     # Someone else finalises it.
-    assert admin.post(f"/audits/{audit_id}/finalise").status_code == 302
+    assert admin.post(f"/audits/{audit_id}/finalise", data={"confirm": "yes"}).status_code == 302
     assert _status(app, audit_id)[0] == "finalised"
 
 
@@ -94,7 +94,7 @@ def test_the_observed_iro_is_not_offered_as_moderator_and_cannot_moderate(
     assert _status(app, observation_id)[1] is None
     client = login_as(observed)
     assert client.get(f"/audits/{observation_id}/moderate").status_code == 403
-    client.post(f"/audits/{observation_id}/finalise")
+    client.post(f"/audits/{observation_id}/finalise", data={"confirm": "yes"})
     assert _status(app, observation_id)[0] == "submitted"
 
 

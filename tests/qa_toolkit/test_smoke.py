@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from qa_toolkit.models import Role
-from tests.conftest import TEST_PASSWORD, LoginAs, World
+from tests.support.app import TEST_PASSWORD
+from tests.support.world import LoginAs, World
 
 
 def test_login_page_is_shown_to_anonymous_visitors(client: FlaskClient) -> None:

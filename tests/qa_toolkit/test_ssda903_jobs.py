@@ -21,11 +21,11 @@ from qa_toolkit.models import AuditEvent, FrameUpload, Job, Organisation, Role
 from qa_toolkit.models.audit_log import AuditEventCase
 from qa_toolkit.models.types import utcnow
 from qa_toolkit.services import job_pages
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_case_list_jobs import _staged, rows_read  # noqa: F401 (a fixture)
 from tests.qa_toolkit.test_frames_web import _counts, _form_fields
 from tests.sampling import ssda903_files as files
 from tests.support.jobs import finish, job_id_of, run_queued
+from tests.support.world import LoginAs, World
 
 
 def _post_return(client: FlaskClient, data: dict[str, bytes]) -> Any:

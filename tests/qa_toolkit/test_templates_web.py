@@ -13,7 +13,8 @@ from audit_templates.scoring import score
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, Role, TemplateVersion
 from qa_toolkit.services import templates as template_service
-from tests.conftest import ROOT, LoginAs, World, example_template_yaml
+from tests.support.app import ROOT, example_template_yaml
+from tests.support.world import LoginAs, World
 
 FRAMEWORKS = ROOT / "audit_templates" / "frameworks"
 

@@ -16,8 +16,9 @@ from qa_toolkit.cli import gunicorn_options
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role
 from qa_toolkit.security import devices
-from tests.conftest import TEST_PASSWORD, World, make_test_app
 from tests.qa_toolkit.test_security_throttle import MANAGER, _age_everything, _fail, _post
+from tests.support.app import TEST_PASSWORD, make_test_app
+from tests.support.world import World
 
 
 @pytest.fixture

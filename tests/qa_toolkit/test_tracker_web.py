@@ -13,7 +13,8 @@ from sqlalchemy import event, func, select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, CaseRecord, Notification, Role, SampleCase
-from tests.conftest import LoginAs, World, make_test_app
+from tests.support.app import make_test_app
+from tests.support.world import LoginAs, World
 
 TODAY = date.today()
 WITH_AUDITOR = {"assigned", "in_progress", "returned"}

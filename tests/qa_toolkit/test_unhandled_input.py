@@ -10,7 +10,8 @@ from audit_templates.errors import TemplateInvalid
 from audit_templates.loader import load_template_text
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Role
-from tests.conftest import TEST_PASSWORD, LoginAs, World
+from tests.support.app import TEST_PASSWORD
+from tests.support.world import LoginAs, World
 
 
 @pytest.mark.parametrize(

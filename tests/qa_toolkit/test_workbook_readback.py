@@ -26,7 +26,8 @@ from reports.display import interval_cells
 from reports.intervals import Proportion
 from reports.workbook import overall_compliance
 from sampling.design import CategoryFilter, SampleDesign, SizeRule
-from tests.conftest import LoginAs, World
+from tests.support.databases import require_demo
+from tests.support.world import LoginAs, World
 
 AUTUMN = "IRO footprint audit, autumn"
 MANAGER = next(login.email for login in DEMO_LOGINS if login.role == Role.MANAGER)
@@ -88,11 +89,12 @@ def download(login_as: LoginAs, user: User, programme_id: int, audience: str) ->
     return openpyxl.load_workbook(io.BytesIO(response.data))
 
 
+@pytest.mark.demo
 def test_every_theme_and_question_figure_is_the_roll_up_and_the_wilson_interval(
     app: Flask, login_as: LoginAs
 ) -> None:
     audience = "internal"
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         manager = session.scalars(select(User).where(User.email == MANAGER)).one()
@@ -177,12 +179,13 @@ def _outward(p: Proportion) -> tuple[int, int]:
     return math.floor(p.low * 100 + 1e-12), math.ceil(p.high * 100 - 1e-12)
 
 
+@pytest.mark.demo
 def test_the_partner_workbook_gives_whole_percentages_of_the_same_counts(
     app: Flask, login_as: LoginAs
 ) -> None:
     """Counts as in the roll-up; percentages half up on the exact fraction (done here by
     hand: floor(100 x met / n + 1/2)); intervals rounded outward; actions by what about."""
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         manager = session.scalars(select(User).where(User.email == MANAGER)).one()
@@ -268,13 +271,14 @@ def test_strata_that_name_iros_are_numbered_in_the_partner_workbook(
     assert "Trend" not in partner.sheetnames
 
 
+@pytest.mark.demo
 def test_every_question_and_theme_figure_can_be_recomputed_from_the_case_level_sheet(
     app: Flask, login_as: LoginAs
 ) -> None:
     """Count the words in each question's column by hand (the template says which answers
     meet the standard) and pool the answers of each theme's questions: the Questions and
     Themes sheets' counts come back exactly."""
-    assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         manager = session.scalars(select(User).where(User.email == MANAGER)).one()

@@ -23,9 +23,10 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import Programme, Role, User
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services.demo import DEMO_LOGINS
-from tests.conftest import LoginAs
+from tests.support.databases import require_demo
 from tests.support.pdf_words import overlaps, printed, words
 from tests.support.rendering import Rendered, render
+from tests.support.world import LoginAs
 
 pytestmark = pytest.mark.skipif(
     shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
@@ -38,7 +39,7 @@ ADMIN = next(login.email for login in DEMO_LOGINS if login.role == Role.ADMIN)
 
 
 def _downloads(app: Flask, runner: FlaskCliRunner, login_as: LoginAs) -> dict[str, bytes]:
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    require_demo(app)
     with app.app_context():
         session = get_session()
         manager = session.scalars(select(User).where(User.email == MANAGER)).one()
@@ -80,6 +81,7 @@ HEADERS = {
 }  # fmt: skip
 
 
+@pytest.mark.demo
 def test_every_workbook_prints_in_libreoffice_with_whole_headers_and_counts(
     app: Flask, runner: FlaskCliRunner, login_as: LoginAs, tmp_path: Path
 ) -> None:
@@ -122,6 +124,7 @@ def _fewest_lines(text: str, width: float) -> int:
 RAG_COLOURS = {"Overdue": "FFC7CE", "Due soon": "FFEB9C", "On track": "C6EFCE"}
 
 
+@pytest.mark.demo
 def test_workbooks_read_back_with_heights_formats_and_error_bars_from_cells(
     app: Flask, runner: FlaskCliRunner, login_as: LoginAs
 ) -> None:

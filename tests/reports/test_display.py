@@ -23,7 +23,7 @@ from reports.disclosure import Figure
 from reports.intervals import compare, format_finding, wilson
 from reports.narrative import headline
 from reports.rollup import AuditRecord, rollup
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from audit_templates.loader import load_template_text
 from audit_templates.schema import Template
 from reports.narrative import headline
 from reports.rollup import AuditRecord, rollup
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 ANSWERS = {"consulted": "yes", "age_band": "Under 16"}
 

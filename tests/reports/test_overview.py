@@ -18,7 +18,7 @@ from reports.overview import (
     trend_chart,
 )
 from reports.rollup import AuditRecord, Rollup, ThemeFinding, rollup
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 TITLES = {"voice": "Voice of the child", "timeliness": "Timeliness", "planning": "Planning"}
 

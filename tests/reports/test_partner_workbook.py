@@ -16,7 +16,7 @@ from reports.partner_workbook import PartnerAction, build
 from reports.rollup import AuditRecord, Rollup, rollup
 from reports.text_screen import Screen
 from reports.workbook import MethodNote
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 TEMPLATE = load_template_text(example_template_yaml(), "example.yaml")
 METHOD = MethodNote(

@@ -24,7 +24,7 @@ from reports.narrative import headline, precision
 from reports.rollup import AuditRecord, QuestionFinding, Rollup, rollup
 from reports.workbook import MethodNote, build
 from sampling.sizes import for_proportion
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 Z = float(stats.norm.isf(0.025))  # 1.959964
 

@@ -29,7 +29,7 @@ from reports.rollup import (
     ThemeFinding,
     rollup,
 )
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from audit_templates.loader import load_template_text
 from reports import disclosure
 from reports.rollup import AuditRecord, rollup
 from reports.tidy import HEADER, TidyRow, csv_text, internal_rows, partner_rows
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 TEMPLATE = load_template_text(example_template_yaml(), "example.yaml")
 RULES = disclosure.Rules()

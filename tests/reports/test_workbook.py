@@ -16,7 +16,7 @@ from reports.excel import write_workbook
 from reports.intervals import compare
 from reports.rollup import AuditRecord, Rollup, rollup
 from reports.workbook import ActionFigures, ActionItem, CaseLine, MethodNote, TrendItem, build
-from tests.conftest import example_template_yaml
+from tests.support.app import example_template_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAME_FINGERPRINT = "f" * 63 + "1"

@@ -1,0 +1,109 @@
+"""A programme's actions: those raised from its findings and audits, their counts, and the
+re-audit comparison of a previous round's closed actions with this round's figures.
+
+Its own module because the findings page, its workbook and the partner view read actions by
+programme rather than by who is looking; the comparison itself is `reports.reaudit`'s.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from qa_toolkit.models import Action, Audit, Programme
+from qa_toolkit.services.actions.sources import lines_of
+from qa_toolkit.services.actions.values import ActionLine
+from qa_toolkit.services.paging import Page, paged
+from reports.actions import CLOSED, ActionStatus, Rag
+from reports.reaudit import ReauditLine, about, compare
+from reports.rollup import Rollup
+
+
+def _of_programme(programme: Programme) -> Select[Action]:
+    """Every action raised from this programme: its findings and its audits, soonest due."""
+    return (
+        select(Action)
+        .outerjoin(Audit, Action.audit_id == Audit.id)
+        .where(
+            Action.organisation_id == programme.organisation_id,
+            or_(Action.programme_id == programme.id, Audit.programme_id == programme.id),
+        )
+        .order_by(Action.due_date, Action.id)
+    )
+
+
+def programme_actions(session: Session, programme: Programme, today: date) -> list[ActionLine]:
+    """Every action raised from this programme (the workbook: the page shows a page of them)."""
+    query = _of_programme(programme).options(joinedload(Action.owner))
+    return lines_of(session, list(session.scalars(query)), today)
+
+
+def page_of_programme_actions(
+    session: Session, programme: Programme, today: date, page: int, per_page: int
+) -> Page[ActionLine]:
+    found = paged(
+        session, _of_programme(programme).options(joinedload(Action.owner)), page, per_page
+    )
+    lines = lines_of(session, list(found.items), today)
+    return Page(lines, found.total, found.page, found.pages, found.per_page)
+
+
+def programme_action_totals(session: Session, programme: Programme, today: date) -> dict[str, int]:
+    """`programme_action_counts` counted in the database: by status, and overdue by `rag`."""
+    query = _of_programme(programme).order_by(None).subquery()
+    found: dict[str, int] = {s.label: 0 for s in ActionStatus}
+    for status, number in session.execute(
+        select(query.c.status, func.count()).group_by(query.c.status)
+    ):
+        found[ActionStatus(status).label] = int(number)
+    closed = [s.value for s in CLOSED]
+    found["Overdue"] = int(
+        session.scalar(
+            select(func.count()).where(query.c.status.not_in(closed), query.c.due_date < today)
+        )
+        or 0
+    )
+    return found
+
+
+def reaudit(
+    session: Session,
+    previous: Programme,
+    previous_rollup: Rollup,
+    current: Programme,
+    current_rollup: Rollup,
+) -> list[ReauditLine[Action]]:
+    """For each theme or question of the previous round with actions closed before this round
+    began, the figures before and after, so a manager sees whether the actions worked."""
+    cutoff = current.launched_at.date() if current.launched_at else date.today()
+    closed = list(
+        session.scalars(
+            select(Action)
+            .options(joinedload(Action.owner))
+            .outerjoin(Audit, Action.audit_id == Audit.id)
+            .where(
+                Action.organisation_id == current.organisation_id,
+                or_(Action.programme_id == previous.id, Audit.programme_id == previous.id),
+                Action.status == ActionStatus.COMPLETED.value,
+                Action.completed_on <= cutoff,
+                or_(Action.theme_id.is_not(None), Action.question_id.is_not(None)),
+            )
+            .order_by(Action.completed_on, Action.id)
+        ).unique()
+    )
+    return compare(
+        previous_rollup,
+        current_rollup,
+        ((about(a.theme_id, a.question_id), a) for a in closed),
+    )
+
+
+def programme_action_counts(lines: list[ActionLine]) -> dict[str, int]:
+    """Counts by status for a partner view: no titles, no owners."""
+    found: dict[str, int] = {s.label: 0 for s in ActionStatus}
+    for line in lines:
+        found[ActionStatus(line.action.status).label] += 1
+    found["Overdue"] = sum(line.rag == Rag.RED for line in lines)
+    return found
