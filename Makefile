@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check screenshots bench clean
+.PHONY: run test lint check screenshots bench docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "qa-toolkit needs Python 3.11 or newer")'
@@ -37,6 +37,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Regenerate what the docs take from the code (the template guide's table of errors).
+docs: $(VENV)/.installed-dev
+	$(BIN)/python scripts/template_errors_table.py
 
 # Retake the README's screenshots from the running app (the browser tests write them) and the
 # board pack's pages from the demo as LibreOffice renders them.

@@ -6,6 +6,7 @@ from audit_templates.schema import Scale, ScaleOption
 
 COMPLIANCE = Scale(
     title="Compliance",
+    ordered=True,
     options=[
         ScaleOption(value="yes", label="Yes", score=1.0),
         ScaleOption(value="partly", label="Partly", score=0.5),
@@ -17,6 +18,7 @@ COMPLIANCE = Scale(
 # Ofsted's ILACS four-point judgement; Good or better meets the standard.
 OFSTED4 = Scale(
     title="Ofsted judgement",
+    ordered=True,
     options=[
         ScaleOption(value="outstanding", label="Outstanding", score=1.0),
         ScaleOption(value="good", label="Good", score=2 / 3, met=True),

@@ -1,6 +1,7 @@
 """Checks between the parts of a template that pydantic cannot see one at a time.
 
-Each check returns (path, code, message); the loader adds the file and line.
+Each check returns (path, code, message), the code and message from audit_templates.errors'
+ErrorCode; the loader adds the file and line.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from string import Formatter
 
 from audit_templates.builtin_scales import BUILTIN_SCALES
+from audit_templates.errors import ErrorCode as E
+from audit_templates.question_types import behaviour
 from audit_templates.schema import Condition, Question, Template
 from audit_templates.yaml_source import Path
 
@@ -57,17 +60,13 @@ def _unique_ids(template: Template) -> Iterator[Problem]:
     ):
         for ident, count in counter.items():
             if count > 1:
-                yield paths[ident], "duplicate_id", f"the {what} id '{ident}' is used {count} times"
+                yield paths[ident], *E.DUPLICATE_ID.say(what=what, ident=ident, count=count)
     seen: dict[str, Path] = {}
     for path, question in _q_path(template):
         if question.id in seen:
             first = seen[question.id]
-            yield (
-                (*path, "id"),
-                "duplicate_id",
-                f"the question id '{question.id}' is already used at "
-                f"sections[{first[1]}].questions[{first[3]}]",
-            )
+            where = f"sections[{first[1]}].questions[{first[3]}]"
+            yield (*path, "id"), *E.DUPLICATE_QUESTION_ID.say(ident=question.id, first=where)
         else:
             seen[question.id] = path
 
@@ -75,26 +74,15 @@ def _unique_ids(template: Template) -> Iterator[Problem]:
 def _scales(template: Template) -> Iterator[Problem]:
     for name, scale in template.scales.items():
         if name in BUILTIN_SCALES:
-            yield (
-                ("scales", name),
-                "builtin_scale",
-                f"'{name}' is a built-in scale; give your scale another name",
-            )
+            yield ("scales", name), *E.BUILTIN_SCALE.say(name=name)
         first_seen: set[str] = set()
         for index, option in enumerate(scale.options):
             if option.value in first_seen:
-                yield (
-                    ("scales", name, "options", index, "value"),
-                    "duplicate_option",
-                    f"'{option.value}' is listed twice",
-                )
+                where = ("scales", name, "options", index, "value")
+                yield where, *E.DUPLICATE_SCALE_OPTION.say(value=option.value)
             first_seen.add(option.value)
         if all(o.score is None for o in scale.options):
-            yield (
-                ("scales", name, "options"),
-                "no_scores",
-                "at least one option needs a score",
-            )
+            yield ("scales", name, "options"), *E.NO_SCORES.say()
 
 
 def _answers_of(template: Template, question: Question) -> list[str] | None:
@@ -102,7 +90,7 @@ def _answers_of(template: Template, question: Question) -> list[str] | None:
     scale = template.scale_of(question)
     if scale is not None:
         return [o.value for o in scale.options]
-    if question.type in ("choice", "multi_choice"):
+    if behaviour(question.type).takes_options:
         return list(question.options or [])
     return None
 
@@ -112,60 +100,48 @@ def _questions(template: Template) -> Iterator[Problem]:
     for path, q in _q_path(template):
         # When the scale itself is wrong, checks of answers on it would only repeat the problem.
         scale_known = True
-        if q.type == "scale":
+        kind = behaviour(q.type)
+        if kind.takes_scale:
             if q.scale is None:
                 scale_known = False
-                yield (*path, "scale"), "missing_scale", "a scale question needs scale:"
+                yield (*path, "scale"), *E.MISSING_SCALE.say()
             elif q.scale not in template.all_scales:
                 scale_known = False
-                yield (
-                    (*path, "scale"),
-                    "unknown_scale",
-                    f"unknown scale '{q.scale}' (known: {_known(template.all_scales)})",
-                )
+                known = _known(template.all_scales)
+                yield (*path, "scale"), *E.UNKNOWN_SCALE.say(scale=q.scale, known=known)
         elif q.scale is not None:
-            yield (*path, "scale"), "scale_not_allowed", f"a {q.type} question takes no scale"
-        if q.type in ("choice", "multi_choice"):
+            yield (*path, "scale"), *E.SCALE_NOT_ALLOWED.say(type=q.type)
+        if kind.takes_options:
             if not q.options:
-                yield (*path, "options"), "missing_options", f"a {q.type} question needs options:"
+                yield (*path, "options"), *E.MISSING_OPTIONS.say(type=q.type)
             elif len(set(q.options)) != len(q.options):
-                yield (*path, "options"), "duplicate_option", "an option is listed twice"
+                yield (*path, "options"), *E.DUPLICATE_OPTION.say()
         elif q.options is not None:
-            yield (*path, "options"), "options_not_allowed", f"a {q.type} question takes no options"
-        if q.type != "number" and (q.min is not None or q.max is not None):
-            yield (*path, "min"), "range_not_allowed", "min: and max: are only for number questions"
+            yield (*path, "options"), *E.OPTIONS_NOT_ALLOWED.say(type=q.type)
+        if not kind.takes_range and (q.min is not None or q.max is not None):
+            yield (*path, "min"), *E.RANGE_NOT_ALLOWED.say()
         if q.min is not None and q.max is not None and q.min > q.max:
-            yield (*path, "max"), "bad_range", f"max ({q.max}) is less than min ({q.min})"
-        if q.scored is True and q.type != "scale":
-            yield (*path, "scored"), "not_scorable", f"a {q.type} question cannot be scored"
+            yield (*path, "max"), *E.BAD_RANGE.say(max=q.max, min=q.min)
+        if q.scored is True and not kind.scorable:
+            yield (*path, "scored"), *E.NOT_SCORABLE.say(type=q.type)
         for index, theme in enumerate(q.themes):
             if theme not in theme_ids:
-                yield (
-                    (*path, "themes", index),
-                    "unknown_theme",
-                    f"unknown theme '{theme}' (known: {_known(theme_ids) or 'none declared'})",
-                )
+                known = _known(theme_ids) or "none declared"
+                yield (*path, "themes", index), *E.UNKNOWN_THEME.say(theme=theme, known=known)
         if not scale_known:
             continue
         answers = _answers_of(template, q)
         for key in ("evidence_required_when", "good_practice"):
             for index, value in enumerate(getattr(q, key)):
                 if answers is None:
-                    yield (
-                        (*path, key),
-                        "answers_not_listed",
-                        f"{key} needs a scale or choice question",
-                    )
+                    yield (*path, key), *E.ANSWERS_NOT_LISTED.say(key=key)
                     break
                 if value not in answers:
-                    yield (
-                        (*path, key, index),
-                        "unknown_answer",
-                        f"'{value}' is not an answer to this question (answers: {_known(answers)})",
-                    )
+                    listed = _known(answers)
+                    yield (*path, key, index), *E.UNKNOWN_ANSWER.say(value=value, answers=listed)
         yield from _limiting(template, q, path)
         if q.target is not None and not q.is_scored:
-            yield (*path, "target"), "target_unscored", "only a scored question can have a target"
+            yield (*path, "target"), *E.TARGET_UNSCORED.say()
 
 
 def _limiting(template: Template, q: Question, path: Path) -> Iterator[Problem]:
@@ -173,29 +149,27 @@ def _limiting(template: Template, q: Question, path: Path) -> Iterator[Problem]:
         return
     scale = template.scale_of(q)
     if scale is None or not q.is_scored:
-        yield (*path, "limiting"), "limiting_unscored", "only a scored question can be limiting"
+        yield (*path, "limiting"), *E.LIMITING_UNSCORED.say()
         return
     option = scale.option(q.limiting.at_or_below)
     if option is None:
         yield (
             (*path, "limiting", "at_or_below"),
-            "unknown_answer",
-            f"'{q.limiting.at_or_below}' is not an answer on the {q.scale} scale "
-            f"(answers: {_known(o.value for o in scale.options)})",
+            *E.UNKNOWN_LIMIT.say(
+                value=q.limiting.at_or_below,
+                scale=q.scale,
+                answers=_known(o.value for o in scale.options),
+            ),
         )
     elif option.score is None:
-        yield (
-            (*path, "limiting", "at_or_below"),
-            "limiting_na",
-            f"'{option.value}' is not scored, so it cannot limit the grade",
-        )
+        yield (*path, "limiting", "at_or_below"), *E.LIMITING_NA.say(value=option.value)
     grades = template.all_scales.get(template.grading.scale)
     if grades is not None and grades.option(q.limiting.caps_grade_at) is None:
         yield (
             (*path, "limiting", "caps_grade_at"),
-            "unknown_grade",
-            f"'{q.limiting.caps_grade_at}' is not a grade "
-            f"(grades: {_known(o.value for o in grades.options)})",
+            *E.UNKNOWN_CAP.say(
+                grade=q.limiting.caps_grade_at, grades=_known(o.value for o in grades.options)
+            ),
         )
 
 
@@ -223,11 +197,7 @@ def _condition(
     target = earlier.get(condition.question)
     if target is None:
         where = "a later question" if condition.question in everywhere else "an unknown question"
-        yield (
-            (*path, "question"),
-            "show_if_order",
-            f"'{condition.question}' is {where}: show_if can only look at earlier questions",
-        )
+        yield (*path, "question"), *E.SHOW_IF_ORDER.say(question=condition.question, where=where)
         return
     answers = _answers_of(template, target)
     if not answers:  # Free answers, or options already reported missing.
@@ -236,8 +206,9 @@ def _condition(
         if value is not None and value not in answers:
             yield (
                 path,
-                "unknown_answer",
-                f"{value!r} is not an answer to '{target.id}' (answers: {_known(answers)})",
+                *E.UNKNOWN_SHOW_IF_ANSWER.say(
+                    value=value, question=target.id, answers=_known(answers)
+                ),
             )
 
 
@@ -245,45 +216,31 @@ def _grading(template: Template) -> Iterator[Problem]:
     grading = template.grading
     scale = template.all_scales.get(grading.scale)
     if scale is None:
-        yield (
-            ("grading", "scale"),
-            "unknown_scale",
-            f"unknown scale '{grading.scale}' (known: {_known(template.all_scales)})",
-        )
+        known = _known(template.all_scales)
+        yield ("grading", "scale"), *E.UNKNOWN_SCALE.say(scale=grading.scale, known=known)
         return
     if any(o.score is None for o in scale.options):
-        yield ("grading", "scale"), "grade_na", "a grading scale cannot have an unscored option"
+        yield ("grading", "scale"), *E.GRADE_NA.say()
     grades = [o.value for o in scale.options]
     for name in grading.thresholds:
         if name not in grades:
             yield (
                 ("grading", "thresholds", name),
-                "unknown_grade",
-                f"'{name}' is not a grade on the {grading.scale} scale (grades: {_known(grades)})",
+                *E.UNKNOWN_GRADE.say(grade=name, scale=grading.scale, grades=_known(grades)),
             )
     missing = [g for g in grades if g not in grading.thresholds]
     if missing:
-        yield (
-            ("grading", "thresholds"),
-            "missing_threshold",
-            f"every grade needs a threshold; missing: {_known(missing)}",
-        )
+        yield ("grading", "thresholds"), *E.MISSING_THRESHOLD.say(missing=_known(missing))
         return
     values = [grading.thresholds[g] for g in grades]
     for better, worse, low, high in zip(grades, grades[1:], values[1:], values, strict=False):
         if not high > low:
             yield (
                 ("grading", "thresholds", worse),
-                "thresholds_order",
-                f"thresholds must go down from the best grade: '{better}' is {high}, "
-                f"so '{worse}' must be lower than that, not {low}",
+                *E.THRESHOLDS_ORDER.say(better=better, high=high, worse=worse, low=low),
             )
     if values[-1] != 0:
-        yield (
-            ("grading", "thresholds", grades[-1]),
-            "lowest_threshold",
-            f"the lowest grade's threshold must be 0 so every score gets a grade, not {values[-1]}",
-        )
+        yield ("grading", "thresholds", grades[-1]), *E.LOWEST_THRESHOLD.say(value=values[-1])
 
 
 def _settings_used(template: Template) -> Iterator[Problem]:
@@ -292,22 +249,14 @@ def _settings_used(template: Template) -> Iterator[Problem]:
             try:
                 names = [n for _, n, _, _ in Formatter().parse(getattr(q, key)) if n]
             except ValueError:
-                yield (*path, key), "bad_braces", "unmatched { or } (write {{ or }} for a brace)"
+                yield (*path, key), *E.BAD_BRACES.say()
                 continue
             for name in names:
                 if name not in template.settings:
                     known = _known(template.settings) or "none declared"
-                    yield (
-                        (*path, key),
-                        "unknown_setting",
-                        f"{{{name}}} is not a setting (settings: {known})",
-                    )
+                    yield (*path, key), *E.UNKNOWN_SETTING.say(name=name, known=known)
 
 
 def _something_scored(template: Template) -> Iterator[Problem]:
     if not any(q.is_scored for q in template.questions()):
-        yield (
-            ("sections",),
-            "nothing_scored",
-            "at least one question must be a scored scale question",
-        )
+        yield ("sections",), *E.NOTHING_SCORED.say()

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from audit_templates import cross_check
 from audit_templates.builtin_scales import BUILTIN_SCALES
-from audit_templates.errors import TemplateError, TemplateInvalid
+from audit_templates.errors import ErrorCode, TemplateError, TemplateInvalid
 from audit_templates.schema import (
     Condition,
     Grading,
@@ -29,18 +29,7 @@ from audit_templates.yaml_source import Path, Source, format_path, parse
 def decode(raw: bytes, file: str) -> str:
     """UTF-8 (with or without a BOM); Windows-1252 as saved by older Windows editors."""
     if b"\x00" in raw[:8192]:
-        raise TemplateInvalid(
-            [
-                TemplateError(
-                    file,
-                    None,
-                    "",
-                    "binary",
-                    "this is not a text file (is it a spreadsheet or a picture?); "
-                    "a template is a YAML text file",
-                )
-            ]
-        )
+        raise TemplateInvalid([TemplateError(file, None, "", *ErrorCode.BINARY.say())])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -48,7 +37,7 @@ def decode(raw: bytes, file: str) -> str:
             return raw.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise TemplateInvalid(
-                [TemplateError(file, None, "", "encoding", "the file is not readable text")]
+                [TemplateError(file, None, "", *ErrorCode.ENCODING.say())]
             ) from exc
 
 
@@ -74,11 +63,7 @@ def load_template_text(text: str, file: str = "template.yaml") -> Template:
 
 
 def _too_deep(file: str) -> TemplateError:
-    return TemplateError(
-        file, None, "", "too_deep",
-        f"the template is nested more than {MAX_DEPTH} levels deep; a template needs about six "
-        "(sections, questions, options): check the indentation and the brackets",
-    )  # fmt: skip
+    return TemplateError(file, None, "", *ErrorCode.TOO_DEEP.say(limit=MAX_DEPTH))
 
 
 def _depth(value: object, limit: int = MAX_DEPTH) -> bool:

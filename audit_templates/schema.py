@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from audit_templates.question_types import QuestionTypeName, behaviour
+
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -17,7 +19,6 @@ Share = Annotated[float, Field(ge=0, le=1)]
 AnswerValue = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 SettingValue = int | float | str | bool
 
-QUESTION_TYPES = ("scale", "text", "number", "date", "choice", "multi_choice")
 KINDS = ("case_audit", "observation", "thematic")
 
 
@@ -43,6 +44,13 @@ class ScaleOption(_Model):
 class Scale(_Model):
     title: Text
     options: Annotated[list[ScaleOption], Field(min_length=2, max_length=20)]
+    # Options run from best to worst, so a near miss is half a disagreement (weighted kappa).
+    # Left out of a scale's dump when not given, so older templates keep their content hash.
+    ordered: bool | None = Field(default=None, exclude_if=lambda value: value is None)
+
+    @property
+    def is_ordered(self) -> bool:
+        return self.ordered is True
 
     def option(self, value: object) -> ScaleOption | None:
         return next((o for o in self.options if o.value == value), None)
@@ -115,7 +123,7 @@ class Question(_Model):
     help: OptionalText = ""
     good_looks_like: OptionalText = ""
     guidance: OptionalText = ""
-    type: Literal["scale", "text", "number", "date", "choice", "multi_choice"] = "scale"
+    type: QuestionTypeName = "scale"
     scale: Ident | None = None
     options: Annotated[list[Text], Field(min_length=1, max_length=100)] | None = None
     min: float | None = None
@@ -133,7 +141,7 @@ class Question(_Model):
     @property
     def is_scored(self) -> bool:
         """Scale questions count unless `scored: false`; other types never do."""
-        return self.type == "scale" and self.scored is not False
+        return behaviour(self.type).scorable and self.scored is not False
 
 
 class Section(_Model):
@@ -173,8 +181,19 @@ class Template(_Model):
     def question(self, question_id: str) -> Question:
         return next(q for q in self.questions() if q.id == question_id)
 
+    def numbers(self) -> dict[str, str]:
+        """Each question's number as the form, pages and workbooks show it: "2.3" is the third
+        question of the second section (the one home of question numbering)."""
+        return {
+            q.id: f"{s_no}.{q_no}"
+            for s_no, section in enumerate(self.sections, start=1)
+            for q_no, q in enumerate(section.questions, start=1)
+        }
+
     def scale_of(self, question: Question) -> Scale | None:
-        return self.all_scales.get(question.scale or "") if question.type == "scale" else None
+        if not behaviour(question.type).takes_scale:
+            return None
+        return self.all_scales.get(question.scale or "")
 
     def grade_scale(self) -> Scale:
         return self.all_scales[self.grading.scale]

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from audit_templates.errors import TemplateError, TemplateInvalid
+from audit_templates.errors import ErrorCode, TemplateError, TemplateInvalid
 
 Path = tuple[str | int, ...]
 
@@ -90,18 +90,21 @@ def format_path(path: Path) -> str:
     return out
 
 
-def _fail(file: str, line: int | None, code: str, message: str, path: Path = ()) -> TemplateInvalid:
-    return TemplateInvalid([TemplateError(file, line, format_path(path), code, message)])
+def _fail(
+    file: str, line: int | None, error: ErrorCode, at: Path = (), **values: object
+) -> TemplateInvalid:
+    """The whole file refused for one problem at `at`, worded by its ErrorCode."""
+    return TemplateInvalid([TemplateError(file, line, format_path(at), *error.say(**values))])
 
 
 def parse(text: str, file: str) -> Source:
     """Compose with PyYAML's safe loader (no Python objects) and convert, counting nodes."""
     if len(text.encode("utf-8", errors="replace")) > MAX_TEMPLATE_BYTES:
-        raise _fail(file, None, "too_large", "the file is larger than 1 MB; is it a template?")
+        raise _fail(file, None, ErrorCode.TOO_LARGE)
     try:
         loader = _Yaml12Loader(text)
     except yaml.YAMLError as exc:  # The reader refuses control characters at once.
-        raise _fail(file, None, "yaml_syntax", f"this is not valid YAML text: {exc}") from exc
+        raise _fail(file, None, ErrorCode.YAML_TEXT, problem=exc) from exc
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -122,16 +125,16 @@ def parse(text: str, file: str) -> Source:
             )
         line = mark.line + 1 if mark else None
         advice = _ADVICE.get(str(exc.problem).split(" (")[0], "")
-        message = f"this is not valid YAML: {exc.problem}{'. ' + advice if advice else ''}"
-        raise _fail(file, line, "yaml_syntax", message) from exc
+        problem = f"{exc.problem}{'. ' + advice if advice else ''}"
+        raise _fail(file, line, ErrorCode.YAML_SYNTAX, problem=problem) from exc
     except yaml.YAMLError as exc:
-        raise _fail(file, None, "yaml_syntax", f"this is not valid YAML: {exc}") from exc
+        raise _fail(file, None, ErrorCode.YAML_SYNTAX, problem=exc) from exc
     except Exception:
         loader.dispose()
         raise
     try:
         if node is None:
-            raise _fail(file, 1, "empty", "the file is empty")
+            raise _fail(file, 1, ErrorCode.EMPTY)
         source = Source(file=file)
         counter = [0]
         source.data = _convert(loader, node, (), source, counter)
@@ -146,26 +149,21 @@ def _convert(
     line = node.start_mark.line + 1
     counter[0] += 1
     if counter[0] > MAX_NODES:
-        raise _fail(source.file, line, "too_big", "the template has too many values (over 100,000)")
+        raise _fail(source.file, line, ErrorCode.TOO_BIG)
     if len(path) > MAX_DEPTH:
-        raise _fail(source.file, line, "too_deep", "the template is nested too deeply")
+        raise _fail(source.file, line, ErrorCode.NESTED_TOO_DEEPLY)
     source.lines.setdefault(path, line)
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTION_TAGS:
-        raise _fail(
-            source.file,
-            line,
-            "bad_value",
-            f"{format_path(path)}: the YAML tag {node.tag} is not allowed",
-        )
+        raise _fail(source.file, line, ErrorCode.BAD_TAG, path=format_path(path), tag=node.tag)
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _fail(source.file, key_line, "bad_key", "a key must be a plain word")
+                raise _fail(source.file, key_line, ErrorCode.BAD_KEY)
             key = str(key_node.value)
             if key in result:
-                raise _fail(source.file, key_line, "duplicate_key", "is given twice", (*path, key))
+                raise _fail(source.file, key_line, ErrorCode.DUPLICATE_KEY, at=(*path, key))
             source.lines[(*path, key)] = key_line
             result[key] = _convert(loader, value_node, (*path, key), source, counter)
         return result
@@ -176,5 +174,5 @@ def _convert(
         ]
     if node.tag not in _SCALAR_TAGS:
         kind = "a date" if node.tag.endswith("timestamp") else f"the YAML tag {node.tag}"
-        raise _fail(source.file, line, "bad_value", f"{kind} is not allowed here", path)
+        raise _fail(source.file, line, ErrorCode.NOT_ALLOWED_HERE, at=path, kind=kind)
     return loader.construct_object(node, deep=True)

@@ -236,14 +236,15 @@ def _static_views(template: Template) -> tuple[_Sections, dict[str, Markup]]:
     """Each section's questions' template-only part, and room for their rendered headings."""
     theme_titles = {t.id: t.title for t in template.themes}
     sections = []
+    numbers = template.numbers()
     for s_number, section in enumerate(template.sections, start=1):
         views = []
-        for q_number, question in enumerate(section.questions, start=1):
+        for question in section.questions:
             scale = template.scale_of(question)
             labels: dict[Any, Any] = {o.value: o.label for o in scale.options} if scale else {}
             views.append(
                 QuestionInfo(
-                    number=f"{s_number}.{q_number}",
+                    number=numbers[question.id],
                     question=question,
                     text=template.text_of(question),
                     help=template.fill(question.help),

@@ -6,7 +6,7 @@ Looking at the log is itself logged: the page shows case references and who saw 
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 
 from flask import render_template, request
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Organisation
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.services import audit_log as service
 from qa_toolkit.services.paging import Page
 from reports.excel import Column, Properties, Sheet, WorkbookSpec, write_workbook
@@ -72,7 +73,7 @@ def workbook(lines: list[service.Line], org: Organisation, described: str) -> Wo
         title=f"{org.name} audit log",
         audience="internal",
         sheets=[sheet],
-        properties=Properties(subject="Audit log", created=datetime.now(UTC)),
+        properties=Properties(subject="Audit log", created=utcnow()),
     )
 
 

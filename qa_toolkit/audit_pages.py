@@ -204,8 +204,7 @@ def save_posted(
 
 def warn_held_back(audit: Audit, template: Template) -> None:
     """Tell the auditor which shared highlights the partner screen holds back, and why."""
-    numbers = {q.id: f"{s}.{n}" for s, sec in enumerate(template.sections, 1)
-               for n, q in enumerate(sec.questions, 1)}  # fmt: skip
+    numbers = template.numbers()
     for question_id, message in partner_service.held_back(
         get_session(), audit.organisation_id, audit.highlights or {}
     ):

@@ -19,7 +19,16 @@ from werkzeug.wrappers import Response
 
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Action, Audit, Escalation, Frame, FrameUpload, Membership, Programme
+from qa_toolkit.models import (
+    Action,
+    Audit,
+    Escalation,
+    Frame,
+    FrameUpload,
+    Job,
+    Membership,
+    Programme,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +41,7 @@ _OWNED_BY_ID: dict[str, Any] = {
     "programme_id": Programme,
     "frame_id": Frame,
     "upload_id": FrameUpload,
+    "job_id": Job,
 }
 _LARGEST_ID = 2**31 - 1
 

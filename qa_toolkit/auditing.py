@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from qa_toolkit import audit_autosave, audit_cases, audit_chain
 from qa_toolkit.models import AuditEvent
+from qa_toolkit.models.types import utcnow
 
 _PENDING = "qa_audit_pending"
 # The sign-in under way (qa_toolkit/security/signin.py): its password has been proven.
@@ -97,7 +98,7 @@ def record(
     who = actor or current_actor(session)
     _pending(session).append(
         {
-            "at": datetime.now(UTC),
+            "at": utcnow(),
             "user_id": who.user_id,
             "organisation_id": organisation_id
             if organisation_id is not None
@@ -182,7 +183,7 @@ def _entity_rows(session: Session) -> list[dict[str, Any]]:
             if type(obj).__tablename__ == "organisation":
                 org = getattr(obj, "id", None)
             row = {
-                "at": datetime.now(UTC),
+                "at": utcnow(),
                 "user_id": actor.user_id,
                 "organisation_id": org if org is not None else actor.organisation_id,
                 "action": kind,
@@ -236,7 +237,7 @@ def _write_entries(session: Session) -> None:
     if not rows:
         return
     connection = session.connection()
-    entries = audit_autosave.gather(connection, rows, datetime.now(UTC))
+    entries = audit_autosave.gather(connection, rows, utcnow())
     audit_cases.fill(connection, entries)
     audit_chain.append(connection, entries)
 

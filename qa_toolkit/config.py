@@ -62,6 +62,12 @@ DEFAULTS: dict[str, Any] = {
     "CASE_LIST_MAX_ROWS": 500_000,
     "STAGED_UPLOADS_MAX": 10,
     "STAGED_BYTES_MAX": 200 * 1024 * 1024,
+    # Exports (qa_toolkit/services/export_jobs.py): one whose main list has more rows than this
+    # is made by a background job and offered on its page; the file is kept this many hours in
+    # EXPORTS_FOLDER (None: `exports` in the instance folder; shared by every server).
+    "EXPORT_QUEUE_ABOVE": 1_000,
+    "EXPORT_KEEP_HOURS": 24,
+    "EXPORTS_FOLDER": None,
     # Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-For and -Proto.
     "PROXY_FIX": False,
     # The job queue (qa_toolkit/jobs, Huey): Redis when REDIS_URL is set (several servers),
@@ -104,6 +110,8 @@ _INT_SETTINGS = {
     "MAX_CONTENT_LENGTH",
     "CASES_PER_PAGE",
     "LIST_PER_PAGE",
+    "EXPORT_QUEUE_ABOVE",
+    "EXPORT_KEEP_HOURS",
     "ESCALATION_END_TO_END_DAYS",
     "IDLE_TIMEOUT_MINUTES",
     "LOGIN_ACCOUNT_LIMIT",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from qa_toolkit.models.audits import AuditStatus
 from reports import display
+from sampling.fields import label_of
 
 
 def init_app(app: Flask) -> None:
@@ -17,4 +19,6 @@ def init_app(app: Flask) -> None:
         date=display.date,
         datetime=display.datetime,
         month=display.month,
+        audit_status=AuditStatus.label_of,  # the enum's own label
+        field_label=label_of,  # the field catalogue's label (sampling.fields)
     )

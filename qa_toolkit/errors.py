@@ -101,6 +101,8 @@ def init_app(app: Flask) -> None:
     def _http(error: HTTPException) -> Any:
         code = error.code or 500
         title, detail = MESSAGES.get(code, (error.name, ""))
+        if error.description != type(error).description:  # abort(400, description=why)
+            detail = str(error.description)
         if wants_json():
             return jsonify({"ok": False, "message": f"{title}. {detail}"}), code
         return render_template("errors/error.html", code=code, title=title, detail=detail), code

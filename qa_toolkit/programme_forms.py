@@ -1,11 +1,14 @@
-"""The dip-sample design form, and turning its answers into a SampleDesign."""
+"""The dip-sample design form, and turning its answers into a SampleDesign.
+
+The form only reads its fields: the design is made by `sampling.design_text`, as the command
+line's is, and the expected compliance per stratum is read there too.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,16 +26,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from sampling.design import (
-    CATEGORY_FIELDS,
-    CategoryFilter,
-    DateFilter,
-    DesignProblem,
-    SampleDesign,
-    SizeRule,
-    StratumExpectation,
-    stratum_label,
-)
+from sampling.design import CATEGORY_FIELDS, CategoryFilter, DateFilter, SampleDesign, SizeRule
+from sampling.design_text import DesignOptions, Key, design_from_options, expectations_from
+
+# Kept importable from here for the views (their home is sampling.design_text).
+from sampling.design_text import ExpectationProblem as ExpectationProblem
+from sampling.design_text import expectations_text as expectations_text
 
 FILTER_FIELDS = ("team", "legal_status", "age_band", "placement_type")
 SIZE_METHODS = [
@@ -220,146 +219,21 @@ def design_from(form: ProgrammeForm) -> SampleDesign:
         percent=float(form.percent.data) if form.percent.data is not None else None,
         per_stratum=form.per_stratum.data,
     )
-    return SampleDesign(
-        strata=strata,
-        categories=categories,
-        dates=dates,
-        size=size,
-        allocation=form.allocation.data,
-        minimum=form.minimum.data if form.minimum.data is not None else 2,
-        reserves=form.reserves.data if form.reserves.data is not None else 2,
-        method=form.method.data,
-        exclude_audited_months=form.exclude_audited_months.data,
-        coordination=form.coordination.data,
-        coordinate_with=int(form.coordinate_with.data) if form.coordinate_with.data else None,
+    return design_from_options(
+        DesignOptions(
+            strata=strata,
+            categories=categories,
+            dates=dates,
+            size=size,
+            allocation=form.allocation.data,
+            minimum=form.minimum.data,
+            reserves=form.reserves.data,
+            method=form.method.data,
+            exclude_audited_months=form.exclude_audited_months.data,
+            coordination=form.coordination.data,
+            coordinate_with=int(form.coordinate_with.data) if form.coordinate_with.data else None,
+        )
     )
-
-
-# ---- Expected compliance per stratum, for Neyman ----------------------------------------------
-
-Key = tuple[str, ...]
-
-
-class ExpectationProblem(DesignProblem):
-    """A line of the expected compliance per stratum cannot be used; the message says which."""
-
-
-def stratum_name(key: Key) -> str:
-    """How a stratum is written in the expected-compliance box: 'North × Full care order'."""
-    return " × ".join(key) if key else "Whole frame"
-
-
-def _names(design: SampleDesign, keys: Sequence[Key]) -> dict[str, Key | None]:
-    """Every way of writing each stratum (folded), to its key; None when two strata share one."""
-    names: dict[str, Key | None] = {}
-    for key in keys:
-        spellings = {
-            stratum_name(key),
-            " / ".join(key),
-            " x ".join(key),
-            stratum_label(design, key),
-        }
-        for spelling in spellings:
-            folded = _fold(spelling)
-            if folded:
-                names[folded] = key if names.get(folded, key) == key else None
-    return names
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-
-
-def read_proportion(value: str) -> Decimal | None:
-    """'70%' and '70' -> 0.7, '0.7' -> 0.7 (a number below 1 with a decimal point is a
-    proportion); None if it is not a number. The range is checked by the caller."""
-    text = value.strip()
-    percent = text.endswith("%")
-    number = text.removesuffix("%").strip()
-    if not _NUMBER.fullmatch(number):
-        return None
-    try:
-        amount = Decimal(number)
-    except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
-        return None
-    if not percent and "." in number and 0 <= amount <= 1:
-        return amount
-    return amount / 100
-
-
-def expectations_from(
-    text: str, design: SampleDesign, keys: Sequence[Key]
-) -> tuple[StratumExpectation, ...]:
-    """Read 'stratum: 70%' lines into expectations for the strata in `keys` (in key order).
-
-    A stratum may be written as in the box ('North × Full care order'), with ' / ' between the
-    values, or as in the allocation table ('Team: North · Legal status: Full care order'); case
-    and spacing do not matter. Blank lines, and lines whose value is blank, give nothing (a
-    stratum left blank uses the overall expected percentage). Raises ExpectationProblem, naming
-    the stratum and the value, for anything else that cannot be used.
-    """
-    names = _names(design, keys)
-    given: dict[Key, tuple[Decimal, int]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        name, colon, value = line.rpartition(":")
-        name = name.strip()
-        if not colon or not name:
-            raise ExpectationProblem(
-                f"Line {number} of the expected compliance ('{line.strip()}') is not written "
-                f"as 'stratum: expected compliance', for example "
-                f"'{stratum_name(keys[0]) if keys else 'Whole frame'}: 70%'."
-            )
-        value = value.strip()
-        folded = _fold(name)
-        if folded not in names:
-            if not value:
-                continue  # A stratum no longer in the design, with nothing given: no loss.
-            shown = "; ".join(stratum_name(key) for key in keys)
-            raise ExpectationProblem(
-                f"There is no stratum '{name}' in this design, so its expected compliance "
-                f"('{value}') cannot be used. The strata are: {shown}."
-            )
-        key = names[folded]
-        if key is None:
-            raise ExpectationProblem(
-                f"'{name}' could be more than one stratum: write it as in the allocation table."
-            )
-        if not value:
-            continue
-        label = stratum_name(key)
-        proportion = read_proportion(value)
-        if proportion is None:
-            raise ExpectationProblem(
-                f"Stratum '{label}': expected compliance must be a percentage such as 70, 70% "
-                f"or 0.7, not '{value}'."
-            )
-        if not 0 <= proportion <= 1:
-            raise ExpectationProblem(
-                f"Stratum '{label}': expected compliance must be between 0% and 100%, "
-                f"not '{value}'."
-            )
-        if key in given and given[key][0] != proportion:
-            raise ExpectationProblem(
-                f"Stratum '{label}' is given twice with different expected compliance "
-                f"(lines {given[key][1]} and {number}): keep one."
-            )
-        given.setdefault(key, (proportion, number))
-    return tuple(StratumExpectation(key, float(given[key][0])) for key in keys if key in given)
-
-
-def expectations_text(design: SampleDesign, keys: Sequence[Key]) -> str:
-    """The box filled in: one line per stratum, with its value if one was given, else blank."""
-    given = {e.key: e.expected for e in design.stratum_expected}
-    lines = []
-    for key in keys:
-        value = f"{round(given[key] * 100, 2):g}%" if key in given else ""
-        lines.append(f"{stratum_name(key)}: {value}".rstrip())
-    return "\n".join(lines)
 
 
 def with_expectations(

@@ -11,10 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from problems import Problem
 from reports.actions import DEFAULT_END_TO_END_WORKING_DAYS, StageRule
 from reports.intervals import Proportion
 from reports.survey import RatioEstimate
 from sampling.timetable import add_months
+
+
+class PeriodInvalid(Problem):
+    """A period that cannot be reported on as given (it ends before it starts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +31,10 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValueError(
+            raise PeriodInvalid(
                 f"The period ends ({self.end.isoformat()}) before it starts "
-                f"({self.start.isoformat()}): swap the two dates."
+                f"({self.start.isoformat()}): swap the two dates.",
+                field="to",
             )
 
     def __contains__(self, day: object) -> bool:

@@ -11,9 +11,7 @@ from typing import Protocol
 
 from reports.protection import Link, compliance_model, sizes_model, suppress
 from reports.rollup import BREAKDOWN_FIELDS, Rollup
-
-# Design fields and breakdowns whose values are people's names: never partner output.
-NAMES_PEOPLE = frozenset({"iro", "social_worker"})
+from sampling.fields import NAMES_PEOPLE
 
 
 class _Rules(Protocol):

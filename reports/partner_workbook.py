@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from reports import display
 from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.disclosure import PartnerFindings, Table
 from reports.disclosure_actions import ThemeActions
@@ -57,7 +58,7 @@ def sheet(table: Table) -> Sheet:
 def _method(method: MethodNote, found: PartnerFindings) -> Sheet:
     rows: list[tuple[CellValue, ...]] = [
         ("Case list", method.frame),
-        ("Case list date", method.frame_date.strftime("%d %B %Y")),
+        ("Case list date", display.date(method.frame_date)),
         ("Children on the list", f"{method.frame_size:,}"),
         *method.design,
         ("Random seed", str(method.seed)),

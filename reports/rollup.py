@@ -34,18 +34,12 @@ from reports.tally import (
     theme_totals,
 )
 from reports.tally import file_answers as file_answers
+from sampling.fields import BREAKDOWN_FIELDS as BREAKDOWN_FIELDS
 
 SMALL_CELL = 5  # Cells with fewer files are flagged, and suppressed in partner outputs.
 STRENGTH_MARGIN = 0.10  # At least this far above target (or 95% without one) is a strength.
-BREAKDOWN_FIELDS = {
-    "team": "Team",
-    "iro": "IRO",
-    "ethnicity": "Ethnicity",
-    "disability": "Disability",
-    "gender": "Gender",
-    "age_band": "Age band",
-}
-# Which breakdowns name staff, and what partners may see at all: reports.disclosure alone.
+# BREAKDOWN_FIELDS (labels and order) comes from the field catalogue, sampling.fields; which
+# breakdowns name staff, and what partners may see at all: reports.disclosure alone.
 
 
 @dataclass(frozen=True)
@@ -170,10 +164,11 @@ class Rollup:
 
 
 def _numbers(template: Template) -> dict[str, tuple[str, str]]:
+    numbers = template.numbers()
     return {
-        q.id: (f"{s_no}.{q_no}", section.title)
-        for s_no, section in enumerate(template.sections, start=1)
-        for q_no, q in enumerate(section.questions, start=1)
+        q.id: (numbers[q.id], section.title)
+        for section in template.sections
+        for q in section.questions
     }
 
 

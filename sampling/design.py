@@ -13,27 +13,12 @@ from typing import Any, Literal
 
 from problems import Problem
 from sampling.draw import Coordination, Numbers
+
+# The fields a design may filter or stratify on: the field catalogue's (re-exported here).
+from sampling.fields import CATEGORY_FIELDS as CATEGORY_FIELDS
+from sampling.fields import DATE_FIELDS as DATE_FIELDS
 from sampling.records import CaseRow
 
-# Fields a manager may filter or stratify on, with the words shown for them.
-CATEGORY_FIELDS: dict[str, str] = {
-    "team": "Team",
-    "legal_status": "Legal status",
-    "placement_type": "Placement type",
-    "age_band": "Age band",
-    "gender": "Gender",
-    "ethnicity": "Ethnicity",
-    "disability": "Disability",
-    "uasc": "Unaccompanied asylum-seeking child",
-    "iro": "IRO",
-    "social_worker": "Social worker",
-}
-DATE_FIELDS: dict[str, str] = {
-    "became_looked_after": "Date became looked after",
-    "last_review": "Last review",
-    "next_review_due": "Next review due",
-    "date_of_birth": "Date of birth",
-}
 NOT_RECORDED = "(not recorded)"
 MAX_STRATA_FIELDS = 3
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from datetime import date
 from functools import cached_property
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, cast
 
 from sampling import codes903
-from sampling.dates import DateProblem, format_date, parse_date
+from sampling.dates import DateProblem, parse_date
+from sampling.fields import FIELDS, FieldSpec
+from sampling.frame_mapping import AGE_BANDS, age_band_at, guess_mapping, normalise_header
+from sampling.frame_report import PLACEHOLDERS, FieldQuality, Problem, Report, Said, at, placeholder
+from sampling.frame_warnings import warn
 from sampling.records import CaseRow
 from sampling.tables import (
     CellValue,
@@ -51,119 +53,10 @@ __all__ = [
     "read_table",
 ]
 
-Kind = Literal["text", "date", "yes_no"]
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """One of our fields: how a manager knows it, and how the exports head it."""
-
-    name: str
-    label: str
-    kind: Kind
-    aliases: tuple[str, ...]
-    required: bool = False
-    max_length: int | None = None  # Mirrors the database column, so PostgreSQL never refuses a row.
-
-
-# One field a line (indented lines continue the one above): name | label | kind | longest value
-# the database keeps (0: no limit) | other headings seen in LCS, Mosaic and Eclipse exports.
-_FIELD_TABLE = """
-case_ref | Case reference | text | 40 | Case ref; Child ID; LCS ID; Person ID; Mosaic ID;
-    Eclipse ID; Client ID; Child Ref; Child reference; Person reference; Client reference;
-    Reference; ID
-team | Team | text | 200 | Allocated team; Worker team; Team name; Allocated team name;
-    Service team
-social_worker | Social worker | text | 200 | Allocated worker; Key worker; Allocated social worker;
-    Social worker name; Lead worker; Case worker; Worker
-iro | IRO | text | 200 | Independent Reviewing Officer; Reviewing officer; IRO name; Allocated IRO
-legal_status | Legal status | text | 100 | Legal Status Code; Legal status description;
-    Current legal status
-placement_type | Placement type | text | 100 | Placement; Placement provision; Placement category;
-    Placement type description
-date_of_birth | Date of birth | date | 0 | DOB; Birth date; Child DOB
-age_band | Age band | text | 20 | Age group; Age range
-gender | Gender | text | 40 | Sex; Legal sex
-ethnicity | Ethnicity | text | 100 | Ethnic origin; Ethnic group; Ethnicity description
-disability | Disability | text | 40 | Disabled; Has disability; Disability status
-uasc | UASC | yes_no | 0 | Unaccompanied; Unaccompanied asylum seeking child; UASC status; Is UASC
-became_looked_after | Date became looked after | date | 0 | CLA start date; Start date of episode;
-    Date period of care commenced; Date looked after; Looked after since; Date entered care;
-    Care start date; CIC start date; LAC start date; Date Became LAC; Date became CLA;
-    CLA start; CLA start date; Period of care start; Period of care start date
-last_review | Last review date | date | 0 | Date of last CLA review; Previous review;
-    Date of last review; Last CLA review date; Last LAC review date; Latest review date;
-    Last review; Last CLA review; Last LAC review; Last CIC review
-next_review_due | Next review due | date | 0 | Next review date; Review due date;
-    Next CLA review due; Next LAC review date; Next review due date; Review due
-"""
-REQUIRED = frozenset({"case_ref"})
-
-
-def _read_field_table(text: str) -> dict[str, FieldSpec]:
-    """Kept as a text table so the spellings read as a list a manager could check by eye."""
-    specs: dict[str, FieldSpec] = {}
-    for line in text.strip().replace("\n    ", " ").splitlines():
-        name, label, kind, size, aliases = (part.strip() for part in line.split("|"))
-        spellings = (label, *(a.strip() for a in aliases.split(";")))
-        specs[name] = FieldSpec(
-            name, label, cast(Kind, kind), spellings, name in REQUIRED, int(size) or None
-        )
-    return specs
-
-
-FIELDS: Mapping[str, FieldSpec] = MappingProxyType(_read_field_table(_FIELD_TABLE))
-
-AGE_BANDS: tuple[tuple[str, int, int], ...] = (
-    ("Under 1", 0, 0),
-    ("1-4", 1, 4),
-    ("5-9", 5, 9),
-    ("10-15", 10, 15),
-    ("16-17", 16, 17),
-    ("18+", 18, 200),
-)
-_BAND_BY_AGE = {age: band for band, low, high in AGE_BANDS for age in range(low, high + 1)}
 _YES_NO = dict.fromkeys(("yes", "y", "true", "1"), True) | dict.fromkeys(
     ("no", "n", "false", "0"), False
 )
-# Values that fill a cell without telling anyone anything: counted as missing in the
-# completeness report and the ethnicity check, but kept as the file gives them.
-PLACEHOLDERS = frozenset(
-    {"not recorded", "not known", "unknown", "not stated", "not obtained", "nobt", "n/a", "null"}
-    | {"information not yet obtained", "-", "?"}
-)
-_NOT_WORD = re.compile(r"[\W_]+")
 _ROW_VALUES = attrgetter(*FIELDS)
-_EXACT_OWNER = {  # normalised spelling -> the field it belongs to (the first field wins)
-    _NOT_WORD.sub("", alias.casefold()): spec.name
-    for spec in reversed(list(FIELDS.values()))
-    for alias in spec.aliases
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One finding of the validation report; `message` stands on its own for a manager."""
-
-    row: int | None
-    column: str | None
-    code: str
-    message: str
-    severity: Severity
-
-
-@dataclass(frozen=True, slots=True)
-class FieldQuality:
-    """How complete one field is across the list: IROs monitor the integrity of the records."""
-
-    field: str
-    label: str
-    mapped_header: str | None
-    filled: int
-    total: int
-    percent: float
-    derived_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +82,7 @@ class FrameResult:
     def rows(self) -> list[CaseRow]:
         if not self.columns:
             return []
-        # Positions follow FIELDS, which the foot of this module checks against CaseRow.
+        # Positions follow FIELDS, which sampling.fields checks against CaseRow.
         return [CaseRow(*row) for row in zip(*self.columns, strict=True)]
 
     def column(self, name: str) -> Sequence[Any]:
@@ -213,55 +106,6 @@ ERROR_CODES = frozenset(
     {"unknown_field", "mapped_column_missing", "column_used_twice", "required_column_missing"}
     | {"case_ref_empty", "duplicate_case_ref", "bad_date", "too_long", "no_rows"}
 )
-
-
-def normalise_header(text: str) -> str:
-    """Compare headings ignoring case, spaces, punctuation and underscores."""
-    return _NOT_WORD.sub("", text.casefold())
-
-
-def guess_mapping(headers: Sequence[str]) -> dict[str, str | None]:
-    """Guess which column holds each field; a column is never given to two fields.
-
-    An exact match (after normalising) on any known spelling wins; otherwise a heading that
-    contains a long spelling ("Child's legal status") is taken, the shortest such heading first.
-    """
-    keys = [normalise_header(h) for h in headers]
-    used: set[int] = set()
-    mapping: dict[str, str | None] = dict.fromkeys(FIELDS)
-    for spec in FIELDS.values():
-        for alias in (spec.name, *spec.aliases):
-            wanted = normalise_header(alias)
-            index = next((i for i, k in enumerate(keys) if k == wanted and i not in used), None)
-            if index is not None:
-                mapping[spec.name] = headers[index]
-                used.add(index)
-                break
-    for spec in FIELDS.values():
-        if mapping[spec.name] is not None:
-            continue
-        aliases = [a for a in map(normalise_header, spec.aliases) if len(a) >= 6]
-        candidates = [
-            i
-            for i, key in enumerate(keys)
-            if i not in used
-            and any(a in key for a in aliases)
-            and (spec.kind == "date" or "date" not in key)
-            and _EXACT_OWNER.get(key, spec.name) == spec.name  # "Worker team" is a team
-        ]
-        if candidates:
-            index = min(candidates, key=lambda i: len(keys[i]))
-            mapping[spec.name] = headers[index]
-            used.add(index)
-    return mapping
-
-
-def age_band_at(date_of_birth: date, as_at: date) -> str | None:
-    """The child's age band on the list's date; None when the birth date is after it."""
-    age = as_at.year - date_of_birth.year
-    if (as_at.month, as_at.day) < (date_of_birth.month, date_of_birth.day):
-        age -= 1
-    return _BAND_BY_AGE.get(age, "18+" if age > 17 else None)
 
 
 def fingerprint(rows: Sequence[CaseRow]) -> str:
@@ -305,11 +149,11 @@ def parse_frame(
     Unmapped columns are kept, as text, in each row's `attributes` under the file's heading.
     """
     with collector_paused():
-        return _parse(table, mapping, as_at, _Report(max_per_code))
+        return _parse(table, mapping, as_at, Report(max_per_code))
 
 
 def _parse(
-    table: Table, mapping: Mapping[str, str | None], as_at: date, report: _Report
+    table: Table, mapping: Mapping[str, str | None], as_at: date, report: Report
 ) -> FrameResult:
     columns = _resolve(table.headers, mapping, report)
     if not table.rows:
@@ -335,7 +179,7 @@ def _parse(
     _check_case_refs(values["case_ref"], numbers, columns["case_ref"], report)
     if "age_band" not in columns and "date_of_birth" in values:
         values["age_band"] = _derive_bands(values["date_of_birth"], as_at)
-    _warn(values, numbers, columns, as_at, report)
+    warn(values, numbers, columns, as_at, report)
     quality = _quality(values, columns, len(numbers))
     if report.errors:
         return report.result((), [], quality, None, resolved)
@@ -350,74 +194,8 @@ def _parse(
     return report.result((*fields, attributes), list(numbers), quality, digest, resolved)
 
 
-_Hit = TypeVar("_Hit")
-_Said = tuple[int | None, str | None, str]  # row, column, message
-
-
-class _Report:
-    """Collects problems: exact counts per code, but at most `cap` kept for each code."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.counts: dict[str, int] = {}
-        self.errors: list[Problem] = []
-        self.warnings: list[Problem] = []
-
-    def error(self, code: str, message: str, *, column: str | None = None) -> None:
-        """A problem with the file or mapping as a whole; the message is used as given."""
-        self.many("error", code, [message], lambda said: (None, column, said))
-
-    def warn(self, code: str, message: str) -> None:
-        """A warning about the file as a whole; the message is used as given."""
-        self.many("warning", code, [message], lambda said: (None, None, said))
-
-    def many(
-        self,
-        severity: Severity,
-        code: str,
-        hits: Sequence[_Hit],
-        describe: Callable[[_Hit], _Said],
-    ) -> None:
-        """Count every hit, but word only those that will be kept: `describe` gives
-        (row, column, message), the message already opening with where it is."""
-        if not hits:
-            return
-        kept = self.counts.get(code, 0)
-        self.counts[code] = kept + len(hits)
-        store = self.errors if severity == "error" else self.warnings
-        for hit in hits[: max(0, self.cap - kept)]:
-            row, column, message = describe(hit)
-            store.append(Problem(row, column, code, message, severity))
-
-    def result(
-        self,
-        columns: tuple[Sequence[Any], ...],
-        numbers: list[int],
-        quality: list[FieldQuality],
-        digest: str | None,
-        mapping: dict[str, str | None],
-    ) -> FrameResult:
-        def by_row(problem: Problem) -> int:
-            return problem.row or 0
-
-        errors, warnings = sorted(self.errors, key=by_row), sorted(self.warnings, key=by_row)
-        return FrameResult(
-            numbers, errors, warnings, self.counts, quality, digest, mapping, columns
-        )
-
-
-def _at(row: int | None, column: str | None, message: str) -> _Said:
-    """Open a message with where the problem is: "row 5, column 'DOB': ..."; the column named
-    here is also the one recorded on the Problem."""
-    if row is None:
-        where = f"column '{column}': " if column else ""
-    else:
-        where = f"row {row}, column '{column}': " if column else f"row {row}: "
-    return row, column, where + message
-
-
 def _resolve(
-    headers: Sequence[str], mapping: Mapping[str, str | None], report: _Report
+    headers: Sequence[str], mapping: Mapping[str, str | None], report: Report
 ) -> dict[str, str]:
     """Check the mapping against the file: our field -> the file's exact heading."""
     present = set(headers)
@@ -472,7 +250,7 @@ def _texts(
     numbers: list[int],
     header: str,
     spec: FieldSpec,
-    report: _Report,
+    report: Report,
     kind: str,
 ) -> list[str | None]:
     texts: list[str | None]
@@ -486,16 +264,16 @@ def _texts(
     if limit is not None and max(map(len, shown), default=0) > limit:
         long = [i for i, text in enumerate(shown) if len(text) > limit]
 
-        def too_long(i: int) -> _Said:
+        def too_long(i: int) -> Said:
             said = f"this is {len(shown[i])} characters long; the most we can keep is {limit}"
-            return _at(numbers[i], header, said)
+            return at(numbers[i], header, said)
 
         report.many("error", "too_long", long, too_long)
     return texts
 
 
 def _dates(
-    cells: Sequence[CellValue], numbers: list[int], header: str, report: _Report
+    cells: Sequence[CellValue], numbers: list[int], header: str, report: Report
 ) -> list[date | None]:
     """Parse each distinct value once: a list repeats the same few thousand dates."""
     outcomes: dict[CellValue, date | str | None] = {}
@@ -508,29 +286,29 @@ def _dates(
     bad = {cell for cell, outcome in outcomes.items() if isinstance(outcome, str)}
     if bad:
         wrong = [i for i, cell in enumerate(cells) if cell in bad]
-        report.many("error", "bad_date", wrong, lambda i: _at(numbers[i], header, str(parsed[i])))
+        report.many("error", "bad_date", wrong, lambda i: at(numbers[i], header, str(parsed[i])))
         for index in wrong:
             parsed[index] = None
     return cast(list[date | None], parsed)
 
 
 def _yes_no(
-    cells: Sequence[CellValue], numbers: list[int], header: str, report: _Report
+    cells: Sequence[CellValue], numbers: list[int], header: str, report: Report
 ) -> list[bool | None]:
     texts = {cell: cell_text(cell) for cell in set(cells)}
     answers = {cell: _YES_NO.get(text.lower()) for cell, text in texts.items()}
     unknown = [i for i, cell in enumerate(cells) if texts[cell] and answers[cell] is None]
 
-    def not_yes_or_no(i: int) -> _Said:
+    def not_yes_or_no(i: int) -> Said:
         said = f"'{texts[cells[i]][:40]}' is not yes or no, so it is left blank"
-        return _at(numbers[i], header, said)
+        return at(numbers[i], header, said)
 
     report.many("warning", "unknown_yes_no", unknown, not_yes_or_no)
     return [answers[cell] for cell in cells]
 
 
 def _check_case_refs(
-    refs: Sequence[object], numbers: list[int], header: str, report: _Report
+    refs: Sequence[object], numbers: list[int], header: str, report: Report
 ) -> None:
     empty = [i for i, ref in enumerate(refs) if ref is None]
     said = "the case reference is empty"
@@ -551,7 +329,7 @@ def _check_case_refs(
             else:
                 first_row[ref] = number
 
-    def repeated(hit: tuple[int, int, object]) -> _Said:
+    def repeated(hit: tuple[int, int, object]) -> Said:
         first, again, ref = hit
         return again, header, f"rows {first} and {again} have the same case reference {ref}"
 
@@ -567,179 +345,9 @@ def _derive_bands(dates_of_birth: Sequence[object], as_at: date) -> list[object]
     return [bands[dob] for dob in dates_of_birth]
 
 
-def _warn(
-    values: dict[str, Sequence[object]],
-    numbers: list[int],
-    columns: dict[str, str],
-    as_at: date,
-    report: _Report,
-) -> None:
-    """Things a manager should know about, none of which stops the import."""
-    if "ethnicity" not in columns:
-        report.warn(
-            "ethnicity_column_missing",
-            "the file has no ethnicity column, so samples cannot be checked for fair "
-            "representation",
-        )
-    else:
-        header, recorded = columns["ethnicity"], values["ethnicity"]
-        missing = {text for text in set(recorded) if text is None or _placeholder(text)}
-
-        def not_recorded(i: int) -> _Said:
-            text = recorded[i]
-            said = "not recorded" if text is None else f"recorded as '{text}'"
-            return _at(numbers[i], header, f"ethnicity is {said}")
-
-        hits = [i for i, text in enumerate(recorded) if text in missing]
-        report.many("warning", "ethnicity_missing", hits, not_recorded)
-    _warn_disability(values, numbers, columns, report)
-    if "date_of_birth" in values:
-        _warn_ages(values, numbers, columns, as_at, report)
-    today = format_date(as_at)
-    for name in ("date_of_birth", "became_looked_after", "last_review", "next_review_due"):
-        if name not in values:
-            continue
-        header, column = columns[name], cast(list[date | None], values[name])
-        if name == "next_review_due":
-            code, late = "review_overdue", {d for d in set(column) if d is not None and d < as_at}
-            wording = "the next review was due on {}, before " + today + ": it is overdue"
-        else:
-            code, late = "date_in_future", {d for d in set(column) if d is not None and d > as_at}
-            wording = "{} is after the date of this list (" + today + ")"
-        hits = [i for i, day in enumerate(column) if day in late]
-        report.many("warning", code, hits, _dated_words(numbers, header, column, wording))
-    for later, earlier, code, wording in _ORDER_CHECKS:
-        if later in values and earlier in values:
-            _warn_order(
-                values[later], values[earlier], numbers, columns[later], code, wording, report
-            )
-
-
 def _normalised(texts: Sequence[object], kind: str) -> list[object]:
     shown = {t: codes903.normalise(kind, t) if isinstance(t, str) else t for t in set(texts)}
     return [shown[t] for t in texts]
-
-
-def _warn_disability(
-    values: dict[str, Sequence[object]],
-    numbers: list[int],
-    columns: dict[str, str],
-    report: _Report,
-) -> None:
-    if "disability" not in columns:
-        return
-    header, recorded = columns["disability"], values["disability"]
-    missing = {text for text in set(recorded) if text is None or _placeholder(text)}
-    hits = [i for i, text in enumerate(recorded) if text in missing]
-    report.many(
-        "warning",
-        "disability_missing",
-        hits,
-        lambda i: _at(numbers[i], header, "disability is not recorded"),
-    )
-
-
-_LEAVING_CARE = ("leaving care", "care leaver", "16+", "16 plus", "aftercare", "after care")
-
-
-def _warn_ages(
-    values: dict[str, Sequence[object]],
-    numbers: list[int],
-    columns: dict[str, str],
-    as_at: date,
-    report: _Report,
-) -> None:
-    """Ages that do not fit the list: 18 or over on a children-in-care list, under 16 in a
-    leaving-care team."""
-    births = cast(list[date | None], values["date_of_birth"])
-    ages = {b: _age(b, as_at) for b in set(births) if b is not None}
-    header = columns["date_of_birth"]
-    old = {b for b, age in ages.items() if age >= 18}
-    adults = [i for i, b in enumerate(births) if b in old] if old else []
-
-    def adult(i: int) -> _Said:
-        born = format_date(births[i] or date.min)
-        said = f"the child is 18 or over on the list's date (born {born}): check they belong here"
-        return _at(numbers[i], header, said)
-
-    report.many("warning", "aged_18_or_over", adults, adult)
-    if "team" not in values:
-        return
-    teams = values["team"]
-    leaving = {
-        t
-        for t in set(teams)
-        if isinstance(t, str) and any(w in t.casefold() for w in _LEAVING_CARE)
-    }
-    young = [
-        i
-        for i, (b, t) in enumerate(zip(births, teams, strict=True))
-        if t in leaving and b is not None and ages[b] < 16
-    ]
-
-    def too_young(i: int) -> _Said:
-        said = (
-            f"a child aged {ages[births[i] or date.min]} is in the leaving-care team '{teams[i]}'"
-        )
-        return _at(numbers[i], columns["team"], said)
-
-    report.many("warning", "under_16_in_leaving_care", young, too_young)
-
-
-def _age(born: date, as_at: date) -> int:
-    return as_at.year - born.year - ((as_at.month, as_at.day) < (born.month, born.day))
-
-
-# Two dates of one row that should not come in this order: (later, earlier, code, wording).
-_ORDER_CHECKS = (
-    (
-        "last_review",
-        "became_looked_after",
-        "review_before_looked_after",
-        "the last review ({}) is before the child became looked after ({}): "
-        "check it belongs to this period of care",
-    ),
-    (
-        "became_looked_after",
-        "date_of_birth",
-        "born_after_looked_after",
-        "the child became looked after ({}) before the date of birth ({})",
-    ),
-)
-
-
-def _dated_words(
-    numbers: list[int], header: str, column: list[date | None], wording: str
-) -> Callable[[int], _Said]:
-    """Word a warning about one date only when it is going to be kept."""
-
-    def word(i: int) -> _Said:
-        return _at(numbers[i], header, wording.format(format_date(column[i] or date.min)))
-
-    return word
-
-
-def _warn_order(
-    later: Sequence[object],
-    earlier: Sequence[object],
-    numbers: list[int],
-    header: str,
-    code: str,
-    wording: str,
-    report: _Report,
-) -> None:
-    """Warn where the `later` date comes before the `earlier` one in the same row."""
-    late, early = cast(list[date], later), cast(list[date], earlier)
-    wrong = [
-        i
-        for i, (one, other) in enumerate(zip(late, early, strict=True))
-        if one is not None and other is not None and one < other
-    ]
-
-    def out_of_order(i: int) -> _Said:
-        return _at(numbers[i], header, wording.format(format_date(late[i]), format_date(early[i])))
-
-    report.many("warning", code, wrong, out_of_order)
 
 
 def _quality(
@@ -750,7 +358,7 @@ def _quality(
     for spec in FIELDS.values():
         column = values.get(spec.name, [])
         if spec.kind == "text" and spec.name != "case_ref":
-            unfilled = [v for v in set(column) if v is None or _placeholder(v)]
+            unfilled = [v for v in set(column) if v is None or placeholder(v)]
         else:
             unfilled = [None]
         filled = len(column) - sum(column.count(v) for v in unfilled)
@@ -761,10 +369,6 @@ def _quality(
         header = columns.get(spec.name)
         quality.append(FieldQuality(spec.name, spec.label, header, filled, total, percent, derived))
     return quality
-
-
-def _placeholder(value: object) -> bool:
-    return isinstance(value, str) and value.casefold() in PLACEHOLDERS
 
 
 def _attributes(extra: dict[str, list[str]], count: int) -> Sequence[Mapping[str, str]]:
@@ -778,6 +382,3 @@ def _attributes(extra: dict[str, list[str]], count: int) -> Sequence[Mapping[str
 
 _NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
 _POSITION = {name: i for i, name in enumerate((*FIELDS, "attributes"))}
-
-if tuple(f.name for f in dataclass_fields(CaseRow)) != (*FIELDS, "attributes"):  # pragma: no cover
-    raise RuntimeError("FIELDS must list CaseRow's fields in CaseRow's order")

@@ -28,6 +28,8 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from sampling.fields import label_of
+
 __all__ = [
     "CLOSE_SCORE",
     "AUTOMATIC",
@@ -45,7 +47,7 @@ How = Literal["exact", "alias", "tidied", "reordered", "initials", "close", "non
 AUTOMATIC: frozenset[How] = frozenset({"exact", "alias", "tidied"})
 PROPOSED: frozenset[How] = frozenset({"reordered", "initials"})
 CLOSE_SCORE = 85.0
-KIND_LABELS: Mapping[Kind, str] = {"team": "Team", "iro": "IRO", "social_worker": "Social worker"}
+KIND_LABELS: Mapping[Kind, str] = {k: label_of(k) for k in ("team", "iro", "social_worker")}
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _TEAM_WORDS = {

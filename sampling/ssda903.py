@@ -33,10 +33,10 @@ from typing import Literal
 
 from sampling import codes903
 from sampling.dates import DateProblem, format_date, parse_date
-from sampling.frame import FrameResult, Problem, normalise_header, parse_frame
+from sampling.frame import ERROR_CODES, FrameResult, Problem, normalise_header, parse_frame
 from sampling.tables import CellValue, Table, cell_text
 
-__all__ = ["REQUIRED", "Return903", "Ssda903Result", "parse_903", "recognise"]
+__all__ = ["ERROR_CODES_903", "REQUIRED", "Return903", "Ssda903Result", "parse_903", "recognise"]
 
 Role = Literal["header", "episodes", "reviews"]
 REQUIRED: Mapping[Role, tuple[str, ...]] = {
@@ -50,6 +50,14 @@ _TELLS: Mapping[Role, tuple[str, ...]] = {
     "episodes": ("CHILD", "DECOM", "LS"),
     "reviews": ("CHILD", "REVIEW", "REVIEW_CODE"),
 }
+
+
+# The return's own errors (each stops the import), beside the case list's (ERROR_CODES).
+ERROR_CODES_903 = frozenset(
+    {"column_missing", "unknown_code", "child_not_in_header", "date_missing"}
+    | {"episode_before_birth", "episode_ends_before_start", "episodes_overlap"}
+    | {"review_outside_care"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +90,18 @@ class Ssda903Result:
     frame: FrameResult
     reviews: Mapping[str, tuple[tuple[date, str | None], ...]] = field(default_factory=dict)
     children_in_files: int = 0
+    # The file of each of `frame.errors`, in the same order.
+    error_files: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.frame.ok
+
+    @property
+    def error_count(self) -> int:
+        """Every error, the return's own kinds too (the case list's count knows only its own)."""
+        counts = self.frame.counts.items()
+        return sum(n for code, n in counts if code in ERROR_CODES or code in ERROR_CODES_903)
 
 
 @dataclass(slots=True)
@@ -101,14 +117,14 @@ class _Episode:
 
 class _Errors:
     def __init__(self, cap: int = 1000) -> None:
-        self.cap, self.found, self.counts = cap, list[Problem](), dict[str, int]()
+        self.cap, self.found, self.counts = cap, list[tuple[str, Problem]](), dict[str, int]()
 
     def add(self, file: str, row: int | None, column: str | None, code: str, said: str) -> None:
         self.counts[code] = self.counts.get(code, 0) + 1
         if len(self.found) < self.cap:
             where = f"{file}, row {row}" if row is not None else file
             where += f", column '{column}'" if column else ""
-            self.found.append(Problem(row, column, code, f"{where}: {said}", "error"))
+            self.found.append((file, Problem(row, column, code, f"{where}: {said}", "error")))
 
 
 class _Rows:
@@ -192,7 +208,9 @@ def parse_903(files: Return903, as_at: date) -> Ssda903Result:
         )
     table = Table(list(_HEADINGS), rows, numbers, "xlsx")
     result = parse_frame(table, _MAPPING, as_at)
-    return Ssda903Result(result, kept if result.ok else {}, len(children))
+    # The list's rows are the Header file's children (numbered as that file numbers them).
+    in_header = (files.header[0],) * len(result.errors)
+    return Ssda903Result(result, kept if result.ok else {}, len(children), in_header)
 
 
 _MAPPING = {
@@ -215,8 +233,10 @@ _HEADINGS = (
 
 
 def _refused(errors: _Errors) -> Ssda903Result:
-    found = sorted(errors.found, key=lambda p: (p.message.split(",")[0], p.row or 0))
-    return Ssda903Result(FrameResult([], found, [], dict(errors.counts), [], None))
+    found = sorted(errors.found, key=lambda hit: (hit[0], hit[1].row or 0))
+    problems = [problem for _file, problem in found]
+    result = FrameResult([], problems, [], dict(errors.counts), [], None)
+    return Ssda903Result(result, error_files=tuple(file for file, _problem in found))
 
 
 def _read_header(rows: _Rows, errors: _Errors) -> dict[str, tuple[int, str, date | None, str]]:

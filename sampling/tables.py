@@ -1,24 +1,29 @@
 """Turn an uploaded case list (CSV or XLSX bytes) into a plain table, refusing what we cannot read.
 
 The kind of file is decided from its content, not its name: exports are often renamed, and
-some case management systems save HTML or old binary workbooks with an `.xls` name. Every
+some case management systems save HTML or old binary workbooks with an `.xls` name
+(sampling/file_kinds.py tells them apart; sampling/xlsx.py streams a workbook's rows). Every
 refusal is a `TableProblem` whose message tells a manager what to do next.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gc
 import io
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from problems import Problem
+from sampling.file_kinds import (
+    TableProblem,
+    encoding_of,
+    refuse_other_binaries,
+    sniff_delimiter,
+)
+from sampling.xlsx import MAX_UNZIPPED_BYTES, XlsxProblem, check_zip, sheet_rows
 
 __all__ = [
     "CellValue",
@@ -28,6 +33,7 @@ __all__ = [
     "TableProblem",
     "cell_text",
     "collector_paused",
+    "read_headings",
     "read_table",
     "sniff",
 ]
@@ -38,23 +44,11 @@ CellValue = str | int | float | date | time | timedelta
 XLSX booleans become 'TRUE'/'FALSE', as Excel shows them: kept as bool, True would be equal
 to 1 and the two would share a cache entry when a column is parsed."""
 
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_MEMBERS = 10_000
-_SNIFF_BYTES = 64 * 1024
-_CHUNK = 1 << 20
-_DELIMITERS = (",", ";", "\t")
 _SHOWN_BAD_ROWS = 5
 # How often (in rows read) `read_table` tells its caller how far it has got.
 PROGRESS_EVERY = 10_000
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
-# Control bytes no text export contains (tab, line ends, form feed and DOS's end-of-file allowed).
-_BINARY_BYTES = frozenset(range(0x00, 0x09)) | (frozenset(range(0x0E, 0x20)) - {0x1A})
-
-
-class TableProblem(Problem):
-    """The file as a whole cannot be read as a case list; the message says what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +85,8 @@ def read_table(
     with collector_paused():
         if raw.startswith(_ZIP):
             return _read_xlsx(raw, name, max_rows, max_columns, on_rows)
-        _refuse_other_binaries(raw, name)
-        return _read_csv(raw, _encoding(raw, name), name, max_rows, max_columns, on_rows)
+        refuse_other_binaries(raw, name)
+        return _read_csv(raw, encoding_of(raw, name), name, max_rows, max_columns, on_rows)
 
 
 def sniff(raw: bytes, filename: str) -> Literal["csv", "xlsx"]:
@@ -107,9 +101,35 @@ def sniff(raw: bytes, filename: str) -> Literal["csv", "xlsx"]:
     if raw.startswith(_ZIP):
         _check_zip(raw, name)
         return "xlsx"
-    _refuse_other_binaries(raw, name)
-    _encoding(raw, name)
+    refuse_other_binaries(raw, name)
+    encoding_of(raw, name)
     return "csv"
+
+
+def read_headings(raw: bytes, filename: str) -> list[str]:
+    """The column headings (the first row with a value) and no row under them: cheap whatever
+    the file's length (it is sniffed as `sniff` does, then its first rows are read)."""
+    name = filename or "the file"
+    kind = sniff(raw, name)
+    try:
+        if kind == "xlsx":
+            with sheet_rows(raw, name) as rows:
+                return _first_headings(_xlsx_cells(rows), name)
+        encoding = encoding_of(raw, name)
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
+        reader = csv.reader(text, delimiter=sniff_delimiter(raw, encoding))
+        return _first_headings(_csv_records(reader), name)
+    except XlsxProblem as problem:
+        raise TableProblem(str(problem)) from None
+    except csv.Error as error:
+        raise TableProblem(f"{name} could not be read as CSV near its first row: {error}") from None
+
+
+def _first_headings(records: Iterable[list[CellValue]], name: str) -> list[str]:
+    for record in records:
+        if record.count("") != len(record):
+            return [text for text in map(_header_text, record) if text]
+    raise TableProblem(f"{name} has no rows: the first row should be the column headings")
 
 
 @contextmanager
@@ -130,90 +150,6 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _refuse_other_binaries(raw: bytes, name: str) -> None:
-    if raw.startswith(_OLE2):
-        raise TableProblem(
-            f"{name} looks like an old Excel .xls file (or a workbook with a password): "
-            "save it as .xlsx or CSV, without a password"
-        )
-    if raw.startswith(b"%PDF"):
-        raise TableProblem(f"{name} is a PDF: export the case list as CSV or .xlsx instead")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return  # UTF-16 text (Excel's "Unicode text"): NUL bytes are expected.
-    head = raw[:8192]
-    if any(byte in _BINARY_BYTES for byte in head):
-        raise TableProblem(
-            f"{name} is not a CSV or Excel file: export the case list as CSV or .xlsx"
-        )
-    # A NUL byte further in (a damaged export) can be stored by no database: name its line.
-    nul = raw.find(b"\x00", len(head))
-    if nul != -1:
-        line = raw.count(b"\n", 0, nul) + 1
-        raise TableProblem(
-            f"{name} has a damaged character (a zero byte) on line {line}: export the case "
-            "list again, or open it in Excel and save it as CSV"
-        )
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
-    if start.startswith((b"<", b"{", b"[")) and (b"<" in start or b":" in start):
-        raise TableProblem(
-            f"{name} looks like a web page or data file, not a spreadsheet: "
-            "open it in Excel and save it as .xlsx or CSV"
-        )
-
-
-def _encoding(raw: bytes, name: str) -> str:
-    """UTF-8 (with or without a byte order mark), UTF-16 with one, else Windows-1252."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        candidates: tuple[str, ...] = ("utf-8-sig",)
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ("utf-16",)
-    else:
-        candidates = ("utf-8", "cp1252")
-    for encoding in candidates:
-        if _decodes(raw, encoding):
-            return encoding
-    raise TableProblem(
-        f"{name} is not text in a form we can read: save it from Excel as 'CSV UTF-8' or .xlsx"
-    )
-
-
-def _decodes(raw: bytes, encoding: str) -> bool:
-    """Check the whole file decodes, a megabyte at a time, without holding it all as text."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(raw)
-    try:
-        for start in range(0, len(raw), _CHUNK):
-            decoder.decode(view[start : start + _CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _sniff_delimiter(raw: bytes, encoding: str) -> str:
-    """Choose the delimiter that splits the first lines into the most, and most regular, columns."""
-    sample = raw[:_SNIFF_BYTES].decode(encoding, errors="ignore")
-    if len(raw) > _SNIFF_BYTES and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]
-    best, best_score = ",", (0.0, 1)
-    for delimiter in _DELIMITERS:
-        try:
-            records = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(r)]
-        except csv.Error:
-            continue
-        if not records:
-            continue
-        widths = [len(r) for r in records[:200]]
-        header_width = widths[0]
-        if header_width < 2:
-            continue
-        regular = sum(1 for w in widths if w == header_width) / len(widths)
-        score = (regular, header_width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
 def _read_csv(
     raw: bytes,
     encoding: str,
@@ -222,7 +158,7 @@ def _read_csv(
     max_columns: int,
     on_rows: RowsRead | None = None,
 ) -> Table:
-    delimiter = _sniff_delimiter(raw, encoding)
+    delimiter = sniff_delimiter(raw, encoding)
     # Decoded as it is read: the whole file as one str would cost up to four bytes a character.
     text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline="")
     reader = csv.reader(text, delimiter=delimiter)
@@ -249,60 +185,21 @@ def _csv_records(reader: Iterable[list[str]]) -> Iterator[list[CellValue]]:
 def _read_xlsx(
     raw: bytes, name: str, max_rows: int, max_columns: int, on_rows: RowsRead | None = None
 ) -> Table:
-    _check_zip(raw, name)
-    from openpyxl import load_workbook  # Imported here: CSV-only callers never pay for it.
-
+    """The first worksheet, streamed (sampling.xlsx): a row limit stops the reading there."""
     try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for damaged files; all mean the same here.
-        raise TableProblem(
-            f"{name} could not be opened as an Excel workbook (it may be damaged): "
-            "open it in Excel and save it again as .xlsx or CSV"
-        ) from None
-    try:
-        if not workbook.worksheets:
-            raise TableProblem(f"{name} has no worksheet with cells in it")
-        sheet = workbook.worksheets[0]
-        # The stored dimensions can be wrong (some exporters write A1:A1); trusting them
-        # would silently cut the list short.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        return _build(_xlsx_cells(rows), "xlsx", None, None, name, max_rows, max_columns, on_rows)
-    except TableProblem:
-        raise
-    except Exception:  # Broken sheet XML surfaces only as the rows are read, in many kinds.
-        raise TableProblem(
-            f"{name} could not be read: its worksheet is damaged. Open it in Excel and save it "
-            "again as .xlsx or CSV"
-        ) from None
-    finally:
-        workbook.close()
+        with sheet_rows(raw, name) as rows:
+            return _build(
+                _xlsx_cells(rows), "xlsx", None, None, name, max_rows, max_columns, on_rows
+            )
+    except XlsxProblem as problem:
+        raise TableProblem(str(problem)) from None
 
 
 def _check_zip(raw: bytes, name: str) -> None:
-    """Refuse zip bombs and non-workbooks before any XML is parsed."""
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise TableProblem(
-            f"{name} looks like an Excel file but is damaged: open it in Excel and save it again"
-        ) from None
-    if len(members) > MAX_ZIP_MEMBERS or (sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES):
-        raise TableProblem(
-            f"{name} unpacks to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB, far more than "
-            "any case list: save it as CSV, or check it is the right file"
-        )
-    names = {m.filename for m in members}
-    if "xl/workbook.xml" in names:
-        return
-    if "mimetype" in names and any(n == "content.xml" for n in names):
-        raise TableProblem(
-            f"{name} looks like an OpenDocument spreadsheet (.ods): save it as .xlsx or CSV"
-        )
-    if any(n.startswith("word/") for n in names):
-        raise TableProblem(f"{name} is a Word document: export the case list as CSV or .xlsx")
-    raise TableProblem(f"{name} is a zip file, not an Excel workbook: upload the .xlsx or CSV")
+        check_zip(raw, name)
+    except XlsxProblem as problem:
+        raise TableProblem(str(problem)) from None
 
 
 def _xlsx_cells(rows: Iterable[tuple[object, ...]]) -> Iterator[list[CellValue]]:

@@ -6,16 +6,13 @@ the one a Corporate Parenting Panel or LSCP may be sent (reports.disclosure_annu
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -25,16 +22,16 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from qa_toolkit import auditing
+from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
 from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import annual_report as service
+from qa_toolkit.services import export_builds, export_jobs
+from qa_toolkit.web_actions import committing
 from reports.annual import Period
 from reports.disclosure import Rules
-from reports.excel import write_workbook
 
 bp = Blueprint("annual", __name__, url_prefix="/reports/annual")
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _asked() -> tuple[Period, str]:
@@ -88,18 +85,11 @@ def edit() -> BaseResponse:
     """Keep the author's paragraph for one section (blank: back to the generated one)."""
     period, audience = _asked()
     section = request.form.get("section", "")
-    db = get_session()
-    try:
+    with committing("Paragraph saved with the report."):
         service.save_edit(
-            db, current_organisation().id, period, audience, section,
+            get_session(), current_organisation().id, period, audience, section,
             request.form.get("text", ""), int(current_user.id),
         )  # fmt: skip
-    except service.ReportProblem as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash("Paragraph saved with the report.", "success")
     args: dict[str, Any] = {
         "from": period.start.isoformat(), "to": period.end.isoformat(), "audience": audience
     }  # fmt: skip
@@ -108,45 +98,33 @@ def edit() -> BaseResponse:
 
 @bp.get("/report.docx")
 @roles(MANAGERS)
-def download_docx() -> Response:
+def download_docx() -> BaseResponse:
     """The report as the page shows it, as a Word document (logged)."""
     return _download("docx")
 
 
 @bp.get("/report.xlsx")
 @roles(MANAGERS)
-def download_xlsx() -> Response:
+def download_xlsx() -> BaseResponse:
     """The report as the page shows it, as a workbook (logged)."""
     return _download("xlsx")
 
 
 @bp.get("/report.csv")
 @roles(MANAGERS)
-def download_csv() -> Response:
+def download_csv() -> BaseResponse:
     """Every figure of the report as tidy CSV, for the analyst's own tools (logged)."""
     return _download("csv")
 
 
-def _download(kind: str) -> Response:
-    found = _report()
-    now = datetime.now(UTC)
-    if kind == "docx":
-        body = service.document(found, now)
-    elif kind == "csv":
-        body = service.csv(found).encode("utf-8")
-    else:
-        buffer = io.BytesIO()
-        write_workbook(service.workbook(found, now), buffer)
-        body = buffer.getvalue()
-    db = get_session()
-    auditing.record(
-        db, "export", "annual_report", summary=f"{found.audience} {kind} {found.period.label}",
-        organisation_id=current_organisation().id,
-    )  # fmt: skip
-    db.commit()
-    period = found.period
-    name = f"iro-annual-report-{period.start:%Y}-{period.end:%y}-{found.audience}.{kind}"
-    return Response(
-        body, mimetype={"docx": DOCX, "xlsx": XLSX, "csv": "text/csv"}[kind],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )  # fmt: skip
+def _download(kind: str) -> BaseResponse:
+    period, audience = _asked()
+    db, org = get_session(), current_organisation()
+    params = {"from": period.start.isoformat(), "to": period.end.isoformat(),
+              "audience": audience, "format": kind}  # fmt: skip
+    return deliver(
+        export_jobs.ANNUAL_REPORT,
+        params,
+        export_builds.annual_size(db, org.id, period),
+        lambda: export_builds.annual(_report(), kind, datetime.now(UTC)),
+    )

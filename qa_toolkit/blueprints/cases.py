@@ -31,6 +31,15 @@ def latest() -> str | Response:
     return redirect(url_for("cases.frame", frame_id=frame.id, **filters))
 
 
+def _filters() -> dict[str, str]:
+    """The team and due-date filters asked for (an unknown due filter is none)."""
+    due = request.args.get("due", "")
+    return {
+        "team": request.args.get("team", ""),
+        "due": due if due in case_service.DUE_FILTERS else "",
+    }
+
+
 @bp.get("/frames/<int:frame_id>")
 @roles(CASE_ROLES)
 def frame(frame_id: int) -> str:
@@ -38,28 +47,17 @@ def frame(frame_id: int) -> str:
     found = case_service.frame_for(db, current_organisation().id, frame_id)
     if found is None:
         abort(404)
-    due = request.args.get("due", "")
+    filters, today = _filters(), date.today()
     page = case_service.page_of_cases(
-        db,
-        found,
-        date.today(),
-        team=request.args.get("team", ""),
-        due=due if due in case_service.DUE_FILTERS else "",
+        db, found, today, **filters,
         page=request.args.get("page", 1, type=int) or 1,
         per_page=current_app.config["CASES_PER_PAGE"],
-    )
+    )  # fmt: skip
     db.commit()  # The view of case-level data is logged.
-    report = None
-    if page.page == 1 and not request.args.get("team") and not due:
-        report = census_of(db, found)  # stored at import: one read, not one per row
+    unfiltered = page.page == 1 and not request.args.get("team") and not filters["due"]
+    report = census_of(db, found) if unfiltered else None  # stored at import: one read
     return render_template(
-        "cases/frame.html",
-        report=report,
-        page=page,
-        today=date.today(),
-        team=request.args.get("team", ""),
-        due=due,
-        due_filters=case_service.DUE_FILTERS,
-        participation_words=PARTICIPATION,
+        "cases/frame.html", report=report, page=page, today=today, **filters,
+        due_filters=case_service.DUE_FILTERS, participation_words=PARTICIPATION,
         status_labels=STATUS_LABELS,
-    )
+    )  # fmt: skip

@@ -17,6 +17,7 @@ from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import dashboard
 from qa_toolkit.services import escalations as escalation_service
 from qa_toolkit.services import feedback as feedback_service
+from qa_toolkit.services.feedback import FeedbackLine
 from qa_toolkit.services.paging import Page
 from reports.disclosure import Rules
 from reports.disclosure_views import TeamCount
@@ -28,40 +29,42 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @roles(ALL_ROLES)
 def index() -> str:
-    org = current_organisation()
-    db = get_session()
-    today = date.today()
+    org, db, today = current_organisation(), get_session(), date.today()
     overview = dashboard.summary(db, org.id, today)
-    role = current_role()
     feedback = feedback_service.feedback_for(db, policy.current() or _nobody())
-    if role == Role.VIEWER:  # What partners see: the partner object of the counts, no staff.
-        counts = [TeamCount(t.team, t.children, t.overdue, t.due_soon) for t in overview.teams]
-        return render_template(
-            "dashboard/viewer.html",
-            frame=overview.frame,
-            partner=partner_dashboard(counts, Rules.from_config(current_app.config)),
-            org=org,
-            print_as_at=overview.frame.as_at.strftime("%-d %B %Y") if overview.frame else "",
-            feedback=feedback,
-            show_case=False,
-        )
-    urgent = []
-    if overview.frame is not None:
-        urgent = dashboard.reviews_due(db, overview.frame.id, today)
+    if current_role() == Role.VIEWER:
+        return _partner_page(overview, feedback)
+    return _staff_page(overview, feedback, today)
+
+
+def _partner_page(overview: dashboard.Summary, feedback: list[FeedbackLine]) -> str:
+    """What partners see: the partner object of the counts, no staff."""
+    counts = [TeamCount(t.team, t.children, t.overdue, t.due_soon) for t in overview.teams]
+    return render_template(
+        "dashboard/viewer.html",
+        frame=overview.frame,
+        partner=partner_dashboard(counts, Rules.from_config(current_app.config)),
+        org=current_organisation(),
+        print_as_at=overview.frame.as_at.strftime("%-d %B %Y") if overview.frame else "",
+        feedback=feedback,
+        show_case=False,
+    )
+
+
+def _staff_page(overview: dashboard.Summary, feedback: list[FeedbackLine], today: date) -> str:
+    db, org, role = get_session(), current_organisation(), current_role()
+    urgent = dashboard.reviews_due(db, overview.frame.id, today) if overview.frame else []
     managing = role in (Role.ADMIN, Role.MANAGER)
     concerns = audit_service.open_concerns(db, org.id) if managing else []
     acknowledged = feedback_service.acknowledged_concerns(db, org.id) if managing else []
-    my_work = [
-        w
-        for w in audit_service.work_of(db, org.id, int(current_user.id))
-        if w.audit.status != "finalised"
-    ]
+    mine = audit_service.work_of(db, org.id, int(current_user.id))
+    my_work = [w for w in mine if w.audit.status != "finalised"]
     action_counts = None
     late_escalations: Page[Escalation] | None = None
     if role is not None:
         viewer = action_service.viewer_of(db, org.id, int(current_user.id), role)
         action_counts = action_service.counts(db, org.id, viewer, today)
-        if role in (Role.ADMIN, Role.MANAGER):
+        if managing:
             late_escalations = escalation_service.overdue_responses(db, org.id, today)
     log_view(
         "dashboard",
@@ -73,19 +76,10 @@ def index() -> str:
         + [f.case_ref or "" for f in feedback],
     )
     return render_template(
-        "dashboard/index.html",
-        action_counts=action_counts,
-        late_escalations=late_escalations,
-        overview=overview,
-        urgent=urgent,
-        today=today,
-        org=org,
-        concerns=concerns,
-        my_work=my_work,
-        acknowledged=acknowledged,
-        feedback=feedback,
-        show_case=True,
-    )
+        "dashboard/index.html", action_counts=action_counts, late_escalations=late_escalations,
+        overview=overview, urgent=urgent, today=today, org=org, concerns=concerns,
+        my_work=my_work, acknowledged=acknowledged, feedback=feedback, show_case=True,
+    )  # fmt: skip
 
 
 def _nobody() -> policy.Principal:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -29,8 +27,9 @@ from qa_toolkit.action_forms import (
     EscalationResponseForm,
 )
 from qa_toolkit.audit_views import log_view
+from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Escalation, EscalationStatus, Role
+from qa_toolkit.models import Audit, Escalation, EscalationStatus, Role
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     CASE_ROLES,
@@ -42,10 +41,10 @@ from qa_toolkit.security.access import (
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import escalations as service
+from qa_toolkit.services import export_builds, export_jobs
 from qa_toolkit.services.paging import page_number
-from reports.action_workbook import EscalationRow, escalations_workbook
+from qa_toolkit.web_actions import committing
 from reports.actions import StageRule
-from reports.excel import write_workbook
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 
@@ -67,55 +66,36 @@ def _amber_days() -> int:
     return int(current_app.config["ESCALATION_AMBER_DAYS"])
 
 
+STATUSES = [("open", "Open"), ("resolved", "Resolved"), ("withdrawn", "Withdrawn"), ("any", "All")]
+
+
 @bp.get("/")
 @roles(CASE_ROLES)
 def index() -> str:
-    db = get_session()
-    org = current_organisation()
     status = request.args.get("status", "open")
     if status not in {"any", *EscalationStatus}:
         status = "open"
     found = service.page_of_escalations(
-        db,
-        org.id,
-        int(current_user.id),
-        _role(),
-        status,
-        page_number(request.args.get("page")),
-        current_app.config["LIST_PER_PAGE"],
-    )
+        get_session(), current_organisation().id, int(current_user.id), _role(), status,
+        page_number(request.args.get("page")), current_app.config["LIST_PER_PAGE"],
+    )  # fmt: skip
     today = date.today()
     log_view("escalation_list", [e.case_ref for e in found.items])
     return render_template(
         "escalations/index.html",
         escalations=[(e, service.rag_of(e, today, _amber_days())) for e in found.items],
-        page=found,
-        status=status,
-        statuses=[
-            ("open", "Open"),
-            ("resolved", "Resolved"),
-            ("withdrawn", "Withdrawn"),
-            ("any", "All"),
-        ],  # fmt: skip
-        manager=_role() in (Role.ADMIN, Role.MANAGER),
-        stages=_stages(),
-    )
+        page=found, status=status, statuses=STATUSES,
+        manager=_role() in (Role.ADMIN, Role.MANAGER), stages=_stages(),
+    )  # fmt: skip
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@roles(CASE_ROLES)
-def new() -> str | BaseResponse | tuple[str, int]:
-    db = get_session()
-    org = current_organisation()
+def _new_form(audit: Audit | None) -> EscalationForm:
+    """The form, its choices, and (on first view) what the case or audit already says."""
     form = EscalationForm()
     form.reason.choices = [SelectChoice("", "Choose one")] + [
         SelectChoice(r, r) for r in service.REASONS
     ]
     form.stage.choices = [SelectChoice(s.key, s.name) for s in _stages()]
-    audit_id = request.values.get("audit_id", type=int)
-    audit = audit_service.audit_for(db, org.id, audit_id) if audit_id else None
-    if audit_id and (audit is None or not can(policy.current(), "open", audit)):
-        abort(404)
     if request.method == "GET" and request.args.get("case_ref"):
         form.case_ref.data = request.args.get("case_ref", "")[:60]
     if request.method == "GET" and audit is not None:
@@ -124,38 +104,40 @@ def new() -> str | BaseResponse | tuple[str, int]:
             form.case_ref.data = audit.case_record.case_ref
         if audit.concern:
             form.issue.data = audit.concern
+    return form
+
+
+def _asked_escalation(form: EscalationForm, audit: Audit | None) -> service.NewEscalation:
+    return service.NewEscalation(
+        case_ref=form.case_ref.data or "", reason=form.reason.data or "",
+        issue=form.issue.data or "", stage_key=form.stage.data or "",
+        raised_on=form.raised_on.data or date.today(), skip_reason=form.skip_reason.data or "",
+        audit_id=audit.id if audit else None, raised_by=form.raised_by.data or "",
+        addressed_to=form.addressed_to.data or "",
+    )  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(CASE_ROLES)
+def new() -> str | BaseResponse | tuple[str, int]:
+    db, org = get_session(), current_organisation()
+    audit_id = request.values.get("audit_id", type=int)
+    audit = audit_service.audit_for(db, org.id, audit_id) if audit_id else None
+    if audit_id and (audit is None or not can(policy.current(), "open", audit)):
+        abort(404)
+    form = _new_form(audit)
     problem = None
     if form.validate_on_submit():
-        try:
+        with committing(flash_problem=False) as outcome:
             escalation = service.open_escalation(
-                db,
-                org.id,
-                service.NewEscalation(
-                    case_ref=form.case_ref.data or "",
-                    reason=form.reason.data or "",
-                    issue=form.issue.data or "",
-                    stage_key=form.stage.data or "",
-                    raised_on=form.raised_on.data or date.today(),
-                    skip_reason=form.skip_reason.data or "",
-                    audit_id=audit.id if audit else None,
-                    raised_by=form.raised_by.data or "",
-                    addressed_to=form.addressed_to.data or "",
-                ),
-                _stages(),
-                int(current_user.id),
+                db, org.id, _asked_escalation(form, audit), _stages(), int(current_user.id),
                 date.today(),
-            )
-        except service.EscalationProblem as exc:
-            db.rollback()
-            problem = str(exc)
-        else:
-            db.commit()
-            flash(
-                f"Escalation opened at {escalation.stage_name}: a response is due by "
-                f"{escalation.response_due:%-d %B %Y}.",
-                "success",
-            )
+            )  # fmt: skip
+        if outcome.ok:
+            flash(f"Escalation opened at {escalation.stage_name}: a response is due by "
+                  f"{escalation.response_due:%-d %B %Y}.", "success")  # fmt: skip
             return redirect(url_for("escalations.show", escalation_id=escalation.id))
+        problem = str(outcome.problem)
     page = render_template("escalations/new.html", form=form, problem=problem, audit=audit)
     return (page, 400) if request.method == "POST" else page
 
@@ -210,15 +192,12 @@ def _step(
     escalation = _escalation_or_404(escalation_id)
     problem = None
     if hasattr(form, "validate_on_submit") and form.validate_on_submit():
-        try:
+        with committing(flash_problem=False) as outcome:
             message = apply(escalation)
-        except service.EscalationProblem as exc:
-            db.rollback()
-            problem = str(exc)
-        else:
-            db.commit()
+        if outcome.ok:
             flash(message, "success")
             return redirect(url_for("escalations.show", escalation_id=escalation.id))
+        problem = str(outcome.problem)
     else:
         problem = "Check the form: something needed is missing."
     db.expire_all()
@@ -277,43 +256,11 @@ def close(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
 
 @bp.get("/export.xlsx")
 @roles(MANAGERS)
-def export() -> Response:
+def export() -> BaseResponse:
     """The escalation log for the IRO annual report: counts, medians, and every escalation."""
-    db = get_session()
-    org = current_organisation()
-    today = date.today()
-    end_to_end = int(current_app.config["ESCALATION_END_TO_END_DAYS"])
-    found = service.escalations_of(db, org.id, 0, Role.MANAGER, "any")
-    first = _stages()[0].key if _stages() else ""
-    rows = [
-        EscalationRow(
-            reference=e.id,
-            case_ref=e.case_ref,
-            team=e.team.name if e.team else None,
-            reason=e.reason,
-            stage=e.stage_name,
-            status=EscalationStatus(e.status).label,
-            rag=(r.label if (r := service.rag_of(e, today, _amber_days())) else None),
-            raised_on=e.raised_on,
-            response_due=e.response_due if e.status == EscalationStatus.OPEN else None,
-            resolved_on=e.resolved_on,
-            stages_visited=len(e.steps),
-            skipped=any(s.skip_reason for s in e.steps) or (e.steps[0].stage_key != first),
-            outcome=e.outcome,
-        )
-        for e in found
-    ]
-    summary = service.summary(db, org.id, _stages(), today, end_to_end)
-    buffer = io.BytesIO()
-    write_workbook(escalations_workbook(rows, summary, org.name, today, end_to_end), buffer)
-    auditing.record(
-        db, "export", "escalation", summary=f"{len(rows)} escalations", organisation_id=org.id
-    )
-    db.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="escalations-{today:%Y-%m-%d}.xlsx"'
-        },
-    )
+    db, org = get_session(), current_organisation()
+    config = current_app.config
+    return deliver(
+        export_jobs.ESCALATIONS, {}, export_builds.escalations_size(db, org.id),
+        lambda: export_builds.escalations(db, org, config, date.today()),
+    )  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime
 
 from flask import (
@@ -19,8 +18,8 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from qa_toolkit import auditing
-from qa_toolkit.blueprints.downloads import DOCX, XLSX, download, figures_csv, file_name
+from qa_toolkit.blueprints.downloads import figures_csv
+from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.charts import compliance_chart, whole_percent_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Programme, Role
@@ -33,9 +32,8 @@ from qa_toolkit.security.access import (
     roles,
 )
 from qa_toolkit.services import actions as action_service
-from qa_toolkit.services import board_pack as pack_service
+from qa_toolkit.services import export_builds, export_jobs, findings_exports
 from qa_toolkit.services import findings as findings_service
-from qa_toolkit.services import findings_exports
 from qa_toolkit.services import overview as overview_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
@@ -45,7 +43,6 @@ from qa_toolkit.web_actions import committing
 from reports import display
 from reports.disclosure import Rules
 from reports.disclosure_actions import table as reaudit_table
-from reports.excel import write_workbook
 from reports.overview import POOLING_NOTE
 from reports.rollup import BREAKDOWN_FIELDS, SMALL_CELL, theme_target
 from reports.text_screen import explain
@@ -320,33 +317,29 @@ def _audience() -> str:
     return audience
 
 
-def _log_export(programme: Programme, summary: str) -> None:
-    with committing():
-        auditing.record(get_session(), "export", "programme_findings", programme.id,
-                        summary=summary, organisation_id=programme.organisation_id)  # fmt: skip
-
-
 @bp.get("/<int:programme_id>/workbook")
 @roles(ALL_ROLES)
-def workbook(programme_id: int) -> Response:
-    """Download the findings as Excel: managers may choose internal; everyone else gets lscp."""
-    programme, audience = _programme_or_404(programme_id), _audience()
-    buffer = io.BytesIO()
-    spec = findings_exports.workbook_spec(get_session(), programme, audience,
-                                          partner_rules=_rules())  # fmt: skip
-    write_workbook(spec, buffer)
-    _log_export(programme, f"{audience} workbook")
-    name = f"{file_name(programme.name)}-{audience}.xlsx"
-    return download(buffer.getvalue(), name, XLSX)
+def workbook(programme_id: int) -> BaseResponse:
+    """Download the findings as Excel (a large programme's is made by a background job)."""
+    db, programme = get_session(), _programme_or_404(programme_id)
+    audience = _audience()
+    return deliver(
+        export_jobs.FINDINGS_WORKBOOK, {"programme_id": programme.id, "audience": audience},
+        export_builds.programme_size(db, programme),
+        lambda: export_builds.findings_workbook(db, programme, audience, _rules()),
+    )  # fmt: skip
 
 
 @bp.get("/<int:programme_id>/board-pack.docx")
 @roles(ALL_ROLES)
-def board_pack(programme_id: int) -> Response:
-    """The board pack as Word: managers may choose internal; everyone else gets the partner one."""
-    programme, audience = _programme_or_404(programme_id), _audience()
-    pack = pack_service.build(get_session(), programme, audience, _rules(), date.today())
-    body = pack_service.document(pack, current_organisation().name, datetime.now(UTC))
-    _log_export(programme, f"{audience} board pack")
-    name = f"{file_name(programme.name)}-board-pack-{audience}.docx"
-    return download(body, name, DOCX)
+def board_pack(programme_id: int) -> BaseResponse:
+    """The board pack as Word (a large programme's is made by a background job)."""
+    db, programme = get_session(), _programme_or_404(programme_id)
+    audience = _audience()
+    return deliver(
+        export_jobs.BOARD_PACK, {"programme_id": programme.id, "audience": audience},
+        export_builds.programme_size(db, programme),
+        lambda: export_builds.board_pack(
+            db, programme, audience, _rules(), date.today(), datetime.now(UTC)
+        ),
+    )  # fmt: skip

@@ -7,13 +7,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from audit_templates.diff import diff
-from audit_templates.errors import TemplateInvalid
 from qa_toolkit.audit_forms import build_audit_form, form_view
 from qa_toolkit.db import get_session
 from qa_toolkit.forms import UploadTemplateForm
 from qa_toolkit.models import TemplateVersion
 from qa_toolkit.security.access import ADMINS, ALL_ROLES, MANAGERS, current_organisation, roles
 from qa_toolkit.services import templates as template_service
+from qa_toolkit.web_actions import committing
 
 bp = Blueprint("frameworks", __name__, url_prefix="/templates")
 
@@ -92,31 +92,17 @@ def changes(version_id: int) -> str:
 @roles(ADMINS)
 def upload() -> tuple[str, int] | WerkzeugResponse:
     form = UploadTemplateForm()
-    errors: list[str] = []
-    if form.validate_on_submit():
-        upload_file = form.file.data
-        db = get_session()
-        try:
-            published = template_service.publish(
-                db,
-                upload_file.read(template_service.MAX_UPLOAD_BYTES + 1),
-                upload_file.filename or "template.yaml",
-                current_organisation(),
-                published_by_id=int(current_user.id),
-            )
-        except TemplateInvalid as exc:
-            db.rollback()
-            errors = [str(e) for e in exc.errors]
-        except template_service.PublishRefused as exc:
-            db.rollback()
-            errors = [str(exc)]
-        else:
-            db.commit()
-            row = published.row
-            if published.created:
-                flash(f"Published {row.title}, version {row.version}.", "success")
-            else:
-                flash(f"{row.title}, version {row.version}, was already published.", "info")
-            return redirect(url_for("frameworks.preview", version_id=row.id))
-    status = 400 if errors else 200
-    return render_template("frameworks/upload.html", form=form, errors=errors), status
+    if not form.validate_on_submit():
+        return render_template("frameworks/upload.html", form=form, errors=[]), 200
+    with committing(flash_problem=False) as outcome:
+        published = template_service.publish_upload(
+            get_session(),
+            form.file.data,
+            current_organisation(),
+            published_by_id=int(current_user.id),
+        )
+    if outcome.problem is not None:
+        errors = template_service.problem_lines(outcome.problem)
+        return render_template("frameworks/upload.html", form=form, errors=errors), 400
+    flash(*published.notice)
+    return redirect(url_for("frameworks.preview", version_id=published.row.id))

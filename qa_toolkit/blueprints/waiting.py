@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,6 +11,7 @@ from qa_toolkit.models import Delivery
 from qa_toolkit.notifications import outbox
 from qa_toolkit.notifications.kinds import KINDS
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, roles
+from qa_toolkit.web_actions import committing
 
 bp = Blueprint("waiting", __name__, url_prefix="/waiting")
 
@@ -25,13 +26,11 @@ def index() -> str:
 @bp.post("/<int:notification_id>/done")
 @roles(ALL_ROLES)
 def done(notification_id: int) -> Response:
-    session = get_session()
-    if not outbox.dismiss(
-        session, current_organisation().id, int(current_user.id), notification_id
-    ):
-        abort(404)
-    session.commit()
-    flash("Taken off your list.", "success")
+    with committing("Taken off your list."):
+        if not outbox.dismiss(
+            get_session(), current_organisation().id, int(current_user.id), notification_id
+        ):
+            abort(404)
     return redirect(url_for("waiting.index"))
 
 
@@ -49,9 +48,8 @@ def settings() -> str | Response:
             if value not in {d.value for d in Delivery}:
                 abort(400)
             wanted[kind.key] = Delivery(value)
-        outbox.set_preferences(session, user_id, wanted)
-        session.commit()
-        flash("Your e-mail settings are saved.", "success")
+        with committing("Your e-mail settings are saved."):
+            outbox.set_preferences(session, user_id, wanted)
         return redirect(url_for("waiting.settings"))
     return render_template(
         "waiting/settings.html", kinds=KINDS, chosen=outbox.preferences_of(session, user_id)

@@ -23,6 +23,25 @@ class AuditStatus(enum.StrEnum):
     MODERATED = "moderated"
     FINALISED = "finalised"
 
+    @property
+    def label(self) -> str:
+        """The words every page and workbook shows for this status."""
+        return _STATUS_LABELS[self.value]
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a status as stored (a plain string on the row)."""
+        return cls(value).label
+
+
+_STATUS_LABELS = {
+    "assigned": "Not started",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "returned": "Returned for amendment",
+    "moderated": "Moderated",
+    "finalised": "Finalised",
+}
 
 _STATUSES = ", ".join(f"'{s.value}'" for s in AuditStatus)
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +50,9 @@ class Frame(Base):
     # The census worked out once at import (sampling.timetable.Census.to_json): the list is
     # immutable, so every page reads this instead of going over its rows again.
     census: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The IROs' and social workers' names as the list spells them, kept at import for the
+    # free-text screen (qa_toolkit.services.partner.screen_lists), so it never reads the rows.
+    screen_names: Mapped[list[str] | None] = mapped_column(JSON)
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -62,6 +66,12 @@ class CaseRecord(Base):
         # The case list's team filter in reference order, and the most urgent reviews.
         Index("ix_case_record_frame_team_ref", "frame_id", "team_name", "case_ref"),
         Index("ix_case_record_frame_status_due", "frame_id", "review_status", "review_due"),
+        # The free-text screen's look-up of the references a text may name, in upper case.
+        Index(
+            "ix_case_record_organisation_id_upper_case_ref",
+            "organisation_id",
+            text("upper(case_ref)"),
+        ),
     )
 
     id: Mapped[IntPK]

@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pyotp
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from problems import Problem
 from qa_toolkit import auditing
 from qa_toolkit.models import Membership, Organisation, Role, User
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.models.users import MfaRequirement, RecoveryCode
 from qa_toolkit.services.account_log import record_account_change
 
@@ -142,7 +143,7 @@ def enabled(user: User) -> bool:
 def enrol(session: Session, keys: Keys, user: User, token: str, code: str) -> list[str]:
     """Turn MFA on once the user has typed a code from their app; return the recovery codes."""
     secret = secret_from_token(keys, user, token)
-    now = datetime.now(UTC)
+    now = utcnow()
     step = _matching_step(secret, code, None, now)
     if step is None:
         raise MfaError(
@@ -165,7 +166,7 @@ def verify(session: Session, keys: Keys, user: User, code: str) -> str | None:
         secret = keys.fernet.decrypt(user.totp_secret.encode()).decode()
     except InvalidToken:
         return None  # The key changed (SECRET_KEY rotated): an administrator resets MFA.
-    step = _matching_step(secret, code, user.totp_last_step, datetime.now(UTC))
+    step = _matching_step(secret, code, user.totp_last_step, utcnow())
     if step is not None and _claim_step(session, user, step):
         return "app"
     found = session.scalar(
@@ -205,7 +206,7 @@ def _claim_recovery_code(session: Session, code_id: int) -> bool:
     claimed = session.execute(
         update(RecoveryCode)
         .where(RecoveryCode.id == code_id, RecoveryCode.used_at.is_(None))
-        .values(used_at=datetime.now(UTC))
+        .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return _rowcount(claimed) == 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from qa_toolkit.models import Action, Audit, AuditStatus, Role, Staff, StaffRole, User
@@ -214,20 +214,43 @@ def _read_feedback(who: Principal, audit: Audit) -> bool:
 # ---- Practice-development actions -----------------------------------------------------------
 
 
+def _action_ties(who: Principal) -> dict[str, int] | None:
+    """Which actions of their organisation `who` may open: None for every one (managers), else
+    those with any of these column values (auditors: raised by them, owned by their staff record,
+    of their team); an empty map for none (viewers see only pseudonymous findings and exports).
+
+    `_open_action` (one action, in Python) and `action_filter` (a list or count, in SQL) both
+    read it, so the page that opens an action and the lists and counts cannot disagree."""
+    if who.role in MANAGING:
+        return None
+    if who.role != Role.AUDITOR:
+        return {}
+    ties = {"raised_by_id": who.user_id}
+    if who.staff_id is not None:
+        ties["owner_staff_id"] = who.staff_id
+    if who.staff_team_id is not None:
+        ties["team_id"] = who.staff_team_id
+    return ties
+
+
 def _open_action(who: Principal, action: Action) -> bool:
     """Managers see every action of their organisation; auditors the ones they own or raised,
-    and their team's."""
+    and their team's; viewers none."""
     if who.role is None or who.organisation_id != action.organisation_id:
         return False
-    if who.role in MANAGING:
-        return True
-    if who.role != Role.AUDITOR:
-        return False
-    return (
-        (who.staff_id is not None and action.owner_staff_id == who.staff_id)
-        or action.raised_by_id == who.user_id
-        or (who.staff_team_id is not None and action.team_id == who.staff_team_id)
-    )
+    ties = _action_ties(who)
+    return ties is None or any(getattr(action, column) == value for column, value in ties.items())
+
+
+def action_filter(who: Principal) -> ColumnElement[bool]:
+    """The "open" rule for actions as a SQL condition: the rows of `Action` that `who` may open."""
+    if who.role is None or who.organisation_id is None:
+        return false()
+    here = Action.organisation_id == who.organisation_id
+    ties = _action_ties(who)
+    if ties is None:
+        return here
+    return and_(here, or_(false(), *(getattr(Action, c) == v for c, v in ties.items())))
 
 
 def _update_action(who: Principal, action: Action) -> bool:

@@ -13,12 +13,12 @@ audit log of every organisation the account belongs to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import Invitation, Membership, Organisation, Role, Staff, User
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.security import mfa, policy, sessions
 from qa_toolkit.security.passwords import hash_password, password_problems
 from qa_toolkit.services.account_log import organisations_of, record_account_change
@@ -92,7 +92,7 @@ def add_user(
     invitation.role = new.role.value
     invitation.name_given = name
     invitation.invited_by_id = by.user_id
-    invitation.created_at = datetime.now(UTC)
+    invitation.created_at = utcnow()
     invitation.answered_at = None
     invitation.outcome = PENDING
     session.flush()
@@ -136,7 +136,7 @@ def answer(session: Session, user: User, invitation_id: int, accept: bool) -> In
     if invitation is None or invitation.user_id != user.id or invitation.outcome is not None:
         raise UserError("That invitation is not waiting for your answer.")
     invitation.outcome = "accepted" if accept else "declined"
-    invitation.answered_at = datetime.now(UTC)
+    invitation.answered_at = utcnow()
     org = session.get_one(Organisation, invitation.organisation_id)
     if accept:
         set_role(session, user, org, Role(invitation.role))
@@ -158,7 +158,7 @@ def withdraw(session: Session, organisation: Organisation, invitation_id: int) -
     ):
         raise UserError("That invitation is not waiting for an answer.")
     invitation.outcome = "withdrawn"
-    invitation.answered_at = datetime.now(UTC)
+    invitation.answered_at = utcnow()
     session.flush()
     user = session.get_one(User, invitation.user_id)
     record_account_change(

@@ -12,8 +12,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -24,7 +22,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from problems import Problem
-from qa_toolkit import audit_autosave, audit_chain
+from qa_toolkit import audit_autosave, audit_chain, private_files
 from qa_toolkit.db import make_engine, writing
 from qa_toolkit.models.audit_log import (
     AuditEvent,
@@ -32,6 +30,7 @@ from qa_toolkit.models.audit_log import (
     AuditEventOrganisation,
     AuditLogArchive,
 )
+from qa_toolkit.models.types import utcnow
 
 FORMAT = "qa-toolkit audit log archive"
 _GUARDED = ("audit_event", "audit_event_case", "audit_event_org")
@@ -138,11 +137,8 @@ def _restore_guards(connection: Connection) -> None:
 
 def _write_file(connection: Connection, target: Path, header: dict[str, Any], last: int) -> str:
     """Write the entries up to place `last` beside the target, then move it into place."""
-    handle, temporary = tempfile.mkstemp(prefix=".archive-", suffix=".tmp", dir=target.parent)
-    os.close(handle)
     digest = hashlib.sha256()
-    try:
-        os.chmod(temporary, 0o600)
+    with private_files.complete_or_nothing(target) as temporary:
         with gzip.open(temporary, "wb") as out:
             out.write(json.dumps(header, sort_keys=True).encode() + b"\n")
             after = int(header["first_seq"]) - 1
@@ -159,10 +155,6 @@ def _write_file(connection: Connection, target: Path, header: dict[str, Any], la
         with open(temporary, "rb") as done:
             for block in iter(lambda: done.read(1 << 20), b""):
                 digest.update(block)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return digest.hexdigest()
 
 
@@ -198,7 +190,7 @@ def archive(owner_url: str, before: date, target: Path, *, actor_ip: str | None 
                 "format": FORMAT, "version": 1, "before": before.isoformat(),
                 "first_seq": start_seq + 1, "last_seq": last, "rows": count,
                 "start_hash": start_hash,
-                "archived_at": datetime.now(UTC).isoformat(),
+                "archived_at": utcnow().isoformat(),
             }  # fmt: skip
             file_hash = _write_file(connection, target, header, last)
             written = read_archive(target)
@@ -218,7 +210,7 @@ def archive(owner_url: str, before: date, target: Path, *, actor_ip: str | None 
             _restore_guards(connection)
             connection.execute(
                 insert(AuditLogArchive).values(
-                    archived_at=datetime.now(UTC), before=before, first_seq=start_seq + 1,
+                    archived_at=utcnow(), before=before, first_seq=start_seq + 1,
                     last_seq=last, rows=count, last_hash=last_hash,
                     file_name=str(target)[:500], file_sha256=file_hash,
                 )
@@ -227,7 +219,7 @@ def archive(owner_url: str, before: date, target: Path, *, actor_ip: str | None 
                 connection,
                 [
                     {
-                        "at": datetime.now(UTC), "user_id": None, "organisation_id": None,
+                        "at": utcnow(), "user_id": None, "organisation_id": None,
                         "action": "archive", "entity_type": "audit_log", "entity_id": None,
                         "summary": f"{count} entries before {before.isoformat()} (places "
                         f"{start_seq + 1} to {last}) moved to {target.name}",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from audit_templates.schema import Template
 from problems import Problem
 from qa_toolkit.models import Audit
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.services.templates import template_of
 
 MAX_TEXT = 20_000
@@ -43,7 +44,7 @@ class SubmitIncomplete(AuditProblem):
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def template_for(audit: Audit) -> Template:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from audit_templates.question_types import behaviour
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import AuditScore, is_blank, score, visible_answers
 from qa_toolkit.models import Audit, AuditStatus
@@ -38,13 +39,14 @@ def clean_answer(template: Template, question: Question, value: Any) -> Any:
     scale = template.scale_of(question)
     if scale is not None:
         return value if isinstance(value, str) and scale.option(value) is not None else None
-    if question.type == "choice":
+    kind = behaviour(question.type)  # audit_templates.question_types
+    if kind.takes_options and not kind.multiple:
         return value if value in (question.options or []) else None
-    if question.type == "multi_choice":
+    if kind.takes_options:
         values = value if isinstance(value, list) else [value]
         kept = [v for v in values if v in (question.options or [])]
         return kept or None
-    if question.type == "number":
+    if kind.answer == "number":
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -54,7 +56,7 @@ def clean_answer(template: Template, question: Question, value: Any) -> Any:
         ):
             return None
         return number
-    if question.type == "date":
+    if kind.answer == "date":
         try:
             return datetime.fromisoformat(str(value)).date().isoformat()
         except ValueError:
@@ -144,11 +146,7 @@ def save_draft(session: Session, audit: Audit, draft: Draft, expected_version: i
 
 def numbering(template: Template) -> dict[str, str]:
     """Each question's number as the audit form shows it: section.question ("2.3")."""
-    return {
-        q.id: f"{s_no}.{q_no}"
-        for s_no, section in enumerate(template.sections, start=1)
-        for q_no, q in enumerate(section.questions, start=1)
-    }
+    return template.numbers()
 
 
 def check_complete(template: Template, audit: Audit) -> tuple[AuditScore, list[Missing]]:

@@ -7,7 +7,7 @@ Lists imported before the census was kept have it worked out from their rows on 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import func, select
@@ -89,3 +89,23 @@ def record_names(
         )
         names[kind] = {s: found[i] for s, i in by_spelling.items() if i in found}
     return names
+
+
+def screen_names(*columns: Iterable[str | None]) -> list[str]:
+    """The distinct names in a list's columns of people, as spelled there (Frame.screen_names)."""
+    return sorted({name for column in columns for name in column if name})
+
+
+def names_on(session: Session, frame_ids: Sequence[int]) -> set[str]:
+    """The IROs' and social workers' names on these lists, read from their rows: only for lists
+    imported before the names were kept with them (Frame.screen_names is None)."""
+    found: set[str] = set()
+    for column in (CaseRecord.iro_name, CaseRecord.social_worker_name):
+        found |= {
+            name
+            for name in session.scalars(
+                select(column).where(CaseRecord.frame_id.in_(frame_ids)).distinct()
+            )
+            if name
+        }
+    return found

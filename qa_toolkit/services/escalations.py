@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -24,6 +24,7 @@ from qa_toolkit.models import (
     Frame,
     Role,
 )
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.services.paging import Page, paged
 from reports.actions import (
     DEFAULT_ESCALATION_AMBER_WITHIN,
@@ -204,7 +205,7 @@ def record_response(
     step.response = text
     step.responded_on = responded_on
     step.recorded_by_id = user_id
-    escalation.updated_at = datetime.now(UTC)
+    escalation.updated_at = utcnow()
     session.flush()
 
 
@@ -232,7 +233,7 @@ def move_to_stage(
     escalation.stage_name = rule.name
     escalation.stage_started_on = today
     escalation.response_due = due
-    escalation.updated_at = datetime.now(UTC)
+    escalation.updated_at = utcnow()
     session.add(
         EscalationStep(
             escalation_id=escalation.id,
@@ -267,7 +268,7 @@ def close(
     escalation.status = status
     escalation.outcome = text
     escalation.resolved_on = closed_on
-    escalation.updated_at = datetime.now(UTC)
+    escalation.updated_at = utcnow()
     session.flush()
 
 

@@ -130,11 +130,7 @@ def _day(moment: datetime | None) -> date | None:
 
 
 def _number_of(template: Template, question_id: str) -> str:
-    for s_no, section in enumerate(template.sections, start=1):
-        for q_no, q in enumerate(section.questions, start=1):
-            if q.id == question_id:
-                return f"{s_no}.{q_no}"
-    return ""
+    return template.numbers().get(question_id, "")
 
 
 def moderation_figures(session: Session, result: ProgrammeFindings) -> Moderation | None:

@@ -13,41 +13,22 @@ expected) and changes nothing but the report on the staged upload.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qa_toolkit import jobs
 from qa_toolkit.models import FrameUpload, Job, Organisation
-from qa_toolkit.services import case_list_limits, name_matching
+from qa_toolkit.services import frame_job_steps as steps
 from qa_toolkit.services import frames as frame_service
-from sampling.census import list_census
-from sampling.frame import FrameResult, Problem
-from sampling.names import Kind, Proposal
-from sampling.tables import Table, cell_text
+from qa_toolkit.services import name_matching
+from qa_toolkit.services.frame_reports import case_list_report
+from qa_toolkit.services.job_messages import problems_message
+from sampling.names import Kind
 
 CHECK = "frames.check"
 IMPORT = "frames.import"
-# Problems kept for the column-choice page, and named in a job's message.
-SHOWN_PROBLEMS = 200
-NAMED_PROBLEMS = 3
-EXAMPLES = 3
-EXAMPLE_ROWS = 500
-
-
-def review_url(upload_id: int) -> str:
-    """The column-choice page (a plain path: a job has no request to build URLs from)."""
-    return f"/frames/uploads/{upload_id}"
-
-
-def frame_url(frame_id: int) -> str:
-    return f"/cases/frames/{frame_id}"
-
-
-UPLOAD_URL = "/frames/upload"
 
 
 # -- In the request ----------------------------------------------------------------------
@@ -71,7 +52,7 @@ def enqueue_check(
         "label": label,
         "save_mapping_as": save_mapping_as,
     }
-    return _enqueue(session, upload, user_id, CHECK, params)
+    return enqueue(session, upload, user_id, CHECK, params)
 
 
 def enqueue_import(
@@ -95,12 +76,13 @@ def enqueue_import(
         "save_mapping_as": save_mapping_as,
         "names": [list(choice) for choice in names],
     }
-    return _enqueue(session, upload, user_id, IMPORT, params)
+    return enqueue(session, upload, user_id, IMPORT, params)
 
 
-def _enqueue(
+def enqueue(
     session: Session, upload: FrameUpload, user_id: int, kind: str, params: dict[str, Any]
 ) -> int:
+    """Queue a job of `kind` on `upload` (a case list's or a return's)."""
     job_id = jobs.enqueue(
         session,
         kind,
@@ -132,200 +114,11 @@ def checked(upload: FrameUpload) -> bool:
 # -- In the job --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Staged:
-    upload_id: int
-    filename: str
-    raw: bytes
-    organisation_id: int
-    organisation_name: str
-    row_limit: int
-
-
-def _load(ctx: jobs.JobContext) -> _Staged:
-    """The staged file and its organisation's limit, read in a transaction ended at once (so
-    the reading's progress is written, and seen, as it goes)."""
-    upload_id = int(ctx.params["upload_id"])
-    staged = ctx.session.scalar(
-        select(FrameUpload).where(
-            FrameUpload.id == upload_id, FrameUpload.organisation_id == ctx.job.organisation_id
-        )
-    )
-    if staged is None:
-        raise jobs.JobFailed(
-            "That upload was imported or cancelled, or was removed after a day: upload the "
-            "file again.",
-            url=UPLOAD_URL,
-        )
-    organisation = ctx.session.get_one(Organisation, ctx.job.organisation_id)
-    loaded = _Staged(
-        upload_id,
-        staged.filename,
-        staged.content,
-        organisation.id,
-        organisation.name,
-        case_list_limits.row_limit(ctx.app.config, organisation),
-    )
-    ctx.session.commit()
-    return loaded
-
-
-def _lock(ctx: jobs.JobContext, upload_id: int) -> None:
-    """Hold the upload's row to the end of the import: a second import of it waits, then
-    finds it gone (PostgreSQL; SQLite has one writer at a time anyway)."""
-    found = ctx.session.scalar(
-        select(FrameUpload.id).where(FrameUpload.id == upload_id).with_for_update()
-    )
-    if found is None:
-        raise jobs.JobFailed(
-            "That upload was imported or cancelled meanwhile: nothing more was imported.",
-            url=UPLOAD_URL,
-        )
-
-
-def _read(ctx: jobs.JobContext, staged: _Staged) -> Table:
-    """The whole list, its progress shown in rows read; an unreadable file ends the job, and
-    the file is removed (it cannot be imported as it is: upload it again when corrected)."""
-    filename = staged.filename
-
-    def read_so_far(rows: int) -> None:
-        ctx.progress(rows, None, f"Read {rows:,} rows of {filename}")
-
-    ctx.progress(0, None, f"Reading {filename}")
-    try:
-        return frame_service.read(
-            staged.raw, filename, max_rows=staged.row_limit, on_rows=read_so_far
-        )
-    except frame_service.ImportRefused as exc:
-        problem = str(exc)
-        if "rows of cases" in problem:
-            problem = case_list_limits.over_limit_message(
-                problem, staged.organisation_name, staged.row_limit
-            ).rstrip(".")
-        ctx.session.rollback()
-        discarded = ctx.session.get(FrameUpload, staged.upload_id)
-        if discarded is not None:
-            ctx.session.delete(discarded)
-        ctx.session.commit()  # Only the unusable file goes; nothing else was changed.
-        raise jobs.JobFailed(
-            f"{problem}. Nothing was imported, and the file was removed: upload it again once "
-            "it is corrected.",
-            url=UPLOAD_URL,
-        ) from exc
-
-
-def _examples(table: Table) -> dict[str, list[str]]:
-    """A few different values of each column, shown beside the column choices."""
-    examples: dict[str, list[str]] = {h: [] for h in table.headers}
-    for index, header in enumerate(table.headers):
-        seen = examples[header]
-        for row in table.rows[:EXAMPLE_ROWS]:
-            text = cell_text(row[index]).strip()[:40]
-            if text and text not in seen:
-                seen.append(text)
-                if len(seen) == EXAMPLES:
-                    break
-    return examples
-
-
-def _proposal(p: Proposal) -> dict[str, Any]:
-    return {
-        "kind": p.kind,
-        "spelling": p.spelling,
-        "how": p.how,
-        "words": p.words,
-        "target": {"id": p.target.id, "name": p.target.name} if p.target else None,
-        "candidates": [[{"id": k.id, "name": k.name}, score] for k, score in p.candidates],
-    }
-
-
-def _result(result: FrameResult) -> dict[str, Any]:
-    return {
-        "ok": result.ok,
-        "row_count": len(result.row_numbers),
-        "error_count": result.error_count,
-        "errors": [p.message for p in result.errors[:SHOWN_PROBLEMS]],
-        "warning_count": result.warning_count,
-        "warnings": [p.message for p in result.warnings[:SHOWN_PROBLEMS]],
-        "quality": [asdict(q) for q in result.quality],
-    }
-
-
-def _report(
-    session: Session,
-    organisation_id: int,
-    table: Table,
-    result: FrameResult,
-    params: dict[str, Any],
-    *,
-    applied: str | None = None,
-    unresolved: Sequence[Proposal] = (),
-) -> dict[str, Any]:
-    """What the column-choice page shows of this check (case-level: the organisation's
-    managers only, on that page; removed with the upload)."""
-    as_at = date.fromisoformat(str(params["as_at"]))
-    names: list[dict[str, Any]] = []
-    preview = None
-    if result.ok:
-        teams, iros, workers = (result.column(n) for n in ("team", "iro", "social_worker"))
-        proposals = name_matching.propose(
-            session, organisation_id, {"team": teams, "iro": iros, "social_worker": workers}
-        )
-        names = [_proposal(p) for p in proposals if not p.automatic]
-        column = result.column
-        preview = list_census(
-            as_at,
-            column("case_ref"),
-            teams,
-            iros,
-            column("became_looked_after"),
-            column("last_review"),
-            column("next_review_due"),
-        )[1].to_json()
-    return {
-        "headers": list(table.headers),
-        "row_count": len(table.rows),
-        "column_count": len(table.headers),
-        "examples": _examples(table),
-        "mapping": dict(params["mapping"] or {}),
-        "as_at": as_at.isoformat(),
-        "label": str(params.get("label") or ""),
-        "save_mapping_as": str(params.get("save_mapping_as") or ""),
-        "applied": applied,
-        "result": _result(result),
-        "preview": preview,
-        "names": names,
-        "unresolved": [[p.kind, p.spelling] for p in unresolved],
-    }
-
-
-def _keep(ctx: jobs.JobContext, upload_id: int, report: dict[str, Any]) -> None:
-    """Keep the report on the upload, committed (a failing job's work is rolled back)."""
-    staged = ctx.session.get(FrameUpload, upload_id)
-    if staged is None:
-        raise jobs.JobFailed("That upload was cancelled meanwhile.", url=UPLOAD_URL)
-    staged.report = {**report, "job_id": ctx.job.id}
-    ctx.session.commit()
-
-
-def problems_message(filename: str, count: int, problems: Sequence[Problem]) -> str:
-    """A failed job's message: how many problems stop the import, and the first few."""
-    first = "; ".join(p.message.rstrip(".") for p in problems[:NAMED_PROBLEMS])
-    first = first[:1].upper() + first[1:]  # It begins a sentence.
-    more = count - min(count, NAMED_PROBLEMS)
-    also = f"; and {more:,} more" if more > 0 else ""
-    return (
-        f"{filename}: {count:,} {'problem stops' if count == 1 else 'problems stop'} the import, "
-        f"so nothing was imported. {first}{also}. Correct the file or the column choices "
-        "and check again."
-    )[:500]
-
-
 @jobs.job_kind(CHECK, "Checking the case list")
 def run_check(ctx: jobs.JobContext) -> jobs.Outcome:
-    staged = _load(ctx)
+    staged = steps.load(ctx)
     upload_id, filename, org_id = staged.upload_id, staged.filename, staged.organisation_id
-    table = _read(ctx, staged)
+    table = steps.read(ctx, staged, staged.raw, staged.filename)
     params = dict(ctx.params)
     applied = None
     if params.get("mapping") is None:  # Just uploaded: saved choices that fit, or a guess.
@@ -336,25 +129,26 @@ def run_check(ctx: jobs.JobContext) -> jobs.Outcome:
     total = len(table.rows)
     ctx.progress(total, total, f"Checking {total:,} rows")
     result = frame_service.check(table, params["mapping"], date.fromisoformat(params["as_at"]))
-    _keep(ctx, upload_id, _report(ctx.session, org_id, table, result, params, applied=applied))
+    report = case_list_report(ctx.session, org_id, table, result, params, applied=applied)
+    steps.keep(ctx, upload_id, report)
     if not result.ok:
         raise jobs.JobFailed(
             problems_message(filename, result.error_count, result.errors),
-            url=review_url(upload_id),
+            url=steps.review_url(upload_id),
         )
     return jobs.Outcome(
         f"Checked {total:,} rows of {filename}: nothing stops the import. Confirm the columns "
         "and import it.",
-        url=review_url(upload_id),
+        url=steps.review_url(upload_id),
         figures={"rows": total},
     )
 
 
 @jobs.job_kind(IMPORT, "Importing the case list")
 def run_import(ctx: jobs.JobContext) -> jobs.Outcome:
-    staged = _load(ctx)
+    staged = steps.load(ctx)
     upload_id, filename, org_id = staged.upload_id, staged.filename, staged.organisation_id
-    table = _read(ctx, staged)
+    table = steps.read(ctx, staged, staged.raw, staged.filename)
     params = dict(ctx.params)
     mapping: dict[str, str | None] = dict(params["mapping"])
     as_at = date.fromisoformat(str(params["as_at"]))
@@ -370,7 +164,7 @@ def run_import(ctx: jobs.JobContext) -> jobs.Outcome:
         ctx.progress(stored, total, f"Stored {stored:,} of {total:,} rows")
 
     ctx.progress(0, total, f"Checking {total:,} rows")
-    _lock(ctx, upload_id)
+    steps.lock(ctx, upload_id)
     organisation = ctx.session.get_one(Organisation, org_id)
     try:
         imported = frame_service.import_table(
@@ -388,28 +182,27 @@ def run_import(ctx: jobs.JobContext) -> jobs.Outcome:
         )
     except frame_service.ImportRejected as exc:
         ctx.session.rollback()
-        _keep(ctx, upload_id, _report(ctx.session, org_id, table, exc.result, params))
+        steps.keep(ctx, upload_id, case_list_report(ctx.session, org_id, table, exc.result, params))
         raise jobs.JobFailed(
             problems_message(filename, exc.result.error_count, exc.result.errors),
-            url=review_url(upload_id),
+            url=steps.review_url(upload_id),
         ) from exc
     except name_matching.NamesUnresolved as exc:
         ctx.session.rollback()
         result = frame_service.check(table, mapping, as_at)
-        report = _report(ctx.session, org_id, table, result, params, unresolved=exc.unresolved)
-        _keep(ctx, upload_id, report)
+        unresolved = exc.unresolved
+        report = case_list_report(ctx.session, org_id, table, result, params, unresolved=unresolved)
+        steps.keep(ctx, upload_id, report)
         raise jobs.JobFailed(
             f"{len(exc.unresolved)} name(s) in {filename} are close to a team or member of "
             "staff already recorded, so nothing was imported: choose the record each one is "
             "(or add it as new) on the column page, then import again.",
-            url=review_url(upload_id),
+            url=steps.review_url(upload_id),
         ) from exc
-    done = ctx.session.get(FrameUpload, upload_id)
-    if done is not None:
-        ctx.session.delete(done)
+    steps.finish_import(ctx, upload_id)
     frame = imported.frame
     return jobs.Outcome(
         f"Imported {frame.row_count:,} cases as '{frame.label}'.",
-        url=frame_url(frame.id),
+        url=steps.frame_url(frame.id),
         figures={"rows": frame.row_count},
     )

@@ -14,9 +14,6 @@ from qa_toolkit.services.audits import final_answers
 from qa_toolkit.services.templates import template_of
 from reports.agreement import Agreement, by_question, overall
 
-# Compliance and the Ofsted grades are ordered: a near miss is not a full disagreement.
-_ORDINAL_SCALES = {"compliance", "ofsted4"}
-
 
 @dataclass(frozen=True)
 class QuestionAgreement:
@@ -32,14 +29,17 @@ class ProgrammeAgreement:
     questions: list[QuestionAgreement]  # Least agreement first: where auditors differ most.
 
 
-def _scales(template: Template) -> dict[str, tuple[list[str], bool]]:
+def question_scales(template: Template) -> dict[str, tuple[list[str], bool]]:
+    """Each scored question's categories (best first) and whether its scale is ordered."""
     scales: dict[str, tuple[list[str], bool]] = {}
     for question in template.questions():
         scale = template.scale_of(question)
         if scale is None or not question.is_scored:
             continue
         categories = [o.value for o in scale.options if o.score is not None]
-        scales[question.id] = (categories, question.scale in _ORDINAL_SCALES)
+        # An ordered scale (the built-in ones, or an author's with `ordered: true`): a near
+        # miss is not a full disagreement, so kappa is weighted.
+        scales[question.id] = (categories, scale.is_ordered)
     return scales
 
 
@@ -54,7 +54,7 @@ def programme_agreement(session: Session, programme: Programme) -> ProgrammeAgre
     if not audits:
         return None
     template = template_of(programme.template_version)
-    questions = _scales(template)
+    questions = question_scales(template)
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = [
         (dict(a.answers), final_answers(a)) for a in audits
     ]

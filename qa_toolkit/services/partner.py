@@ -22,6 +22,7 @@ from qa_toolkit.models import (
     Audit,
     AuditStatus,
     CaseRecord,
+    Frame,
     HighlightApproval,
     Membership,
     SampleCase,
@@ -29,6 +30,7 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.models.types import utcnow
+from qa_toolkit.services import case_census
 from qa_toolkit.services.findings import ProgrammeFindings
 from qa_toolkit.services.paging import Page, of_list
 from reports import disclosure
@@ -46,7 +48,12 @@ def text_hash(text: str) -> str:
 
 
 def screen_lists(session: Session, organisation_id: int, texts: Iterable[str]) -> Screen:
-    """The organisation's case references that occur in `texts`, and every person's name."""
+    """The organisation's case references that occur in `texts`, and every person's name.
+
+    Reads no case list's rows: the references are looked up through their upper-case index,
+    and each list's people's names were kept with it at import (Frame.screen_names), so the
+    work is the same for a list of 10 children as for one of 100,000.
+    """
     tokens: set[str] = set()
     for text in texts:
         tokens |= candidate_tokens(text)
@@ -68,14 +75,16 @@ def screen_lists(session: Session, organisation_id: int, texts: Iterable[str]) -
             .where(Membership.organisation_id == organisation_id)
         )
     )
-    for column in (CaseRecord.iro_name, CaseRecord.social_worker_name):
-        names |= {
-            n
-            for n in session.scalars(
-                select(column).where(CaseRecord.organisation_id == organisation_id).distinct()
-            )
-            if n
-        }
+    older: list[int] = []
+    for frame_id, kept in session.execute(
+        select(Frame.id, Frame.screen_names).where(Frame.organisation_id == organisation_id)
+    ):
+        if kept is None:
+            older.append(frame_id)
+        else:
+            names.update(kept)
+    if older:
+        names |= case_census.names_on(session, older)
     return Screen.of(refs, names)
 
 

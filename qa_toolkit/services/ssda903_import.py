@@ -2,6 +2,10 @@
 
 The rules are `sampling.ssda903`'s; this stores the children looked after on the list's date
 with their review history (case_review), all or nothing, through `frames.import_result`.
+An upload request only stages the three files (`stage_return`: their size, that each is a
+spreadsheet, and by their headings that they are a return; no row is read); the check and
+the import are background jobs (qa_toolkit/services/ssda903_jobs.py). The CLI reads and
+imports in its own process (`recognise_files`, `check`, `import_return`).
 """
 
 from __future__ import annotations
@@ -25,9 +29,17 @@ from qa_toolkit.services.frames import (
 )
 from qa_toolkit.services.name_matching import NameChoices
 from sampling.ssda903 import Return903, Ssda903Result, parse_903, recognise
-from sampling.tables import Table
+from sampling.tables import Table, TableProblem, read_headings
 
-__all__ = ["check", "import_return", "pack", "recognise_files", "stage_return", "unpack"]
+__all__ = [
+    "check",
+    "import_return",
+    "pack",
+    "recognise_files",
+    "recognise_staged",
+    "stage_return",
+    "unpack",
+]
 
 
 def recognise_files(files: Sequence[tuple[str, bytes]]) -> Return903 | None:
@@ -37,6 +49,25 @@ def recognise_files(files: Sequence[tuple[str, bytes]]) -> Return903 | None:
         return None
     tables: list[tuple[str, Table]] = [(name, read(raw, name)) for name, raw in files]
     return recognise(tables)
+
+
+def recognise_staged(files: Sequence[tuple[str, bytes]]) -> dict[str, str] | None:
+    """Which file is which ({"header": name, ...}), told by their headings alone (no row is
+    read), or None when these are not a return's three. Raises ImportRefused for a file that
+    is no spreadsheet."""
+    if len(files) != 3:
+        return None
+    headed: list[tuple[str, Table]] = []
+    for name, raw in files:
+        try:
+            headings = read_headings(raw, name)
+        except TableProblem as exc:
+            raise ImportRefused(str(exc)) from exc
+        headed.append((name, Table(headings, [], [], "csv")))
+    found = recognise(headed)
+    if found is None:
+        return None
+    return {"header": found.header[0], "episodes": found.episodes[0], "reviews": found.reviews[0]}
 
 
 def check(files: Return903, as_at: date) -> Ssda903Result:
@@ -53,9 +84,11 @@ def import_return(
     user_id: int | None,
     progress: Callable[[int], None] | None = None,
     names: NameChoices | None = None,
+    checked: Ssda903Result | None = None,
 ) -> Imported:
-    """Import the children looked after on `as_at`, or raise ImportRejected changing nothing."""
-    result = parse_903(files, as_at)
+    """Import the children looked after on `as_at`, or raise ImportRejected changing nothing
+    (`checked`: the files' check on that date, when the caller has just made it)."""
+    result = checked if checked is not None else parse_903(files, as_at)
     if not result.ok:
         raise ImportRejected(result.frame)
     filenames = ", ".join(name for name, _ in (files.header, files.episodes, files.reviews))
@@ -84,6 +117,11 @@ def pack(files: Sequence[tuple[str, bytes]]) -> bytes:
     return _BUNDLE + json.dumps(body).encode()
 
 
+def is_return(content: bytes) -> bool:
+    """Whether a staged upload is a return's three files (without unpacking them)."""
+    return content.startswith(_BUNDLE)
+
+
 def unpack(content: bytes) -> list[tuple[str, bytes]] | None:
     """The files of a staged return, or None when the upload is a single case list."""
     if not content.startswith(_BUNDLE):
@@ -95,11 +133,14 @@ def unpack(content: bytes) -> list[tuple[str, bytes]] | None:
 def stage_return(
     session: Session, organisation_id: int, user_id: int, files: Sequence[tuple[str, bytes]]
 ) -> FrameUpload:
-    """Keep the three files of a return while its date is confirmed; refuse them now if they
-    are not a return."""
+    """Keep the three files of a return for its check and import (background jobs); refuse
+    them now if they are too large or, by their headings, not a return."""
     if sum(len(raw) for _, raw in files) > MAX_UPLOAD_BYTES:
         raise ImportRefused("The files are larger than 100 MB together.")
-    if recognise_files(files) is None:
+    for name, raw in files:
+        if not raw.strip():
+            raise ImportRefused(f"{name} is empty.")
+    if recognise_staged(files) is None:
         raise ImportRefused(NOT_A_RETURN)
     purge_stale_uploads(session)
     upload = FrameUpload(

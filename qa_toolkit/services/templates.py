@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from audit_templates.errors import TemplateInvalid
 from audit_templates.loader import content_hash, decode, load_template_text
 from audit_templates.schema import Template
 from problems import Problem
@@ -26,6 +28,40 @@ class PublishRefused(Problem):
 class Published:
     row: TemplateVersion
     created: bool
+
+    @property
+    def notice(self) -> tuple[str, str]:
+        """The message shown after an upload, and its kind ("success", or "info" for a repeat)."""
+        if self.created:
+            return f"Published {self.row.title}, version {self.row.version}.", "success"
+        return f"{self.row.title}, version {self.row.version}, was already published.", "info"
+
+
+class UploadedFile(Protocol):
+    """What a web upload offers: its name as sent, and its bytes."""
+
+    filename: str | None
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def publish_upload(
+    session: Session,
+    upload: UploadedFile,
+    organisation: Organisation | None,
+    published_by_id: int | None = None,
+) -> Published:
+    """`publish` for a file sent through the web: reads one byte past the limit, not all of it."""
+    raw = upload.read(MAX_UPLOAD_BYTES + 1)
+    filename = upload.filename or "template.yaml"
+    return publish(session, raw, filename, organisation, published_by_id=published_by_id)
+
+
+def problem_lines(problem: Problem) -> list[str]:
+    """The refusal as the upload page lists it: every problem of an invalid template, one a line."""
+    if isinstance(problem, TemplateInvalid):
+        return [str(error) for error in problem.errors]
+    return [problem.message]
 
 
 def _visible(organisation_id: int | None) -> ColumnElement[bool]:

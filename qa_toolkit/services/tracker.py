@@ -37,14 +37,7 @@ LIFECYCLE = (
     AuditStatus.MODERATED.value,
     AuditStatus.FINALISED.value,
 )
-STATUS_LABELS = {
-    "assigned": "Not started",
-    "in_progress": "In progress",
-    "returned": "Returned for amendment",
-    "submitted": "Submitted",
-    "moderated": "Moderated",
-    "finalised": "Finalised",
-}
+STATUS_LABELS = {status: AuditStatus.label_of(status) for status in LIFECYCLE}  # lifecycle order
 WITH_AUDITOR = EDITABLE
 PER_PAGE = 50
 SORTS = ("due", "case", "programme", "auditor", "status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from problems import Problem
 from qa_toolkit import auditing
 from qa_toolkit.models import Membership, Organisation, Role, Staff, User
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.security import throttle
 from qa_toolkit.security.passwords import (
     burn_time,
@@ -99,7 +100,7 @@ def sign_in_refusal(
 
 
 def record_login(session: Session, user: User, how: str = "") -> None:
-    user.last_login_at = datetime.now(UTC)
+    user.last_login_at = utcnow()
     actor = auditing.current_actor(session)
     auditing.record(
         session, "login", "user_account", user.id, how,

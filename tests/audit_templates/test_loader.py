@@ -278,9 +278,11 @@ def test_an_alias_bomb_is_rejected_quickly(where: str) -> None:
     if where == "settings":
         indented = "".join(f"  {line}\n" for line in bomb.splitlines())
         bomb = _replace(SMALL, "settings:\n  days: 15\n", f"settings:\n  days: 15\n{indented}")
-    error, elapsed = _load_within(bomb, seconds=20)
+    # Expanding it would take minutes and gigabytes; refusing it takes milliseconds. The bound
+    # is loose so a busy machine (CI on every core) cannot fail it, and still far below expansion.
+    error, elapsed = _load_within(bomb, seconds=60)
     assert isinstance(error, TemplateInvalid), error
-    assert elapsed < 2, f"took {elapsed:.2f} s"
+    assert elapsed < 30, f"took {elapsed:.2f} s"
     assert [e.code for e in error.errors] == ["too_big"]
     assert "too many values" in str(error)
     assert str(error).startswith("bomb.yaml:")

@@ -35,6 +35,7 @@ from qa_toolkit.models import (
     Frame,
     Job,
     JobStatus,
+    Organisation,
     Programme,
     TemplateVersion,
     User,
@@ -279,6 +280,9 @@ def _ids(app: Flask, states: States) -> dict[str, list[Any]]:
             "version_id": [v.id for v in versions],
             "template_key": sorted({v.template_key for v in versions}),
             "user_id": [ash, _user(session, "admin@demo.example").id],
+            "organisation_id": list(
+                session.scalars(select(Organisation.id).order_by(Organisation.id))
+            ),
             "topic": [topic.slug for topic in help_pages.TOPICS],
         }
 

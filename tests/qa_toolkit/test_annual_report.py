@@ -15,7 +15,16 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from qa_toolkit.db import get_session
-from qa_toolkit.models import AuditEvent, CaseRecord, CaseReview, Escalation, Frame, Organisation
+from qa_toolkit.models import (
+    AnnualReportText,
+    AuditEvent,
+    CaseRecord,
+    CaseReview,
+    Escalation,
+    Frame,
+    Organisation,
+    Role,
+)
 from qa_toolkit.services import annual_report
 from reports.annual import financial_year
 from reports.disclosure import Rules
@@ -138,6 +147,22 @@ def test_cli_refuses_bad_dates_and_writes_nothing(
     assert not out.exists()
 
 
+def test_the_page_says_why_a_period_is_refused_and_saves_nothing(
+    app: Flask, login_as: LoginAs, world: World
+) -> None:
+    manager = login_as(world.a.users[Role.MANAGER])
+    swapped = {"from": "2026-04-01", "to": "2025-03-31"}
+    page = manager.get("/reports/annual/", query_string=swapped)
+    assert page.status_code == 400
+    assert "swap the two dates" in page.get_data(as_text=True)
+    saved = manager.post(
+        "/reports/annual/edit", data={**swapped, "section": "actions", "text": "x"}
+    )
+    assert saved.status_code == 400 and "swap the two dates" in saved.get_data(as_text=True)
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(AnnualReportText)) == 0
+
+
 def test_cli_refuses_other_file_types(runner: FlaskCliRunner, tmp_path: Path) -> None:
     result = runner.invoke(args=["report", "annual", "-o", str(tmp_path / "r.pdf")])
     assert result.exit_code != 0 and ".docx or .xlsx or .csv" in result.output
@@ -191,6 +216,11 @@ def test_page_edit_and_download_for_managers_only(demo: Flask, login_as: LoginAs
     )
     assert saved.status_code == 302 and "#actions" in saved.headers["Location"]
     assert "Our words here." in manager.get("/reports/annual/").get_data(as_text=True)
+    # The demo's year is over EXPORT_QUEUE_ABOVE rows, so the report is queued by default
+    # (tests/qa_toolkit/test_export_jobs.py); here the direct download, as for a small one.
+    queued = manager.get("/reports/annual/report.docx", query_string=span)
+    assert queued.status_code == 302 and queued.headers["Location"].startswith("/jobs/")
+    demo.config["EXPORT_QUEUE_ABOVE"] = 10**9
     word = manager.get("/reports/annual/report.docx", query_string=span)
     assert word.status_code == 200 and word.data[:2] == b"PK"
     # Tidy CSV: the reviews-on-time headline row is the figures' own count.

@@ -17,7 +17,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import Connection, Engine, inspect, text
 
 from qa_toolkit import migrate
-from qa_toolkit.cli_backup import backup_cli
+from qa_toolkit.cli.backup import backup_cli
 from qa_toolkit.db import make_engine, writing
 from qa_toolkit.services import backup as backup_service
 from tests.support.databases import require_demo

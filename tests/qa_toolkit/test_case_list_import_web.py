@@ -13,17 +13,22 @@ from qa_toolkit.db import get_session
 from qa_toolkit.models import CaseRecord, CaseReview, Frame, Job, NameAlias, Role, Staff, Team
 from tests.qa_toolkit.test_frames_web import _form_fields, _submit, _upload
 from tests.sampling import ssda903_files as files
+from tests.support.jobs import finish
 from tests.support.world import LoginAs, World
 
 
-def _upload_return(client: FlaskClient, data: dict[str, bytes]) -> str:
+def _upload_return(app: Flask, client: FlaskClient, data: dict[str, bytes]) -> str:
+    """Upload a return's three files: the request queues their check, which runs; the
+    return's page it links to is returned."""
     response = client.post(
         "/frames/upload",
         data={"file": [(io.BytesIO(raw), name) for name, raw in data.items()]},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
-    return response.headers["Location"]
+    job = finish(app, client, response)
+    url: str = job["result_url"]
+    assert url.startswith("/frames/uploads/"), job
+    return url
 
 
 def _count(app: Flask, model: type) -> int:
@@ -35,25 +40,31 @@ def test_an_ssda903_return_is_checked_then_imported(
     app: Flask, login_as: LoginAs, world: World
 ) -> None:
     client = login_as(world.a.users[Role.MANAGER])
-    url = _upload_return(client, files.as_bytes())
+    url = _upload_return(app, client, files.as_bytes())
     page = client.get(url).get_data(as_text=True)
     assert "Import an SSDA903 return" in page and "300 children" in page
     fields = _form_fields(page)
     fields.update({"as_at": "2026-03-31", "action": "check"})
-    checked = client.post(url, data=fields).get_data(as_text=True)
+    state = _submit(app, client, url, fields)
+    assert state["status"] == "done", state
+    assert state["message"].startswith("Checked the return: 200 children are looked after on 31")
+    checked = client.get(url).get_data(as_text=True)
     assert "200 children are looked after on 31 March 2026" in checked
     assert "<strong>50</strong> overdue (the longest by 51 days)" in checked
     assert 'PN0: Child under 4 at the time of the review</th><td class="num">100' in checked
     before = _count(app, Frame)
+    fields = _form_fields(checked)
     fields["action"] = "import"
-    imported = client.post(url, data=fields)
-    assert imported.status_code == 302, imported.get_data(as_text=True)[-1500:]
+    imported = _submit(app, client, url, fields)
+    assert imported["status"] == "done", imported
+    assert imported["message"].startswith("Imported 200 children as 'Children looked after")
     assert _count(app, Frame) == before + 1
     assert _count(app, CaseReview) == 350
-    case_list = client.get(imported.headers["Location"]).get_data(as_text=True)
+    case_list = client.get(imported["result_url"]).get_data(as_text=True)
     assert "Worked out exactly from each child's review history" in case_list
     assert "350 reviews held in the children's current periods of care, 250 of them" in (case_list)
     assert "C2: Full care order" in case_list  # the code beside its words
+    assert client.get(url).status_code == 404  # the imported upload is gone
 
 
 def test_an_unusable_return_is_refused_with_its_place(
@@ -64,16 +75,27 @@ def test_an_unusable_return_is_refused_with_its_place(
     data["episodes.csv"] = data["episodes.csv"].replace(
         b"C0000,02/06/2025,S", b"C0000,02/06/2011,S", 1
     )
-    url = _upload_return(client, data)
-    fields = _form_fields(client.get(url).get_data(as_text=True))
-    fields.update({"as_at": "2026-03-31", "action": "import"})
     before = (_count(app, Frame), _count(app, CaseRecord))
-    response = client.post(url, data=fields)
-    assert response.status_code == 400
+    response = client.post(
+        "/frames/upload",
+        data={"file": [(io.BytesIO(raw), name) for name, raw in data.items()]},
+        content_type="multipart/form-data",
+    )
+    state = finish(app, client, response)
+    assert state["status"] == "failed"
+    assert (
+        "1 problem stops the import, so nothing was imported. episodes.csv, row 2, column "
+        "'DECOM': expected a start on or after the child's date of birth"
+    ) in state["message"]
+    url = state["result_url"]
+    page = client.get(url).get_data(as_text=True)  # the kept report, with the values
     assert (
         "episodes.csv, row 2, column &#39;DECOM&#39;: the episode starts on 2 Jun 2011, before "
         "the child&#39;s date of birth (1 May 2012)"
-    ) in response.get_data(as_text=True)
+    ) in page
+    fields = _form_fields(page)
+    fields.update({"as_at": "2026-03-31", "action": "import"})
+    assert _submit(app, client, url, fields)["status"] == "failed"
     assert (_count(app, Frame), _count(app, CaseRecord)) == before
 
 

@@ -199,13 +199,20 @@ def test_a_malformed_file_fails_its_job_plainly_and_changes_nothing(
     assert 'href="/frames/upload">Put it right' in page
     assert _counts(app) == before and _staged(app) == staged
 
-    # Readable, but a date that is no date: the check names the row, the column, the value.
+    # Readable, but a date that is no date: the job names the row, the column and what was
+    # expected there; the value itself only on the column page.
     bad_date = b"Child ID,Team,DOB\r\nC1,North,03/04/2015\r\nC2,North,31/02/2021\r\n"
     state = finish(app, client, _post_upload(client, bad_date, "dates.csv"))
     assert state["status"] == "failed", state
     assert state["message"].startswith("dates.csv: 1 problem stops the import, so nothing was")
-    assert "imported. Row 3, column 'DOB': '31/02/2021' is not a real date." in state["message"]
+    assert (
+        "imported. Row 3, column 'DOB': expected a date written day/month/year, such as "
+        "31/03/2026." in state["message"]
+    )
+    assert "31/02/2021" not in state["message"]
     assert state["result_url"].startswith("/frames/uploads/")  # to the column choices
+    review = client.get(state["result_url"]).get_data(as_text=True)
+    assert "&#39;31/02/2021&#39; is not a real date" in review
     assert _counts(app) == before
 
 

@@ -9,14 +9,14 @@ import sys
 
 from flask import Flask
 
-from qa_toolkit import cli_entry
+from qa_toolkit import cli as cli_entry
 
 HEAVY = ("scipy", "statsmodels", "numpy", "openpyxl", "argon2", "sqlalchemy", "huey")
 
 
 def test_help_imports_nothing_heavy() -> None:
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "qa_toolkit.cli_entry", "--help"],
+        [sys.executable, "-X", "importtime", "-m", "qa_toolkit.cli", "--help"],
         capture_output=True,
         text=True,
         check=True,

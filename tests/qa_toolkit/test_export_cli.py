@@ -40,10 +40,11 @@ PARTNER_SHEETS = [
     "Strata",
     "Limitations",
     "Actions",
+    "Did the actions work",
     "Method",
 ]
-# The spring round has no round before it, so no Trend sheet.
-SPRING_SHEETS = [s for s in PARTNER_SHEETS if s != "Trend"]
+# The spring round has no round before it: no Trend, and no earlier actions to look back on.
+SPRING_SHEETS = [s for s in PARTNER_SHEETS if s not in {"Trend", "Did the actions work"}]
 
 
 def _exports(app: Flask) -> list[AuditEvent]:

@@ -136,14 +136,16 @@ def test_a_connection_lost_mid_import_leaves_nothing_half_written(
     with _connection_dies_mid_case_rows(app) as seen:
         run_queued(app)
     assert seen["kills"] == 1 and KILL_AFTER <= seen["rows"] <= ROWS
-    state = client.get(f"/jobs/{job_id}.json").get_json()
-    assert state["status"] == "failed" and state["message"] == UNEXPECTED
 
     # No frame, no case rows, no new teams or staff, no saved mapping, no log entries.
     assert _without_jobs(_counts(app)) == before
     with app.app_context():
+        assert get_session().scalar(select(func.max(AuditEvent.id))) == last_event
+    # (Read after the counts: viewing the job's page is itself logged.)
+    state = client.get(f"/jobs/{job_id}.json").get_json()
+    assert state["status"] == "failed" and state["message"] == UNEXPECTED
+    with app.app_context():
         session = get_session()
-        assert session.scalar(select(func.max(AuditEvent.id))) == last_event
         assert session.scalar(select(Frame.id).where(Frame.label == "Killed")) is None
         teams = session.execute(text("SELECT count(*) FROM team WHERE name LIKE 'Kill %'"))
         assert teams.scalar_one() == 0

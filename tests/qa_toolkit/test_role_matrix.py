@@ -22,6 +22,7 @@ OBJECT_LEVEL = {
     "waiting.done",
     "jobs.show",
     "jobs.show_json",
+    "exports.download",
     "audits.edit",
     "audits.autosave",
     "audits.moderate",
@@ -123,6 +124,8 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     # Its requester or a manager of its organisation (checked on the job itself).
     "jobs.show": ALL_ROLES,
     "jobs.show_json": ALL_ROLES,
+    # An export job's file: its requester or a manager of its organisation (on the job itself).
+    "exports.download": ALL_ROLES,
     # Each person's own list and settings.
     "waiting.index": ALL_ROLES,
     "waiting.done": ALL_ROLES,

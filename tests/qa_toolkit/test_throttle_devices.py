@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from qa_toolkit.cli import gunicorn_options
+from qa_toolkit.cli.serve import gunicorn_options
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role
 from qa_toolkit.security import devices

@@ -37,6 +37,7 @@ from datetime import date
 import pytest
 from scipy import stats
 
+from problems import Problem
 from reports.actions import DEFAULT_STAGES
 from reports.annual import (
     ActionFact,
@@ -142,8 +143,10 @@ def test_financial_year_and_quarters() -> None:
         Period(D(2025, 10, 1), D(2025, 12, 31)),
         Period(D(2026, 1, 1), D(2026, 3, 31)),
     ]
-    with pytest.raises(ValueError, match="swap the two dates"):
+    with pytest.raises(Problem, match="swap the two dates") as refused:
         Period(D(2026, 1, 1), D(2025, 1, 1))
+    assert refused.value.field == "to"
+    assert refused.value.message.startswith("The period ends (2025-01-01) before it starts")
 
 
 def test_children_counted_by_hand() -> None:

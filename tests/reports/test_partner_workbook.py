@@ -232,3 +232,19 @@ def test_small_number_cautions_name_the_partner_figures_on_few_answers() -> None
     # 100% against a 90% target on 6 answers: a strength.
     assert strengths.rows == (("Did the IRO consult the child before the review?", 6, 6, 100,
                                90),)  # fmt: skip
+
+
+def test_the_case_list_date_reads_as_on_every_other_page_and_workbook() -> None:
+    """Once "05 March 2026" here against "5 March 2026" in the manager workbook and pages."""
+    from dataclasses import replace
+
+    from reports.display import date
+
+    method = replace(METHOD, frame_date=dt.date(2026, 3, 5))
+    found = disclosure.programme(rollup(TEMPLATE, []), rules=RULES, title="Voice")
+    spec = build(found, title="Findings", programme="Voice", method=method, actions=())
+    buffer = io.BytesIO()
+    write_workbook(spec, buffer)
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Method"]
+    dated = [r[1] for r in sheet.iter_rows(values_only=True) if r[0] == "Case list date"]
+    assert dated == ["5 March 2026"] == [date(dt.date(2026, 3, 5))]

@@ -7,10 +7,6 @@ importing each other.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,21 +56,6 @@ def known_revisions(url: str) -> list[str]:
     """The revisions this version of the toolkit knows, oldest first."""
     script = ScriptDirectory.from_config(migrate.alembic_config(url))
     return [r.revision for r in reversed(list(script.walk_revisions()))]
-
-
-@contextmanager
-def private_temporary(folder: Path, prefix: str, suffix: str) -> Iterator[Path]:
-    """A new empty file (0600) in `folder`, removed afterwards unless moved away."""
-    handle, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
-    os.close(handle)
-    path = Path(name)
-    os.chmod(path, FILE_MODE)
-    try:
-        yield path
-    finally:
-        for leftover in (path, *(Path(f"{path}{end}") for end in ("-journal", "-wal", "-shm"))):
-            with suppress(FileNotFoundError):
-                leftover.unlink()
 
 
 def known(versions: list[str], name: str, url: str) -> str:

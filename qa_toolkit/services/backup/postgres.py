@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 
 from qa_toolkit import migrate
 from qa_toolkit.db import make_engine
+from qa_toolkit.private_files import complete_or_nothing
 from qa_toolkit.services.backup.common import (
     CORE_TABLES,
     FILE_MODE,
@@ -27,7 +28,6 @@ from qa_toolkit.services.backup.common import (
     Restored,
     ToolMissing,
     known,
-    private_temporary,
     stamp,
 )
 
@@ -85,7 +85,8 @@ def create(url: str, target: Path) -> Backup:
             "and keep the file private (chmod 600): it holds children's personal data."
         )
     address, env = _libpq(url)
-    with private_temporary(target.parent, ".backup-", ".part") as partial:
+    # Named: pg_restore, another process, reads the dump back to check it.
+    with complete_or_nothing(target, named=True) as partial:
         with partial.open("wb") as out:
             done = _run([tool, "--format=custom", "--no-password", "--dbname", address], env, out)
             out.flush()
@@ -93,7 +94,6 @@ def create(url: str, target: Path) -> Backup:
         if done.returncode != 0:
             raise BackupProblem(f"pg_dump failed: {_said(done.stderr)}; nothing was written.")
         _archive_revision(partial, url, env)
-        os.replace(partial, target)
     os.chmod(target, FILE_MODE)
     return Backup(target, target.stat().st_size, revision, "postgresql")
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from qa_toolkit import migrate
 from qa_toolkit.db import SQLITE_BUSY_TIMEOUT_MS
+from qa_toolkit.private_files import complete_or_nothing, private_scratch
 from qa_toolkit.services.backup.common import (
     CORE_TABLES,
     FILE_MODE,
@@ -23,7 +24,6 @@ from qa_toolkit.services.backup.common import (
     BackupProblem,
     Restored,
     known,
-    private_temporary,
     stamp,
 )
 
@@ -98,14 +98,14 @@ def create(url: str, target: Path) -> Backup:
         raise BackupProblem("The backup cannot be written over the database itself.")
     with closing(connect(database)) as source:
         revision = revision_of(source, str(database), url, check_pages=False)
-        with private_temporary(target.parent, ".backup-", ".part") as partial:
+        # Named: SQLite writes the copy by path (and its journal beside it).
+        with complete_or_nothing(target, named=True) as partial:
             try:
                 _copy_sqlite(source, partial)
             except sqlite3.Error as exc:
                 raise BackupProblem(f"The copy failed ({exc}); nothing was written.") from None
             with closing(connect(partial)) as check:
                 revision_of(check, "The copy", url)
-            os.replace(partial, target)
     os.chmod(target, FILE_MODE)
     return Backup(target, target.stat().st_size, revision, "sqlite")
 
@@ -120,7 +120,7 @@ def restore(url: str, source: Path) -> Restored:
     database.parent.mkdir(parents=True, exist_ok=True)
     created = not database.exists()
     # Checked and restored from a private copy: the backup itself is never opened for writing.
-    with private_temporary(database.parent, ".restore-", ".sqlite3") as staged:
+    with private_scratch(database.parent, ".restore-", ".sqlite3") as staged:
         shutil.copyfile(source, staged)
         with closing(connect(staged)) as backup:
             revision = revision_of(backup, source.name, url)

@@ -9,8 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from qa_toolkit import auditing, private_files
-from qa_toolkit.db import get_session, writing
+from qa_toolkit.cli.common import check_output, cli_session, record, save
 from qa_toolkit.services import annual_report, organisations
 from reports.disclosure import Rules
 from reports.excel import write_workbook
@@ -25,17 +24,6 @@ _ORG = click.option(
     "--org", "org_name", default=None, help="Organisation (when there are several)."
 )
 _FORCE = click.option("--force", is_flag=True, help="Replace the file if it is already there.")
-
-
-def _check_output(output: Path, suffixes: tuple[str, ...], force: bool) -> str:
-    suffix = output.suffix.lower()
-    if suffix not in suffixes:
-        raise click.ClickException(f"The file name must end in {' or '.join(suffixes)}: {output}")
-    if output.exists() and not force:
-        raise click.ClickException(f"{output} is already there: use --force to replace it.")
-    if not output.parent.is_dir():
-        raise click.ClickException(f"There is no folder {output.parent} to write to.")
-    return suffix
 
 
 @report_cli.command("annual")
@@ -58,9 +46,8 @@ def annual(
     Without --from and --to the period is the financial year holding today. The paragraphs
     are the ones on the web page, with the author's edits.
     """
-    suffix = _check_output(output, (".docx", ".xlsx", ".csv"), force)
-    session = get_session()
-    auditing.set_actor(session, auditing.SYSTEM)
+    suffix = check_output(output, (".docx", ".xlsx", ".csv"), force)
+    session = cli_session()
     config = current_app.config
     try:
         org = organisations.find_organisation(session, org_name)
@@ -77,24 +64,17 @@ def annual(
     org_id = org.id
     session.rollback()
     now = datetime.now(UTC)
-    try:
-        with private_files.complete_or_nothing(output) as temporary:
-            if suffix == ".docx":
-                Path(temporary).write_bytes(annual_report.document(found, now))
-            elif suffix == ".csv":
-                Path(temporary).write_text(annual_report.csv(found), encoding="utf-8")
-            else:
-                write_workbook(annual_report.workbook(found, now), temporary)
-            with writing():
-                auditing.record(
-                    session, "export", "annual_report", None,
-                    summary=f"{audience} annual report {period.label}, saved by the command "
-                    f"line as {output.name}",
-                    organisation_id=org_id,
-                )  # fmt: skip
-                session.commit()
-    except OSError as exc:
-        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+
+    def write(path: Path) -> None:
+        if suffix == ".docx":
+            path.write_bytes(annual_report.document(found, now))
+        elif suffix == ".csv":
+            path.write_text(annual_report.csv(found), encoding="utf-8")
+        else:
+            write_workbook(annual_report.workbook(found, now), path)
+
+    summary = f"{audience} annual report {period.label}, saved by the command line as {output.name}"
+    save(output, write, lambda: record(session, "export", "annual_report", None, summary, org_id))
     click.echo(f"Wrote the {audience} annual report for {period.label} to {output}.")
     if audience == "internal":
         click.echo("It names IROs and teams: keep it OFFICIAL-SENSITIVE and do not share it.")
@@ -120,9 +100,8 @@ def board_pack(
     from qa_toolkit.services import board_pack as pack_service
     from qa_toolkit.services import findings as findings_service
 
-    _check_output(output, (".docx",), force)
-    session = get_session()
-    auditing.set_actor(session, auditing.SYSTEM)
+    check_output(output, (".docx",), force)
+    session = cli_session()
     try:
         org = organisations.find_organisation(session, org_name)
         programme = findings_service.find_programme(session, org, programme_ref)
@@ -138,16 +117,10 @@ def board_pack(
         raise click.ClickException(str(exc)) from exc
     programme_id, name, org_id = programme.id, programme.name, org.id
     session.rollback()
-    try:
-        with private_files.complete_or_nothing(output) as temporary:
-            Path(temporary).write_bytes(body)
-            with writing():
-                auditing.record(
-                    session, "export", "programme_findings", programme_id,
-                    summary=f"{audience} board pack, saved by the command line as {output.name}",
-                    organisation_id=org_id,
-                )  # fmt: skip
-                session.commit()
-    except OSError as exc:
-        raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+    summary = f"{audience} board pack, saved by the command line as {output.name}"
+    save(
+        output,
+        lambda path: path.write_bytes(body),
+        lambda: record(session, "export", "programme_findings", programme_id, summary, org_id),
+    )
     click.echo(f"Wrote the {audience} board pack for '{name}' to {output}.")

@@ -8,10 +8,9 @@ from typing import Literal
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy.orm import Session
 
-from qa_toolkit import auditing
-from qa_toolkit.db import get_session, writing
+from qa_toolkit.cli.common import cli_session
+from qa_toolkit.db import writing
 from qa_toolkit.services import backup as backup_service
 
 backup_cli = AppGroup("backup", help="Back up the database, or restore a backup.")
@@ -22,16 +21,10 @@ PRIVATE = (
 )
 
 
-def _cli_session() -> Session:
-    session = get_session()
-    auditing.set_actor(session, auditing.SYSTEM)
-    return session
-
-
 def _log(action: Literal["backup", "restore"], path: Path, summary: str) -> None:
     """Record the backup or restore in the audit log, in its own short transaction."""
     with writing():
-        session = _cli_session()
+        session = cli_session()
         backup_service.log(session, action, path, summary)
         session.commit()
         session.close()

@@ -10,17 +10,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from qa_toolkit import audit_chain
-from qa_toolkit.config import normalise_database_url
+from qa_toolkit.cli.common import owner_url
 from qa_toolkit.db import get_engine
 from qa_toolkit.services import audit_archive
 
 audit_log_cli = AppGroup("audit-log", help="The audit log: check it, archive old entries.")
-
-
-def owner_url(given: str | None) -> str:
-    """The owner role's URL: --owner-url, else MIGRATION_DATABASE_URL, else DATABASE_URL."""
-    url = given or current_app.config.get("MIGRATION_DATABASE_URL")
-    return normalise_database_url(url or current_app.config["DATABASE_URL"])
 
 
 def _say(verdict: audit_chain.Verdict, what: str) -> None:

@@ -1,47 +1,60 @@
-"""The `qa-toolkit` program: lists its commands without importing them.
+"""The `qa-toolkit` program: one module per noun, listed here without being imported.
 
-Each command lives in a module that imports the services it wraps (and through them SQLAlchemy,
-the statistics and the spreadsheet libraries, seconds of start-up). The program names every
-command here with its one-line help, so `qa-toolkit --help` prints at once; a command's module
-is imported only when that command runs (or its own --help is asked for). A test checks that
-each line below is the command's own short help.
+Each noun (`db`, `users`, `sample`, `export`...) is a module of this package holding its click
+group or command, a thin wrapper over the services (which import SQLAlchemy, the statistics
+and the spreadsheet libraries: seconds of start-up). The table below names every top-level
+command with its one-line help, so `qa-toolkit --help` prints at once; a command's module is
+imported only when that command runs (or its own --help is asked for). The app registers the
+same table (`register_commands`), and a test checks each line is the command's own short help.
+A command that writes a file writes it through `qa_toolkit.private_files.complete_or_nothing`.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import FlaskGroup
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 # name -> (module, attribute, the command's short help, which `--help` shortens to fit)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit-log": (
-        "qa_toolkit.cli_audit_log",
+        "qa_toolkit.cli.audit_log",
         "audit_log_cli",
         "The audit log: check it, archive old entries.",
     ),
-    "backup": ("qa_toolkit.cli_backup", "backup_cli", "Back up the database, or restore a backup."),
-    "db": ("qa_toolkit.cli", "db_cli", "Create or upgrade the database."),
-    "demo": ("qa_toolkit.cli", "demo_cli", "The demo service."),
+    "backup": ("qa_toolkit.cli.backup", "backup_cli", "Back up the database, or restore a backup."),
+    "db": ("qa_toolkit.cli.db", "db_cli", "Create or upgrade the database."),
+    "demo": ("qa_toolkit.cli.demo", "demo_cli", "The demo service."),
     "export": (
-        "qa_toolkit.cli",
+        "qa_toolkit.cli.export",
         "export",
         "Save a programme's findings as the Excel workbook the web page downloads, or as a "
         "tidy CSV of every figure (--format csv).",
     ),
-    "frame": ("qa_toolkit.cli", "frame_cli", "Case lists (sampling frames)."),
-    "orgs": ("qa_toolkit.cli", "orgs_cli", "Organisations (local authorities)."),
+    "frame": ("qa_toolkit.cli.frames", "frame_cli", "Case lists (sampling frames)."),
+    "orgs": ("qa_toolkit.cli.orgs", "orgs_cli", "Organisations (local authorities)."),
     "report": (
-        "qa_toolkit.cli_report",
+        "qa_toolkit.cli.report",
         "report_cli",
         "Reports as files: the IRO annual report, board packs.",
     ),
-    "sample": ("qa_toolkit.cli", "sample_cli", "Dip samples."),
-    "serve": ("qa_toolkit.cli", "serve", "Serve the toolkit (development server by default)."),
-    "templates": ("qa_toolkit.cli", "templates_cli", "Audit templates: check, list and publish."),
-    "users": ("qa_toolkit.cli", "users_cli", "User accounts."),
+    "sample": ("qa_toolkit.cli.sample", "sample_cli", "Dip samples."),
+    "serve": (
+        "qa_toolkit.cli.serve",
+        "serve",
+        "Serve the toolkit (development server by default).",
+    ),
+    "templates": (
+        "qa_toolkit.cli.templates",
+        "templates_cli",
+        "Audit templates: check, list and publish.",
+    ),
+    "users": ("qa_toolkit.cli.users", "users_cli", "User accounts."),
     "worker": (
         "qa_toolkit.jobs.cli",
         "worker",
@@ -79,6 +92,12 @@ class LazyFlaskGroup(FlaskGroup):
             formatter.write_dl(rows)
 
 
+def register_commands(app: Flask) -> None:
+    """Give the app's own `flask` command line every command of the table."""
+    for name in sorted(COMMANDS):
+        app.cli.add_command(load_command(name))
+
+
 def _create_app() -> Any:
     from qa_toolkit.app import create_app
 
@@ -97,7 +116,3 @@ def main() -> None:
         help="qa-toolkit: audits, dip samples and findings for children's social care.",
     )
     cli.main(prog_name="qa-toolkit")
-
-
-if __name__ == "__main__":
-    main()

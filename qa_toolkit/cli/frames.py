@@ -8,11 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
-from qa_toolkit import auditing
-from qa_toolkit.db import get_session, writing
+from qa_toolkit.cli.common import cli_session
+from qa_toolkit.db import writing
 from qa_toolkit.models import Frame, Organisation
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import name_matching, organisations
@@ -22,11 +22,7 @@ from qa_toolkit.services.name_matching import NameChoices, NamesUnresolved
 from sampling.frame import FIELDS, FrameResult
 from sampling.names import NEW, Kind, Proposal
 
-
-def _cli_session() -> Session:
-    session = get_session()
-    auditing.set_actor(session, auditing.SYSTEM)
-    return session
+frame_cli = AppGroup("frame", help="Case lists (sampling frames).")
 
 
 @click.command("import")
@@ -72,7 +68,7 @@ def frame_import(
     day = date.fromisoformat(as_at) if as_at else date.today()
     raws = [(Path(f).name, Path(f).read_bytes()) for f in files]
     with writing():
-        session = _cli_session()
+        session = cli_session()
         try:
             org = organisations.find_organisation(session, org_name)
             for name, raw in raws:
@@ -266,3 +262,6 @@ def _echo_timeliness(session: Session, frame: Frame) -> None:
         click.echo(
             f"  {report.disagreement_count} 'next review due' date(s) disagree with the timetable"
         )
+
+
+frame_cli.add_command(frame_import)
