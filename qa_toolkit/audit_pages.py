@@ -20,6 +20,7 @@ from qa_toolkit.audit_forms import form_view
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Organisation, Role, User
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import current_organisation
 from qa_toolkit.security.policy import can
@@ -75,7 +76,7 @@ def prefill(template: Template, audit: Audit) -> dict[str, Any]:
 def tracker_page(organisation: Organisation, mine: list[audit_service.AuditLine]) -> Any:
     """A manager's "All audits": their own work and the tracker, filtered, sorted and paged."""
     db = get_session()
-    today = date.today()
+    today = london_today()
     query = query_from(request.args)
     page = tracker.page_of_audits(
         db, organisation.id, query.filters, today,

@@ -10,6 +10,7 @@ from flask_login import current_user
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Escalation, Role
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
 from qa_toolkit.services import actions as action_service
@@ -29,7 +30,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @roles(ALL_ROLES)
 def index() -> str:
-    org, db, today = current_organisation(), get_session(), date.today()
+    org, db, today = current_organisation(), get_session(), london_today()
     overview = dashboard.summary(db, org.id, today)
     feedback = feedback_service.feedback_for(db, policy.current() or _nobody())
     if current_role() == Role.VIEWER:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -30,6 +29,7 @@ from qa_toolkit.audit_views import log_view
 from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Escalation, EscalationStatus, Role
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     CASE_ROLES,
@@ -79,7 +79,7 @@ def index() -> str:
         get_session(), current_organisation().id, int(current_user.id), _role(), status,
         page_number(request.args.get("page")), current_app.config["LIST_PER_PAGE"],
     )  # fmt: skip
-    today = date.today()
+    today = london_today()
     log_view("escalation_list", [e.case_ref for e in found.items])
     return render_template(
         "escalations/index.html",
@@ -111,7 +111,7 @@ def _asked_escalation(form: EscalationForm, audit: Audit | None) -> service.NewE
     return service.NewEscalation(
         case_ref=form.case_ref.data or "", reason=form.reason.data or "",
         issue=form.issue.data or "", stage_key=form.stage.data or "",
-        raised_on=form.raised_on.data or date.today(), skip_reason=form.skip_reason.data or "",
+        raised_on=form.raised_on.data or london_today(), skip_reason=form.skip_reason.data or "",
         audit_id=audit.id if audit else None, raised_by=form.raised_by.data or "",
         addressed_to=form.addressed_to.data or "",
     )  # fmt: skip
@@ -131,7 +131,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
         with committing(flash_problem=False) as outcome:
             escalation = service.open_escalation(
                 db, org.id, _asked_escalation(form, audit), _stages(), int(current_user.id),
-                date.today(),
+                london_today(),
             )  # fmt: skip
         if outcome.ok:
             flash(f"Escalation opened at {escalation.stage_name}: a response is due by "
@@ -169,7 +169,7 @@ def _page(escalation: Escalation, problem: str | None = None, **forms: object) -
     return render_template(
         "escalations/show.html",
         escalation=escalation,
-        rag=service.rag_of(escalation, date.today(), _amber_days()),
+        rag=service.rag_of(escalation, london_today(), _amber_days()),
         response_form=response,
         move_form=move,
         close_form=close,
@@ -213,7 +213,7 @@ def response(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
     def apply(escalation: Escalation) -> str:
         service.record_response(
             get_session(), escalation, form.response.data or "",
-            form.responded_on.data or date.today(), int(current_user.id), date.today(),
+            form.responded_on.data or london_today(), int(current_user.id), london_today(),
         )  # fmt: skip
         return "Response recorded."
 
@@ -229,7 +229,7 @@ def move(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
     def apply(escalation: Escalation) -> str:
         service.move_to_stage(
             get_session(), escalation, form.stage.data or "", form.skip_reason.data or "",
-            _stages(), int(current_user.id), date.today(),
+            _stages(), int(current_user.id), london_today(),
         )  # fmt: skip
         return (
             f"Moved to {escalation.stage_name}: a response is due by "
@@ -247,7 +247,7 @@ def close(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
     def apply(escalation: Escalation) -> str:
         service.close(
             get_session(), escalation, form.status.data or "", form.outcome.data or "",
-            form.resolved_on.data or date.today(), date.today(),
+            form.resolved_on.data or london_today(), london_today(),
         )  # fmt: skip
         return f"Escalation {EscalationStatus(escalation.status).label.lower()}."
 
@@ -262,5 +262,5 @@ def export() -> BaseResponse:
     config = current_app.config
     return deliver(
         export_jobs.ESCALATIONS, {}, export_builds.escalations_size(db, org.id),
-        lambda: export_builds.escalations(db, org, config, date.today()),
+        lambda: export_builds.escalations(db, org, config, london_today()),
     )  # fmt: skip

@@ -26,6 +26,7 @@ from qa_toolkit.models import (
     Role,
     TemplateVersion,
 )
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.templates import template_of
 from sampling.design import SampleDesign, SizeRule
@@ -89,7 +90,7 @@ def _answer(
     if question.type == "multi_choice" and question.options:
         return [o for o in question.options if rng.random() < 0.6] or [question.options[0]]
     if question.type == "date":
-        return date.today().isoformat()
+        return london_today().isoformat()
     if question.type == "number":
         return float(question.min or 0)
     return "Summary recorded by the auditor for the team."
