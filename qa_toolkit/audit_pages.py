@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from audit_templates.question_types import behaviour
 from audit_templates.schema import Template
 from audit_templates.scoring import score
 from qa_toolkit.audit_forms import form_view
@@ -47,7 +48,7 @@ def audit_or_404(audit_id: int) -> Audit:
 
 def posted(template: Template) -> dict[str, Any]:
     """The form as plain values: a list for tick-all-that-apply questions, else one value."""
-    multi = {f"q_{q.id}" for q in template.questions() if q.type == "multi_choice"}
+    multi = {f"q_{q.id}" for q in template.questions() if behaviour(q.type).multiple}
     return {key: values if key in multi else values[-1] for key, values in request.form.lists()}
 
 
@@ -57,12 +58,13 @@ def prefill(template: Template, audit: Audit) -> dict[str, Any]:
         value = audit.answers.get(question.id)
         if value is None:
             continue
-        if question.type == "date":
+        shape = behaviour(question.type).answer
+        if shape == "date":
             try:
                 value = date.fromisoformat(str(value))
             except ValueError:
                 continue
-        elif question.type == "number":
+        elif shape == "number":
             value = Decimal(str(value))
         data[f"q_{question.id}"] = value
     for question_id, text in audit.evidence.items():
