@@ -89,9 +89,9 @@ def _described(filters: service.Filters, people: dict[int, str]) -> str:
     if filters.action:
         said.append(service.ACTIONS[filters.action][0].lower())
     if filters.start:
-        said.append(f"from {filters.start:%-d %b %Y}")
+        said.append(f"from {display.date(filters.start, 'short')}")
     if filters.end:
-        said.append(f"to {filters.end:%-d %b %Y}")
+        said.append(f"to {display.date(filters.end, 'short')}")
     return ", ".join(said) or "every entry"
 
 

@@ -20,6 +20,7 @@ from qa_toolkit.services import escalations as escalation_service
 from qa_toolkit.services import feedback as feedback_service
 from qa_toolkit.services.feedback import FeedbackLine
 from qa_toolkit.services.paging import Page
+from reports import display
 from reports.disclosure import Rules
 from reports.disclosure_views import TeamCount
 from reports.disclosure_views import dashboard as partner_dashboard
@@ -46,7 +47,7 @@ def _partner_page(overview: dashboard.Summary, feedback: list[FeedbackLine]) -> 
         frame=overview.frame,
         partner=partner_dashboard(counts, Rules.from_config(current_app.config)),
         org=current_organisation(),
-        print_as_at=overview.frame.as_at.strftime("%-d %B %Y") if overview.frame else "",
+        print_as_at=display.date(overview.frame.as_at) if overview.frame else "",
         feedback=feedback,
         show_case=False,
     )

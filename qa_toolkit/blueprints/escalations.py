@@ -44,6 +44,7 @@ from qa_toolkit.services import escalations as service
 from qa_toolkit.services import export_builds, export_jobs
 from qa_toolkit.services.paging import page_number
 from qa_toolkit.web_actions import committing
+from reports import display
 from reports.actions import StageRule
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
@@ -135,7 +136,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
             )  # fmt: skip
         if outcome.ok:
             flash(f"Escalation opened at {escalation.stage_name}: a response is due by "
-                  f"{escalation.response_due:%-d %B %Y}.", "success")  # fmt: skip
+                  f"{display.date(escalation.response_due)}.", "success")  # fmt: skip
             return redirect(url_for("escalations.show", escalation_id=escalation.id))
         problem = str(outcome.problem)
     page = render_template("escalations/new.html", form=form, problem=problem, audit=audit)
@@ -233,7 +234,7 @@ def move(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
         )  # fmt: skip
         return (
             f"Moved to {escalation.stage_name}: a response is due by "
-            f"{escalation.response_due:%-d %B %Y}."
+            f"{display.date(escalation.response_due)}."
         )
 
     return _step(escalation_id, "move", form, apply)

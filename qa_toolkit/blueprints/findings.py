@@ -162,7 +162,7 @@ def _internal_page(
         action_counts=action_counts,
         reaudit=reaudit,
         manager=manager,
-        print_as_at=result.programme.frame.as_at.strftime("%-d %B %Y"),
+        print_as_at=display.date(result.programme.frame.as_at),
     )
 
 
@@ -188,7 +188,7 @@ def _partner_page(result: findings_service.ProgrammeFindings, action_counts: dic
         reaudit=reaudit_table(reaudit, result.previous.name if result.previous else None)
         if reaudit
         else None,
-        print_as_at=result.programme.frame.as_at.strftime("%-d %B %Y"),
+        print_as_at=display.date(result.programme.frame.as_at),
     )
 
 
