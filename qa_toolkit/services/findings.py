@@ -29,6 +29,7 @@ from reports.multiplicity import adjust_comparisons
 from reports.narrative import headline, precision
 from reports.rollup import AuditRecord, Rollup, rollup, theme_change
 from reports.tidy import TidyRow
+from sampling.fields import BREAKDOWN_FIELDS
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,8 @@ def records(session: Session, programme: Programme) -> list[AuditRecord]:
             Audit.grade,
             Audit.highlights,
             Audit.concern,
-            CaseRecord.team_name,
-            CaseRecord.iro_name,
-            CaseRecord.ethnicity,
-            CaseRecord.disability,
-            CaseRecord.gender,
-            CaseRecord.age_band,
             SampleCase.stratum,
+            *_breakdown_columns(),
         )
         .outerjoin(CaseRecord, Audit.case_record_id == CaseRecord.id)
         .outerjoin(SampleCase, SampleCase.audit_id == Audit.id)
@@ -94,25 +90,28 @@ def records(session: Session, programme: Programme) -> list[AuditRecord]:
             answers[audit_id] = before_moderation
     return [
         AuditRecord(
-            answers=dict(final_answers or answers[audit_id]),
-            grade=grade,
-            stratum=stratum or "Whole frame",
-            attributes={
-                "team": team,
-                "iro": iro,
-                "ethnicity": ethnicity,
-                "disability": disability,
-                "gender": gender,
-                "age_band": age_band,
-            },
-            highlights=dict(highlights or {}),
-            concern=concern,
+            answers=dict(row.final_answers or answers[row.id]),
+            grade=row.grade,
+            stratum=row.stratum or "Whole frame",
+            attributes={key: row._mapping[f"field_{key}"] for key in BREAKDOWN_FIELDS},
+            highlights=dict(row.highlights or {}),
+            concern=row.concern,
         )
-        for (
-            audit_id, final_answers, grade, highlights, concern,
-            team, iro, ethnicity, disability, gender, age_band, stratum,
-        ) in rows
-    ]  # fmt: skip
+        for row in rows
+    ]
+
+
+# The case record's column behind a breakdown field, where it is not the field's own name.
+_COLUMN_OF = {"team": "team_name", "iro": "iro_name", "social_worker": "social_worker_name"}
+
+
+def _breakdown_columns() -> list[Any]:
+    """The case record's column for each breakdown field of the catalogue (sampling.fields), so
+    a field given a breakdown rank there is broken down with no edit here."""
+    return [
+        getattr(CaseRecord, _COLUMN_OF.get(key, key)).label(f"field_{key}")
+        for key in BREAKDOWN_FIELDS
+    ]
 
 
 def previous_round(session: Session, programme: Programme) -> Programme | None:
