@@ -6,7 +6,7 @@ Looking at the log is itself logged: the page shows case references and who saw 
 from __future__ import annotations
 
 import io
-from datetime import UTC, date
+from datetime import UTC
 
 from flask import render_template, request
 from sqlalchemy.orm import Session
@@ -15,9 +15,10 @@ from werkzeug.wrappers import Response
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Organisation
-from qa_toolkit.models.types import utcnow
+from qa_toolkit.models.types import london_today, utcnow
 from qa_toolkit.services import audit_log as service
 from qa_toolkit.services.paging import Page
+from reports import display
 from reports.excel import Column, Properties, Sheet, WorkbookSpec, write_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,7 +68,7 @@ def workbook(lines: list[service.Line], org: Organisation, described: str) -> Wo
             ]
             for line in lines
         ],
-        notes=[f"{len(lines)} entries, newest first. Written {date.today():%-d %B %Y}."],
+        notes=[f"{len(lines)} entries, newest first. Written {display.date(london_today())}."],
     )
     return WorkbookSpec(
         title=f"{org.name} audit log",
@@ -88,9 +89,9 @@ def _described(filters: service.Filters, people: dict[int, str]) -> str:
     if filters.action:
         said.append(service.ACTIONS[filters.action][0].lower())
     if filters.start:
-        said.append(f"from {filters.start:%-d %b %Y}")
+        said.append(f"from {display.date(filters.start, 'short')}")
     if filters.end:
-        said.append(f"to {filters.end:%-d %b %Y}")
+        said.append(f"to {display.date(filters.end, 'short')}")
     return ", ".join(said) or "every entry"
 
 
@@ -114,7 +115,7 @@ def _download(db: Session, org: Organisation, filters: service.Filters, describe
         organisation_id=org.id, case_refs=[filters.case_ref] if filters.case_ref else (),
     )  # fmt: skip
     db.commit()
-    name = f"audit-log-{date.today():%Y-%m-%d}.xlsx"
+    name = f"audit-log-{london_today():%Y-%m-%d}.xlsx"
     return Response(
         buffer.getvalue(),
         mimetype=XLSX,

@@ -14,12 +14,14 @@ from urllib.parse import parse_qsl
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from audit_templates.question_types import behaviour
 from audit_templates.schema import Template
 from audit_templates.scoring import score
 from qa_toolkit.audit_forms import form_view
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Organisation, Role, User
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import current_organisation
 from qa_toolkit.security.policy import can
@@ -46,7 +48,7 @@ def audit_or_404(audit_id: int) -> Audit:
 
 def posted(template: Template) -> dict[str, Any]:
     """The form as plain values: a list for tick-all-that-apply questions, else one value."""
-    multi = {f"q_{q.id}" for q in template.questions() if q.type == "multi_choice"}
+    multi = {f"q_{q.id}" for q in template.questions() if behaviour(q.type).multiple}
     return {key: values if key in multi else values[-1] for key, values in request.form.lists()}
 
 
@@ -56,12 +58,13 @@ def prefill(template: Template, audit: Audit) -> dict[str, Any]:
         value = audit.answers.get(question.id)
         if value is None:
             continue
-        if question.type == "date":
+        shape = behaviour(question.type).answer
+        if shape == "date":
             try:
                 value = date.fromisoformat(str(value))
             except ValueError:
                 continue
-        elif question.type == "number":
+        elif shape == "number":
             value = Decimal(str(value))
         data[f"q_{question.id}"] = value
     for question_id, text in audit.evidence.items():
@@ -75,7 +78,7 @@ def prefill(template: Template, audit: Audit) -> dict[str, Any]:
 def tracker_page(organisation: Organisation, mine: list[audit_service.AuditLine]) -> Any:
     """A manager's "All audits": their own work and the tracker, filtered, sorted and paged."""
     db = get_session()
-    today = date.today()
+    today = london_today()
     query = query_from(request.args)
     page = tracker.page_of_audits(
         db, organisation.id, query.filters, today,

@@ -20,6 +20,7 @@ from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.forms import ImportReturnForm, build_mapping_form
 from qa_toolkit.models import FrameUpload
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security.access import current_organisation
 from qa_toolkit.services import case_list_limits, frame_jobs, ssda903_jobs
 from qa_toolkit.services import frames as frame_service
@@ -48,7 +49,7 @@ def stage_and_queue(session: Session, chosen: list[FileStorage]) -> int:
     case_list_limits.check_quota(session, current_app.config, org_id, size)
     if len(files) == 3:
         staged = ssda903_service.stage_return(session, org_id, user_id, files)
-        return ssda903_jobs.enqueue_check(session, staged, user_id, as_at=date.today())
+        return ssda903_jobs.enqueue_check(session, staged, user_id, as_at=london_today())
     if len(files) == 1:
         staged = frame_service.stage_upload(session, org_id, user_id, *files[0])
         return frame_jobs.enqueue_check(session, staged, user_id)
@@ -117,7 +118,7 @@ def _queue_from_form(
     """Queue the check or the import the form asks for; 0 when a name is left unchosen (known
     from the last check: refused here, nothing is queued, `shown` says which)."""
     chosen = {name: (form[f"map_{name}"].data or None) for name in FIELD_CHOICES}
-    as_at = form.as_at.data or date.today()
+    as_at = form.as_at.data or london_today()
     label, save_as = form.label.data or "", form.save_mapping_as.data or ""
     user_id = int(current_user.id)
     if request.form.get("action") != "import":
@@ -199,7 +200,7 @@ def _case_list_page(
 def review_return(staged: FrameUpload) -> int | Page:
     """The return's date and the last check's report; a job's id once one is queued."""
     report: dict[str, Any] = dict(staged.report or {}) if ssda903_jobs.checked(staged) else {}
-    as_at = date.fromisoformat(report["as_at"]) if report else date.today()
+    as_at = date.fromisoformat(report["as_at"]) if report else london_today()
     form = ImportReturnForm(data={"as_at": as_at, "label": report.get("label", "")})
     status = 200
     if form.validate_on_submit():

@@ -5,7 +5,6 @@ remembered choices and messages."""
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -14,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Frame, Programme, SampleCase
+from qa_toolkit.models.types import london_today
 from qa_toolkit.programme_forms import (
     ExpectationProblem,
     ProgrammeForm,
@@ -102,7 +102,7 @@ def design_posted(form: ProgrammeForm, frame: Frame) -> Page:
         if form.seed.data is None:
             form.seed.data = fresh_seed() >> 10  # 53 bits: what the form's field accepts.
         outcome = programme_service.preview(
-            db, current_organisation().id, planned, form.seed.data, date.today()
+            db, current_organisation().id, planned, form.seed.data, london_today()
         )
         if programme_service.uses_neyman(design) and len(scoped.keys) > 1:
             # One line per stratum, ready to fill in: what was given, the rest blank.
@@ -133,7 +133,7 @@ def _draw(form: ProgrammeForm, frame: Frame, design: SampleDesign) -> Response:
         due_date=form.due_date.data,
         exclude_own_team=bool(form.exclude_own_team.data),
         created_by_id=int(current_user.id),
-        today=date.today(),
+        today=london_today(),
     )
     db.commit()
     flash(f"Drew the sample for '{programme.name}'.", "success")
@@ -198,7 +198,7 @@ def show_context(programme: Programme, cases: list[SampleCase]) -> dict[str, Any
         assign_choices=_assign_choices(programme.id, people, cases),
         checks={c.user_id: c for c in conflict_checks(db, programme, people)},
         names={person.user_id: person.name for person in people},
-        track=tracker.programme_tracker(db, programme, date.today())
+        track=tracker.programme_tracker(db, programme, london_today())
         if programme.status != "drawn"
         else None,
         statuses=tracker.STATUS_LABELS,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -23,6 +21,7 @@ from qa_toolkit.action_forms import ActionForm, ActionUpdateForm
 from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Action, ActionSource, Role
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     CASE_ROLES,
@@ -80,7 +79,7 @@ def _managing(viewer: action_service.Viewer) -> bool:
 @bp.get("/")
 @roles(CASE_ROLES)
 def index() -> str:
-    db, org, viewer, today = get_session(), current_organisation(), _viewer(), date.today()
+    db, org, viewer, today = get_session(), current_organisation(), _viewer(), london_today()
     scope = _scope(action_service.Scope.ALL if _managing(viewer) else action_service.Scope.MINE)
     filters = _filters()
     page = action_service.page_of_actions(
@@ -153,7 +152,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         with committing(flash_problem=False) as outcome:
             action = action_service.raise_action(
-                db, org.id, wanted, int(current_user.id), date.today()
+                db, org.id, wanted, int(current_user.id), london_today()
             )
         if outcome.ok:
             flash(f"Action raised: {action.title}. Its owner can see it now.", "success")
@@ -189,7 +188,7 @@ def _update(action: Action, form: ActionUpdateForm) -> Problem | None:
             get_session(), action, status=form.status.data or "",
             evidence=form.completion_evidence.data, completed_on=form.completed_on.data,
             due_date=form.due_date.data, owner_staff_id=form.owner_staff_id.data,
-            priority=form.priority.data or "", today=date.today(),
+            priority=form.priority.data or "", today=london_today(),
         )  # fmt: skip
     return outcome.problem
 
@@ -197,7 +196,7 @@ def _update(action: Action, form: ActionUpdateForm) -> Problem | None:
 def _show_page(action: Action, form: ActionUpdateForm, editable: bool, problem: str | None) -> str:
     db, org = get_session(), current_organisation()
     return render_template(
-        "actions/show.html", line=action_service.line_of(db, action, date.today()), form=form,
+        "actions/show.html", line=action_service.line_of(db, action, london_today()), form=form,
         editable=editable, problem=problem, history=action_service.history(db, action),
         source=action_service.describe_source(db, org.id, action_service.source_of(action)),
         # The page links to the audit only as far as the viewer may open it (policy.py).
@@ -231,7 +230,7 @@ def show(action_id: int) -> str | BaseResponse | tuple[str, int]:
 @roles(MANAGERS)
 def export() -> BaseResponse:
     """Every action visible in the chosen view, as an internal workbook (names owners)."""
-    db, org, viewer, today = get_session(), current_organisation(), _viewer(), date.today()
+    db, org, viewer, today = get_session(), current_organisation(), _viewer(), london_today()
     try:
         scope = action_service.Scope(request.args.get("scope", "all"))
     except ValueError:

@@ -6,7 +6,6 @@ the one a Corporate Parenting Panel or LSCP may be sent (reports.disclosure_annu
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import (
@@ -24,6 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from qa_toolkit import auditing
 from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
+from qa_toolkit.models.types import london_today, utcnow
 from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import annual_report as service
 from qa_toolkit.services import export_builds, export_jobs
@@ -41,7 +41,7 @@ def _asked() -> tuple[Period, str]:
     if audience not in ("internal", "partner"):
         abort(400)
     try:
-        return service.period_of(source.get("from"), source.get("to"), date.today()), audience
+        return service.period_of(source.get("from"), source.get("to"), london_today()), audience
     except service.ReportProblem as exc:
         abort(400, description=str(exc))
 
@@ -52,7 +52,7 @@ def _report() -> service.AnnualReport:
     return service.report(
         get_session(), current_organisation(), period, audience,
         stages=config["ESCALATION_STAGES"], end_to_end=int(config["ESCALATION_END_TO_END_DAYS"]),
-        rules=Rules.from_config(config), today=date.today(),
+        rules=Rules.from_config(config), today=london_today(),
     )  # fmt: skip
 
 
@@ -126,5 +126,5 @@ def _download(kind: str) -> BaseResponse:
         export_jobs.ANNUAL_REPORT,
         params,
         export_builds.annual_size(db, org.id, period),
-        lambda: export_builds.annual(_report(), kind, datetime.now(UTC)),
+        lambda: export_builds.annual(_report(), kind, utcnow()),
     )

@@ -3,8 +3,6 @@ settings (password, authenticator app), and choosing which organisation to work 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import (
     Blueprint,
     flash,
@@ -32,6 +30,7 @@ from qa_toolkit.forms import (
     NewPasswordForm,
     OrganisationSwitchForm,
 )
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.security import devices, mfa, sessions, signin
 from qa_toolkit.security.access import ALL_ROLES, public, roles, signed_in
 from qa_toolkit.services import users as user_service
@@ -58,7 +57,7 @@ def login() -> Page:
             email,
             form.password.data or "",
             steps.limits(),
-            datetime.now(UTC),
+            utcnow(),
             devices.trusted_device(email),
         )
         db.commit()

@@ -4,7 +4,6 @@ code. Views in qa_toolkit/blueprints/auth.py stay a few lines each."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import abort, after_this_request, current_app, flash, redirect, render_template, url_for
@@ -14,6 +13,7 @@ from werkzeug.wrappers import Response
 from qa_toolkit.db import get_session
 from qa_toolkit.forms import ChangePasswordForm, CodeForm, MfaSetupForm
 from qa_toolkit.models import User
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.security import devices, mfa, sessions, signin, throttle
 from qa_toolkit.services import users as user_service
 from qa_toolkit.web_actions import committing
@@ -148,7 +148,7 @@ def code_checked(form: CodeForm) -> bool:
         return False
     if mfa.verify(db, keys(), user, form.code.data or "") is not None:
         return True
-    user_service.record_failed_code(db, user, limits(), datetime.now(UTC))
+    user_service.record_failed_code(db, user, limits(), utcnow())
     db.commit()
     flash(WRONG_CODE, "error")
     return False
@@ -157,7 +157,7 @@ def code_checked(form: CodeForm) -> bool:
 def try_code(pending: signin.Pending, code: str) -> Response | None:
     """Check a sign-in code: onward when right, back to sign in when locked, None when wrong."""
     db = get_session()
-    now = datetime.now(UTC)
+    now = utcnow()
     device = devices.trusted_device(pending.user.email)
     locked = user_service.sign_in_refusal(db, pending.user, now, device)
     if locked is None:
@@ -193,7 +193,7 @@ def change_password(form: ChangePasswordForm) -> bool:
     try:
         user_service.change_own_password(
             db, user, form.current.data or "", form.password.data or "", limits(),
-            datetime.now(UTC),
+            utcnow(),
         )  # fmt: skip
     except user_service.WrongCurrentPassword as exc:
         db.commit()

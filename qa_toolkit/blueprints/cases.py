@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from qa_toolkit.db import get_session
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security.access import CASE_ROLES, current_organisation, roles
 from qa_toolkit.services import cases as case_service
 from qa_toolkit.services.case_census import census_of
@@ -47,7 +47,7 @@ def frame(frame_id: int) -> str:
     found = case_service.frame_for(db, current_organisation().id, frame_id)
     if found is None:
         abort(404)
-    filters, today = _filters(), date.today()
+    filters, today = _filters(), london_today()
     page = case_service.page_of_cases(
         db, found, today, **filters,
         page=request.args.get("page", 1, type=int) or 1,

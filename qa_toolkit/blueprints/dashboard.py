@@ -10,6 +10,7 @@ from flask_login import current_user
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Escalation, Role
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
 from qa_toolkit.services import actions as action_service
@@ -19,6 +20,7 @@ from qa_toolkit.services import escalations as escalation_service
 from qa_toolkit.services import feedback as feedback_service
 from qa_toolkit.services.feedback import FeedbackLine
 from qa_toolkit.services.paging import Page
+from reports import display
 from reports.disclosure import Rules
 from reports.disclosure_views import TeamCount
 from reports.disclosure_views import dashboard as partner_dashboard
@@ -29,7 +31,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @roles(ALL_ROLES)
 def index() -> str:
-    org, db, today = current_organisation(), get_session(), date.today()
+    org, db, today = current_organisation(), get_session(), london_today()
     overview = dashboard.summary(db, org.id, today)
     feedback = feedback_service.feedback_for(db, policy.current() or _nobody())
     if current_role() == Role.VIEWER:
@@ -45,7 +47,7 @@ def _partner_page(overview: dashboard.Summary, feedback: list[FeedbackLine]) -> 
         frame=overview.frame,
         partner=partner_dashboard(counts, Rules.from_config(current_app.config)),
         org=current_organisation(),
-        print_as_at=overview.frame.as_at.strftime("%-d %B %Y") if overview.frame else "",
+        print_as_at=display.date(overview.frame.as_at) if overview.frame else "",
         feedback=feedback,
         show_case=False,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -30,6 +29,7 @@ from qa_toolkit.audit_views import log_view
 from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Escalation, EscalationStatus, Role
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     CASE_ROLES,
@@ -44,6 +44,7 @@ from qa_toolkit.services import escalations as service
 from qa_toolkit.services import export_builds, export_jobs
 from qa_toolkit.services.paging import page_number
 from qa_toolkit.web_actions import committing
+from reports import display
 from reports.actions import StageRule
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
@@ -79,7 +80,7 @@ def index() -> str:
         get_session(), current_organisation().id, int(current_user.id), _role(), status,
         page_number(request.args.get("page")), current_app.config["LIST_PER_PAGE"],
     )  # fmt: skip
-    today = date.today()
+    today = london_today()
     log_view("escalation_list", [e.case_ref for e in found.items])
     return render_template(
         "escalations/index.html",
@@ -111,7 +112,7 @@ def _asked_escalation(form: EscalationForm, audit: Audit | None) -> service.NewE
     return service.NewEscalation(
         case_ref=form.case_ref.data or "", reason=form.reason.data or "",
         issue=form.issue.data or "", stage_key=form.stage.data or "",
-        raised_on=form.raised_on.data or date.today(), skip_reason=form.skip_reason.data or "",
+        raised_on=form.raised_on.data or london_today(), skip_reason=form.skip_reason.data or "",
         audit_id=audit.id if audit else None, raised_by=form.raised_by.data or "",
         addressed_to=form.addressed_to.data or "",
     )  # fmt: skip
@@ -131,11 +132,11 @@ def new() -> str | BaseResponse | tuple[str, int]:
         with committing(flash_problem=False) as outcome:
             escalation = service.open_escalation(
                 db, org.id, _asked_escalation(form, audit), _stages(), int(current_user.id),
-                date.today(),
+                london_today(),
             )  # fmt: skip
         if outcome.ok:
             flash(f"Escalation opened at {escalation.stage_name}: a response is due by "
-                  f"{escalation.response_due:%-d %B %Y}.", "success")  # fmt: skip
+                  f"{display.date(escalation.response_due)}.", "success")  # fmt: skip
             return redirect(url_for("escalations.show", escalation_id=escalation.id))
         problem = str(outcome.problem)
     page = render_template("escalations/new.html", form=form, problem=problem, audit=audit)
@@ -169,7 +170,7 @@ def _page(escalation: Escalation, problem: str | None = None, **forms: object) -
     return render_template(
         "escalations/show.html",
         escalation=escalation,
-        rag=service.rag_of(escalation, date.today(), _amber_days()),
+        rag=service.rag_of(escalation, london_today(), _amber_days()),
         response_form=response,
         move_form=move,
         close_form=close,
@@ -213,7 +214,7 @@ def response(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
     def apply(escalation: Escalation) -> str:
         service.record_response(
             get_session(), escalation, form.response.data or "",
-            form.responded_on.data or date.today(), int(current_user.id), date.today(),
+            form.responded_on.data or london_today(), int(current_user.id), london_today(),
         )  # fmt: skip
         return "Response recorded."
 
@@ -229,11 +230,11 @@ def move(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
     def apply(escalation: Escalation) -> str:
         service.move_to_stage(
             get_session(), escalation, form.stage.data or "", form.skip_reason.data or "",
-            _stages(), int(current_user.id), date.today(),
+            _stages(), int(current_user.id), london_today(),
         )  # fmt: skip
         return (
             f"Moved to {escalation.stage_name}: a response is due by "
-            f"{escalation.response_due:%-d %B %Y}."
+            f"{display.date(escalation.response_due)}."
         )
 
     return _step(escalation_id, "move", form, apply)
@@ -247,7 +248,7 @@ def close(escalation_id: int) -> str | BaseResponse | tuple[str, int]:
     def apply(escalation: Escalation) -> str:
         service.close(
             get_session(), escalation, form.status.data or "", form.outcome.data or "",
-            form.resolved_on.data or date.today(), date.today(),
+            form.resolved_on.data or london_today(), london_today(),
         )  # fmt: skip
         return f"Escalation {EscalationStatus(escalation.status).label.lower()}."
 
@@ -262,5 +263,5 @@ def export() -> BaseResponse:
     config = current_app.config
     return deliver(
         export_jobs.ESCALATIONS, {}, export_builds.escalations_size(db, org.id),
-        lambda: export_builds.escalations(db, org, config, date.today()),
+        lambda: export_builds.escalations(db, org, config, london_today()),
     )  # fmt: skip

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 from flask import (
     Blueprint,
     Response,
@@ -23,6 +21,7 @@ from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.charts import compliance_chart, whole_percent_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Programme, Role
+from qa_toolkit.models.types import london_today, utcnow
 from qa_toolkit.security.access import (
     ALL_ROLES,
     CASE_ROLES,
@@ -75,7 +74,7 @@ def index() -> str:
 def _overview(*, partner: bool) -> overview_service.Overview:
     member_of = [m.organisation_id for m in g.get("memberships", [])]
     return overview_service.overview(
-        get_session(), current_organisation().id, member_of, date.today(),
+        get_session(), current_organisation().id, member_of, london_today(),
         partner=_rules() if partner else None,
     )  # fmt: skip
 
@@ -117,7 +116,7 @@ def programme(programme_id: int) -> str:
     """The programme's findings: the internal page, or for viewers the partner object's."""
     db = get_session()
     result = findings_service.findings(db, _programme_or_404(programme_id))
-    action_counts = action_service.programme_action_totals(db, result.programme, date.today())
+    action_counts = action_service.programme_action_totals(db, result.programme, london_today())
     if _partner_view():
         return _partner_page(result, action_counts)
     return _internal_page(result, action_counts)
@@ -129,7 +128,7 @@ def _internal_page(
     db = get_session()
     # The first few of each long list; "show all" opens its own paged view.
     actions = action_service.page_of_programme_actions(
-        db, result.programme, date.today(), 1, PREVIEW
+        db, result.programme, london_today(), 1, PREVIEW
     )
     rollup = result.rollup
     chart = compliance_chart(
@@ -203,7 +202,7 @@ def programme_actions(programme_id: int) -> str:
     page = action_service.page_of_programme_actions(
         db,
         programme,
-        date.today(),
+        london_today(),
         page_number(request.args.get("page")),
         current_app.config["LIST_PER_PAGE"],
     )
@@ -304,7 +303,7 @@ def highlight_approval(programme_id: int, audit_id: int, question_id: str) -> Ba
 
 
 def _as_at(result: findings_service.ProgrammeFindings) -> str:
-    return findings_service.frame_as_at(get_session(), result.programme).strftime("%-d %B %Y")
+    return display.date(findings_service.frame_as_at(get_session(), result.programme))
 
 
 def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> float | None:
@@ -344,6 +343,6 @@ def board_pack(programme_id: int) -> BaseResponse:
         export_jobs.BOARD_PACK, {"programme_id": programme.id, "audience": audience},
         export_builds.programme_size(db, programme),
         lambda: export_builds.board_pack(
-            db, programme, audience, _rules(), date.today(), datetime.now(UTC)
+            db, programme, audience, _rules(), london_today(), utcnow()
         ),
     )  # fmt: skip

@@ -13,6 +13,7 @@ from qa_toolkit.blueprints.downloads import figures_csv
 from qa_toolkit.charts import compliance_chart, whole_percent_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Role, TemplateVersion, User
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security.access import (
     ALL_ROLES,
     CASE_ROLES,
@@ -65,7 +66,7 @@ def new() -> str | Response | tuple[str, int]:
         colleagues=colleagues,
         meeting_types=audit_service.MEETING_TYPES,
         problem=problem,
-        today=date.today(),
+        today=london_today(),
     )
     return (page, 400) if problem else page
 
@@ -95,7 +96,7 @@ def _start(db: Session, templates: list[TemplateVersion], colleagues: list[User]
         raise audit_service.AuditProblem("Choose the observation template.")
     if observed not in {c.id for c in colleagues}:
         raise audit_service.AuditProblem("Choose the colleague you observed.")
-    if meeting is None or meeting > date.today():
+    if meeting is None or meeting > london_today():
         raise audit_service.AuditProblem("Enter the date of the meeting, like 2026-11-20.")
     return audit_service.start_observation(
         db,

@@ -10,19 +10,17 @@ was produced (Europe/London), the data's as-at date and "Page x of y".
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, Response, request
 
 import reports.marking
 from qa_toolkit.models import Role
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.security.access import ALL_ROLES, current_role, roles
+from reports import display
 
 bp = Blueprint("printing", __name__)
 
 PARTNER, INTERNAL = reports.marking.PARTNER, reports.marking.INTERNAL
-LONDON = ZoneInfo("Europe/London")
 
 
 def marking() -> str:
@@ -41,7 +39,7 @@ def _css_string(text: str) -> str:
 def marking_css() -> Response:
     title = request.args.get("title", "")
     as_at = request.args.get("as_at", "")
-    produced = datetime.now(UTC).astimezone(LONDON).strftime("%-d %B %Y %H:%M")
+    produced = display.datetime(utcnow())
     top = marking()
     detail = f"{title} · produced {produced}" + (f" · data as at {as_at}" if as_at else "")
     css = (

@@ -5,8 +5,6 @@ The pages' work is in qa_toolkit/programme_pages.py; the views read, call and an
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -15,6 +13,7 @@ from qa_toolkit import programme_pages as pages
 from qa_toolkit.confirm_step import Done, confirm_then
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Programme, SampleCase
+from qa_toolkit.models.types import london_today
 from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import programmes as programme_service
@@ -135,7 +134,7 @@ def more_reserves(programme_id: int) -> str | Response:
     programme = _programme_or_404(programme_id)
 
     def act() -> tuple[int, str]:
-        brought = sample_record.draw_more_reserves(db, programme, date.today())
+        brought = sample_record.draw_more_reserves(db, programme, london_today())
         return brought, sample_record.outcome(db, programme).summary()
 
     return confirm_then(

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from qa_toolkit import audit_chain
 from qa_toolkit.cli.common import owner_url
 from qa_toolkit.db import get_engine
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services import audit_archive
 
 audit_log_cli = AppGroup("audit-log", help="The audit log: check it, archive old entries.")
@@ -86,7 +87,7 @@ def verify(archive_file: Path | None) -> None:
 def archive(before_text: str | None, output: Path, owner_url_given: str | None) -> None:
     """Move entries older than the retention period to a file, with their hash chain."""
     years = int(current_app.config.get("AUDIT_LOG_RETENTION_YEARS", 7))
-    today = date.today()
+    today = london_today()
     try:
         latest = today.replace(year=today.year - years)
     except ValueError:  # 29 February

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
 from qa_toolkit.cli.common import cli_session
 from qa_toolkit.db import writing
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services import demo
 
 demo_cli = AppGroup("demo", help="The demo service.")
@@ -19,7 +18,7 @@ def demo_seed() -> None:
     """Create the demo service once (a second run changes nothing) and print its logins."""
     with writing():
         session = cli_session()
-        created = demo.seed(session, date.today())
+        created = demo.seed(session, london_today())
         session.commit()
     for line in session.info.pop("shipped_skipped", []):
         click.echo(line, err=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from qa_toolkit.cli.common import cli_session
 from qa_toolkit.db import writing
 from qa_toolkit.models import Frame, Organisation
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import name_matching, organisations
 from qa_toolkit.services import ssda903_import as ssda903_service
@@ -65,7 +66,7 @@ def frame_import(
     Names of teams, IROs and social workers are matched to the organisation's records; the
     run is refused while any needs a decision (see --accept-matches, --match, --create-new).
     """
-    day = date.fromisoformat(as_at) if as_at else date.today()
+    day = date.fromisoformat(as_at) if as_at else london_today()
     raws = [(Path(f).name, Path(f).read_bytes()) for f in files]
     with writing():
         session = cli_session()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -10,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from qa_toolkit.cli.common import check_output, cli_session, record, save
+from qa_toolkit.models.types import london_today, utcnow
 from qa_toolkit.services import annual_report, organisations
 from reports.disclosure import Rules
 from reports.excel import write_workbook
@@ -51,19 +51,19 @@ def annual(
     config = current_app.config
     try:
         org = organisations.find_organisation(session, org_name)
-        period = annual_report.period_of(start, end, date.today())
+        period = annual_report.period_of(start, end, london_today())
         found = annual_report.report(
             session, org, period, audience,
             stages=config["ESCALATION_STAGES"],
             end_to_end=int(config["ESCALATION_END_TO_END_DAYS"]),
-            rules=Rules.from_config(config), today=date.today(),
+            rules=Rules.from_config(config), today=london_today(),
         )  # fmt: skip
     except (LookupError, annual_report.ReportProblem) as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     org_id = org.id
     session.rollback()
-    now = datetime.now(UTC)
+    now = utcnow()
 
     def write(path: Path) -> None:
         if suffix == ".docx":
@@ -109,9 +109,9 @@ def board_pack(
         if problem:
             raise LookupError(problem)
         pack = pack_service.build(
-            session, programme, audience, Rules.from_config(current_app.config), date.today()
+            session, programme, audience, Rules.from_config(current_app.config), london_today()
         )
-        body = pack_service.document(pack, org.name, datetime.now(UTC))
+        body = pack_service.document(pack, org.name, utcnow())
     except LookupError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from qa_toolkit.cli.common import cli_session, record
 from qa_toolkit.db import writing
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services import cases as case_service
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import organisations, sample_record
@@ -72,7 +73,7 @@ def sample_more_reserves(programme_ref: str, org_name: str | None) -> None:
         try:
             org = organisations.find_organisation(session, org_name)
             programme = findings_service.find_programme(session, org, programme_ref)
-            brought = sample_record.draw_more_reserves(session, programme, date.today())
+            brought = sample_record.draw_more_reserves(session, programme, london_today())
             summary = sample_record.outcome(session, programme).summary()
         except (LookupError, programme_service.ProgrammeProblem) as exc:
             session.rollback()
@@ -298,7 +299,7 @@ def sample_draw(
                 due_date=due_date,
                 exclude_own_team=exclude_own_team,
                 created_by_id=None,
-                today=date.today(),
+                today=london_today(),
             )
             cases = programme_service.sample_of(session, programme)
             found = sample_record.outcome(session, programme)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
@@ -42,7 +42,7 @@ from qa_toolkit.models import (
     Role,
     User,
 )
-from qa_toolkit.models.types import utcnow
+from qa_toolkit.models.types import london_today, utcnow
 from qa_toolkit.notifications import messages
 from qa_toolkit.notifications.outbox import SEND_TASK
 
@@ -258,7 +258,7 @@ def daily() -> int:
     from qa_toolkit.notifications.chase import chase
 
     session = get_session()
-    chased = chase(session, date.today(), int(str(_config("ESCALATION_AMBER_DAYS") or 2)))
+    chased = chase(session, london_today(), int(str(_config("ESCALATION_AMBER_DAYS") or 2)))
     session.commit()
     if _config("SMTP_HOST"):
         queue_digests()

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.models import Audit, CaseRecord, User
 from reports import display
+from sampling.fields import label_of
 
 NOT_LISTED = "Not on the case list"
 
@@ -24,16 +25,17 @@ def case_context(case: CaseRecord | None) -> list[tuple[str, str]]:
     if case is None:
         return []
     rows: list[tuple[str, str | None]] = [
-        ("Case reference", case.case_ref),
-        ("Team", case.team_name),
-        ("Social worker", case.social_worker_name),
-        ("IRO", case.iro_name),
-        ("Legal status", case.legal_status),
-        ("Placement", case.placement_type),
-        ("Age band", case.age_band),
-        ("Looked after since", display.date(case.became_looked_after) or None),
+        ("case_ref", case.case_ref),
+        ("team", case.team_name),
+        ("social_worker", case.social_worker_name),
+        ("iro", case.iro_name),
+        ("legal_status", case.legal_status),
+        ("placement_type", case.placement_type),
+        ("age_band", case.age_band),
+        ("became_looked_after", display.date(case.became_looked_after) or None),
     ]
-    return [(label, value or NOT_LISTED) for label, value in rows]
+    # Each labelled as the case list, its import report and the exports label it.
+    return [(label_of(field), value or NOT_LISTED) for field, value in rows]
 
 
 def heading(session: Session, audit: Audit, *, moderating: bool = False) -> str:

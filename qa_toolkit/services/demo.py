@@ -16,6 +16,7 @@ from qa_toolkit.services.demo_annual import seed_history
 from qa_toolkit.services.demo_audits import seed_rounds
 from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
+from reports import display
 from sampling.census import list_census
 from sampling.frame import fingerprint
 from sampling.synthetic import SyntheticService, generate
@@ -129,7 +130,7 @@ def _seed_frame(
 ) -> Frame:
     frame = Frame(
         organisation_id=org.id,
-        label=f"Children in care at {service.as_at:%d %B %Y} (demo export)",
+        label=f"Children in care at {display.date(service.as_at)} (demo export)",
         source_filename="demo-lcs-export.csv",
         as_at=service.as_at,
         row_count=len(service.cases),

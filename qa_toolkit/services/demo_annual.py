@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit.models import CaseRecord, CaseReview, Frame, Organisation, User
 from qa_toolkit.services import escalations as escalation_service
+from reports import display
 from reports.actions import DEFAULT_STAGES
 from reports.working_days import add_working_days
 from sampling.timetable import add_months, review_schedule
@@ -131,7 +132,7 @@ def _seed_earlier_lists(
         listed = [c for c in cases if c.became_looked_after and c.became_looked_after <= as_at]
         earlier = Frame(
             organisation_id=org.id,
-            label=f"Children in care at {as_at:%d %B %Y} (demo export)",
+            label=f"Children in care at {display.date(as_at)} (demo export)",
             source_filename="demo-lcs-export.csv",
             as_at=as_at,
             row_count=len(listed),

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit_templates.question_types import behaviour
 from audit_templates.schema import Question, Template
 from audit_templates.scoring import score, visible_answers
 from qa_toolkit.models import (
@@ -26,6 +27,7 @@ from qa_toolkit.models import (
     Role,
     TemplateVersion,
 )
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.templates import template_of
 from sampling.design import SampleDesign, SizeRule
@@ -84,13 +86,14 @@ def _answer(
             weights = np.where(np.array([o.score is None for o in scale.options]), 0.04, weights)
         weights = weights / weights.sum()
         return values[int(rng.choice(len(values), p=weights))]
-    if question.type == "choice" and question.options:
+    kind = behaviour(question.type)
+    if kind.takes_options and question.options and not kind.multiple:
         return question.options[int(rng.integers(len(question.options)))]
-    if question.type == "multi_choice" and question.options:
+    if kind.takes_options and question.options:
         return [o for o in question.options if rng.random() < 0.6] or [question.options[0]]
-    if question.type == "date":
-        return date.today().isoformat()
-    if question.type == "number":
+    if kind.answer == "date":
+        return london_today().isoformat()
+    if kind.answer == "number":
         return float(question.min or 0)
     return "Summary recorded by the auditor for the team."
 

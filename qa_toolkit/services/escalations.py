@@ -26,6 +26,7 @@ from qa_toolkit.models import (
 )
 from qa_toolkit.models.types import utcnow
 from qa_toolkit.services.paging import Page, paged
+from reports import display
 from reports.actions import (
     DEFAULT_ESCALATION_AMBER_WITHIN,
     EscalationRecord,
@@ -200,7 +201,7 @@ def record_response(
     step = _current_step(escalation)
     if responded_on > today or responded_on < step.started_on:
         raise EscalationProblem(
-            f"The response date must be between {step.started_on:%-d %B %Y} and today."
+            f"The response date must be between {display.date(step.started_on)} and today."
         )
     step.response = text
     step.responded_on = responded_on
@@ -263,7 +264,7 @@ def close(
     text = _text(outcome, "the outcome")
     if closed_on > today or closed_on < escalation.raised_on:
         raise EscalationProblem(
-            f"The date must be between {escalation.raised_on:%-d %B %Y} and today."
+            f"The date must be between {display.date(escalation.raised_on)} and today."
         )
     escalation.status = status
     escalation.outcome = text

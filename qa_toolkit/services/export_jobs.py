@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from qa_toolkit import jobs
 from qa_toolkit.models import Job, JobStatus, Membership, Organisation, Programme, Role
-from qa_toolkit.models.types import utcnow
+from qa_toolkit.models.types import london_today, utcnow
 from qa_toolkit.security.access import MANAGERS
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import export_builds, export_files
@@ -136,8 +136,8 @@ def run_board_pack(ctx: jobs.JobContext) -> jobs.Outcome:
     programme = _programme(ctx)
     ctx.progress(0, 2, "Rolling up the findings and writing the board pack.")
     rules = partner_service.rules(ctx.app.config)
-    now = datetime.now(UTC)
-    built = export_builds.board_pack(ctx.session, programme, audience, rules, date.today(), now)
+    now = utcnow()
+    built = export_builds.board_pack(ctx.session, programme, audience, rules, london_today(), now)
     return _finish(ctx, built, f"/findings/{programme.id}")
 
 
@@ -162,7 +162,7 @@ def run_actions(ctx: jobs.JobContext) -> jobs.Outcome:
     )  # fmt: skip
     ctx.progress(0, 2, "Listing the actions and writing the workbook.")
     scope = action_service.Scope(str(p["scope"]))
-    built = export_builds.actions(ctx.session, organisation, viewer, scope, filters, date.today())
+    built = export_builds.actions(ctx.session, organisation, viewer, scope, filters, london_today())
     return _finish(ctx, built, "/actions/")
 
 
@@ -170,7 +170,9 @@ def run_actions(ctx: jobs.JobContext) -> jobs.Outcome:
 def run_escalations(ctx: jobs.JobContext) -> jobs.Outcome:
     _manager(ctx)
     ctx.progress(0, 2, "Listing the escalations and writing the workbook.")
-    built = export_builds.escalations(ctx.session, _organisation(ctx), ctx.app.config, date.today())
+    built = export_builds.escalations(
+        ctx.session, _organisation(ctx), ctx.app.config, london_today()
+    )
     return _finish(ctx, built, "/escalations/")
 
 
@@ -180,14 +182,14 @@ def run_annual_report(ctx: jobs.JobContext) -> jobs.Outcome:
     p = ctx.params
     back = f"/reports/annual/?from={p['from']}&to={p['to']}&audience={p['audience']}"
     try:
-        period = period_of(str(p["from"]), str(p["to"]), date.today())
+        period = period_of(str(p["from"]), str(p["to"]), london_today())
     except ReportProblem as exc:
         raise jobs.JobFailed(str(exc), url="/reports/annual/") from None
     ctx.progress(0, 2, "Gathering the year's figures and writing the report.")
     found = export_builds.annual_report_of(
-        ctx.session, _organisation(ctx), period, str(p["audience"]), ctx.app.config, date.today()
+        ctx.session, _organisation(ctx), period, str(p["audience"]), ctx.app.config, london_today()
     )
-    built = export_builds.annual(found, str(p["format"]), datetime.now(UTC))
+    built = export_builds.annual(found, str(p["format"]), utcnow())
     return _finish(ctx, built, back)
 
 

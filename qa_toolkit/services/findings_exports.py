@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from audit_templates.schema import Template
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, Programme, SampleCase, User
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services import sample_record
 from qa_toolkit.services.findings import AUDIENCES, ProgrammeFindings, findings
 from reports import disclosure, display
@@ -47,7 +48,7 @@ def workbook_spec(
     partner = audience == "lscp"
     result = findings(session, programme)
     method = _method_note(session, programme, result, partner)
-    when = today or date.today()
+    when = today or london_today()
     if partner:
         from qa_toolkit.services.partner import partner_actions, partner_findings
 
@@ -278,7 +279,7 @@ def partner_reaudit(
     from qa_toolkit.models import Action
     from reports.actions import ActionStatus
 
-    cutoff = current.launched_at.date() if current.launched_at else date.today()
+    cutoff = current.launched_at.date() if current.launched_at else london_today()
     rows = session.execute(
         select(Action.theme_id, Action.question_id, Action.status, Action.completed_on)
         .outerjoin(Audit, Action.audit_id == Audit.id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from qa_toolkit import jobs
 from qa_toolkit.models import FrameUpload, Job, Organisation
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services import frame_job_steps as steps
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import name_matching
@@ -48,7 +49,7 @@ def enqueue_check(
     params = {
         "upload_id": upload.id,
         "mapping": mapping,
-        "as_at": (as_at or date.today()).isoformat(),
+        "as_at": (as_at or london_today()).isoformat(),
         "label": label,
         "save_mapping_as": save_mapping_as,
     }

@@ -22,6 +22,7 @@ from problems import Problem
 from qa_toolkit.models import CaseRecord, CaseReview, ColumnMapping, Frame, Organisation
 from qa_toolkit.services import case_census, name_matching
 from qa_toolkit.services.name_matching import NameChoices
+from reports import display
 from sampling.census import list_census
 from sampling.frame import FrameResult, parse_frame
 from sampling.names import Kind
@@ -129,7 +130,7 @@ def import_result(
     )
     frame = Frame(
         organisation_id=organisation.id,
-        label=label.strip()[:200] or f"Case list at {as_at:%d %B %Y}",
+        label=label.strip()[:200] or f"Case list at {display.date(as_at)}",
         source_filename=filename[:255],
         as_at=as_at,
         imported_by_id=user_id,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import Programme, ProgrammeStatus, SampleCase, SampleStatus
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.services.programme_queries import sample_of
 from sampling.assignment import Assignment, Auditor, CaseToAssign, assign, conflict
 from sampling.plan import PlanProblem as ProgrammeProblem
@@ -200,7 +200,7 @@ def launch(session: Session, programme: Programme) -> int:
         case.audit_id = audit.id
         launched.append(audit)
     programme.status = ProgrammeStatus.LAUNCHED.value
-    programme.launched_at = datetime.now(UTC)
+    programme.launched_at = utcnow()
     session.flush()
     from qa_toolkit.notifications import events
 

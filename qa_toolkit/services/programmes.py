@@ -31,6 +31,7 @@ from qa_toolkit.services.programme_assignment import reassign as reassign
 from qa_toolkit.services.programme_queries import programme_for as programme_for
 from qa_toolkit.services.programme_queries import programmes_of as programmes_of
 from qa_toolkit.services.programme_queries import sample_of as sample_of
+from reports import display
 from sampling.design import SampleDesign, stratum_label
 from sampling.draw import Draw
 from sampling.plan import Plan, PlanProblem, Scope, allocation_record, plan_of
@@ -93,7 +94,8 @@ def recently_audited(
     for record_id, name, launched in found:
         reasons.setdefault(
             refs[record_id],
-            f"audited in the last {months} months ({name}, launched {launched:%d %b %Y})",
+            f"audited in the last {months} months "
+            f"({name}, launched {display.date(launched, 'short')})",
         )
     return reasons
 

@@ -28,6 +28,7 @@ from qa_toolkit.services.frames import (
     read,
 )
 from qa_toolkit.services.name_matching import NameChoices
+from reports import display
 from sampling.ssda903 import Return903, Ssda903Result, parse_903, recognise
 from sampling.tables import Table, TableProblem, read_headings
 
@@ -97,7 +98,7 @@ def import_return(
         organisation,
         result.frame,
         as_at=as_at,
-        label=label or f"Children looked after on {as_at:%d %B %Y} (SSDA903)",
+        label=label or f"Children looked after on {display.date(as_at)} (SSDA903)",
         filename=filenames,
         user_id=user_id,
         progress=progress,

@@ -24,6 +24,7 @@ from qa_toolkit.services import frame_jobs
 from qa_toolkit.services import ssda903_import as ssda903_service
 from qa_toolkit.services.frame_reports import SHOWN_PROBLEMS, refs_shown, result_json
 from qa_toolkit.services.job_messages import problems_message
+from reports import display
 from sampling.census import list_census
 from sampling.frame import normalise_header
 from sampling.ssda903 import Return903, Ssda903Result, parse_903, recognise
@@ -137,7 +138,7 @@ def run_check(ctx: jobs.JobContext) -> jobs.Outcome:
         raise _refused(staged, result)
     children = len(result.frame.row_numbers)
     return jobs.Outcome(
-        f"Checked the return: {children:,} children are looked after on {as_at:%-d %B %Y}, "
+        f"Checked the return: {children:,} children are looked after on {display.date(as_at)}, "
         "and nothing stops the import. Confirm the date and import it.",
         url=steps.review_url(staged.upload_id),
         figures={"rows": children},

@@ -287,13 +287,17 @@ def _ids(app: Flask, states: States) -> dict[str, list[Any]]:
         }
 
 
+# Routes that answer with a file whatever their address says (a finished export job's file).
+DOWNLOADS = frozenset({"exports.download"})
+
+
 def _get_pages(app: Flask, ids: dict[str, list[Any]]) -> list[tuple[str, str]]:
     """(endpoint, path) for every GET rule with each real value of its placeholders."""
     pages = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static" or "GET" not in (rule.methods or set()):
             continue
-        if rule.rule.endswith((".xlsx", ".docx")):
+        if rule.rule.endswith((".xlsx", ".docx")) or rule.endpoint in DOWNLOADS:
             continue  # A download, not a page.
         names = sorted(rule.arguments)
         for values in itertools.product(*(ids[name] for name in names)):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, CaseRecord, Role
 from qa_toolkit.services.templates import publish, template_of
-from tests.conftest import LoginAs, World
+from tests.support.world import LoginAs, World
 
 FRAMEWORK = Path(__file__).parents[2] / "audit_templates" / "frameworks" / "iro_footprint.yaml"
 

@@ -46,9 +46,10 @@ def test_the_audit_and_moderation_forms_show_the_case_context(
         "Social worker": "Jo Caseworker",
         "IRO": "N IRO 1",
         "Legal status": "Full care order",
-        "Placement": "Foster care (in house)",
+        # The field catalogue's labels (sampling.fields), as on the case list and exports.
+        "Placement type": "Foster care (in house)",
         "Age band": "10 to 15",
-        "Looked after since": "6 April 2021",
+        "Date became looked after": "6 April 2021",
     }
     auditor = login_as(world.a.users[Role.AUDITOR])
     assert _context(auditor.get(f"/audits/{world.audit_id}").get_data(as_text=True)) == expected
@@ -67,7 +68,7 @@ def test_a_missing_value_says_so_rather_than_leaving_a_gap(
     page = login_as(world.a.users[Role.AUDITOR]).get(f"/audits/{world.audit_id}")
     shown = _context(page.get_data(as_text=True))
     assert shown["Social worker"] == "Not on the case list"
-    assert shown["Looked after since"] == "Not on the case list"
+    assert shown["Date became looked after"] == "Not on the case list"
 
 
 def test_an_observation_reads_as_an_observation(

@@ -22,7 +22,8 @@ from qa_toolkit.db import get_session
 from qa_toolkit.jobs import runner
 from qa_toolkit.models import AuditEvent, Job, Programme, Role, User
 from qa_toolkit.services import export_files
-from tests.conftest import LoginAs, World, make_test_app
+from tests.support.app import make_test_app
+from tests.support.world import LoginAs, World
 
 AUTUMN = "IRO footprint audit, autumn"
 

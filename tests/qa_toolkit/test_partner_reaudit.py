@@ -12,6 +12,7 @@ from fractions import Fraction
 import docx
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from openpyxl import load_workbook
 from sqlalchemy import or_, select
 
@@ -20,8 +21,8 @@ from qa_toolkit.models import Action, Audit, Programme, Role, User
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services.demo import DEMO_LOGINS
 from reports.disclosure import DEFAULT_MIN_FILES
-from tests.conftest import LoginAs
 from tests.support.databases import require_demo
+from tests.support.world import LoginAs
 
 VIEWER = next(login.email for login in DEMO_LOGINS if login.role == Role.VIEWER)
 
@@ -88,7 +89,7 @@ def _expected(app: Flask) -> tuple[int, dict[str, Line], set[str]]:
 
 @pytest.mark.demo
 def test_partners_see_the_actions_by_theme_with_the_published_before_and_after(
-    app: Flask, login_as: LoginAs
+    app: Flask, runner: FlaskCliRunner, login_as: LoginAs
 ) -> None:
     require_demo(app)
     autumn_id, expected, titles = _expected(app)

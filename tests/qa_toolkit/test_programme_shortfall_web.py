@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ def _in_sample(programme_id: int) -> list[SampleCase]:
     )
 
 
+@pytest.mark.demo
 def test_half_the_list_falls_short_the_page_says_so_and_more_reserves_fill_it(
     app: Flask,
 ) -> None:
@@ -78,6 +80,7 @@ def test_half_the_list_falls_short_the_page_says_so_and_more_reserves_fill_it(
     assert "more drawn before launch in" in page
 
 
+@pytest.mark.demo
 def test_the_form_coordinates_with_a_launched_round(app: Flask) -> None:
     frame_id, version_id = _demo(app)
     with app.app_context():

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditEvent, Role, User
 from qa_toolkit.services.templates import template_of
-from tests.conftest import LoginAs, World
 from tests.qa_toolkit.test_observation_findings_web import _met, _seed, _user
 from tests.qa_toolkit.test_overview_web import _private_words, rounds
+from tests.support.world import LoginAs, World
 
 __all__ = ["rounds"]  # the fixture: two North rounds and one South round, hand-counted
 

@@ -7,11 +7,12 @@ Its own module because these are the only functions that change actions; each re
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import Action, ActionSource, Audit, Priority, Programme, Staff
+from qa_toolkit.models.types import utcnow
 from qa_toolkit.notifications import events
 from qa_toolkit.services.actions.values import ActionProblem, NewAction
 from qa_toolkit.services.templates import template_of
@@ -162,7 +163,7 @@ def update_action(
     if reassigned:
         action.owner_staff_id = owner.id
         action.team_id = owner.team_id
-    action.updated_at = datetime.now(UTC)
+    action.updated_at = utcnow()
     session.flush()
     if reassigned:
         events.action_assigned(session, action, None)

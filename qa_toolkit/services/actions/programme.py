@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from qa_toolkit.models import Action, Audit, Programme
+from qa_toolkit.models.types import london_today
 from qa_toolkit.services.actions.sources import lines_of
 from qa_toolkit.services.actions.values import ActionLine
 from qa_toolkit.services.paging import Page, paged
@@ -77,7 +78,7 @@ def reaudit(
 ) -> list[ReauditLine[Action]]:
     """For each theme or question of the previous round with actions closed before this round
     began, the figures before and after, so a manager sees whether the actions worked."""
-    cutoff = current.launched_at.date() if current.launched_at else date.today()
+    cutoff = current.launched_at.date() if current.launched_at else london_today()
     closed = list(
         session.scalars(
             select(Action)

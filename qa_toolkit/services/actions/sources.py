@@ -77,12 +77,8 @@ def _source_texts(session: Session, actions: list[Action]) -> tuple[dict[int, st
 
 
 def question_numbers(template: Template) -> dict[str, str]:
-    """Question numbers as the audit form shows them (section.question)."""
-    return {
-        q.id: f"{s_no}.{q_no}"
-        for s_no, section in enumerate(template.sections, start=1)
-        for q_no, q in enumerate(section.questions, start=1)
-    }
+    """Question numbers as the audit form shows them (the template's own numbering)."""
+    return template.numbers()
 
 
 def lines_of(session: Session, actions: list[Action], today: date) -> list[ActionLine]:

@@ -8,7 +8,6 @@ importing each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +15,7 @@ from alembic.script import ScriptDirectory
 
 from problems import Problem
 from qa_toolkit import migrate
+from qa_toolkit.models.types import utcnow
 
 FILE_MODE = 0o600
 # Tables every revision has: a database without them is not the toolkit's.
@@ -72,4 +72,4 @@ def known(versions: list[str], name: str, url: str) -> str:
 
 def stamp() -> str:
     """The time now, for the name of a safety copy (UTC, sorts as text)."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return utcnow().strftime("%Y%m%dT%H%M%SZ")
