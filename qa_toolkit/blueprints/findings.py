@@ -162,7 +162,7 @@ def _internal_page(
         action_counts=action_counts,
         reaudit=reaudit,
         manager=manager,
-        print_as_at=display.date(result.programme.frame.as_at),
+        print_as_at=_as_at(result),
     )
 
 
@@ -188,7 +188,7 @@ def _partner_page(result: findings_service.ProgrammeFindings, action_counts: dic
         reaudit=reaudit_table(reaudit, result.previous.name if result.previous else None)
         if reaudit
         else None,
-        print_as_at=display.date(result.programme.frame.as_at),
+        print_as_at=_as_at(result),
     )
 
 
@@ -300,6 +300,10 @@ def highlight_approval(programme_id: int, audit_id: int, question_id: str) -> Ba
             template = template_of(programme.template_version)
             partner_service.approve(db, audit, question_id, int(current_user.id), template)
     return redirect(url_for("findings.programme", programme_id=programme.id) + "#approvals")
+
+
+def _as_at(result: findings_service.ProgrammeFindings) -> str:
+    return display.date(findings_service.frame_as_at(get_session(), result.programme))
 
 
 def _theme_target(result: findings_service.ProgrammeFindings, theme_id: str) -> float | None:

@@ -14,6 +14,7 @@ from qa_toolkit.models import (
     Audit,
     AuditStatus,
     CaseRecord,
+    Frame,
     Organisation,
     Programme,
     ProgrammeStatus,
@@ -181,6 +182,12 @@ def _asked_margin(programme: Programme) -> float | None:
 
     size = SampleDesign.from_dict(programme.design).size
     return size.margin if size.method == "margin" else None
+
+
+def frame_as_at(session: Session, programme: Programme) -> date:
+    """The date the programme's case list was as at: only that column is read (a regional case
+    list's row keeps its census and people's names, which grow with its size)."""
+    return session.execute(select(Frame.as_at).where(Frame.id == programme.frame_id)).scalar_one()
 
 
 def find_programme(session: Session, organisation: Organisation, reference: str) -> Programme:

@@ -30,9 +30,9 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.models.types import utcnow
-from qa_toolkit.services import case_census
+from qa_toolkit.services import case_census, highlight_paging
 from qa_toolkit.services.findings import ProgrammeFindings
-from qa_toolkit.services.paging import Page, of_list
+from qa_toolkit.services.paging import Page, window
 from reports import disclosure
 from reports.agreement import Agreement
 from reports.partner_workbook import PartnerAction
@@ -189,23 +189,31 @@ def programme_highlights(
 def programme_highlight_page(
     session: Session, result: ProgrammeFindings, page: int, per_page: int
 ) -> Page[HighlightLine]:
-    """One page of `programme_highlights` (in audit order): only the page's highlights are
-    screened and their approvals read, so the work and the statements do not grow with the
-    programme's size. The total counts every highlight with words."""
+    """One page of `programme_highlights` (in audit order, then each audit's own order), with
+    the total of highlights with words: both worked out in the database
+    (services.highlight_paging), so only the page's audits' highlights are read, screened and
+    their approvals looked up; the work and the statements do not grow with the programme."""
+    total, starts = highlight_paging.page_audits(session, result.programme.id, page, per_page)
+    page, pages = window(total, page, per_page)
+    ids = [audit_id for audit_id, _before in starts]
+    found: dict[int, dict[str, Any]] = {}
+    if ids:
+        rows = session.execute(select(Audit.id, Audit.highlights).where(Audit.id.in_(ids)))
+        found = {audit_id: highlights for audit_id, highlights in rows}
     items = [
         (audit_id, qid, h)
-        for audit_id, highlights in _programme_audit_highlights(session, result)
-        for qid, h in highlights.items()
+        for audit_id in ids
+        for qid, h in (found.get(audit_id) or {}).items()
         if isinstance(h, dict) and str(h.get("text") or "").strip()
     ]
-    shown = of_list(items, page, per_page)
+    skip = (page - 1) * per_page - (starts[0][1] if starts else 0)
     grouped: dict[int, dict[str, Any]] = {}
-    for audit_id, qid, h in shown.items:
+    for audit_id, qid, h in items[max(0, skip) : max(0, skip) + per_page]:
         grouped.setdefault(audit_id, {})[qid] = h
     lines, _lists = highlight_lines(
         session, result.programme.organisation_id, list(grouped.items()), result.template
     )
-    return Page(lines, shown.total, shown.page, shown.pages, shown.per_page)
+    return Page(lines, total, page, pages, per_page)
 
 
 def partner_findings(
@@ -247,7 +255,7 @@ def partner_findings(
         names=lists,
         people_strata=bool(disclosure.NAMES_PEOPLE & set(design.strata)),
         moderation=_moderation(session, result),
-        quality=programme.frame.quality or [],
+        quality=session.scalar(select(Frame.quality).where(Frame.id == programme.frame_id)) or [],
     )
 
 
