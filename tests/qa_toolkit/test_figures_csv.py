@@ -106,7 +106,11 @@ def test_the_figures_csv_is_the_roll_up_and_the_partner_csv_the_partner_object(
     assert no_audience.exit_code == 2 and "--audience" in no_audience.output
     with app.app_context():
         logged = list(
-            get_session().scalars(select(AuditEvent.summary).where(AuditEvent.action == "export"))
+            get_session().scalars(
+                select(AuditEvent.summary)
+                .where(AuditEvent.action == "export")
+                .order_by(AuditEvent.id)  # In the order they were made (PostgreSQL has none).
+            )
         )
     assert logged[:4] == ["internal CSV", "partner CSV", "partner CSV", logged[3]]
     assert "lscp CSV" in logged[3] and "internal CSV" in logged[4] and len(logged) == 5
