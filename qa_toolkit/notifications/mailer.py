@@ -89,26 +89,29 @@ def _delay(attempts: int) -> int:
 
 
 def _claim(session: Session, ids: list[int], now: datetime) -> list[int]:
-    """Hold the pending rows among `ids` whose attempt is due; returns those held."""
+    """Hold the pending rows among `ids` whose attempt is due; returns those held.
+
+    The rows held are the ones this UPDATE changed (RETURNING), not the ones a SELECT saw
+    before it: two tasks for the same digest (the chase run twice before the first was sent)
+    both saw the rows pending, and on PostgreSQL the second's UPDATE, waiting on the first's
+    lock, then matched nothing, yet both sent the e-mail.
+    """
     due = or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
     held = list(
         session.scalars(
-            select(Notification.id).where(
+            update(Notification)
+            .where(
                 Notification.id.in_(ids),
                 Notification.email_status == EmailStatus.PENDING.value,
                 due,
             )
-        )
-    )
-    if held:
-        session.execute(
-            update(Notification)
-            .where(Notification.id.in_(held), Notification.email_status == "pending", due)
             .values(next_attempt_at=now + LEASE)
+            .returning(Notification.id)
             .execution_options(synchronize_session=False)
         )
+    )
     session.commit()
-    return held
+    return sorted(held)
 
 
 def _failed(session: Session, ids: list[int], exc: Exception) -> int:
