@@ -34,7 +34,8 @@ def test_a_row_another_task_took_while_the_claim_waited_is_not_claimed(
         session.add(row)
         session.commit()
         row_id = row.id
-    other = create_engine(app.config["DATABASE_URL"]).connect()
+    engine = create_engine(app.config["DATABASE_URL"])
+    other = engine.connect()
     sqlite = other.dialect.name == "sqlite"
     other.exec_driver_sql("BEGIN IMMEDIATE") if sqlite else other.begin()
     if not sqlite:
@@ -56,4 +57,5 @@ def test_a_row_another_task_took_while_the_claim_waited_is_not_claimed(
     other.exec_driver_sql("COMMIT") if sqlite else other.commit()
     worker.join(timeout=30)
     other.close()
+    engine.dispose()  # No pooled connection left for the garbage collector to find open.
     assert claimed == [[]]  # The other task holds it: this one sends nothing.
