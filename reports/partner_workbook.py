@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from reports import display
 from reports.actions import RAG_FILLS, RAG_LEGEND
 from reports.disclosure import PartnerFindings, Table
 from reports.disclosure_actions import ThemeActions
@@ -57,14 +56,7 @@ def sheet(table: Table) -> Sheet:
 
 def _method(method: MethodNote, found: PartnerFindings) -> Sheet:
     rows: list[tuple[CellValue, ...]] = [
-        ("Case list", method.frame),
-        ("Case list date", display.date(method.frame_date)),
-        ("Children on the list", f"{method.frame_size:,}"),
-        *method.design,
-        ("Random seed", str(method.seed)),
-        ("Case list fingerprint", method.frame_fingerprint),
-        ("Draw fingerprint", method.draw_fingerprint),
-        ("Files excluded and replaced", str(method.exclusions)),
+        *method.draw_rows(),
         ("Intervals", "Wilson 95%, rounded outward to whole percentages"),
         ("Statistical methods", "Formulas, when each is used, references: docs/statistics.md"),
         *found.rules.statements(),

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reports import display
 from reports.intervals import Comparison, Proportion, proportion
 from reports.rollup import Rollup
 
@@ -24,6 +25,20 @@ class MethodNote:
     draw_fingerprint: str  # the draw's: shows a repeat with the seed chose the same files
     allocation: Sequence[tuple[str, int, int, float, float | None]]
     exclusions: int
+
+    def draw_rows(self) -> list[tuple[str, str]]:
+        """The Method sheet's lines on the case list and the draw, the same in the internal and
+        the partner workbook (each adds its own lines on intervals and disclosure)."""
+        return [
+            ("Case list", self.frame),
+            ("Case list date", display.date(self.frame_date)),
+            ("Children on the list", f"{self.frame_size:,}"),
+            *self.design,
+            ("Random seed", str(self.seed)),
+            ("Case list fingerprint", self.frame_fingerprint),
+            ("Draw fingerprint", self.draw_fingerprint),
+            ("Files excluded and replaced", str(self.exclusions)),
+        ]
 
 
 @dataclass(frozen=True)

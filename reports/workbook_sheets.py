@@ -263,14 +263,7 @@ def actions_sheet(actions: Sequence[ActionItem]) -> Sheet:
 
 def method_sheet(method: MethodNote, rollup: Rollup) -> Sheet:
     rows: list[tuple[str, str]] = [
-        ("Case list", method.frame),
-        ("Case list date", display.date(method.frame_date)),
-        ("Children on the list", f"{method.frame_size:,}"),
-        *method.design,
-        ("Random seed", str(method.seed)),
-        ("Case list fingerprint", method.frame_fingerprint),
-        ("Draw fingerprint", method.draw_fingerprint),
-        ("Files excluded and replaced", str(method.exclusions)),
+        *method.draw_rows(),
         ("Intervals", "Wilson 95%; weighted estimates: Korn-Graubard"),
         ("Statistical methods", "Formulas, when each is used, references: docs/statistics.md"),
     ]
