@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit_templates.schema import Question, Template
-from reports import display
+from conventions import display
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,8 @@ def _matches(value: object, wanted: list[str]) -> bool:
 
 
 def as_percent(value: float) -> int:
-    """A score as the whole percentage people see (reports.display): 2/3 is 67%, 0.745 is 75%."""
+    """A score as the whole percentage people see (conventions.display): 2/3 is 67%, 0.745 is
+    75%."""
     return int(display.percent_value(value))
 
 

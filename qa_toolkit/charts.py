@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports import display
+from conventions import display
 from reports.intervals import Proportion
 
 WIDTH = 640

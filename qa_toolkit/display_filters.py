@@ -1,11 +1,11 @@
-"""The display rules (reports.display) as Jinja filters, so templates never round by hand."""
+"""The display rules (conventions.display) as Jinja filters: templates never round by hand."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from conventions import display
 from qa_toolkit.models.audits import AuditStatus
-from reports import display
 from sampling.fields import label_of
 
 
@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         change=display.change,
         points=display.points,
         count=display.count,
+        decimal=display.decimal,
         date=display.date,
         datetime=display.datetime,
         month=display.month,

@@ -1,7 +1,7 @@
 """Practice-development actions (RAG ratings) and IRO escalations (stages, due dates, figures).
 
 Actions come out of audits: something a team or a worker has agreed to do by a date. Each
-open action is rated by its due date against today, in working days (reports.working_days):
+open action is rated by its due date against today, in working days (conventions.working_days):
 
 * RED, "Overdue": the due date has passed (due < today).
 * AMBER, "Due soon": due today, or within `amber_within` working days of today (5 unless
@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from reports.working_days import add_working_days, working_days_between
+from conventions.working_days import add_working_days, working_days_between
 
 __all__ = [
     "ACTION_STATUSES",

@@ -54,7 +54,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from reports import display
+from conventions import display
 from reports.agreement_stats import (
     Split,
     Weighting,
@@ -141,7 +141,7 @@ class Agreement:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.2f}"
+    return display.decimal(x)
 
 
 def _size_notes(n: int, unit: str) -> list[str]:

@@ -18,7 +18,7 @@ service's own quality assurance. Everything here is counted from what the toolki
 * caseloads: children per IRO on the last day's list (average and range), and the same for
   every list dated in the period; changes of IRO between consecutive lists;
 * escalations raised in the period, counted by `reports.actions.summarise_escalations` (its
-  end-to-end working days and the bank-holiday rule of `reports.working_days`), and further by
+  end-to-end working days and the bank-holiday rule of `conventions.working_days`), and further by
   IRO, quarter, who raised them and to whom, and how they ended;
 * the footprint audit rounds launched in the period and the one before, the peer observations
   (their partner object: threshold-protected by reports.disclosure), and the actions raised.
@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from statistics import mean
 
+from conventions.working_days import working_days_between
 from reports.actions import EscalationRecord, summarise_escalations
 from reports.annual_data import (
     ActionFact,
@@ -55,7 +56,6 @@ from reports.annual_data import (
     Round,
     financial_year,
 )
-from reports.working_days import working_days_between
 from sampling.codes903 import PARTICIPATION
 from sampling.timetable import review_schedule
 

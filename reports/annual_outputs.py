@@ -45,7 +45,7 @@ class ReportMeta:
     organisation: str
     period: str
     partner: bool
-    produced: str  # 'produced 3 December 2026 18:02' (reports.display)
+    produced: str  # 'produced 3 December 2026 18:02' (conventions.display)
 
 
 def document(meta: ReportMeta, sections: Sequence[Section]) -> bytes:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from reports import display
+from conventions import display
 from reports.annual import AnnualFigures, Count
 from reports.disclosure import Table
 from reports.intervals import compare, format_p_value

@@ -1,7 +1,7 @@
 """The board pack: a programme's findings as a short Word paper for the LSCP or senior managers.
 
 `internal(...)` lays out the figures the internal findings page shows (the roll-up, written
-with reports.display as the page's filters write them); `partner(...)` lays out the partner
+with conventions.display as the page's filters write them); `partner(...)` lays out the partner
 object of reports.disclosure and nothing else (whole percentages, intervals rounded outward,
 approved and screened good practice). Both give a `BoardPack`, which `document` writes: the
 marking in every page's header, the narrative, the themes and trend charts (reports.board_charts,
@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reports import board_charts, disclosure_actions, display
+from conventions import display
+from reports import board_charts, disclosure_actions
 from reports.disclosure import (
     Figure,
     PartnerFindings,

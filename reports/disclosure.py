@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reports import display
+from conventions import display
 from reports.agreement import Agreement
 from reports.disclosure_patterns import percent as percent
 from reports.disclosure_patterns import suppression
@@ -158,7 +158,7 @@ def _whole_figure(
 
 
 def _percent_or_none(value: float | None) -> int | None:
-    """The whole percentage the pages show (reports.display: half up on the exact fraction)."""
+    """The whole percentage the pages show (conventions.display: half up on the exact fraction)."""
     return None if value is None else int(display.percent_value(value))
 
 
@@ -316,7 +316,7 @@ def _moderation(
 
 
 def _trend(theme: str, c: Comparison) -> PartnerTrend:
-    # The change the pages show: from the unrounded figures, rounded once (reports.display).
+    # The change the pages show: from the unrounded figures, rounded once (conventions.display).
     change = (
         None
         if c.before.estimate is None or c.after.estimate is None

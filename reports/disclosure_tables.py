@@ -7,6 +7,7 @@ percentage) or None (nothing to give), and a suppressed cell is the word in SUPP
 
 from __future__ import annotations
 
+from conventions import display
 from reports.disclosure import (
     SUPPRESSED,
     Figure,
@@ -55,8 +56,8 @@ def _moderation(found: PartnerFindings) -> Table:
         ),
         (
             "Agreement between the auditor and the moderator who reviewed the same file"
-            + (f": Cohen's kappa {m.kappa:.2f}" if m.kappa is not None else "")
-            + (f", Gwet's AC1 {m.ac1:.2f}" if m.ac1 is not None else "")
+            + (f": Cohen's kappa {display.decimal(m.kappa)}" if m.kappa is not None else "")
+            + (f", Gwet's AC1 {display.decimal(m.ac1)}" if m.ac1 is not None else "")
             + ".",
         ),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports import display
+from conventions import display
 from reports.disclosure_patterns import percent
 from reports.intervals import Proportion
 from reports.rollup import CLEARLY_BELOW, WITHIN_INTERVAL

@@ -73,9 +73,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scipy import stats
-
-from reports import display
+from conventions import display
 from reports.intervals import DEFAULT_CONFIDENCE, small_sample_caution
 from sampling.allocation import stratum_label
 
@@ -204,6 +202,8 @@ def _coverage(
 
 def _beta_interval(p: float, n_star: float, alpha: float) -> tuple[float, float]:
     """Clopper–Pearson-style bounds on x = p n*, exactly 0 or 1 at the ends (no Beta(0, ·))."""
+    from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
     x = p * n_star
     low = 0.0 if p == 0 else float(stats.beta.ppf(alpha / 2, x, n_star - x + 1))
     high = 1.0 if p == 1 else float(stats.beta.ppf(1 - alpha / 2, x + 1, n_star - x))
@@ -214,6 +214,8 @@ def stratified_proportion(
     strata: Iterable[StratumSample], confidence: float = DEFAULT_CONFIDENCE
 ) -> WeightedEstimate:
     """Weight a stratified sample back to the frame (see the module docstring for every rule)."""
+    from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
     strata = list(strata)
     _check(strata, confidence)
     alpha = 1.0 - float(confidence)

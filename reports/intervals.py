@@ -5,7 +5,7 @@ this module words a finding and compares two rounds.
 
 Why Wilson by default and Clopper–Pearson on request is written there.
 
-Percentages are shown by reports.display (half up on the exact fraction; interval ends
+Percentages are shown by conventions.display (half up on the exact fraction; interval ends
 rounded outward), the one home of that rule.
 """
 
@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import SupportsIndex
 
-from scipy import stats
-
-from reports import display
+from conventions import display
 from reports.interval_methods import (
     DEFAULT_CONFIDENCE,
     METHODS,
@@ -38,6 +36,7 @@ __all__ = [
     "SIGNIFICANCE_LEVEL",
     "SMALL_COUNT",
     "SMALL_N",
+    "FEW_FILES_CAUTION",
     "Comparison",
     "Method",
     "Proportion",
@@ -65,12 +64,12 @@ def _half_up(value: Decimal, places: int = 0) -> Decimal:
 
 
 def whole_percent(value: float) -> int:
-    """A proportion (0 to 1) as the whole percentage shown (reports.display.percent_value)."""
+    """A proportion (0 to 1) as the whole percentage shown (conventions.display.percent_value)."""
     return int(display.percent_value(value))
 
 
 def format_percent(value: float | None, missing: str = "–") -> str:
-    """'78%' for 0.775; `missing` (an en dash) when there is no figure (reports.display)."""
+    """'78%' for 0.775; `missing` (an en dash) when there is no figure (conventions.display)."""
     return display.percent(value, missing=missing)
 
 
@@ -84,7 +83,7 @@ def format_confidence(confidence: float) -> str:
 def format_finding(p: Proportion, singular: str = "file", plural: str = "files") -> str:
     """'31 of 40 files (78%, 95% CI 62–88%)': the counts first, as readers check those first.
 
-    The interval's ends are whole percents rounded outward (reports.display), joined by an
+    The interval's ends are whole percents rounded outward (conventions.display), joined by an
     en dash. With no answers there is no percentage to give, and the text says so.
     """
     noun = singular if p.n == 1 else plural
@@ -184,6 +183,14 @@ def change_verdict(
     return f"{change} ({shown}): {judgement}"
 
 
+# Said beside any comparison of two rounds where either has few files (the proportions here and
+# the design-based ratios of reports/survey.py).
+FEW_FILES_CAUTION = (
+    "Few files in at least one round: only a large change can show up as unlikely to be "
+    "chance, so a change that could be chance here is not evidence that nothing changed."
+)
+
+
 def compare(
     a_successes: SupportsIndex,
     a_n: SupportsIndex,
@@ -194,9 +201,11 @@ def compare(
     """Compare an earlier round (a) with a later one (b): "improved from 61% to 78% (...)".
 
     The verdict names the direction of the change as shown (computed from the unrounded
-    figures, reports.display.change) with ends that explain it, so it never says "improved from
+    figures, conventions.display.change) with ends that explain it, so it never says "improved from
     61% to 61%" nor "+9 points" beside 61% and 71%.
     """
+    from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
     before = wilson(a_successes, a_n)
     after = wilson(b_successes, b_n)
     if not 0 < significance_level < 1:
@@ -204,12 +213,7 @@ def compare(
             f"The significance level must be between 0 and 1; got {significance_level}."
         )
     small = before.small or after.small
-    caution = (
-        "Few files in at least one round: only a large change can show up as unlikely to be "
-        "chance, so a change that could be chance here is not evidence that nothing changed."
-        if small
-        else None
-    )
+    caution = FEW_FILES_CAUTION if small else None
     if before.estimate is None or after.estimate is None:
         missing = "earlier" if before.estimate is None else "later"
         return Comparison(

@@ -7,7 +7,9 @@ object (reports.disclosure) carries its own copy for every partner output."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 
+from conventions import display
 from reports.intervals import SMALL_COUNT, SMALL_N
 from reports.rollup import Rollup
 
@@ -19,7 +21,7 @@ def quality_lines(quality: Sequence[Mapping[str, object]]) -> list[str]:
         filled, total = q.get("filled"), q.get("total")
         if isinstance(filled, int) and isinstance(total, int) and total and filled < total:
             lines.append(f"{q.get('label')}: {filled:,} of {total:,} filled "
-                         f"({100 * filled / total:.1f}%)")  # fmt: skip
+                         f"({display.percent(Fraction(filled, total), 1)})")  # fmt: skip
     return lines
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports import display
+from conventions import display
 from reports.intervals import format_finding
 from reports.rollup import Rollup
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from reports import display
+from conventions import display
 from reports.intervals import Comparison, Proportion, proportion
 from reports.multiplicity import adjust_comparisons
 from reports.rollup import Rollup, theme_change

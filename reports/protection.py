@@ -26,7 +26,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 
 _EPS = 1e-7
 
@@ -46,6 +45,8 @@ class LinearProgramme:
 
 def interval(lp: LinearProgramme, variable: int) -> tuple[float, float]:
     """The smallest and largest value of one cell consistent with everything published."""
+    from scipy.optimize import linprog  # when first used: 62 MB and over a second to import
+
     ends = []
     for sign in (1.0, -1.0):
         objective = np.zeros(lp.variables)

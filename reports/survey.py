@@ -50,12 +50,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scipy import stats
-
-from reports import display
+from conventions import display
 from reports.file_permutation import permutation_test
 from reports.intervals import (
     DEFAULT_CONFIDENCE,
+    FEW_FILES_CAUTION,
     SIGNIFICANCE_LEVEL,
     Comparison,
     Proportion,
@@ -171,6 +170,8 @@ class RatioEstimate:
 
 
 def _beta(p: float, n_star: float, alpha: float) -> tuple[float, float]:
+    from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
     x = p * n_star
     low = 0.0 if p <= 0 else float(stats.beta.ppf(alpha / 2, x, n_star - x + 1))
     high = 1.0 if p >= 1 else float(stats.beta.ppf(1 - alpha / 2, x + 1, n_star - x))
@@ -194,6 +195,8 @@ def ratio_estimate(
     confidence: float = DEFAULT_CONFIDENCE,
 ) -> RatioEstimate:
     """The ratio estimate over `units` (every sampled, finalised file; see the docstring)."""
+    from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
     if not 0 < confidence < 1:
         raise ValueError(f"The confidence level must be between 0 and 1; got {confidence!r}.")
     alpha = 1 - confidence
@@ -304,14 +307,11 @@ def compare_ratios(
     significance_level: float = SIGNIFICANCE_LEVEL,
 ) -> Comparison:
     """Compare two rounds' pooled figures with the file as the unit (see the module docstring)."""
+    from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
     first, second = before.as_proportion(), after.as_proportion()
     small = first.small or second.small
-    caution = (
-        "Few files in at least one round: only a large change can show up as unlikely to be "
-        "chance, so a change that could be chance here is not evidence that nothing changed."
-        if small
-        else None
-    )
+    caution = FEW_FILES_CAUTION if small else None
     if before.estimate is None or after.estimate is None:
         missing = "earlier" if before.estimate is None else "later"
         return Comparison(

@@ -8,8 +8,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from conventions.display import interval_cells
 from reports.agreement import Agreement
-from reports.display import interval_cells
 from reports.excel import CellValue, Column, Sheet
 from reports.intervals import SMALL_COUNT, SMALL_N, Proportion
 from reports.limitations import limitation_rows as limitation_rows

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reports import display
+from conventions import display
 from reports.intervals import Comparison, Proportion, proportion
 from reports.rollup import Rollup
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reports import display
+from conventions import display
+from conventions.display import interval_cells
 from reports.actions import RAG_FILLS, RAG_LEGEND
-from reports.display import interval_cells
 from reports.excel import CellValue, ChartSpec, Column, Sheet
 from reports.intervals import Comparison, Proportion, proportion
 from reports.rollup import BREAKDOWN_FIELDS, Rollup, theme_target
@@ -96,7 +96,7 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _cells(p: Proportion) -> tuple[float | None, float | None, float | None]:
-    """A proportion's estimate and its interval's ends rounded outward (reports.display).
+    """A proportion's estimate and its interval's ends rounded outward (conventions.display).
 
     The estimate stays exact: Excel's "0%" rounds it half up as the page does. The ends are
     written as the page shows them, because Excel would round them to the nearest instead.
@@ -276,7 +276,7 @@ def method_sheet(method: MethodNote, rollup: Rollup) -> Sheet:
         )  # fmt: skip
     rows += [
         (f"Stratum: {label}", f"{population:,} on the list, {sample} sampled, "
-         "weight " + (f"{weight:.2f}" if weight else "-"))
+         "weight " + (display.decimal(weight) if weight else "-"))
         for label, population, sample, _fraction, weight in method.allocation
     ]  # fmt: skip
     return Sheet(

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+from conventions import display
 from problems import Problem
 
 Method = Literal["proportional", "equal", "neyman"]
@@ -332,7 +333,7 @@ class AllocationTable:
 
 
 def _fraction_text(fraction: float) -> str:
-    return f"{fraction * 100:.1f}%"
+    return display.percent(fraction, 1)
 
 
 def allocation_table(
@@ -363,7 +364,7 @@ def allocation_table(
                 f"{line.population:,}",
                 f"{line.sample:,}",
                 _fraction_text(line.fraction),
-                "-" if line.weight is None else f"{line.weight:.2f}",
+                "-" if line.weight is None else display.decimal(line.weight),
             )
         )
     population = sum(line.population for line in lines)

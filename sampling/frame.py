@@ -333,7 +333,7 @@ def _check_case_refs(
         first, again, ref = hit
         return again, header, f"rows {first} and {again} have the same case reference {ref}"
 
-    report.many("error", "duplicate_case_ref", repeats, repeated)
+    report.many("error", "duplicate_case_ref", repeats, repeated, lambda hit: hit[0])
 
 
 def _derive_bands(dates_of_birth: Sequence[object], as_at: date) -> list[object]:

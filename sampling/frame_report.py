@@ -32,6 +32,9 @@ class Problem:
     code: str
     message: str
     severity: Severity
+    # The row this one repeats (a duplicated case reference): a message that may not quote the
+    # value (a job's, shown to whoever follows the job) can still point at the earlier row.
+    earlier_row: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +77,11 @@ class Report:
         code: str,
         hits: Sequence[Hit],
         describe: Callable[[Hit], Said],
+        earlier: Callable[[Hit], int | None] | None = None,
     ) -> None:
         """Count every hit, but word only those that will be kept: `describe` gives
-        (row, column, message), the message already opening with where it is."""
+        (row, column, message), the message already opening with where it is; `earlier`, the
+        row a hit repeats, if it repeats one."""
         if not hits:
             return
         kept = self.counts.get(code, 0)
@@ -84,7 +89,8 @@ class Report:
         store = self.errors if severity == "error" else self.warnings
         for hit in hits[: max(0, self.cap - kept)]:
             row, column, message = describe(hit)
-            store.append(Problem(row, column, code, message, severity))
+            repeats = earlier(hit) if earlier is not None else None
+            store.append(Problem(row, column, code, message, severity, repeats))
 
     def result(
         self,

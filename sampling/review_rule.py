@@ -7,7 +7,7 @@ The rule (Care Planning, Placement and Case Review (England) Regulations 2010, r
 - each later one within 6 months of the one before.
 
 Working days are Monday to Friday less the England and Wales bank holidays, counted by
-`reports.working_days` (the `holidays` library; the start day is not counted): a child who
+`conventions.working_days` (the `holidays` library; the start day is not counted): a child who
 became looked after on Friday 19 December 2025 has the first review due by Wednesday 21
 January 2026 (Christmas Day, Boxing Day and New Year's Day skipped). Months are calendar months; a
 due date on a day the month lacks falls back to the month's last day (3 months after 30
@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, get_args
 
-from reports.working_days import add_working_days
+from conventions.working_days import add_working_days
 
 FIRST_REVIEW_WORKING_DAYS = 20
 SECOND_REVIEW_MONTHS = 3

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
-from scipy import stats
-
 SizeMethod = Literal["fixed", "proportion", "discovery", "percentage", "per_stratum"]
 
 # Floating-point results within this distance above a whole number are taken to be that whole
@@ -90,6 +88,8 @@ def for_proportion(
     that is often not much bigger than the sample. p = 0.5 is the cautious default: it gives
     the largest n for any margin.
     """
+    from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
     _check_fraction("The margin of error", margin)
     _check_fraction("The confidence level", confidence)
     _check_fraction("The expected proportion", expected)
@@ -197,6 +197,8 @@ def discovery(
     if population is None:
 
         def chance(n: int) -> float:
+            from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
             return float(stats.binom.cdf(k, n, tolerable_rate))
 
         steps.append(
@@ -232,6 +234,8 @@ def discovery(
             )
 
         def chance(n: int) -> float:
+            from scipy import stats  # when first used: scipy.stats is 84 MB and 2 s to import
+
             return float(stats.hypergeom.cdf(k, population, failing, n))
 
         steps.append(

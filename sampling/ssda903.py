@@ -119,12 +119,21 @@ class _Errors:
     def __init__(self, cap: int = 1000) -> None:
         self.cap, self.found, self.counts = cap, list[tuple[str, Problem]](), dict[str, int]()
 
-    def add(self, file: str, row: int | None, column: str | None, code: str, said: str) -> None:
+    def add(
+        self,
+        file: str,
+        row: int | None,
+        column: str | None,
+        code: str,
+        said: str,
+        earlier_row: int | None = None,
+    ) -> None:
         self.counts[code] = self.counts.get(code, 0) + 1
         if len(self.found) < self.cap:
             where = f"{file}, row {row}" if row is not None else file
             where += f", column '{column}'" if column else ""
-            self.found.append((file, Problem(row, column, code, f"{where}: {said}", "error")))
+            found = Problem(row, column, code, f"{where}: {said}", "error", earlier_row)
+            self.found.append((file, found))
 
 
 class _Rows:
@@ -248,7 +257,7 @@ def _read_header(rows: _Rows, errors: _Errors) -> dict[str, tuple[int, str, date
             continue
         if child in children:
             said = f"child {child} is also on row {children[child][0]}"
-            errors.add(rows.name, row, "CHILD", "duplicate_case_ref", said)
+            errors.add(rows.name, row, "CHILD", "duplicate_case_ref", said, children[child][0])
             continue
         sex = rows.code(row, cells, "SEX", "SEX")
         ethnic = rows.code(row, cells, "ETHNIC", "ETHNIC")

@@ -20,29 +20,28 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # What each package may import of ours, besides itself. An entry is a package (all of it) or
-# one module ("reports.display": that module only). The data flow of DESIGN.md runs
-# sampling -> audit_templates -> reports -> qa_toolkit, with `problems` (the one base error)
-# beneath them all:
+# one module ("sampling.fields": that module only). The data flow of DESIGN.md runs
+# sampling -> audit_templates -> reports -> qa_toolkit, with two bottom packages beneath them
+# all, which import nothing of ours: `problems` (the one base error) and `conventions` (how a
+# figure or date reads, and the working-day calendar: used by audit_templates.scoring for the
+# grade's percentage and by sampling.timetable for due dates).
 #   - reports -> sampling is intended: findings are estimates over a sample drawn by
 #     `sampling`, weighted back to its frame by its strata (estimates: `stratum_label`, the
 #     one spelling of a stratum), and the annual report counts reviews on sampling's timetable
 #     and SSDA903 codes. reports -> audit_templates likewise (a roll-up scores with the
 #     template's questions).
-#   - Two modules of `reports` are leaves that the packages upstream share: `display` (the one
-#     home for how a figure or date reads, used by audit_templates.scoring for the grade's
-#     percentage) and `working_days` (the bank-holiday calendar, used by sampling.timetable).
-#     Only those two modules, never the rest of `reports`; a test below keeps them leaves
-#     (they import nothing of ours), so the module graph has no cycle.
+BOTTOM = ("problems", "conventions")
 ARROWS: dict[str, tuple[str, ...]] = {
     "problems": (),
-    "sampling": ("problems", "reports.working_days"),
-    "audit_templates": ("problems", "reports.display"),
-    "reports": ("problems", "audit_templates", "sampling"),
-    "qa_toolkit": ("problems", "audit_templates", "sampling", "reports"),
+    "conventions": (),
+    "sampling": BOTTOM,
+    "audit_templates": BOTTOM,
+    "reports": (*BOTTOM, "audit_templates", "sampling"),
+    "qa_toolkit": (*BOTTOM, "audit_templates", "sampling", "reports"),
 }
 # Plain Python: no web, database, queue or command-line code (DESIGN.md). Only the
 # application package may import these third-party modules.
-PURE = ("problems", "audit_templates", "sampling", "reports")
+PURE = ("problems", "conventions", "audit_templates", "sampling", "reports")
 APPLICATION_ONLY = (
     "flask",
     "flask_login",
@@ -153,15 +152,12 @@ def test_every_package_of_ours_is_in_the_table() -> None:
     assert unlisted_packages(ROOT) == []
 
 
-def test_the_shared_leaves_import_none_of_ours() -> None:
-    """The single modules the table lets upstream packages import stay leaves: no cycle."""
-    ours = first_party(ROOT)
-    leaves = {e for targets in ARROWS.values() for e in targets if "." in e}
-    assert leaves == {"reports.display", "reports.working_days"}
-    for leaf in sorted(leaves):
-        path = ROOT.joinpath(*leaf.split(".")).with_suffix(".py")
-        names = [name for _line, name in imported(ROOT, path)]
-        assert [n for n in names if n.split(".")[0] in ours] == [], leaf
+def test_the_bottom_packages_import_none_of_ours() -> None:
+    """Everything may use the bottom packages, so they may use nothing of ours: no cycle."""
+    for package in BOTTOM:
+        assert ARROWS[package] == ()
+        assert all(package in targets for name, targets in ARROWS.items() if name not in BOTTOM)
+        assert violations(ROOT, package) == []
 
 
 def test_the_table_names_real_modules() -> None:
@@ -184,24 +180,26 @@ PLANTED = {
     "audit_templates/loader.py": "from reports import rollup\n",
     "audit_templates/scoring.py": "import importlib\nimportlib.import_module('jinja2')\n",
     "problems/__init__.py": "from sampling import design\n",
+    "conventions/__init__.py": "from problems import Problem\n",
     "sampling/dates.py": "from ..qa_toolkit import db\n",
 }
 
 
 def test_a_planted_bad_import_fails(tmp_path: Path) -> None:
     """The check itself, on a small tree with one bad import per file (and allowed ones)."""
-    for package in ("problems", "sampling", "reports", "audit_templates", "qa_toolkit", "extra"):
+    packages = ("problems", "conventions", "sampling", "reports", "audit_templates", "qa_toolkit")
+    for package in (*packages, "extra"):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
-    (tmp_path / "reports" / "display.py").write_text("import math\n")
+    (tmp_path / "conventions" / "display.py").write_text("import math\n")
     (tmp_path / "reports" / "rollup.py").write_text("from audit_templates import scoring\n")
     (tmp_path / "audit_templates" / "schema.py").write_text("from problems import Problem\n")
     (tmp_path / "sampling" / "design.py").write_text("from . import frame\nimport numpy\n")
     (tmp_path / "qa_toolkit" / "db.py").write_text("import flask\nfrom reports import rollup\n")
     for name, source in PLANTED.items():
         (tmp_path / name).write_text(source)
-    (tmp_path / "audit_templates" / "ok.py").write_text("from reports.display import x\n")
-    found = {p: violations(tmp_path, p) for p in ("problems", "sampling", "reports")}
+    (tmp_path / "audit_templates" / "ok.py").write_text("from conventions.display import x\n")
+    found = {p: violations(tmp_path, p) for p in ("problems", "conventions", "sampling", "reports")}
     found["audit_templates"] = violations(tmp_path, "audit_templates")
     flat = [v.split(":")[0] for vs in found.values() for v in vs]
     assert sorted(flat) == sorted(PLANTED), found

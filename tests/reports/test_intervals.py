@@ -107,7 +107,7 @@ def test_issue_example_31_of_40() -> None:
     assert p.high == pytest.approx(0.8768390867645927, abs=1e-9)
     assert format_finding(p) == "31 of 40 files (78%, 95% CI 62–88%)"
     assert not p.small and p.caution is None
-    # Clopper–Pearson is wider: 61.5% to 89.2%, ends rounded outward (reports.display): 61–90%.
+    # Clopper–Pearson is wider: 61.5% to 89.2%, ends rounded outward (conventions.display): 61–90%.
     assert format_finding(clopper_pearson(31, 40)) == "31 of 40 files (78%, 95% CI 61–90%)"
 
 

@@ -235,7 +235,7 @@ def test_the_chart_places_each_theme_in_its_rounds_band() -> None:
     # 6 of 10: 31.3% to 83.2%, so the whisker runs from y = 45.6 to y = 149.5.
     assert voice.points[0].high == pytest.approx(12 + (1 - 0.83182) * 200, abs=1e-3)
     assert voice.points[0].low == pytest.approx(12 + (1 - 0.31267) * 200, abs=1e-3)
-    # 31.267% down to 31, 83.182% up to 84 (interval ends round outward, reports.display).
+    # 31.267% down to 31, 83.182% up to 84 (interval ends round outward, conventions.display).
     assert voice.points[0].text == "60% (95% CI 31–84%)"
     assert [p.x for p in timeliness.points] == [192, 480]
     assert [p.round for p in planning.points] == []  # 0 of 0 is not a dot at 0%.

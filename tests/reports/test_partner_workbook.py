@@ -238,7 +238,7 @@ def test_the_case_list_date_reads_as_on_every_other_page_and_workbook() -> None:
     """Once "05 March 2026" here against "5 March 2026" in the manager workbook and pages."""
     from dataclasses import replace
 
-    from reports.display import date
+    from conventions.display import date
 
     method = replace(METHOD, frame_date=dt.date(2026, 3, 5))
     found = disclosure.programme(rollup(TEMPLATE, []), rules=RULES, title="Voice")

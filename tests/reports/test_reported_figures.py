@@ -17,7 +17,7 @@ from scipy import stats
 
 from audit_templates.loader import load_template_text
 from audit_templates.schema import Template
-from reports import display
+from conventions import display
 from reports.excel import write_workbook
 from reports.intervals import wilson
 from reports.narrative import headline, precision

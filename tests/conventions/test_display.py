@@ -1,4 +1,4 @@
-"""The one display rule for percentages, intervals, changes, counts and dates (reports.display).
+"""The one display rule for percentages, intervals, changes, counts and dates (conventions.display).
 
 Each case below is one where two copies of the rule used to disagree; the expected text is worked
 by hand in the comment beside it.
@@ -16,8 +16,9 @@ import pytest
 
 from audit_templates.loader import load_template_text
 from audit_templates.scoring import as_percent, grade_for
+from conventions import display
 from qa_toolkit.charts import compliance_chart
-from reports import disclosure, display
+from reports import disclosure
 from reports.agreement import summarise
 from reports.disclosure import Figure
 from reports.intervals import compare, format_finding, wilson
@@ -183,8 +184,8 @@ def test_the_agreement_note_and_the_chart_round_half_up() -> None:
 
 
 def test_no_python_module_rounds_a_percentage_by_hand() -> None:
-    # Percentages in Python code go through reports.display too: no round(x * 100), no
-    # "{:.0f}%", no floor or ceiling of a fraction times 100 outside reports/display.py.
+    # Percentages in Python code go through conventions.display too: no round(x * 100), no
+    # "{:.0f}%", no floor or ceiling of a fraction times 100 outside conventions/display.py.
     pattern = re.compile(
         r"round\([^()]*\* ?100\)|round\(\([^()]*\) \* 100\)|:\.0f\}%"
         r"|(?:floor|ceil)\(Fraction\([^)]*\) \* 100"

@@ -34,6 +34,7 @@ __all__ = [
     "Change",
     "change",
     "count",
+    "decimal",
     "date",
     "datetime",
     "exact",
@@ -183,6 +184,15 @@ def change(before: Number, after: Number, places: int = 0) -> Change:
         if _round(Fraction(last - first), places, "half_up") == shown:
             break
     return Change(shown, f"{_number_text(first)}%", f"{_number_text(last)}%", extra)
+
+
+def decimal(value: Number | None, places: int = 2, missing: str = MISSING) -> str:
+    """'0.63' for a coefficient (kappa, AC1) or a design weight: half up on the exact value,
+    as percentages are, so 0.625 reads 0.63 wherever it is shown ("%.2f" gives 0.62)."""
+    if value is None:
+        return missing
+    shown = _round(exact(value), places, "half_up")
+    return f"{shown:f}"
 
 
 def count(value: int | None, missing: str = MISSING) -> str:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.working_days import (
+from conventions.working_days import (
     add_working_days,
     bank_holidays,
     is_working_day,
