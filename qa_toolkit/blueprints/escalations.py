@@ -18,6 +18,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
+from conventions import display
 from qa_toolkit import auditing
 from qa_toolkit.action_forms import (
     EscalationCloseForm,
@@ -28,14 +29,13 @@ from qa_toolkit.action_forms import (
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Audit, Escalation, EscalationStatus, Role
+from qa_toolkit.models import Audit, Escalation, EscalationStatus
 from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     CASE_ROLES,
     MANAGERS,
     current_organisation,
-    current_role,
     roles,
 )
 from qa_toolkit.security.policy import can
@@ -44,7 +44,6 @@ from qa_toolkit.services import escalations as service
 from qa_toolkit.services import export_builds, export_jobs
 from qa_toolkit.services.paging import page_number
 from qa_toolkit.web_actions import committing
-from reports import display
 from reports.actions import StageRule
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
@@ -55,11 +54,12 @@ def _stages() -> Sequence[StageRule]:
     return stages
 
 
-def _role() -> Role:
-    role = current_role()
-    if role is None:
+def _asking() -> policy.Principal:
+    """Who is asking, in the organisation they work in."""
+    who = policy.current()
+    if who is None or who.role is None:
         abort(403)
-    return role
+    return who
 
 
 def _amber_days() -> int:
@@ -76,8 +76,9 @@ def index() -> str:
     status = request.args.get("status", "open")
     if status not in {"any", *EscalationStatus}:
         status = "open"
+    who = _asking()
     found = service.page_of_escalations(
-        get_session(), current_organisation().id, int(current_user.id), _role(), status,
+        get_session(), current_organisation().id, who, status,
         page_number(request.args.get("page")), current_app.config["LIST_PER_PAGE"],
     )  # fmt: skip
     today = london_today()
@@ -86,7 +87,7 @@ def index() -> str:
         "escalations/index.html",
         escalations=[(e, service.rag_of(e, today, _amber_days())) for e in found.items],
         page=found, status=status, statuses=STATUSES,
-        manager=_role() in (Role.ADMIN, Role.MANAGER), stages=_stages(),
+        manager=policy.manages(who.role), stages=_stages(),
     )  # fmt: skip
 
 
@@ -145,7 +146,7 @@ def new() -> str | BaseResponse | tuple[str, int]:
 
 def _escalation_or_404(escalation_id: int) -> Escalation:
     found = service.escalation_for(get_session(), current_organisation().id, escalation_id)
-    if found is None or not service.can_see(found, int(current_user.id), _role()):
+    if found is None or not policy.can(_asking(), "open", found):
         abort(404)
     return found
 

@@ -17,14 +17,16 @@ from sqlalchemy import select
 from qa_toolkit.auditing import Actor
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Membership, Organisation, Role
+from qa_toolkit.security import policy
 from qa_toolkit.security.sessions import ended_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALL_ROLES = frozenset(Role)
-# Case-level data: never a viewer.
-CASE_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.AUDITOR})
-MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+# Case-level data: never a viewer; and the roles that run the service. The sets are the policy's,
+# so a route's roles and the policy's rules cannot drift apart.
+CASE_ROLES = policy.CASE_LEVEL
+MANAGERS = policy.MANAGING
 ADMINS = frozenset({Role.ADMIN})
 
 _ROLES_ATTR = "_qa_roles"

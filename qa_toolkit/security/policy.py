@@ -4,7 +4,8 @@
 object (this audit, this account). Views, services, the error pages and the templates all ask
 here, so a rule ("only the auditor edits", "nobody moderates their own audit") is written once.
 
-A rule is a plain function of a `Principal` (who, with which role in which organisation) and the
+A rule is a plain function of a `Principal` (who, with which role in which organisation; see
+security/principal.py) and the
 object; the table `RULES` maps (type, action) to it. Asking for an action no rule covers is a
 programming error (LookupError), never a silent yes or no.
 """
@@ -12,16 +13,29 @@ programming error (LookupError), never a silent yes or no.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, g, has_request_context
-from flask_login import current_user
-from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import ColumnElement, and_, false, or_
 
-from qa_toolkit.models import Action, Audit, AuditStatus, Role, Staff, StaffRole, User
+from qa_toolkit.models import (
+    Action,
+    Audit,
+    AuditStatus,
+    Escalation,
+    Organisation,
+    Role,
+    StaffRole,
+    User,
+)
+from qa_toolkit.security.principal import Principal as Principal
+from qa_toolkit.security.principal import acting as acting
+from qa_toolkit.security.principal import current as current
+from qa_toolkit.security.principal import principal_of as principal_of
+from qa_toolkit.security.principal import signed_in
 
+# The roles that run the service (programmes, case lists, every action and escalation), and those
+# that see case-level detail (never a viewer). `@roles(...)` uses the same sets for routes.
 MANAGING = frozenset({Role.ADMIN, Role.MANAGER})
 CASE_LEVEL = frozenset({Role.ADMIN, Role.MANAGER, Role.AUDITOR})
 # The statuses an auditor may still change, and those a second person reviews.
@@ -37,70 +51,36 @@ VISIBLE_TO_OBSERVED = frozenset(
 MODERATOR_ROLES = frozenset({Role.AUDITOR, Role.MANAGER})
 
 
-@dataclass(frozen=True)
-class Principal:
-    """A person acting: their role in the organisation they act in (None: not a member), and
-    their staff record there if they have one (the social worker, team manager or IRO whose
-    name is on case lists: it decides whose feedback and actions they see)."""
-
-    user_id: int
-    role: Role | None
-    organisation_id: int | None
-    deployment_admin: bool = False
-    staff_id: int | None = None
-    staff_team_id: int | None = None
-    staff_role: str | None = None
+# ---- What a role may do in its organisation ---------------------------------------------------
 
 
-_StaffFacts = tuple[int, int | None, str] | None  # id, team, staff role: plain values, kept
+def manages(role: Role | None) -> bool:
+    """Whether the role runs the service: every audit, action and escalation of it, the
+    programmes, the internal (case-level) workbooks and board packs, other people's jobs."""
+    return role in MANAGING
 
 
-def _staff(session: Session | None, user_id: int, organisation_id: int | None) -> _StaffFacts:
-    if session is None or organisation_id is None:
-        return None
-    row = session.execute(
-        select(Staff.id, Staff.team_id, Staff.staff_role).where(
-            Staff.organisation_id == organisation_id, Staff.user_id == user_id
-        )
-    ).first()
-    return (row[0], row[1], row[2]) if row is not None else None
+def sees_case_level(role: Role | None) -> bool:
+    """Whether the role may see case-level detail (case references, the internal marking)."""
+    return role in CASE_LEVEL
 
 
-def _with_staff(who: Principal, staff: _StaffFacts) -> Principal:
-    if staff is None:
-        return who
-    return Principal(who.user_id, who.role, who.organisation_id, who.deployment_admin, *staff)
+def may_be_observed(role: Role | None) -> bool:
+    """Whom a peer observation may be of: the auditors (IROs) and managers, who chair reviews."""
+    return role is not None and role in MODERATOR_ROLES
 
 
-def principal_of(user: User, organisation_id: int | None) -> Principal:
-    """`user` as seen in `organisation_id`: their role there, if they belong to it."""
-    role = next(
-        (Role(m.role) for m in user.memberships if m.organisation_id == organisation_id), None
-    )
-    who = Principal(user.id, role, organisation_id, bool(getattr(user, "deployment_admin", False)))
-    return _with_staff(who, _staff(object_session(user), user.id, organisation_id))
+def _manage_service(who: Principal, organisation: Organisation) -> bool:
+    return who.organisation_id == organisation.id and manages(who.role)
 
 
-def current() -> Principal | None:
-    """The signed-in person in the organisation they are working in, or None (anonymous).
+def _see_cases(who: Principal, organisation: Organisation) -> bool:
+    return who.organisation_id == organisation.id and sees_case_level(who.role)
 
-    Their staff record is looked up once per request, when a rule first needs it."""
-    if not has_request_context() or not current_user.is_authenticated:
-        return None
-    membership = g.get("membership")
-    who = Principal(
-        int(current_user.id),
-        Role(membership.role) if membership is not None else None,
-        membership.organisation_id if membership is not None else None,
-        bool(getattr(current_user, "deployment_admin", False)),
-    )
-    key = (who.user_id, who.organisation_id)
-    cache: dict[tuple[int, int | None], _StaffFacts] = g.setdefault("_policy_staff", {})
-    if key not in cache:
-        from qa_toolkit.db import get_session
 
-        cache[key] = _staff(get_session(), who.user_id, who.organisation_id)
-    return _with_staff(who, cache[key])
+def _administer(who: Principal, organisation: Organisation) -> bool:
+    """The organisation's settings, members and template library."""
+    return who.organisation_id == organisation.id and who.role == Role.ADMIN
 
 
 # ---- Audits and observations ----------------------------------------------------------------
@@ -265,6 +245,34 @@ def _update_action(who: Principal, action: Action) -> bool:
     )
 
 
+def _raised_by(who: Principal) -> int | None:
+    """Whose escalations `who` may open beyond their organisation's managers' view: their own
+    (an auditor, an IRO, raised them); None for every one (managers), 0 for none (viewers).
+
+    `_open_escalation` (one, in Python) and `escalation_filter` (the list, in SQL) both read
+    it, so the page and the list cannot disagree."""
+    if manages(who.role):
+        return None
+    return who.user_id if who.role == Role.AUDITOR else 0
+
+
+def _open_escalation(who: Principal, escalation: Escalation) -> bool:
+    """Managers see all of their organisation's escalations; an auditor the ones they raised."""
+    if who.role is None or who.organisation_id != escalation.organisation_id:
+        return False
+    raiser = _raised_by(who)
+    return raiser is None or escalation.raised_by_id == raiser
+
+
+def escalation_filter(who: Principal) -> ColumnElement[bool]:
+    """The "open" rule for escalations as a SQL condition: the rows `who` may open."""
+    if who.role is None or who.organisation_id is None:
+        return false()
+    here = Escalation.organisation_id == who.organisation_id
+    raiser = _raised_by(who)
+    return here if raiser is None else and_(here, Escalation.raised_by_id == raiser)
+
+
 # ---- Accounts -------------------------------------------------------------------------------
 
 
@@ -305,6 +313,10 @@ RULES: dict[tuple[type, str], Rule] = {
     (Audit, "see_case"): _see_case,
     (Audit, "respond"): _respond,
     (Audit, "read_feedback"): _read_feedback,
+    (Organisation, "manage"): _manage_service,
+    (Organisation, "see_cases"): _see_cases,
+    (Organisation, "administer"): _administer,
+    (Escalation, "open"): _open_escalation,
     (Action, "open"): _open_action,
     (Action, "update"): _update_action,
     (User, "manage_membership"): _manage_membership,
@@ -331,6 +343,16 @@ def can(who: Principal | User | None, action: str, obj: object) -> bool:
     return rule(who, obj)
 
 
+def _can_here(action: str, obj: object | None = None) -> bool:
+    """Jinja's `can`: `can('edit', audit)`, or `can('manage')` of the organisation being
+    worked in (no organisation: nothing)."""
+    if obj is None:
+        obj = g.get("organisation") if has_request_context() else None
+        if obj is None:
+            return False
+    return can(signed_in() if isinstance(obj, Organisation) else current(), action, obj)
+
+
 def init_app(app: Flask) -> None:
-    """Templates ask `can('edit', audit)` of the signed-in person."""
-    app.jinja_env.globals["can"] = lambda action, obj: can(current(), action, obj)
+    """Templates ask `can('edit', audit)`, or `can('manage')`, of the signed-in person."""
+    app.jinja_env.globals["can"] = _can_here

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from conventions import display
 from problems import Problem
 from qa_toolkit.models import (
     Audit,
@@ -22,11 +23,10 @@ from qa_toolkit.models import (
     EscalationStatus,
     EscalationStep,
     Frame,
-    Role,
 )
 from qa_toolkit.models.types import utcnow
+from qa_toolkit.security import policy
 from qa_toolkit.services.paging import Page, paged
-from reports import display
 from reports.actions import (
     DEFAULT_ESCALATION_AMBER_WITHIN,
     EscalationRecord,
@@ -187,6 +187,12 @@ def _current_step(escalation: Escalation) -> EscalationStep:
     return escalation.steps[-1]
 
 
+def _on_or_after(day: date, earliest: date, today: date, what: str) -> None:
+    """A step's date lies between the day its stage (or the escalation) began and today."""
+    if day > today or day < earliest:
+        raise EscalationProblem(f"{what} must be between {display.date(earliest)} and today.")
+
+
 def record_response(
     session: Session,
     escalation: Escalation,
@@ -199,10 +205,7 @@ def record_response(
     _require_open(escalation)
     text = _text(response, "the response you received")
     step = _current_step(escalation)
-    if responded_on > today or responded_on < step.started_on:
-        raise EscalationProblem(
-            f"The response date must be between {display.date(step.started_on)} and today."
-        )
+    _on_or_after(responded_on, step.started_on, today, "The response date")
     step.response = text
     step.responded_on = responded_on
     step.recorded_by_id = user_id
@@ -262,10 +265,7 @@ def close(
     if status not in (EscalationStatus.RESOLVED.value, EscalationStatus.WITHDRAWN.value):
         raise EscalationProblem("Choose resolved or withdrawn.")
     text = _text(outcome, "the outcome")
-    if closed_on > today or closed_on < escalation.raised_on:
-        raise EscalationProblem(
-            f"The date must be between {display.date(escalation.raised_on)} and today."
-        )
+    _on_or_after(closed_on, escalation.raised_on, today, "The date")
     escalation.status = status
     escalation.outcome = text
     escalation.resolved_on = closed_on
@@ -276,13 +276,6 @@ def close(
 def escalation_for(session: Session, organisation_id: int, escalation_id: int) -> Escalation | None:
     found = session.get(Escalation, escalation_id, options=[selectinload(Escalation.steps)])
     return found if found is not None and found.organisation_id == organisation_id else None
-
-
-def can_see(escalation: Escalation, user_id: int, role: Role) -> bool:
-    """Managers see all of their organisation's; an IRO sees the ones they raised."""
-    if role in (Role.ADMIN, Role.MANAGER):
-        return True
-    return role == Role.AUDITOR and escalation.raised_by_id == user_id
 
 
 def rag_of(
@@ -299,7 +292,9 @@ def rag_of(
     return rag(escalation.response_due, "open", today, amber_within)
 
 
-def _listed(organisation_id: int, user_id: int, role: Role, status: str) -> Select[Escalation]:
+def _listed(organisation_id: int, who: policy.Principal | None, status: str) -> Select[Escalation]:
+    """The organisation's escalations in `status`, narrowed by the policy's "open" rule (as
+    SQL) to those `who` may open; None: every one (the annual report, the managers' log)."""
     query = (
         select(Escalation)
         .options(selectinload(Escalation.steps), selectinload(Escalation.team))
@@ -308,29 +303,29 @@ def _listed(organisation_id: int, user_id: int, role: Role, status: str) -> Sele
     )
     if status in set(EscalationStatus):
         query = query.where(Escalation.status == status)
-    if role not in (Role.ADMIN, Role.MANAGER):
-        query = query.where(Escalation.raised_by_id == user_id)
-    return query
+    return query if who is None else query.where(policy.escalation_filter(who))
 
 
 def escalations_of(
-    session: Session, organisation_id: int, user_id: int, role: Role, status: str = "open"
+    session: Session,
+    organisation_id: int,
+    who: policy.Principal | None = None,
+    status: str = "open",
 ) -> list[Escalation]:
     """Every escalation in the list (the annual report and its download need them all)."""
-    return list(session.scalars(_listed(organisation_id, user_id, role, status)))
+    return list(session.scalars(_listed(organisation_id, who, status)))
 
 
 def page_of_escalations(
     session: Session,
     organisation_id: int,
-    user_id: int,
-    role: Role,
+    who: policy.Principal,
     status: str,
     page: int,
     per_page: int,
 ) -> Page[Escalation]:
     """One page of the list, soonest response first (index: organisation, status, due, id)."""
-    return paged(session, _listed(organisation_id, user_id, role, status), page, per_page)
+    return paged(session, _listed(organisation_id, who, status), page, per_page)
 
 
 def overdue_responses(
@@ -378,7 +373,7 @@ def summary(
     """
     rows = [
         e
-        for e in escalations_of(session, organisation_id, 0, Role.MANAGER, status="any")
+        for e in escalations_of(session, organisation_id, status="any")
         if e.status != EscalationStatus.WITHDRAWN
     ]
     return summarise_escalations(

@@ -69,6 +69,7 @@ EXPECTED: dict[str, frozenset[Role] | None] = {
     "programmes.reassign": MANAGERS,
     "programmes.launch": MANAGERS,
     "audits.index": CASE_ROLES,
+    "audits.mine": CASE_ROLES,
     "audits.chase": MANAGERS,
     "audits.reassign": MANAGERS,
     "audits.edit": CASE_ROLES,
