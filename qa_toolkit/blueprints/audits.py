@@ -18,7 +18,7 @@ from qa_toolkit.audit_forms import build_audit_form
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.confirm_step import Done, confirm_then
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Audit, Role, User
+from qa_toolkit.models import Audit, User
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     ALL_ROLES,
@@ -32,6 +32,7 @@ from qa_toolkit.security.policy import can
 from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import tracker_actions
 from qa_toolkit.services import users as user_service
+from qa_toolkit.services.paging import page_number
 from qa_toolkit.web_actions import committing
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
@@ -40,13 +41,36 @@ bp = Blueprint("audits", __name__, url_prefix="/audits")
 @bp.get("/")
 @roles(CASE_ROLES)
 def index() -> str | tuple[str, int]:
+    """The first of the person's own audits (finalised too) and, for managers, the tracker."""
     org = current_organisation()
-    mine = audit_service.work_of(get_session(), org.id, int(current_user.id))
-    if current_role() not in (Role.ADMIN, Role.MANAGER):
-        log_view("audit_list", [line.case_ref or "" for line in mine])
+    mine = audit_service.work_of(get_session(), org.id, int(current_user.id), per_page=10,
+                                 finished=True)  # fmt: skip
+    if not policy.manages(current_role()):
+        log_view("audit_list", [line.case_ref or "" for line in mine.items])
         return render_template("audits/index.html", mine=mine, tracker=None)
     found: str | tuple[str, int] = pages.tracker_page(org, mine)
     return found
+
+
+@bp.get("/mine")
+@roles(CASE_ROLES)
+def mine() -> str:
+    """Your work: every audit to do and to moderate, oldest due first, paged with its total
+    (with `finished=1`, the finalised ones too; with `case`, one child's only)."""
+    finished = request.args.get("finished") == "1"
+    case_ref = (request.args.get("case") or "").strip()[:40]
+    work = audit_service.work_of(
+        get_session(), current_organisation().id, int(current_user.id),
+        page=page_number(request.args.get("page")), finished=finished, case_ref=case_ref,
+    )  # fmt: skip
+    log_view("audit_list", [line.case_ref or "" for line in work.items])
+    paging_args: dict[str, str] = {"finished": "1"} if finished else {}
+    if case_ref:
+        paging_args["case"] = case_ref
+    return render_template(
+        "audits/mine.html", work=work, finished=finished, case_ref=case_ref,
+        paging_args=paging_args,
+    )  # fmt: skip
 
 
 @bp.post("/chase")

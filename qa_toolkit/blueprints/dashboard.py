@@ -7,9 +7,10 @@ from datetime import date
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
+from conventions import display
 from qa_toolkit.audit_views import log_view
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Escalation, Role
+from qa_toolkit.models import Escalation
 from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, current_role, roles
@@ -20,7 +21,6 @@ from qa_toolkit.services import escalations as escalation_service
 from qa_toolkit.services import feedback as feedback_service
 from qa_toolkit.services.feedback import FeedbackLine
 from qa_toolkit.services.paging import Page
-from reports import display
 from reports.disclosure import Rules
 from reports.disclosure_views import TeamCount
 from reports.disclosure_views import dashboard as partner_dashboard
@@ -34,7 +34,7 @@ def index() -> str:
     org, db, today = current_organisation(), get_session(), london_today()
     overview = dashboard.summary(db, org.id, today)
     feedback = feedback_service.feedback_for(db, policy.current() or _nobody())
-    if current_role() == Role.VIEWER:
+    if not policy.sees_case_level(current_role()):
         return _partner_page(overview, feedback)
     return _staff_page(overview, feedback, today)
 
@@ -56,23 +56,22 @@ def _partner_page(overview: dashboard.Summary, feedback: list[FeedbackLine]) -> 
 def _staff_page(overview: dashboard.Summary, feedback: list[FeedbackLine], today: date) -> str:
     db, org, role = get_session(), current_organisation(), current_role()
     urgent = dashboard.reviews_due(db, overview.frame.id, today) if overview.frame else []
-    managing = role in (Role.ADMIN, Role.MANAGER)
+    managing = policy.manages(role)
     concerns = audit_service.open_concerns(db, org.id) if managing else []
     acknowledged = feedback_service.acknowledged_concerns(db, org.id) if managing else []
-    mine = audit_service.work_of(db, org.id, int(current_user.id))
-    my_work = [w for w in mine if w.audit.status != "finalised"]
+    my_work = audit_service.work_of(db, org.id, int(current_user.id), per_page=10)
     action_counts = None
     late_escalations: Page[Escalation] | None = None
-    if role is not None:
-        viewer = action_service.viewer_of(db, org.id, int(current_user.id), role)
-        action_counts = action_service.counts(db, org.id, viewer, today)
+    who = policy.current()
+    if who is not None and who.role is not None:
+        action_counts = action_service.counts(db, org.id, who, today)
         if managing:
             late_escalations = escalation_service.overdue_responses(db, org.id, today)
     log_view(
         "dashboard",
         [c.case_ref for c in urgent]
         + [c.case_ref or "" for c in concerns]
-        + [w.case_ref or "" for w in my_work[:10]]
+        + [w.case_ref or "" for w in my_work.items]
         + [e.case_ref for e in (late_escalations.items if late_escalations else [])]
         + [c.case_ref or "" for c in acknowledged]
         + [f.case_ref or "" for f in feedback],

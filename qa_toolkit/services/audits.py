@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, load_only
 
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion
 from qa_toolkit.notifications import events, outbox
@@ -90,6 +90,7 @@ from qa_toolkit.services.audit_review import (
 from qa_toolkit.services.audit_review import (
     return_for_amendment as return_for_amendment,
 )
+from qa_toolkit.services.paging import Page, paged, rows_with_total
 
 
 def respond(session: Session, audit: Audit, user_id: int, text: str) -> None:
@@ -143,14 +144,17 @@ def start_observation(
     return observation
 
 
-def observations_of(session: Session, organisation_id: int, user_id: int | None) -> list[Audit]:
-    """Observations made by or of the user; every one of the organisation's for None."""
+def observations_of(
+    session: Session, organisation_id: int, user_id: int | None, page: int = 1
+) -> Page[Audit]:
+    """One page (50) of the observations made by or of the user (every one of the
+    organisation's for None), newest meeting first, with the total."""
     query = select(Audit).where(
         Audit.organisation_id == organisation_id, Audit.observed_user_id.is_not(None)
     )
     if user_id is not None:
         query = query.where(or_(Audit.auditor_id == user_id, Audit.observed_user_id == user_id))
-    return list(session.scalars(query.order_by(Audit.meeting_date.desc(), Audit.id.desc())))
+    return paged(session, query.order_by(Audit.meeting_date.desc(), Audit.id.desc()), page, 50)
 
 
 def audit_for(session: Session, organisation_id: int, audit_id: int) -> Audit | None:
@@ -158,9 +162,36 @@ def audit_for(session: Session, organisation_id: int, audit_id: int) -> Audit | 
     return audit if audit is not None and audit.organisation_id == organisation_id else None
 
 
-def work_of(session: Session, organisation_id: int, user_id: int) -> list[AuditLine]:
-    """An auditor's audits to do and to moderate, oldest due first."""
-    rows = session.execute(
+WORK_COLUMNS = (
+    Audit.id,
+    Audit.status,
+    Audit.due_date,
+    Audit.auditor_id,
+    Audit.moderator_id,
+    Audit.concern,
+    Audit.concern_acknowledged_at,
+)
+
+
+def work_of(
+    session: Session,
+    organisation_id: int,
+    user_id: int,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    finished: bool = False,
+    case_ref: str = "",
+) -> Page[AuditLine]:
+    """One page of a person's audits to do and to moderate, oldest due first (those with no
+    due date last), with the total counted in the database; finalised ones only if `finished`;
+    only those of one child if `case_ref` is given (case references are kept in capitals, so
+    the search is the reference as typed, trimmed and in capitals).
+
+    Only the columns a list shows are read (not the answers and evidence), so a page costs
+    one statement however much work the person has.
+    """
+    query: Select[*tuple[Any, ...]] = (
         select(Audit, CaseRecord.case_ref, TemplateVersion.title)
         .outerjoin(CaseRecord, Audit.case_record_id == CaseRecord.id)
         .join(TemplateVersion, Audit.template_version_id == TemplateVersion.id)
@@ -168,12 +199,19 @@ def work_of(session: Session, organisation_id: int, user_id: int) -> list[AuditL
             Audit.organisation_id == organisation_id,
             or_(Audit.auditor_id == user_id, Audit.moderator_id == user_id),
         )
-        .order_by(Audit.due_date, Audit.id)
-    ).all()
-    return [
+        .options(load_only(*WORK_COLUMNS))
+        .order_by(Audit.due_date.is_(None), Audit.due_date, Audit.id)
+    )
+    if not finished:
+        query = query.where(Audit.status != AuditStatus.FINALISED.value)
+    if case_ref.strip():
+        query = query.where(CaseRecord.case_ref == case_ref.strip().upper())
+    found = rows_with_total(session, query, page, per_page)
+    lines = [
         AuditLine(a, ref, title, "auditor" if a.auditor_id == user_id else "moderator")
-        for a, ref, title in rows
+        for a, ref, title in found.items
     ]
+    return Page(lines, found.total, found.page, found.pages, per_page)
 
 
 def all_audits(session: Session, organisation_id: int) -> list[AuditLine]:

@@ -95,7 +95,13 @@ def test_action_raised_from_an_audit_closed_by_its_owner_and_shown_in_findings(
     auditor = _sign_in(browser, base, "auditor@demo.example")
     auditor.get_by_role("link", name="Audits", exact=True).click()
     expect(auditor.get_by_role("heading", name="Audits", exact=True)).to_be_visible(timeout=WAIT)
-    auditor.locator(f'a[href$="/audits/{setting.audit_id}"]').first.click()
+    # The audits page shows their first ten; the rest are under "Your work", found by case.
+    auditor.get_by_role("link", name=re.compile(r"^All \d+ of your audits")).click()
+    expect(auditor.get_by_role("heading", name="Your work", exact=True)).to_be_visible(timeout=WAIT)
+    auditor.get_by_label("Case reference").fill(setting.case_ref.lower())
+    auditor.get_by_role("button", name="Find").click()
+    expect(auditor.get_by_label("Case reference")).to_have_value(setting.case_ref.lower())
+    auditor.locator(f'main a[href$="/audits/{setting.audit_id}"]').click()
     expect(
         auditor.get_by_role("heading", name=f"Audit of {setting.case_ref}", exact=True)
     ).to_be_visible(timeout=WAIT)
