@@ -26,12 +26,13 @@ run: $(VENV)/.installed-run
 
 # The suite on every core (pytest-xdist, one worker per core; PYTEST_WORKERS=0 runs it in one
 # process). --dist loadfile keeps each test file on one worker, so a file's module-scoped
-# fixtures (the accessibility test's records) are made once.
+# fixtures (the accessibility test's records) are made once; files go out in the order
+# tests/conftest.py gives them (those with a test marked `long` first), not xdist's own.
 PYTEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev
 	scripts/ensure-chromium
 	scripts/ensure-office
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

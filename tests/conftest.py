@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from qa_toolkit import migrate
 from qa_toolkit.models import User
 from qa_toolkit.security.passwords import hash_password
-from tests.support import databases
+from tests.support import databases, hashing
 from tests.support.app import (
     BACKENDS,
     ROOT,
@@ -50,6 +50,33 @@ __all__ = [  # Re-exported for tests that still import them from here.
     "example_template_yaml",
     "make_test_app",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding a test marked `long` first (in the order collected: the accessibility
+    test's, the longest, is the first of them), then the others by number of tests, most first.
+
+    pytest-xdist (`--dist loadfile`) hands files out in this order (the Makefile turns its own
+    reordering, by number of tests alone, off): a long file with few tests, such as the
+    accessibility test's, would otherwise start near the end and run alone on one core while
+    the others wait. Each file's tests keep their order and stay together."""
+    files: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.path, []).append(item)
+
+    def rank(tests: list[pytest.Item]) -> tuple[bool, int]:
+        long = any(test.get_closest_marker("long") for test in tests)
+        return (not long, 0 if long else -len(tests))
+
+    items[:] = [item for tests in sorted(files.values(), key=rank) for item in tests]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its smallest cost for the whole session (see tests/support/hashing.py)."""
+    previous = hashing.use(hashing.CHEAP)
+    yield
+    hashing.use(previous)
 
 
 @pytest.fixture(scope="session")
@@ -140,7 +167,7 @@ def db(app: Flask) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    """Hash the shared test password once: argon2id is slow on purpose."""
+    """Hash the shared test password once (at the test cost: see `cheap_password_hashing`)."""
     return hash_password(TEST_PASSWORD)
 
 

@@ -176,8 +176,7 @@ def remove_member(session: Session, organisation: Organisation, user: User) -> N
     )
     if membership is None:
         raise UserError("That account is not a member of this organisation.")
-    if membership.role == Role.ADMIN.value:
-        keep_one_admin(session, organisation, user)
+    keep_one_admin(session, organisation, user, membership)
     for staff in session.scalars(
         select(Staff).where(Staff.organisation_id == organisation.id, Staff.user_id == user.id)
     ):
@@ -235,8 +234,7 @@ def admin_set_active(
                 Membership.user_id == user.id, Membership.organisation_id == organisation.id
             )
         )
-        if membership is not None and membership.role == Role.ADMIN.value:
-            keep_one_admin(session, organisation, user)
+        keep_one_admin(session, organisation, user, membership)
     user.active = active
     session.flush()
     record_account_change(

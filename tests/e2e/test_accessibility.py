@@ -352,6 +352,7 @@ def _sample_design(page: Page) -> None:
     page.get_by_label("Number of files", exact=True).fill("12")
 
 
+@pytest.mark.long
 def test_every_page_for_every_role_has_no_serious_accessibility_violation(
     browser: Browser,
     live_app: tuple[Flask, str],

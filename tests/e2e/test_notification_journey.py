@@ -178,6 +178,7 @@ def _answer_and_submit(page: Page) -> None:
     expect(page.locator("#result")).to_contain_text("Overall 100%", timeout=WAIT)
 
 
+@pytest.mark.long
 def test_one_programme_from_launch_to_findings_with_every_email(
     browser: Browser, live: Live
 ) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import AuditEvent, Role, User
 from qa_toolkit.security.passwords import hash_password, password_problems, verify_password
+from tests.support import hashing
 from tests.support.app import TEST_PASSWORD, make_test_app
 from tests.support.world import LoginAs, World
 
@@ -187,6 +188,20 @@ def test_passwords_are_hashed_with_argon2id() -> None:
     assert verify_password(stored, "correct horse battery staple")
     assert not verify_password(stored, "correct horse battery stapler")
     assert not verify_password("not a hash", "anything")
+
+
+def test_the_app_hashes_at_argon2s_recommended_cost() -> None:
+    """The suite hashes at a test cost (tests/support/hashing.py); the app's own hasher keeps
+    RFC 9106's second recommended option: 64 MiB, 3 passes, 4 lanes."""
+    previous = hashing.use(hashing.PRODUCTION)
+    try:
+        stored = hash_password("correct horse battery staple")
+        assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored
+        assert verify_password(stored, "correct horse battery staple")
+        # A hash made at the test cost still verifies: the cost is read from the hash.
+        assert verify_password(hashing.CHEAP.hash("another one"), "another one")
+    finally:
+        hashing.use(previous)
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,7 @@ def test_every_figure_is_the_findings_pages(
         assert str(escape(verdict)) in page
 
 
+@pytest.mark.long
 @pytest.mark.demo
 def test_both_versions_render_with_the_marking_on_every_page(
     demo: Flask, login_as: LoginAs, tmp_path: Path

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
+from functools import cache
 from pathlib import Path
 from uuid import uuid4
 
@@ -19,6 +22,20 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
+@cache
+def _jobs_folder() -> Path:
+    """This process's folder for the test apps' job queue files, removed when it ends (one file
+    per app straight in the system's temporary folder left about 200 behind every run)."""
+    folder = Path(tempfile.mkdtemp(prefix="qa-test-jobs-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def jobs_database() -> str:
+    """A job queue file of a test app's own (made on first use), in `_jobs_folder`."""
+    return str(_jobs_folder() / f"{uuid4().hex}.sqlite3")
+
+
 def make_test_app(database_url: str, **overrides: object) -> Flask:
     settings: dict[str, object] = {
         "TESTING": True,
@@ -26,7 +43,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
         "SECRET_KEY": SECRET,
         "WTF_CSRF_ENABLED": False,
         # Each app its own job queue file, never the instance folder's (made on first use).
-        "JOBS_DATABASE": str(Path(tempfile.gettempdir()) / f"qa-test-jobs-{uuid4().hex}.sqlite3"),
+        "JOBS_DATABASE": jobs_database(),
     }
     settings.update(overrides)
     return create_app(settings)
