@@ -70,15 +70,15 @@ def entry_hash(prev_hash: str, row: Mapping[Any, Any]) -> str:
 
 def lock(connection: Connection) -> tuple[int, str]:
     """Take the chain's lock and read its last place and hash (rebuilding a lost head row)."""
-    locked = connection.execute(
+    # One statement: the no-op UPDATE takes the row lock (waiting for any other writer) and
+    # RETURNING reads the head as that writer left it (every logged page pays for this).
+    row = connection.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == 1)
         .values(last_seq=AuditChainHead.last_seq)
-    )
-    if locked.rowcount == 1:
-        row = connection.execute(
-            select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
-        ).one()
+        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+    ).first()
+    if row is not None:
         return int(row[0]), str(row[1])
     # No head row (an emptied database): the chain continues from its newest entry.
     tail = connection.execute(

@@ -12,13 +12,13 @@ from flask import render_template, request
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from conventions import display
 from qa_toolkit import auditing
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Organisation
 from qa_toolkit.models.types import london_today, utcnow
 from qa_toolkit.services import audit_log as service
 from qa_toolkit.services.paging import Page
-from reports import display
 from reports.excel import Column, Properties, Sheet, WorkbookSpec, write_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -31,6 +31,7 @@ from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import users as user_service
+from qa_toolkit.services.paging import Page
 from qa_toolkit.tracker_filters import query_from
 from qa_toolkit.web_actions import committing
 
@@ -75,7 +76,7 @@ def prefill(template: Template, audit: Audit) -> dict[str, Any]:
     return data
 
 
-def tracker_page(organisation: Organisation, mine: list[audit_service.AuditLine]) -> Any:
+def tracker_page(organisation: Organisation, mine: Page[audit_service.AuditLine]) -> Any:
     """A manager's "All audits": their own work and the tracker, filtered, sorted and paged."""
     db = get_session()
     today = london_today()
@@ -85,7 +86,7 @@ def tracker_page(organisation: Organisation, mine: list[audit_service.AuditLine]
         sort=query.sort, descending=query.descending, page=query.page,
     )  # fmt: skip
     counts, by_auditor = tracker.counts_by_auditor(db, organisation.id, query.filters, today)
-    log_view("audit_list", [line.case_ref or "" for line in mine] + [
+    log_view("audit_list", [line.case_ref or "" for line in mine.items] + [
         line.case_ref or "" for line in page.items])  # fmt: skip
     html = render_template(
         "audits/index.html",

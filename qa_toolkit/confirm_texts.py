@@ -6,10 +6,10 @@ Each function reads the rehearsed result, so the words state exactly what will h
 from __future__ import annotations
 
 from audit_templates.scoring import AuditScore
+from conventions import display
 from qa_toolkit.confirm_step import Ask
 from qa_toolkit.models import Audit, Organisation, Programme, SampleCase, User
 from qa_toolkit.services.audits import template_for
-from reports import display
 
 
 def finalise(audit: Audit, result: AuditScore) -> Ask:

@@ -36,6 +36,11 @@ class Base(DeclarativeBase):
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("qa_writing", default=False)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Pages of the database kept in memory per connection, in KiB (negative: a size, not a page
+# count). SQLite's default, 2 MiB, is far smaller than a large case list's indexes: importing
+# 400,000 rows then re-read index pages from the file for every row (2.7x the floor at 400,000
+# against 1.6x at 100,000). 64 MiB holds them.
+SQLITE_CACHE_KIB = -65_536
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -81,6 +86,7 @@ def _harden_sqlite(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -5,6 +5,7 @@ remembered choices and messages."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -25,8 +26,8 @@ from qa_toolkit.programme_forms import (
 from qa_toolkit.security.access import current_organisation
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import moderation as moderation_service
+from qa_toolkit.services import paging, sample_record, tracker
 from qa_toolkit.services import programmes as programme_service
-from qa_toolkit.services import sample_record, tracker
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services.conflict_checks import ConflictCheck, conflict_checks
 from sampling.assignment import Assignment
@@ -171,12 +172,37 @@ def _allocation_rows(programme: Programme, found: Outcome) -> list[tuple[Any, ..
     ]
 
 
-def show_context(programme: Programme, cases: list[SampleCase]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Shown:
+    """The cases the programme page shows: one page of the sample, the reserves and the
+    excluded, and (before launch only) every case in the sample as the reassignment choice."""
+
+    sample: paging.Page[SampleCase]
+    aside: list[SampleCase]
+    choices: list[tuple[int, str]]
+
+    @classmethod
+    def of(cls, db: Any, programme: Programme, page: int) -> Shown:
+        drawn = programme.status == "drawn"
+        return cls(
+            programme_service.sample_page(db, programme, page),
+            programme_service.set_aside(db, programme),
+            programme_service.sample_choices(db, programme) if drawn else [],
+        )
+
+    def case_refs(self) -> list[str]:
+        """Every case reference the page shows (for the audit log)."""
+        cases = [*self.sample.items, *self.aside]
+        return [c.case_record.case_ref for c in cases] + [ref for _id, ref in self.choices]
+
+
+def show_context(programme: Programme, shown: Shown) -> dict[str, Any]:
     """Everything the programme page shows: the record of the draw, the sample, assignment."""
     db = get_session()
     design = SampleDesign.from_dict(programme.design)
     people = programme_service.candidates(db, programme.organisation_id)
     found = sample_record.outcome(db, programme)
+    drawn = programme.status == "drawn"
     return dict(
         programme=programme,
         design=design,
@@ -189,16 +215,20 @@ def show_context(programme: Programme, cases: list[SampleCase]) -> dict[str, Any
         reserves_text=sample_record.reserves_text(design, programme),
         verify_command=sample_record.verify_command(programme),
         key_fingerprint=key_fingerprint(programme.frame.organisation.sampling_key),
-        in_sample=[c for c in cases if c.status == "in_sample"],
-        reserves=[c for c in cases if c.status == "reserve"],
-        excluded=[c for c in cases if c.status == "excluded"],
-        by_id={c.id: c for c in cases},
+        sample=shown.sample,
+        choices=shown.choices,
+        reserves=[c for c in shown.aside if c.status == "reserve"],
+        excluded=[c for c in shown.aside if c.status == "excluded"],
+        refs={c.id: c.case_record.case_ref for c in [*shown.sample.items, *shown.aside]},
         agreement=moderation_service.programme_agreement(db, programme),
         candidates=people,
-        assign_choices=_assign_choices(programme.id, people, cases),
-        checks={c.user_id: c for c in conflict_checks(db, programme, people)},
+        assign_choices=_assign_choices(programme.id, people, shown.sample.total),
+        # Conflicts are checked for the assignment, offered only before launch.
+        checks={c.user_id: c for c in conflict_checks(db, programme, people)} if drawn else {},
         names={person.user_id: person.name for person in people},
-        track=tracker.programme_tracker(db, programme, london_today())
+        track=tracker.programme_tracker(
+            db, programme, london_today(), [c.id for c in shown.sample.items]
+        )
         if programme.status != "drawn"
         else None,
         statuses=tracker.STATUS_LABELS,
@@ -206,7 +236,7 @@ def show_context(programme: Programme, cases: list[SampleCase]) -> dict[str, Any
 
 
 def _assign_choices(
-    programme_id: int, people: list[programme_service.Candidate], cases: list[Any]
+    programme_id: int, people: list[programme_service.Candidate], in_sample: int
 ) -> tuple[set[int], dict[int, int]]:
     """Who is ticked and how many audits each can take: the manager's last choices for this
     programme (kept across reloads and a refused assignment), else IROs with the auditor role
@@ -216,7 +246,6 @@ def _assign_choices(
         capacity = {int(k): int(v) for k, v in dict(kept.get("capacity", {})).items()}
         return {int(u) for u in kept.get("ticked", [])}, capacity
     ticked = {p.user_id for p in people if p.preticked}
-    in_sample = sum(1 for c in cases if c.status == "in_sample")
     each = math.ceil(in_sample / max(len(ticked), 1)) + 2
     return ticked, {p.user_id: each for p in people}
 

@@ -20,7 +20,7 @@ from problems import Problem
 from qa_toolkit.action_forms import ActionForm, ActionUpdateForm
 from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.db import get_session
-from qa_toolkit.models import Action, ActionSource, Role
+from qa_toolkit.models import Action, ActionSource
 from qa_toolkit.models.types import london_today
 from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
@@ -41,13 +41,12 @@ from qa_toolkit.web_actions import committing
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
 
-def _viewer() -> action_service.Viewer:
-    role = current_role()
-    if role is None:
+def _viewer() -> policy.Principal:
+    """Who is asking, in the organisation they work in (with their staff record)."""
+    who = policy.current()
+    if who is None or who.role is None:
         abort(403)
-    return action_service.viewer_of(
-        get_session(), current_organisation().id, int(current_user.id), role
-    )
+    return who
 
 
 def _int_arg(name: str) -> int | None:
@@ -72,8 +71,8 @@ def _scope(default: action_service.Scope) -> action_service.Scope:
         return default
 
 
-def _managing(viewer: action_service.Viewer) -> bool:
-    return viewer.role in (Role.ADMIN, Role.MANAGER)
+def _managing(viewer: policy.Principal) -> bool:
+    return policy.manages(viewer.role)
 
 
 @bp.get("/")
@@ -124,7 +123,7 @@ def _check_source_access(new: action_service.NewAction) -> None:
         if audit is None or not can(policy.current(), "open", audit):
             abort(404)
     elif new.programme_id:
-        if role not in (Role.ADMIN, Role.MANAGER):
+        if not policy.manages(role):
             abort(403)
         if programme_service.programme_for(db, org.id, new.programme_id) is None:
             abort(404)
@@ -173,10 +172,10 @@ def _mark(form: ActionForm | ActionUpdateForm, problem: Problem | None) -> str |
     return None
 
 
-def _action_or_404(action_id: int) -> tuple[Action, action_service.Viewer]:
+def _action_or_404(action_id: int) -> tuple[Action, policy.Principal]:
     viewer = _viewer()
     action = action_service.action_for(get_session(), current_organisation().id, action_id)
-    if action is None or not action_service.can_see(action, viewer):
+    if action is None or not can(viewer, "open", action):
         abort(404)
     return action, viewer
 
@@ -210,7 +209,7 @@ def _show_page(action: Action, form: ActionUpdateForm, editable: bool, problem: 
 @roles(CASE_ROLES)
 def show(action_id: int) -> str | BaseResponse | tuple[str, int]:
     action, viewer = _action_or_404(action_id)
-    editable = action_service.can_update(action, viewer)
+    editable = can(viewer, "update", action)
     form = ActionUpdateForm(obj=None if request.method == "POST" else action)
     form.owner_staff_id.choices = _owner_choices(current_organisation().id)
     problem = None

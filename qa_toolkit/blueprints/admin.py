@@ -33,6 +33,7 @@ from qa_toolkit.security.access import ADMINS, current_organisation, roles
 from qa_toolkit.security.policy import can
 from qa_toolkit.services import accounts, organisations
 from qa_toolkit.services import users as user_service
+from qa_toolkit.services.paging import page_number
 from qa_toolkit.settings_forms import OrganisationSettingsForm
 from qa_toolkit.web_actions import committing
 
@@ -50,7 +51,7 @@ def users() -> str:
     ]
     return render_template(
         "admin/users.html",
-        rows=user_service.members(db, org.id),
+        rows=user_service.members_page(db, org.id, page_number(request.args.get("page"))),
         invited=invited,
         withdraw_form=ConfirmForm(),
         organisation_id=org.id,

@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from conventions import display
 from qa_toolkit.blueprints.downloads import figures_csv
 from qa_toolkit.blueprints.exports import deliver
 from qa_toolkit.charts import compliance_chart, whole_percent_chart
@@ -39,7 +40,6 @@ from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.paging import of_list, page_number
 from qa_toolkit.services.templates import template_of
 from qa_toolkit.web_actions import committing
-from reports import display
 from reports.disclosure import Rules
 from reports.disclosure_actions import table as reaudit_table
 from reports.overview import POOLING_NOTE

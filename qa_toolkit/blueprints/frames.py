@@ -19,6 +19,7 @@ from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import frame_jobs
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import ssda903_import as ssda903_service
+from qa_toolkit.services.paging import page_number
 from qa_toolkit.web_actions import committing
 
 bp = Blueprint("frames", __name__, url_prefix="/frames")
@@ -27,7 +28,9 @@ bp = Blueprint("frames", __name__, url_prefix="/frames")
 @bp.get("/")
 @roles(MANAGERS)
 def index() -> str:
-    frames = frame_service.frames_of(get_session(), current_organisation().id)
+    frames = frame_service.frames_page(
+        get_session(), current_organisation().id, page_number(request.args.get("page"))
+    )
     return render_template("frames/index.html", frames=frames)
 
 

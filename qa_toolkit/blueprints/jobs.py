@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Job
+from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     ALL_ROLES,
-    MANAGERS,
     current_organisation,
     current_role,
     roles,
@@ -29,7 +29,7 @@ REFRESH_SECONDS = 2
 def _viewed_or_404(job_id: int) -> Job:
     """The job if this person may follow it (else 404), its view logged."""
     db, user_id = get_session(), int(current_user.id)
-    manages = current_role() in MANAGERS
+    manages = policy.manages(current_role())
     job = job_pages.visible_job(db, job_id, current_organisation().id, user_id, manages)
     if job is None:
         abort(404)

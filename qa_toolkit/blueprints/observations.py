@@ -9,11 +9,13 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from conventions import display
 from qa_toolkit.blueprints.downloads import figures_csv
 from qa_toolkit.charts import compliance_chart, whole_percent_chart
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Role, TemplateVersion, User
 from qa_toolkit.models.types import london_today
+from qa_toolkit.security import policy
 from qa_toolkit.security.access import (
     ALL_ROLES,
     CASE_ROLES,
@@ -26,8 +28,8 @@ from qa_toolkit.services import audits as audit_service
 from qa_toolkit.services import observation_findings as findings_service
 from qa_toolkit.services import templates as template_service
 from qa_toolkit.services import users as user_service
+from qa_toolkit.services.paging import page_number
 from qa_toolkit.web_actions import committing
-from reports import display
 from reports.disclosure import Rules
 from reports.rollup import SMALL_CELL
 
@@ -39,11 +41,13 @@ Groups = list[findings_service.ObservationFindings]
 @bp.get("/")
 @roles(CASE_ROLES)
 def index() -> str:
-    db = get_session()
-    org = current_organisation()
-    everyone = current_role() in (Role.ADMIN, Role.MANAGER)
-    found = audit_service.observations_of(db, org.id, None if everyone else int(current_user.id))
-    names = {u.id: u.display_name for u, _m in user_service.members(db, org.id)}
+    """The observations made by or of the person (a manager: everyone's), paged."""
+    db, org = get_session(), current_organisation()
+    everyone = policy.manages(current_role())
+    mine = None if everyone else int(current_user.id)
+    found = audit_service.observations_of(db, org.id, mine, page_number(request.args.get("page")))
+    people = [u for o in found.items for u in (o.auditor_id, o.observed_user_id) if u]
+    names = user_service.names_of(db, people)
     return render_template("observations/index.html", observations=found, names=names)
 
 
@@ -78,7 +82,7 @@ def _choices(db: Session, organisation_id: int) -> tuple[list[TemplateVersion], 
     colleagues = [
         u
         for u, m in user_service.members(db, organisation_id)
-        if m.role in ("auditor", "manager") and u.id != int(current_user.id)
+        if policy.may_be_observed(Role(m.role)) and u.id != int(current_user.id)
     ]
     return templates, colleagues
 
@@ -113,7 +117,7 @@ def _start(db: Session, templates: list[TemplateVersion], colleagues: list[User]
 @roles(ALL_ROLES)
 def findings() -> str | tuple[str, int]:
     """What the finalised observations show; only managers see the breakdown by observed IRO."""
-    internal = current_role() in (Role.ADMIN, Role.MANAGER)
+    internal = policy.manages(current_role())
     period, problem = _period()
     groups = _groups(period, internal=internal)
     if internal:

@@ -18,6 +18,7 @@ from qa_toolkit.security.access import MANAGERS, current_organisation, roles
 from qa_toolkit.services import frames as frame_service
 from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services import sample_record
+from qa_toolkit.services.paging import page_number
 from qa_toolkit.web_actions import committing
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
@@ -26,7 +27,9 @@ bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 @bp.get("/")
 @roles(MANAGERS)
 def index() -> str:
-    found = programme_service.programmes_of(get_session(), current_organisation().id)
+    found = programme_service.programmes_page(
+        get_session(), current_organisation().id, page_number(request.args.get("page"))
+    )
     return render_template("programmes/index.html", programmes=found)
 
 
@@ -53,15 +56,17 @@ def _programme_or_404(programme_id: int) -> Programme:
 @bp.get("/<int:programme_id>")
 @roles(MANAGERS)
 def show(programme_id: int) -> str:
+    """The record of the draw, one page of the sample with its total, reserves and exclusions,
+    and (before launch) the assignment; the case references shown are logged."""
     db = get_session()
     programme = _programme_or_404(programme_id)
-    cases = programme_service.sample_of(db, programme)
+    shown = pages.Shown.of(db, programme, page_number(request.args.get("page")))
     auditing.record(
         db, "view", "programme_sample", programme.id, organisation_id=programme.organisation_id,
-        case_refs=[c.case_record.case_ref for c in cases],
+        case_refs=shown.case_refs(),
     )  # fmt: skip
     db.commit()
-    return render_template("programmes/show.html", **pages.show_context(programme, cases))
+    return render_template("programmes/show.html", **pages.show_context(programme, shown))
 
 
 @bp.post("/<int:programme_id>/exclude")

@@ -11,6 +11,7 @@ from qa_toolkit.models import Delivery
 from qa_toolkit.notifications import outbox
 from qa_toolkit.notifications.kinds import KINDS
 from qa_toolkit.security.access import ALL_ROLES, current_organisation, roles
+from qa_toolkit.services.paging import page_number
 from qa_toolkit.web_actions import committing
 
 bp = Blueprint("waiting", __name__, url_prefix="/waiting")
@@ -19,7 +20,10 @@ bp = Blueprint("waiting", __name__, url_prefix="/waiting")
 @bp.get("/")
 @roles(ALL_ROLES)
 def index() -> str:
-    items = outbox.waiting_for(get_session(), current_organisation().id, int(current_user.id))
+    items = outbox.waiting_for(
+        get_session(), current_organisation().id, int(current_user.id),
+        page_number(request.args.get("page")),
+    )  # fmt: skip
     return render_template("waiting/index.html", items=items)
 
 

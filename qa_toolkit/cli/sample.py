@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from conventions import display
 from qa_toolkit.cli.common import cli_session, record
 from qa_toolkit.db import writing
 from qa_toolkit.models.types import london_today
@@ -277,7 +278,7 @@ def sample_draw(
                 click.echo(step)
             click.echo(f"\n{'Stratum':<60} {'N_h':>7} {'n_h':>5} {'fraction':>9} {'weight':>8}")
             for label, population, sample, fraction, weight in planned.labelled():
-                shown = f"{weight:.2f}" if weight else "-"
+                shown = display.decimal(weight) if weight else "-"
                 click.echo(
                     f"{label[:60]:<60} {population:>7} {sample:>5} {fraction:>9.3f} {shown:>8}"
                 )

@@ -6,7 +6,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_toolkit.db import Base
@@ -53,6 +64,16 @@ class Audit(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUSES})", name="status_known"),
         CheckConstraint("lock_version >= 1", name="lock_version_positive"),
+        # The dashboard's open and recently acknowledged concerns: only audits that raised one.
+        Index(
+            "ix_audit_concern",
+            "organisation_id",
+            "concern_acknowledged_at",
+            postgresql_where=text("concern IS NOT NULL"),
+            sqlite_where=text("concern IS NOT NULL"),
+        ),
+        # "All audits" in its default order, soonest due first (the tracker's first page).
+        Index("ix_audit_org_due", "organisation_id", "due_date", "id"),
     )
     __audited__ = True
 

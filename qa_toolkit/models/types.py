@@ -8,7 +8,7 @@ from typing import Annotated
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import mapped_column
 
-from reports.display import local_date
+from conventions.display import local_date
 
 IntPK = Annotated[int, mapped_column(Integer, primary_key=True)]
 Name = Annotated[str, mapped_column(String(200))]

@@ -45,6 +45,7 @@ from qa_toolkit.models import (
 from qa_toolkit.models.types import london_today, utcnow
 from qa_toolkit.notifications import messages
 from qa_toolkit.notifications.outbox import SEND_TASK
+from qa_toolkit.security import policy
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,6 @@ DIGEST_TASK = "notifications.send_digest"
 LEASE = timedelta(minutes=2)
 # A pending row with no attempt due this long is re-queued by the sweep.
 STALE = timedelta(minutes=2)
-CASE_ROLES = {Role.ADMIN.value, Role.MANAGER.value, Role.AUDITOR.value}
 
 
 def _config(name: str) -> object:
@@ -148,7 +148,8 @@ def _item(session: Session, row: Notification, org: Organisation) -> messages.It
             )
         )
         audit = session.get(Audit, row.subject_id)
-        if role in CASE_ROLES and audit is not None and audit.case_record is not None:
+        seen = policy.sees_case_level(Role(role)) if role is not None else False
+        if seen and audit is not None and audit.case_record is not None:
             case_ref = audit.case_record.case_ref
     return messages.Item(row.kind, _base_url() + row.link, case_ref)
 

@@ -23,11 +23,12 @@ from qa_toolkit.models import (
     Membership,
     Notification,
     NotificationPreference,
-    Role,
     User,
 )
 from qa_toolkit.models.types import utcnow
 from qa_toolkit.notifications.kinds import KINDS, kind
+from qa_toolkit.security import policy
+from qa_toolkit.services.paging import Page, paged
 
 SEND_TASK = "notifications.send"
 
@@ -112,7 +113,7 @@ def managers_of(session: Session, organisation_id: int) -> list[int]:
         session.scalars(
             select(Membership.user_id).where(
                 Membership.organisation_id == organisation_id,
-                Membership.role.in_([Role.MANAGER.value, Role.ADMIN.value]),
+                Membership.role.in_([role.value for role in policy.MANAGING]),
             )
         )
     )
@@ -128,9 +129,12 @@ class Waiting:
     created_at: datetime
 
 
-def waiting_for(session: Session, organisation_id: int, user_id: int) -> list[Waiting]:
-    """The person's list in this organisation, newest first (the same items as the e-mails)."""
-    rows = session.scalars(
+def waiting_for(
+    session: Session, organisation_id: int, user_id: int, page: int = 1
+) -> Page[Waiting]:
+    """One page (50) of the person's list in this organisation, newest first (the same items
+    as the e-mails), with the total."""
+    query = (
         select(Notification)
         .where(
             Notification.organisation_id == organisation_id,
@@ -138,12 +142,13 @@ def waiting_for(session: Session, organisation_id: int, user_id: int) -> list[Wa
             Notification.dismissed_at.is_(None),
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(200)
     )
-    return [
+    found = paged(session, query, page, 50)
+    items = [
         Waiting(r.id, r.kind, kind(r.kind).subject, kind(r.kind).sentence, r.link, r.created_at)
-        for r in rows
+        for r in found.items
     ]
+    return Page(items, found.total, found.page, found.pages, found.per_page)
 
 
 def waiting_count(session: Session, organisation_id: int, user_id: int) -> int:

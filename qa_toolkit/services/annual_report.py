@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from conventions import display
 from problems import Problem
 from qa_toolkit.models import (
     Action,
@@ -37,7 +38,7 @@ from qa_toolkit.models import (
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services.observation_findings import Period as ObservationPeriod
 from qa_toolkit.services.observation_findings import observation_findings
-from reports import annual, annual_outputs, annual_text, annual_tidy, disclosure_annual, display
+from reports import annual, annual_outputs, annual_text, annual_tidy, disclosure_annual
 from reports.actions import StageRule
 from reports.disclosure import Rules
 from reports.excel import WorkbookSpec

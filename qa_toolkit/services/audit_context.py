@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from conventions import display
 from qa_toolkit.models import Audit, CaseRecord, User
-from reports import display
 from sampling.fields import label_of
 
 NOT_LISTED = "Not on the case list"

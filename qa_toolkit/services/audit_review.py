@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from audit_templates.scoring import AuditScore, score, visible_answers
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, TemplateVersion, User
@@ -169,8 +169,11 @@ def acknowledge_concern(session: Session, audit: Audit, user_id: int, action_tak
 
 
 def open_concerns(session: Session, organisation_id: int) -> list[AuditLine]:
+    """Every concern no manager has acknowledged yet, oldest first (through the partial index
+    of audits with a concern; only the columns the dashboard shows are read)."""
     rows = session.execute(
         select(Audit, CaseRecord.case_ref, TemplateVersion.title)
+        .options(load_only(Audit.id, Audit.concern, Audit.concern_raised_at))
         .outerjoin(CaseRecord, Audit.case_record_id == CaseRecord.id)
         .join(TemplateVersion, Audit.template_version_id == TemplateVersion.id)
         .where(
@@ -178,7 +181,7 @@ def open_concerns(session: Session, organisation_id: int) -> list[AuditLine]:
             Audit.concern.is_not(None),
             Audit.concern_acknowledged_at.is_(None),
         )
-        .order_by(Audit.concern_raised_at)
+        .order_by(Audit.concern_raised_at, Audit.id)
     ).all()
     return [AuditLine(a, ref, title, "manager") for a, ref, title in rows]
 

@@ -11,11 +11,12 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from conventions import display
 from qa_toolkit.models import Programme
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import findings_exports
 from qa_toolkit.services import partner as partner_service
-from reports import board_pack, display
+from reports import board_pack
 from reports.disclosure import Rules
 from reports.workbook import MethodNote
 

@@ -10,13 +10,14 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from conventions import display
 from qa_toolkit.models import CaseRecord, Frame, Organisation, Role, Staff, Team
+from qa_toolkit.services import case_census
 from qa_toolkit.services.demo_actions import seed_actions
 from qa_toolkit.services.demo_annual import seed_history
 from qa_toolkit.services.demo_audits import seed_rounds
 from qa_toolkit.services.templates import publish_shipped
 from qa_toolkit.services.users import NewUser, create_user
-from reports import display
 from sampling.census import list_census
 from sampling.frame import fingerprint
 from sampling.synthetic import SyntheticService, generate
@@ -147,6 +148,10 @@ def _seed_frame(
         [c.next_review_due for c in cases],
     )
     frame.census = report.to_json()  # as an import stores it
+    # The people's names the partner text screen checks, kept with the list as an import does.
+    frame.screen_names = case_census.screen_names(
+        [c.iro for c in cases], [c.social_worker for c in cases]
+    )
     session.add(frame)
     session.flush()
     rows: list[dict[str, object]] = [

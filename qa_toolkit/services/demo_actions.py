@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conventions.working_days import add_working_days
 from qa_toolkit.models import Action, Audit, AuditStatus, Organisation, Programme, Staff, User
 from qa_toolkit.services import escalations as escalation_service
 from qa_toolkit.services.findings import findings
 from reports.actions import DEFAULT_STAGES
-from reports.working_days import add_working_days
 
 
 def _programmes(session: Session, org_id: int) -> list[Programme]:

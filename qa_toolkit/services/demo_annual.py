@@ -20,11 +20,12 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from conventions import display
+from conventions.working_days import add_working_days
 from qa_toolkit.models import CaseRecord, CaseReview, Frame, Organisation, User
+from qa_toolkit.services import case_census
 from qa_toolkit.services import escalations as escalation_service
-from reports import display
 from reports.actions import DEFAULT_STAGES
-from reports.working_days import add_working_days
 from sampling.timetable import add_months, review_schedule
 
 SEED = 20_250_401
@@ -130,6 +131,14 @@ def _seed_earlier_lists(
     for months in (12, 9, 6, 3):
         as_at = add_months(frame.as_at, -months)
         listed = [c for c in cases if c.became_looked_after and c.became_looked_after <= as_at]
+        # Each child's IRO as this earlier list had them (some changed IRO since).
+        iro_on_list: dict[int, tuple[str | None, int | None]] = {}
+        for case in listed:
+            changed = before.get(case.id)
+            if changed is not None and as_at < changed[0]:
+                iro_on_list[case.id] = changed[1]
+            else:
+                iro_on_list[case.id] = (case.iro_name, case.iro_id)
         earlier = Frame(
             organisation_id=org.id,
             label=f"Children in care at {display.date(as_at)} (demo export)",
@@ -137,24 +146,21 @@ def _seed_earlier_lists(
             as_at=as_at,
             row_count=len(listed),
             fingerprint=f"{months:02d}" * 32,
+            # As an import keeps them, in its one entry: the names the partner screen checks.
+            screen_names=case_census.screen_names(name for name, _ in iro_on_list.values()),
         )
         session.add(earlier)
         session.flush()
-        rows = []
-        for number, case in enumerate(listed, start=2):
-            iro_name, iro_id = case.iro_name, case.iro_id
-            changed = before.get(case.id)
-            if changed is not None and as_at < changed[0]:
-                iro_name, iro_id = changed[1]
-            rows.append(
-                {
-                    "frame_id": earlier.id, "organisation_id": org.id, "row_number": number,
-                    "case_ref": case.case_ref, "team_name": case.team_name,
-                    "team_id": case.team_id, "iro_name": iro_name, "iro_id": iro_id,
-                    "legal_status": case.legal_status,
-                    "became_looked_after": case.became_looked_after, "attributes": {},
-                }
-            )  # fmt: skip
+        rows: list[dict[str, object]] = [
+            {
+                "frame_id": earlier.id, "organisation_id": org.id, "row_number": number,
+                "case_ref": case.case_ref, "team_name": case.team_name,
+                "team_id": case.team_id, "iro_name": iro_on_list[case.id][0],
+                "iro_id": iro_on_list[case.id][1], "legal_status": case.legal_status,
+                "became_looked_after": case.became_looked_after, "attributes": {},
+            }
+            for number, case in enumerate(listed, start=2)
+        ]  # fmt: skip
         if rows:
             session.execute(insert(CaseRecord), rows)
 

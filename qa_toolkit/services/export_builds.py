@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qa_toolkit.models import Escalation, EscalationStatus, Frame, Organisation, Programme, Role
+from qa_toolkit.models import Escalation, EscalationStatus, Frame, Organisation, Programme
+from qa_toolkit.security.policy import Principal
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import annual_report, findings_exports
 from qa_toolkit.services import escalations as escalation_service
@@ -100,13 +101,13 @@ def board_pack(
 def actions_size(
     session: Session,
     organisation_id: int,
-    viewer: action_service.Viewer,
+    who: Principal,
     scope: action_service.Scope,
     filters: action_service.Filters,
     today: date,
 ) -> int:
     found = action_service.page_of_actions(
-        session, organisation_id, viewer, scope, today, filters, 1, 1
+        session, organisation_id, who, scope, today, filters, 1, 1
     )
     return found.total
 
@@ -114,13 +115,13 @@ def actions_size(
 def actions(
     session: Session,
     organisation: Organisation,
-    viewer: action_service.Viewer,
+    who: Principal,
     scope: action_service.Scope,
     filters: action_service.Filters,
     today: date,
 ) -> Built:
     """Every action visible in the chosen view, as the internal tracker (names owners)."""
-    lines = action_service.list_actions(session, organisation.id, viewer, scope, today, filters)
+    lines = action_service.list_actions(session, organisation.id, who, scope, today, filters)
     spec = actions_workbook(action_service.workbook_rows(lines), organisation.name, today)
     return Built(
         _xlsx(spec), f"actions-{today:%Y-%m-%d}.xlsx", XLSX,
@@ -149,7 +150,7 @@ def escalation_rows(
     """Every escalation of the organisation, as rows of the escalation log."""
     first = stages[0].key if stages else ""
     rows = []
-    for e in escalation_service.escalations_of(session, organisation_id, 0, Role.MANAGER, "any"):
+    for e in escalation_service.escalations_of(session, organisation_id, status="any"):
         rag = escalation_service.rag_of(e, today, amber_days)
         rows.append(
             EscalationRow(

@@ -19,16 +19,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from conventions import display
 from qa_toolkit import jobs
 from qa_toolkit.models import Job, JobStatus, Membership, Organisation, Programme, Role
 from qa_toolkit.models.types import london_today, utcnow
-from qa_toolkit.security.access import MANAGERS
+from qa_toolkit.security import policy
 from qa_toolkit.services import actions as action_service
 from qa_toolkit.services import export_builds, export_files
 from qa_toolkit.services import findings as findings_service
 from qa_toolkit.services import partner as partner_service
 from qa_toolkit.services.annual_report import ReportProblem, period_of
-from reports import display
 
 FINDINGS_WORKBOOK = "exports.findings_workbook"
 BOARD_PACK = "exports.board_pack"
@@ -71,7 +71,7 @@ def _role(ctx: jobs.JobContext) -> Role:
 
 def _manager(ctx: jobs.JobContext) -> Role:
     role = _role(ctx)
-    if role not in MANAGERS:
+    if not policy.manages(role):
         raise jobs.JobFailed("Only a manager may have this file, and you no longer are one.")
     return role
 
@@ -155,14 +155,14 @@ def run_actions(ctx: jobs.JobContext) -> jobs.Outcome:
     organisation = _organisation(ctx)
     p = ctx.params
     assert ctx.job.requested_by_id is not None  # noqa: S101 (_manager found their membership)
-    viewer = action_service.viewer_of(ctx.session, organisation.id, ctx.job.requested_by_id, role)
+    who = policy.acting(ctx.session, organisation.id, ctx.job.requested_by_id, role)
     filters = action_service.Filters(
         status=str(p["status"]), programme_id=p.get("programme_id"), theme_id=p.get("theme_id"),
         owner_staff_id=p.get("owner_staff_id"), sort=str(p["sort"]),
     )  # fmt: skip
     ctx.progress(0, 2, "Listing the actions and writing the workbook.")
     scope = action_service.Scope(str(p["scope"]))
-    built = export_builds.actions(ctx.session, organisation, viewer, scope, filters, london_today())
+    built = export_builds.actions(ctx.session, organisation, who, scope, filters, london_today())
     return _finish(ctx, built, "/actions/")
 
 
@@ -223,7 +223,7 @@ def may_have(job: Job, organisation_id: int, user_id: int, role: Role | None) ->
     return (
         job.kind in KINDS
         and job.organisation_id == organisation_id
-        and (job.requested_by_id == user_id or role in MANAGERS)
+        and (job.requested_by_id == user_id or policy.manages(role))
     )
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from audit_templates.schema import Template
+from conventions import display
 from qa_toolkit.models import Audit, AuditStatus, CaseRecord, Programme, SampleCase, User
 from qa_toolkit.models.types import london_today
 from qa_toolkit.services import sample_record
 from qa_toolkit.services.findings import AUDIENCES, ProgrammeFindings, findings
-from reports import disclosure, display
+from reports import disclosure
 from reports.disclosure import PartnerFindings, Rules
 from reports.disclosure_actions import ActionAbout, ThemeActions, theme_actions
 from reports.excel import WorkbookSpec

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from conventions import display
 from problems import Problem
 from qa_toolkit.models import CaseRecord, CaseReview, ColumnMapping, Frame, Organisation
 from qa_toolkit.services import case_census, name_matching
 from qa_toolkit.services.name_matching import NameChoices
-from reports import display
 from sampling.census import list_census
 from sampling.frame import FrameResult, parse_frame
 from sampling.names import Kind

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from qa_toolkit.models import CaseRecord, ColumnMapping, Frame, FrameUpload
 from qa_toolkit.models.types import utcnow
@@ -23,6 +23,7 @@ from qa_toolkit.services.frame_store import (
     import_table,
 )
 from qa_toolkit.services.name_matching import NameChoices, NamesUnresolved
+from qa_toolkit.services.paging import Page, paged
 from sampling.frame import FrameResult, guess_mapping, parse_frame
 from sampling.records import CaseRow
 from sampling.tables import RowsRead, Table, TableProblem, read_table, sniff
@@ -191,6 +192,23 @@ def frames_of(session: Session, organisation_id: int) -> list[Frame]:
             .order_by(Frame.as_at.desc(), Frame.id.desc())
         )
     )
+
+
+def frames_page(session: Session, organisation_id: int, page: int) -> Page[Frame]:
+    """One page (50) of the case lists, newest first, with the total: only the columns the
+    list shows (not each list's stored census and names, which grow with its children)."""
+    query = (
+        select(Frame)
+        .where(Frame.organisation_id == organisation_id)
+        .order_by(Frame.as_at.desc(), Frame.id.desc())
+        .options(
+            load_only(
+                Frame.label, Frame.source_filename, Frame.as_at, Frame.row_count,
+                Frame.imported_at, Frame.fingerprint,
+            )
+        )
+    )  # fmt: skip
+    return paged(session, query, page, 50)
 
 
 def row_count(session: Session, frame_id: int) -> int:

@@ -16,11 +16,12 @@ from sampling.frame import Problem
 NAMED_PROBLEMS = 3
 LONGEST = 500
 
-# What a cell should have held, by problem code, worded without the cell's value.
+# What a cell should have held, by problem code, worded without the cell's value ({earlier}:
+# the row a repeated value is first on, named by its number).
 EXPECTED: Mapping[str, str] = {
     "bad_date": "a date written day/month/year, such as 31/03/2026",
     "case_ref_empty": "a case reference (the cell is empty)",
-    "duplicate_case_ref": "a case reference no other row has (an earlier row has the same one)",
+    "duplicate_case_ref": "a case reference no other row has ({earlier} has the same one)",
     "too_long": "a shorter value (it is longer than the toolkit keeps)",
     "unknown_code": "one of the 903 return's codes for this column",
     "child_not_in_header": "the ID of a child who is in the Header file",
@@ -43,7 +44,9 @@ def where_and_what(problem: Problem, file: str | None = None) -> str:
         place += f", column '{problem.column}'"
     if file:
         place = f"{file}, {place}"
-    return f"{place}: expected {EXPECTED.get(problem.code, _ANYTHING)}"
+    # Which row it repeats, never what: "(row 3 has the same one)".
+    earlier = "an earlier row" if problem.earlier_row is None else f"row {problem.earlier_row}"
+    return f"{place}: expected {EXPECTED.get(problem.code, _ANYTHING).format(earlier=earlier)}"
 
 
 def problems_message(

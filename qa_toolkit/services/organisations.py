@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from problems import Problem
 from qa_toolkit.models import Organisation, Staff, Team
+from qa_toolkit.services.paging import Page, paged
 
 
 def slugify(name: str) -> str:
@@ -64,6 +65,27 @@ def staff(session: Session, organisation_id: int) -> list[Staff]:
             .order_by(Staff.staff_role, Staff.name)
         )
     )
+
+
+def staff_page(session: Session, organisation_id: int, role: str | None, page: int) -> Page[Staff]:
+    """One page (50) of the organisation's staff records (of one role, if given), by role
+    and name, with the total. Read after `teams` (which holds every team of the
+    organisation), each record's team comes from the session, not one query a row."""
+    query = select(Staff).where(Staff.organisation_id == organisation_id)
+    if role is not None:
+        query = query.where(Staff.staff_role == role)
+    ordered = query.order_by(Staff.staff_role, Staff.name, Staff.id)
+    return paged(session, ordered, page, 50)
+
+
+def staff_counts(session: Session, organisation_id: int) -> dict[str, int]:
+    """How many staff records of each role, counted in the database."""
+    rows = session.execute(
+        select(Staff.staff_role, func.count())
+        .where(Staff.organisation_id == organisation_id)
+        .group_by(Staff.staff_role)
+    )
+    return {role: int(count) for role, count in rows}
 
 
 # The fewest rows an organisation may set as its case-list limit (a real list is never smaller).

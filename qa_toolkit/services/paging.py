@@ -24,6 +24,9 @@ class Page(Generic[T]):
     page: int
     pages: int
     per_page: int
+    # The total is a floor: counting stopped there (a list too long to count on every view,
+    # the audit log's); the page says "more than" and the filters narrow it.
+    counted_to_limit: bool = False
 
     @property
     def first(self) -> int:
@@ -44,7 +47,7 @@ def page_number(value: Any) -> int:
     return max(1, min(number, 10**9))
 
 
-def count_of(session: Session, query: Select[Any]) -> int:
+def count_of(session: Session, query: Select[*tuple[Any, ...]]) -> int:
     """How many rows `query` returns, counted in the database (its ORDER BY dropped)."""
     counted = select(func.count()).select_from(query.order_by(None).subquery())
     return int(session.scalar(counted) or 0)
@@ -57,17 +60,45 @@ def window(total: int, page: int, per_page: int) -> tuple[int, int]:
 
 
 def paged(
-    session: Session, query: Select[T], page: int, per_page: int, *, unique: bool = False
+    session: Session,
+    query: Select[T],
+    page: int,
+    per_page: int,
+    *,
+    unique: bool = False,
+    total: int | None = None,
 ) -> Page[T]:
     """The `page`-th page of `query` (an ORM select of one entity, ordered) with the total.
 
-    `unique` for a query with a joined eager load of a collection.
+    `unique` for a query with a joined eager load of a collection. `total` when the caller
+    already knows it (a case list's stored row count): counting would read every row.
     """
-    total = count_of(session, query)
+    if total is None:
+        total = count_of(session, query)
     page, pages = window(total, page, per_page)
     result = session.scalars(query.offset((page - 1) * per_page).limit(per_page))
     items = list(result.unique() if unique else result)
     return Page(items, total, page, pages, per_page)
+
+
+def rows_with_total(
+    session: Session, query: Select[*tuple[Any, ...]], page: int, per_page: int
+) -> Page[tuple[Any, ...]]:
+    """The `page`-th page of a query of several columns, its total counted in the same
+    statement (`count(*) OVER ()` beside each row): one statement for a short list such as a
+    person's own work. Past the last page (no rows), the total is counted and the last page
+    read, as `paged` does; an empty first page is an empty list."""
+    counted = query.add_columns(func.count().over())
+    rows = session.execute(counted.offset((page - 1) * per_page).limit(per_page)).all()
+    if rows or page <= 1:
+        total = int(rows[0][-1]) if rows else 0
+    else:
+        total = count_of(session, query)
+        if total:
+            page, _pages = window(total, page, per_page)
+            rows = session.execute(counted.offset((page - 1) * per_page).limit(per_page)).all()
+    page, pages = window(total, page, per_page)
+    return Page([tuple(row)[:-1] for row in rows], total, page, pages, per_page)
 
 
 def of_list(items: Sequence[T], page: int, per_page: int) -> Page[T]:

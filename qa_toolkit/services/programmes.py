@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from conventions import display
 from qa_toolkit.models import (
     CaseRecord,
     Frame,
@@ -30,8 +31,11 @@ from qa_toolkit.services.programme_assignment import launch_plan as launch_plan
 from qa_toolkit.services.programme_assignment import reassign as reassign
 from qa_toolkit.services.programme_queries import programme_for as programme_for
 from qa_toolkit.services.programme_queries import programmes_of as programmes_of
+from qa_toolkit.services.programme_queries import programmes_page as programmes_page
+from qa_toolkit.services.programme_queries import sample_choices as sample_choices
 from qa_toolkit.services.programme_queries import sample_of as sample_of
-from reports import display
+from qa_toolkit.services.programme_queries import sample_page as sample_page
+from qa_toolkit.services.programme_queries import set_aside as set_aside
 from sampling.design import SampleDesign, stratum_label
 from sampling.draw import Draw
 from sampling.plan import Plan, PlanProblem, Scope, allocation_record, plan_of

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date
 from importlib import metadata
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import (
@@ -44,11 +44,13 @@ def toolkit_version() -> str:
 
 def outcome(session: Session, programme: Programme) -> Outcome:
     """Asked, drawn, excluded and reserves in every stratum, from the stored rows."""
-    rows = session.execute(
-        select(SampleCase.stratum, SampleCase.role, SampleCase.status)
+    # Counted in the database (a row per stratum, role and status), not one row a case.
+    counted = session.execute(
+        select(SampleCase.stratum, SampleCase.role, SampleCase.status, func.count())
         .where(SampleCase.programme_id == programme.id)
-        .order_by(SampleCase.id)
+        .group_by(SampleCase.stratum, SampleCase.role, SampleCase.status)
     ).all()
+    rows = [(s, r, st) for s, r, st, n in counted for _ in range(n)]
     strata = [
         (tuple(line["key"]), str(line["stratum"]), int(line["population"]), int(line["sample"]))
         for line in programme.allocation

@@ -17,6 +17,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from conventions import display
 from qa_toolkit.models import FrameUpload, Organisation
 from qa_toolkit.services.frames import (
     MAX_UPLOAD_BYTES,
@@ -28,7 +29,6 @@ from qa_toolkit.services.frames import (
     read,
 )
 from qa_toolkit.services.name_matching import NameChoices
-from reports import display
 from sampling.ssda903 import Return903, Ssda903Result, parse_903, recognise
 from sampling.tables import Table, TableProblem, read_headings
 

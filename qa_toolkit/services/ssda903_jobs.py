@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from conventions import display
 from qa_toolkit import jobs
 from qa_toolkit.models import FrameUpload, Organisation
 from qa_toolkit.services import frame_job_steps as steps
@@ -24,7 +25,6 @@ from qa_toolkit.services import frame_jobs
 from qa_toolkit.services import ssda903_import as ssda903_service
 from qa_toolkit.services.frame_reports import SHOWN_PROBLEMS, refs_shown, result_json
 from qa_toolkit.services.job_messages import problems_message
-from reports import display
 from sampling.census import list_census
 from sampling.frame import normalise_header
 from sampling.ssda903 import Return903, Ssda903Result, parse_903, recognise

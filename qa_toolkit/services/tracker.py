@@ -9,6 +9,7 @@ chases; once submitted, the wait is the moderator's or the manager's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -247,16 +248,37 @@ class ProgrammeTracker:
     auditors: list[AuditorRow]
 
 
-def programme_tracker(session: Session, programme: Programme, today: date) -> ProgrammeTracker:
-    """The programme's audits in one joined query, with the counts made from those lines."""
-    rows = session.execute(
-        _lines_query(programme.organisation_id, today)
-        .add_columns(SampleCase.id)
+def programme_tracker(
+    session: Session, programme: Programme, today: date, shown: Sequence[int] = ()
+) -> ProgrammeTracker:
+    """The programme's audits counted by auditor, status and overdue in the database, and the
+    lines of the sample cases `shown` (a page of them): two queries whatever the programme's
+    size, where every audit's line was read on each view (5,000 rows at a quarter region)."""
+    overdue = overdue_clause(today)
+    counted = session.execute(
+        select(
+            Audit.auditor_id,
+            _auditor.display_name,
+            Audit.status,
+            case((overdue, 1), else_=0).label("late"),
+            func.count(),
+        )
         .join(SampleCase, SampleCase.audit_id == Audit.id)
-        .where(SampleCase.programme_id == programme.id)
+        .outerjoin(_auditor, Audit.auditor_id == _auditor.id)
+        .where(
+            Audit.organisation_id == programme.organisation_id,
+            SampleCase.programme_id == programme.id,
+        )
+        .group_by(Audit.auditor_id, _auditor.display_name, Audit.status, "late")
     ).all()
-    lines = {row[-1]: _line(row) for row in rows}
-    overall, auditors = _tally(
-        (ln.auditor_id, ln.auditor_name, ln.status, ln.overdue, 1) for ln in lines.values()
-    )
+    overall, auditors = _tally((r[0], r[1], r[2], bool(r[3]), int(r[4])) for r in counted)
+    lines: dict[int, Line] = {}
+    if shown:
+        rows = session.execute(
+            _lines_query(programme.organisation_id, today)
+            .add_columns(SampleCase.id)
+            .join(SampleCase, SampleCase.audit_id == Audit.id)
+            .where(SampleCase.programme_id == programme.id, SampleCase.id.in_(list(shown)))
+        ).all()
+        lines = {row[-1]: _line(row) for row in rows}
     return ProgrammeTracker(lines, overall, auditors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from qa_toolkit.security.passwords import (
     verify_password,
 )
 from qa_toolkit.services.account_log import record_account_change
+from qa_toolkit.services.paging import Page, rows_with_total
 
 
 class UserError(Problem):
@@ -152,14 +154,23 @@ def set_role(session: Session, user: User, organisation: Organisation, role: Rol
         membership = Membership(user_id=user.id, organisation_id=organisation.id, role=role.value)
         session.add(membership)
     else:
-        if membership.role == Role.ADMIN and role != Role.ADMIN:
-            keep_one_admin(session, organisation, user)
+        keep_one_admin(session, organisation, user, membership, becoming=role)
         membership.role = role.value
     session.flush()
     return membership
 
 
-def keep_one_admin(session: Session, organisation: Organisation, leaving: User) -> None:
+def keep_one_admin(
+    session: Session,
+    organisation: Organisation,
+    leaving: User,
+    membership: Membership | None,
+    becoming: Role | None = None,
+) -> None:
+    """Refuse a change that leaves the organisation with no administrator: `leaving`, whose
+    `membership` is an administrator's, is removed, disabled or given role `becoming`."""
+    if membership is None or membership.role != Role.ADMIN.value or becoming == Role.ADMIN:
+        return
     admins = session.scalar(
         select(func.count())
         .select_from(Membership)
@@ -284,6 +295,31 @@ def members(session: Session, organisation_id: int) -> list[tuple[User, Membersh
         .order_by(User.display_name)
     )
     return [(u, m) for u, m in rows]
+
+
+def members_page(
+    session: Session, organisation_id: int, page: int
+) -> Page[tuple[User, Membership]]:
+    """One page (50) of the organisation's accounts, by name, with the total."""
+    query = (
+        select(User, Membership)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id)
+        .order_by(User.display_name, User.id)
+    )
+    found = rows_with_total(session, query, page, 50)
+    rows = [(user, membership) for user, membership in found.items]
+    return Page(rows, found.total, found.page, found.pages, found.per_page)
+
+
+def names_of(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """The display names of these accounts (one query for a page's people, rather than
+    every member of the organisation)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
 
 
 def member_or_none(

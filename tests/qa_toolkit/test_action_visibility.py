@@ -15,7 +15,7 @@ from sqlalchemy import select
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Action, Role, Staff, User
 from qa_toolkit.security import policy
-from qa_toolkit.services.actions.access import scoped, viewer_of
+from qa_toolkit.services.actions.access import scoped
 from qa_toolkit.services.actions.values import Scope
 from tests.support.world import World
 
@@ -75,9 +75,8 @@ def test_scoped_returns_exactly_the_actions_the_policy_lets_each_person_open(
         for user, org_id in people:
             who = policy.principal_of(session.get(User, user.id), org_id)
             assert who.role is not None
-            viewer = viewer_of(session, org_id, user.id, who.role)
             query = select(Action.id).where(Action.organisation_id == org_id)
-            listed = set(session.scalars(scoped(query, viewer, Scope.ALL)))
+            listed = set(session.scalars(scoped(query, who, Scope.ALL)))
             allowed = {a.id for a in actions if policy.can(who, "open", a)}
             assert listed == allowed, (who.role, org_id)
             seen[(who.role, org_id, user.id)] = listed
@@ -97,7 +96,8 @@ def test_a_viewer_sees_no_action_not_even_one_they_raised_own_or_of_their_team(
         _more_actions(world)
         session = get_session()
         user = world.a.users[Role.VIEWER]
-        viewer = viewer_of(session, world.a.org.id, user.id, Role.VIEWER)
-        assert viewer.staff_id is not None and viewer.team_id is not None
+        viewer = policy.acting(session, world.a.org.id, user.id, Role.VIEWER)
+        assert viewer == policy.principal_of(session.get(User, user.id), world.a.org.id)
+        assert viewer.staff_id is not None and viewer.staff_team_id is not None
         query = select(Action.id).where(Action.organisation_id == world.a.org.id)
         assert list(session.scalars(scoped(query, viewer, Scope.ALL))) == []

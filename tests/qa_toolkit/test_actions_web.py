@@ -14,6 +14,7 @@ from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from conventions.working_days import add_working_days
 from qa_toolkit.db import get_session
 from qa_toolkit.models import (
     Action,
@@ -25,7 +26,6 @@ from qa_toolkit.models import (
     Staff,
     User,
 )
-from reports.working_days import add_working_days
 from tests.support.app import make_test_app
 from tests.support.world import LoginAs, World
 

@@ -206,3 +206,42 @@ def test_the_sign_in_rules_page_shows_and_keeps_the_roles_chosen(
     # Another organisation's rules are its own.
     other = login_as(world.b.users[Role.ADMIN]).get("/admin/security").get_data(as_text=True)
     assert "checked" not in other
+
+
+def test_the_last_administrator_is_kept_however_they_would_leave(app: Flask, world: World) -> None:
+    """Demoted, removed from the organisation or disabled: each is refused for the only
+    administrator, and each is allowed once a second administrator exists."""
+    import pytest
+
+    from qa_toolkit.models import Organisation
+    from qa_toolkit.security import policy
+    from qa_toolkit.services import accounts, users
+    from qa_toolkit.services.users import UserError
+
+    with app.app_context():
+        session = get_session()
+        org = session.get(Organisation, world.a.org.id)
+        admin = session.get(User, world.a.users[Role.ADMIN].id)
+        other = session.get(User, world.a.users[Role.MANAGER].id)
+        assert org is not None and admin is not None and other is not None
+        by = policy.principal_of(admin, org.id)
+        refused = (
+            lambda: users.set_role(session, admin, org, Role.MANAGER),
+            lambda: accounts.remove_member(session, org, admin),
+            lambda: accounts.admin_set_active(session, by, admin, org, False),
+        )
+        for attempt in refused:
+            with pytest.raises(UserError, match="at least one administrator"):
+                attempt()
+        users.set_role(session, admin, org, Role.ADMIN)  # staying an administrator is fine
+        users.set_role(session, other, org, Role.ADMIN)
+        accounts.remove_member(session, org, admin)
+        assert (
+            session.scalar(
+                select(func.count()).where(
+                    Membership.organisation_id == org.id, Membership.role == Role.ADMIN.value
+                )
+            )
+            == 1
+        )
+        session.rollback()

@@ -40,3 +40,24 @@ def test_listed_help_is_each_commands_own() -> None:
 
 def test_the_table_names_every_command_the_app_registers(app: Flask) -> None:
     assert sorted(cli_entry.COMMANDS) == sorted(app.cli.list_commands(None))  # type: ignore[arg-type]
+
+
+# What a web worker, the job worker and every command load before doing anything: the
+# statistics libraries come in only when a figure is first worked out (scipy.stats 84 MB,
+# scipy.optimize 62 MB), so a case-list import or a page that shows no interval never pays.
+NOT_AT_START = ("scipy", "statsmodels", "matplotlib")
+
+
+def test_the_app_starts_without_the_statistics_libraries() -> None:
+    done = subprocess.run(
+        [
+            sys.executable, "-c",
+            "import sys; from qa_toolkit import create_app; "
+            "create_app({'DATABASE_URL': 'sqlite://', 'SECRET_KEY': 'x' * 64}); "
+            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))",
+        ],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    loaded = set(done.stdout.split())
+    assert "flask" in loaded and "reports" in loaded  # the app and its reports were imported
+    assert not loaded & set(NOT_AT_START), sorted(loaded & set(NOT_AT_START))

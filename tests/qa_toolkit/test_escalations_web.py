@@ -11,11 +11,11 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from conventions.working_days import add_working_days
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Escalation, EscalationStep, Role
 from qa_toolkit.services.escalations import REASONS
 from reports.actions import DEFAULT_STAGES
-from reports.working_days import add_working_days
 from tests.support.world import LoginAs, World
 
 STAGE_NAMES = {stage.key: stage.name for stage in DEFAULT_STAGES}

@@ -23,6 +23,7 @@ from qa_toolkit.jobs import runner
 from qa_toolkit.models import AuditEvent, Job, Programme, Role, User
 from qa_toolkit.services import export_files
 from tests.support.app import make_test_app
+from tests.support.databases import require_demo
 from tests.support.world import LoginAs, World
 
 AUTUMN = "IRO footprint audit, autumn"
@@ -79,8 +80,8 @@ def _same_file(queued: bytes, direct: bytes, url: str) -> None:
 
 @pytest.fixture
 def demo(app: Flask) -> Flask:
-    result = app.test_cli_runner().invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
+    """The app on its copy of the demo (seeded once per session: mark the test demo)."""
+    require_demo(app)
     return app
 
 
@@ -92,6 +93,7 @@ def _user(app: Flask, email: str) -> User:
         return found
 
 
+@pytest.mark.demo
 def test_each_large_export_is_queued_and_its_download_is_the_direct_build(
     demo: Flask, login_as: LoginAs, tmp_path: Path
 ) -> None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from flask import Flask
@@ -23,6 +21,8 @@ from sqlalchemy import event
 from bench import region_data
 from qa_toolkit import create_app
 from qa_toolkit.db import get_engine
+from tests.support import regions
+from tests.support.app import jobs_database
 
 PER_PAGE = 50  # the "show all" view's page (LIST_PER_PAGE)
 SECRET = "findings-reads-secret-" + "x" * 20
@@ -43,7 +43,7 @@ class Site:
 
 def _site(directory: Path, rows: int) -> Site:
     path = directory / f"findings-{rows}.sqlite3"
-    region = region_data.build(f"sqlite:///{path}", region_data.Sizes.each(rows), log=False)
+    region = regions.copy(rows, path)
     with sqlite3.connect(path) as connection:
         found = connection.execute(
             "SELECT id, highlights FROM audit WHERE programme_id = ? AND status = 'finalised'",
@@ -60,7 +60,7 @@ def _site(directory: Path, rows: int) -> Site:
             "DATABASE_URL": f"sqlite:///{path}",
             "SECRET_KEY": SECRET,
             "WTF_CSRF_ENABLED": False,
-            "JOBS_DATABASE": str(Path(tempfile.gettempdir()) / f"qa-test-jobs-{uuid4().hex}.db"),
+            "JOBS_DATABASE": jobs_database(),
         }
     )
     return Site(app, region, path)
@@ -127,6 +127,7 @@ def _highlights(site: Site) -> int:
         )
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("page", ["", "/highlights", "/highlights?page=3"])
 def test_the_findings_page_reads_the_same_whatever_the_number_of_audits(
     sites: dict[int, Site], page: str

@@ -120,8 +120,8 @@ def test_a_messy_export_with_a_duplicate_is_rejected_whole_then_imports_when_fix
     assert rejected["message"].startswith("lcs export.csv: 1 problem stops the import")
     # The job's message names the place, never the reference; the column page shows both.
     assert (
-        "Row 5, column 'Child ID': expected a case reference no other row has"
-        in (rejected["message"])
+        "Row 5, column 'Child ID': expected a case reference no other row has "
+        "(row 3 has the same one)" in (rejected["message"])
     )
     assert "LCS002" not in rejected["message"]
     text = client.get(review_url).get_data(as_text=True)

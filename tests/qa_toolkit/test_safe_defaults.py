@@ -185,10 +185,10 @@ def test_an_escalation_is_amber_only_within_two_working_days_of_its_response(
     days left (after today, up to the due date): Mon 5, Tue 4, Wed 3, Thu 2, Fri 1, Mon 0."""
     from datetime import date, timedelta
 
+    from conventions.working_days import add_working_days
     from qa_toolkit.models import Escalation
     from qa_toolkit.services.escalations import rag_of
     from reports.actions import Rag
-    from reports.working_days import add_working_days
 
     raised, due = date(2026, 3, 2), date(2026, 3, 9)
     assert add_working_days(raised, 5) == due  # No bank holiday in that week.

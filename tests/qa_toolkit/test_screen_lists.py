@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 
 from qa_toolkit.db import get_session
-from qa_toolkit.models import CaseRecord, Frame
+from qa_toolkit.models import AuditEvent, CaseRecord, Frame
 from qa_toolkit.services import case_census, frames, partner
 from qa_toolkit.services.name_matching import NameChoices
 from qa_toolkit.services.organisations import get_or_create_organisation
@@ -148,3 +149,23 @@ def test_an_import_keeps_the_lists_people_names(app: Flask) -> None:
         )  # fmt: skip
         assert imported.frame.screen_names == ["Ann Iro", "Sam Worker"]
         session.rollback()
+
+
+@pytest.mark.demo
+def test_the_demos_lists_keep_their_names_as_an_import_does(app: Flask) -> None:
+    """Every demo case list has its people's names stored (so the demo's findings pages read no
+    case rows for the screen either), and they are exactly the names on its rows."""
+    with app.app_context():
+        session = get_session()
+        frames_seen = session.execute(select(Frame.id, Frame.screen_names)).all()
+        assert len(frames_seen) >= 2
+        for frame_id, kept in frames_seen:
+            assert kept is not None, frame_id
+            assert set(kept) == case_census.names_on(session, [frame_id]), frame_id
+        # Kept when each list was made, as an import does: one entry each, no later change.
+        changed = session.scalars(
+            select(AuditEvent.entity_id).where(
+                AuditEvent.entity_type == "frame", AuditEvent.action == "update"
+            )
+        ).all()
+        assert changed == []

@@ -144,8 +144,8 @@ def test_no_job_message_shown_or_stored_quotes_a_case_reference(
     state = finish(app, client, _post_return(client, data))
     assert state["status"] == "failed", state
     assert (
-        "header.csv, row 302, column 'CHILD': expected a case reference no other row"
-        in (state["message"])
+        "header.csv, row 302, column 'CHILD': expected a case reference no other row has "
+        "(row 2 has the same one)" in (state["message"])
     )
     assert "expected the ID of a child who is in the Header file" in state["message"]
     page = client.get(f"/jobs/{state['id']}").get_data(as_text=True)
@@ -172,8 +172,8 @@ def test_no_job_message_shown_or_stored_quotes_a_case_reference(
     for shown in (listed["message"], page, _job_row(app, listed["id"]).message):
         assert "QQ4321" not in shown
     assert (
-        "Row 3, column 'Child ID': expected a case reference no other row has"
-        in (listed["message"])
+        "Row 3, column 'Child ID': expected a case reference no other row has "
+        "(row 2 has the same one)" in (listed["message"])
     )
     assert _counts(app) == before
 

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 from statsmodels.stats.proportion import proportion_confint
 
+from conventions.display import interval_cells
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, AuditStatus, Programme, Role, User
 from qa_toolkit.services import audits as audit_service
@@ -22,7 +23,6 @@ from qa_toolkit.services import programmes as programme_service
 from qa_toolkit.services.actions import programme_actions
 from qa_toolkit.services.demo import DEMO_LOGINS
 from reports.actions import Rag
-from reports.display import interval_cells
 from reports.intervals import Proportion
 from reports.workbook import overall_compliance
 from sampling.design import CategoryFilter, SampleDesign, SizeRule

@@ -11,7 +11,6 @@ programme's actions and its re-audit, `access` asks security/policy.py who may s
 names below are the ones callers use (`from qa_toolkit.services import actions`).
 """
 
-from qa_toolkit.services.actions.access import Viewer, can_see, can_update, viewer_of
 from qa_toolkit.services.actions.commands import (
     MAX_TEXT,
     MAX_TITLE,
@@ -58,11 +57,8 @@ __all__ = [
     "NewAction",
     "ReauditLine",
     "Scope",
-    "Viewer",
     "action_for",
     "actions_of_audit",
-    "can_see",
-    "can_update",
     "counts",
     "describe_source",
     "history",
@@ -81,6 +77,5 @@ __all__ = [
     "teams_by_id",
     "themes_in_use",
     "update_action",
-    "viewer_of",
     "workbook_rows",
 ]

@@ -13,7 +13,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from qa_toolkit.models import Action, Audit, Priority, Staff, Team
-from qa_toolkit.services.actions.access import Viewer, scoped
+from qa_toolkit.security.policy import Principal
+from qa_toolkit.services.actions.access import scoped
 from qa_toolkit.services.actions.sources import lines_of
 from qa_toolkit.services.actions.values import ActionLine, Filters, Scope
 from qa_toolkit.services.paging import Page, paged
@@ -31,9 +32,9 @@ _STATUS_ORDER = {s.value: i for i, s in enumerate(ActionStatus)}
 
 
 def _listed(
-    organisation_id: int, viewer: Viewer, scope: Scope, today: date, chosen: Filters
+    organisation_id: int, who: Principal, scope: Scope, today: date, chosen: Filters
 ) -> Select[Action]:
-    """The actions this viewer may see in `scope`, filtered and sorted in the database (the
+    """The actions this person may see in `scope`, filtered and sorted in the database (the
     status and due-date sort by the index on organisation, status, due date and id)."""
     query = (
         select(Action)
@@ -42,7 +43,7 @@ def _listed(
         .where(Action.organisation_id == organisation_id)
         .order_by(Action.id)  # ties in the chosen sort keep the order they were raised in
     )
-    query = scoped(query, viewer, scope)
+    query = scoped(query, who, scope)
     closed = [s.value for s in CLOSED]
     if scope == Scope.OVERDUE:
         query = query.where(Action.status.not_in(closed), Action.due_date < today)
@@ -73,21 +74,21 @@ def _listed(
 def list_actions(
     session: Session,
     organisation_id: int,
-    viewer: Viewer,
+    who: Principal,
     scope: Scope,
     today: date,
     filters: Filters | None = None,
 ) -> list[ActionLine]:
-    """Every action this viewer may see in `scope`, filtered and sorted, with RAG for today
+    """Every action this person may see in `scope`, filtered and sorted, with RAG for today
     (the download: the page shows `page_of_actions`)."""
-    query = _listed(organisation_id, viewer, scope, today, filters or Filters())
+    query = _listed(organisation_id, who, scope, today, filters or Filters())
     return lines_of(session, list(session.scalars(query)), today)
 
 
 def page_of_actions(
     session: Session,
     organisation_id: int,
-    viewer: Viewer,
+    who: Principal,
     scope: Scope,
     today: date,
     filters: Filters | None,
@@ -95,7 +96,7 @@ def page_of_actions(
     per_page: int,
 ) -> Page[ActionLine]:
     """One page of `list_actions`, with the total."""
-    query = _listed(organisation_id, viewer, scope, today, filters or Filters())
+    query = _listed(organisation_id, who, scope, today, filters or Filters())
     found = paged(session, query, page, per_page)
     lines = lines_of(session, list(found.items), today)
     return Page(lines, found.total, found.page, found.pages, found.per_page)
@@ -110,11 +111,11 @@ class ActionCounts:
     mine_overdue: int
 
 
-def counts(session: Session, organisation_id: int, viewer: Viewer, today: date) -> ActionCounts:
+def counts(session: Session, organisation_id: int, who: Principal, today: date) -> ActionCounts:
     """The figures the dashboard shows, by the lists' RAG rule (`reports.actions.rag`) counted
     in the database: overdue before today, due soon from today to `amber_until(today)`."""
     last_amber = amber_until(today)
-    mine = Action.owner_staff_id == viewer.staff_id if viewer.staff_id else false()
+    mine = Action.owner_staff_id == who.staff_id if who.staff_id else false()
     red = Action.due_date < today
     amber = Action.due_date.between(today, last_amber)
 
@@ -127,7 +128,7 @@ def counts(session: Session, organisation_id: int, viewer: Viewer, today: date) 
         Action.organisation_id == organisation_id,
         Action.status.not_in([s.value for s in CLOSED]),
     )
-    row = session.execute(scoped(query, viewer, Scope.ALL)).one()
+    row = session.execute(scoped(query, who, Scope.ALL)).one()
     return ActionCounts(*(int(value or 0) for value in row))
 
 
