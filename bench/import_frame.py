@@ -211,11 +211,15 @@ class Backend:
         shutil.copyfile(self.template, floor)
 
         def connect() -> sqlite3.Connection:
+            from qa_toolkit.db import SQLITE_CACHE_KIB
+
             connection = sqlite3.connect(floor, isolation_level=None)
-            # The toolkit's settings (qa_toolkit.db): foreign keys on, WAL, synchronous NORMAL.
+            # The toolkit's settings (qa_toolkit.db): foreign keys on, WAL, synchronous NORMAL,
+            # the same page cache.
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
             return connection
 
         try:

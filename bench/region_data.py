@@ -211,7 +211,7 @@ def build(url: str, sizes: Sizes, *, log: bool = True) -> Region:
             session.commit()
             stage(f"{sizes.escalations:,} escalations")
 
-            _log_rows(session, built, people, sizes.log_rows)
+            _log_rows(session, built, people, sizes.log_rows, [ref for _, ref, _ in cases])
             session.commit()
             stage(f"{sizes.log_rows:,} audit-log entries")
             if session.get_bind().dialect.name == "postgresql":
@@ -222,9 +222,18 @@ def build(url: str, sizes: Sizes, *, log: bool = True) -> Region:
         db.get_engine(app).dispose()
 
 
-def _log_rows(session: Any, built: programme_data.Built, people: dict[Any, int], rows: int) -> None:
+def _log_rows(
+    session: Any,
+    built: programme_data.Built,
+    people: dict[Any, int],
+    rows: int,
+    refs: list[str],
+) -> None:
     """`rows` audit-log entries after the real ones (views, updates and sign-ins of every kind
-    of record), written straight in SQL: the chain is not what these pages read."""
+    of record), written straight in SQL: the chain is not what these pages read. A view of an
+    audit or an escalation names its child's case reference (`refs`, in turn), as a real one
+    does: every page of the log then shows some, at any size, so showing the log logs the
+    same kind of entry (with its case references) at 10 rows and at a million."""
     from sqlalchemy import text
 
     first = int(session.scalar(text("SELECT COALESCE(MAX(seq), 0) FROM audit_event")) or 0) + 1
@@ -243,6 +252,9 @@ def _log_rows(session: Any, built: programme_data.Built, people: dict[Any, int],
                 "kind": kind,
                 "entity": str(number % 997),
                 "seq": first + number,
+                "refs": refs[number % len(refs)]
+                if number % 4 == 0 and kind in ("audit", "escalation") and number % 10 != 9
+                else "",
             }
         )
         if len(batch) == 10_000 or number == rows - 1:
@@ -251,11 +263,18 @@ def _log_rows(session: Any, built: programme_data.Built, people: dict[Any, int],
                     "INSERT INTO audit_event (at, user_id, organisation_id, action, entity_type, "
                     "entity_id, summary, changes, ip_address, case_refs, seq, prev_hash, "
                     "row_hash) VALUES (:at, :user, :org, :action, :kind, :entity, '', '{}', "
-                    "NULL, '', :seq, '', '')"
+                    "NULL, :refs, :seq, '', '')"
                 ),
                 batch,
             )
             batch = []
+    session.execute(
+        text(
+            "INSERT INTO audit_event_case (event_id, case_ref, organisation_id) SELECT id, "
+            "case_refs, organisation_id FROM audit_event WHERE seq >= :first AND case_refs <> ''"
+        ),
+        {"first": first},
+    )
     # Later entries follow these (the generated ones carry no hashes: not a verifiable chain).
     session.execute(
         text("UPDATE audit_chain_head SET last_seq = :last WHERE id = 1"),
