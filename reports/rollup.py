@@ -52,6 +52,9 @@ class AuditRecord:
     attributes: Mapping[str, str | None] = field(default_factory=dict)  # team, iro, ethnicity...
     highlights: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     concern: str | None = None
+    # The audit's id where it has one, carried onto its highlights: a page of highlights is a
+    # slice of the roll-up's list, and its approvals are looked up by audit and question.
+    audit_id: int | None = None
 
 
 # A figure below its target reads one of two ways: the interval's upper end under the target
@@ -134,6 +137,7 @@ class Highlight:
     themes: tuple[str, ...]
     text: str
     shareable: bool
+    audit_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -346,7 +350,14 @@ def _highlights(
                 )
             question_text, themes = about[question_id]
             found.append(
-                Highlight(question_id, question_text, themes, text, bool(highlight.get("share")))
+                Highlight(
+                    question_id,
+                    question_text,
+                    themes,
+                    text,
+                    bool(highlight.get("share")),
+                    record.audit_id,
+                )  # fmt: skip
             )
     return found
 

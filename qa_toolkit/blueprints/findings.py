@@ -128,8 +128,9 @@ def _internal_page(
     db = get_session()
     # The first few of each long list; "show all" opens its own paged view.
     actions = action_service.page_of_programme_actions(
-        db, result.programme, london_today(), 1, PREVIEW
-    )
+        db, result.programme, london_today(), 1, PREVIEW,
+        total=action_service.programme_action_total(action_counts),
+    )  # fmt: skip
     rollup = result.rollup
     chart = compliance_chart(
         [(t.title, t.result, _theme_target(result, t.theme_id)) for t in rollup.themes]

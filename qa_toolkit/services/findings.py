@@ -97,6 +97,7 @@ def records(session: Session, programme: Programme) -> list[AuditRecord]:
             attributes={key: row._mapping[f"field_{key}"] for key in BREAKDOWN_FIELDS},
             highlights=dict(row.highlights or {}),
             concern=row.concern,
+            audit_id=row.id,
         )
         for row in rows
     ]

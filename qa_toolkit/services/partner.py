@@ -30,7 +30,7 @@ from qa_toolkit.models import (
     User,
 )
 from qa_toolkit.models.types import utcnow
-from qa_toolkit.services import case_census, highlight_paging
+from qa_toolkit.services import case_census
 from qa_toolkit.services.findings import ProgrammeFindings
 from qa_toolkit.services.paging import Page, window
 from reports import disclosure
@@ -190,26 +190,19 @@ def programme_highlight_page(
     session: Session, result: ProgrammeFindings, page: int, per_page: int
 ) -> Page[HighlightLine]:
     """One page of `programme_highlights` (in audit order, then each audit's own order), with
-    the total of highlights with words: both worked out in the database
-    (services.highlight_paging), so only the page's audits' highlights are read, screened and
-    their approvals looked up; the work and the statements do not grow with the programme."""
-    total, starts = highlight_paging.page_audits(session, result.programme.id, page, per_page)
+    the total: a slice of the roll-up's highlights (the stored or cached one the page already
+    has, made from the same state), so only the page's approvals are looked up and its words
+    screened; nothing is read or counted over the programme's audits."""
+    everything = result.rollup.highlights
+    total = len(everything)
     page, pages = window(total, page, per_page)
-    ids = [audit_id for audit_id, _before in starts]
-    found: dict[int, dict[str, Any]] = {}
-    if ids:
-        rows = session.execute(select(Audit.id, Audit.highlights).where(Audit.id.in_(ids)))
-        found = {audit_id: highlights for audit_id, highlights in rows}
-    items = [
-        (audit_id, qid, h)
-        for audit_id in ids
-        for qid, h in (found.get(audit_id) or {}).items()
-        if isinstance(h, dict) and str(h.get("text") or "").strip()
-    ]
-    skip = (page - 1) * per_page - (starts[0][1] if starts else 0)
     grouped: dict[int, dict[str, Any]] = {}
-    for audit_id, qid, h in items[max(0, skip) : max(0, skip) + per_page]:
-        grouped.setdefault(audit_id, {})[qid] = h
+    for h in everything[(page - 1) * per_page : page * per_page]:
+        if h.audit_id is not None:
+            grouped.setdefault(h.audit_id, {})[h.question_id] = {
+                "text": h.text,
+                "share": h.shareable,
+            }
     lines, _lists = highlight_lines(
         session, result.programme.organisation_id, list(grouped.items()), result.template
     )

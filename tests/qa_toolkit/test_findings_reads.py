@@ -181,3 +181,44 @@ def test_every_highlight_is_on_exactly_one_page_in_audit_order(sites: dict[int, 
         past = partner.programme_highlight_page(session, result, shown.pages + 5, 37)
         assert past.page == shown.pages and list(past.items) == list(shown.items)
     assert listed == expected
+
+
+@pytest.mark.parametrize("days_on", [0, 45, 400])
+def test_the_programmes_action_counts_match_a_count_by_hand(
+    sites: dict[int, Site], days_on: int
+) -> None:
+    """The findings page's counts of actions (one statement) against the rows counted here:
+    by status from the table, and overdue as every open or in-progress action due before the
+    day (`days_on` days from now: none, some and all of the region's due dates passed)."""
+    from datetime import date, timedelta
+
+    from qa_toolkit.db import get_session
+    from qa_toolkit.models import Programme
+    from qa_toolkit.services import actions
+
+    site = sites[1_000]
+    programme_id = site.region.built.programme_id
+    day = date.today() + timedelta(days=days_on)
+    labels = {"open": "Open", "in_progress": "In progress", "completed": "Completed"}
+    expected = {"Open": 0, "In progress": 0, "Completed": 0, "Cancelled": 0, "Overdue": 0}
+    with sqlite3.connect(site.path) as connection:
+        rows = connection.execute(
+            "SELECT a.status, a.due_date FROM action a LEFT JOIN audit u ON a.audit_id = u.id "
+            "WHERE a.programme_id = ? OR u.programme_id = ?",
+            (programme_id, programme_id),
+        ).fetchall()
+    for status, due in rows:
+        expected[labels[status]] += 1
+        if status in ("open", "in_progress") and due is not None and due < day.isoformat():
+            expected["Overdue"] += 1
+    assert len(rows) > 100 and expected["Completed"] > 0
+    with site.app.app_context():
+        session = get_session()
+        programme = session.get(Programme, programme_id)
+        assert programme is not None
+        counted = actions.programme_action_totals(session, programme, day)
+        assert counted == expected
+        assert actions.programme_action_total(counted) == len(rows)
+        # The same as the partner view's count over the lines themselves.
+        lines = actions.programme_actions(session, programme, day)
+        assert actions.programme_action_counts(lines) == expected

@@ -234,6 +234,7 @@ def _reference_highlights(
                     tuple(theme_titles.get(t, t) for t in question.themes),
                     text,
                     bool(highlight.get("share")),
+                    record.audit_id,
                 )
             )
     return found

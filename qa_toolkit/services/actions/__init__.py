@@ -21,6 +21,7 @@ from qa_toolkit.services.actions.history import Change, history
 from qa_toolkit.services.actions.programme import (
     page_of_programme_actions,
     programme_action_counts,
+    programme_action_total,
     programme_action_totals,
     programme_actions,
     reaudit,
@@ -68,6 +69,7 @@ __all__ = [
     "page_of_actions",
     "page_of_programme_actions",
     "programme_action_counts",
+    "programme_action_total",
     "programme_action_totals",
     "programme_actions",
     "question_numbers",

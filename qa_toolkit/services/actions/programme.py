@@ -24,12 +24,14 @@ from reports.rollup import Rollup
 
 def _of_programme(programme: Programme) -> Select[Action]:
     """Every action raised from this programme: its findings and its audits, soonest due."""
+    # The programme's audits by id from ix_audit_programme_ids alone: a join to the audit
+    # table would read every audit's row (answers and all) to learn its programme.
+    of_its_audits = select(Audit.id).where(Audit.programme_id == programme.id)
     return (
         select(Action)
-        .outerjoin(Audit, Action.audit_id == Audit.id)
         .where(
             Action.organisation_id == programme.organisation_id,
-            or_(Action.programme_id == programme.id, Audit.programme_id == programme.id),
+            or_(Action.programme_id == programme.id, Action.audit_id.in_(of_its_audits)),
         )
         .order_by(Action.due_date, Action.id)
     )
@@ -42,31 +44,42 @@ def programme_actions(session: Session, programme: Programme, today: date) -> li
 
 
 def page_of_programme_actions(
-    session: Session, programme: Programme, today: date, page: int, per_page: int
+    session: Session,
+    programme: Programme,
+    today: date,
+    page: int,
+    per_page: int,
+    *,
+    total: int | None = None,
 ) -> Page[ActionLine]:
-    found = paged(
-        session, _of_programme(programme).options(joinedload(Action.owner)), page, per_page
-    )
+    """One page of the programme's actions, soonest due; `total` when the caller has counted
+    them already (the findings page has, in `programme_action_totals`)."""
+    query = _of_programme(programme).options(joinedload(Action.owner))
+    found = paged(session, query, page, per_page, total=total)
     lines = lines_of(session, list(found.items), today)
     return Page(lines, found.total, found.page, found.pages, found.per_page)
 
 
 def programme_action_totals(session: Session, programme: Programme, today: date) -> dict[str, int]:
-    """`programme_action_counts` counted in the database: by status, and overdue by `rag`."""
+    """`programme_action_counts` counted in the database, in one statement: by status, and
+    overdue (past due and not closed, as `rag` has it) counted beside each status."""
     query = _of_programme(programme).order_by(None).subquery()
     found: dict[str, int] = {s.label: 0 for s in ActionStatus}
-    for status, number in session.execute(
-        select(query.c.status, func.count()).group_by(query.c.status)
+    found["Overdue"] = 0
+    closed = {s.value for s in CLOSED}
+    late = func.count().filter(query.c.due_date < today)
+    for status, number, overdue in session.execute(
+        select(query.c.status, func.count(), late).group_by(query.c.status)
     ):
         found[ActionStatus(status).label] = int(number)
-    closed = [s.value for s in CLOSED]
-    found["Overdue"] = int(
-        session.scalar(
-            select(func.count()).where(query.c.status.not_in(closed), query.c.due_date < today)
-        )
-        or 0
-    )
+        if status not in closed:
+            found["Overdue"] += int(overdue)
     return found
+
+
+def programme_action_total(counts: dict[str, int]) -> int:
+    """How many actions the programme has, from `programme_action_totals`' counts."""
+    return sum(counts[s.label] for s in ActionStatus)
 
 
 def reaudit(
