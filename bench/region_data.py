@@ -160,7 +160,8 @@ def build(url: str, sizes: Sizes, *, log: bool = True) -> Region:
                     row |= {"source": "theme", "programme_id": built.programme_id,
                             "theme_id": theme_ids[number % len(theme_ids)]}  # fmt: skip
                 elif number % 3 == 1 and audit_ids:
-                    row |= {"source": "audit_question",
+                    # Filed under the audit's programme, as raising one from an audit does.
+                    row |= {"source": "audit_question", "programme_id": built.programme_id,
                             "audit_id": audit_ids[number % len(audit_ids)],
                             "question_id": question_ids[number % len(question_ids)]}  # fmt: skip
                 rows.append(row)

@@ -82,6 +82,8 @@ class Action(Base):
         ),
         # The actions list: open ones soonest due first, a page at a time.
         Index("ix_action_org_status_due", "organisation_id", "status", "due_date", "id"),
+        # A programme's actions soonest due (the findings page's first few, its counts).
+        Index("ix_action_programme_due", "programme_id", "due_date", "id"),
     )
     __audited__ = True
 
@@ -98,7 +100,9 @@ class Action(Base):
     completed_on: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20), default=ActionSource.STANDALONE.value)
     audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit.id"), index=True)
-    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
+    # The programme the action belongs to: the one whose findings raised it, or the programme
+    # of the audit it was raised from (set on raising; migration 0025 filled in older rows).
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
     question_id: Mapped[str | None] = mapped_column(String(100))
     theme_id: Mapped[str | None] = mapped_column(String(100))
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -74,8 +74,6 @@ class Audit(Base):
         ),
         # "All audits" in its default order, soonest due first (the tracker's first page).
         Index("ix_audit_org_due", "organisation_id", "due_date", "id"),
-        # A programme's audits by id alone, read from the index (the actions raised from them).
-        Index("ix_audit_programme_ids", "programme_id", "id"),
     )
     __audited__ = True
 
@@ -84,7 +82,7 @@ class Audit(Base):
     template_version_id: Mapped[int] = mapped_column(ForeignKey("template_version.id"), index=True)
     case_record_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
     # Set for audits launched from a dip sample; observations and one-off audits have none.
-    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
     due_date: Mapped[date | None] = mapped_column(Date)
     auditor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=AuditStatus.ASSIGNED.value)

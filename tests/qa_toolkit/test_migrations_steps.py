@@ -101,10 +101,24 @@ def _seed_0003(connection: Connection) -> None:
     )  # fmt: skip
 
 
+def _seed_0006(connection: Connection) -> None:
+    """Two actions as the first week's code wrote them: one from the programme's findings, one
+    from its audit holding the audit alone (migration 0025 files it under the programme)."""
+    common = {
+        "organisation_id": 1, "owner_staff_id": 1, "due_date": TODAY, "priority": "medium",
+        "status": "open", "created_at": NOW, "updated_at": NOW,
+    }  # fmt: skip
+    _insert(connection, "action", id=1, title="From the findings", source="theme",
+            programme_id=1, theme_id="t", **common)  # fmt: skip
+    _insert(connection, "action", id=2, title="From the audit", source="audit_question",
+            audit_id=1, question_id="q", **common)  # fmt: skip
+
+
 SEEDS: dict[str, Callable[[Connection], None]] = {
     "0001": _seed_0001,
     "0002": _seed_0002,
     "0003": _seed_0003,
+    "0006": _seed_0006,
 }
 # What the seeds wrote, table by table: every row must still be there at head.
 SEEDED = {
@@ -114,6 +128,7 @@ SEEDED = {
     },
     "0002": {"template_version": 1, "audit": 1},
     "0003": {"programme": 1, "sample_case": 1, "column_mapping": 1},
+    "0006": {"action": 2},
 }  # fmt: skip
 
 
@@ -186,6 +201,11 @@ def test_upgrade_from_each_earlier_revision_keeps_every_row(empty_url: str, star
                 ).one()
             assert audit.lock_version == 3
             assert audit.programme_id == (1 if "programme" in expected else None)
+        if "action" in expected:
+            with engine.connect() as connection:
+                filed = dict(connection.execute(text("SELECT id, programme_id FROM action")).all())
+            # Climbed from before 0025: the audit's action is filed under its programme.
+            assert filed == {1: 1, 2: 1}
     finally:
         engine.dispose()
 

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from qa_toolkit.models import Action, Audit, Programme
+from qa_toolkit.models import Action, Programme
 from qa_toolkit.models.types import london_today
 from qa_toolkit.services.actions.sources import lines_of
 from qa_toolkit.services.actions.values import ActionLine
@@ -23,15 +23,15 @@ from reports.rollup import Rollup
 
 
 def _of_programme(programme: Programme) -> Select[Action]:
-    """Every action raised from this programme: its findings and its audits, soonest due."""
-    # The programme's audits by id from ix_audit_programme_ids alone: a join to the audit
-    # table would read every audit's row (answers and all) to learn its programme.
-    of_its_audits = select(Audit.id).where(Audit.programme_id == programme.id)
+    """Every action raised from this programme, soonest due: from its findings and from its
+    audits alike, as an action from an audit is filed under the audit's programme when it is
+    raised (services.actions.commands), so one indexed column answers (ix_action_programme_due)
+    and the actions list's programme filter and this page agree."""
     return (
         select(Action)
         .where(
             Action.organisation_id == programme.organisation_id,
-            or_(Action.programme_id == programme.id, Action.audit_id.in_(of_its_audits)),
+            Action.programme_id == programme.id,
         )
         .order_by(Action.due_date, Action.id)
     )
@@ -96,10 +96,9 @@ def reaudit(
         session.scalars(
             select(Action)
             .options(joinedload(Action.owner))
-            .outerjoin(Audit, Action.audit_id == Audit.id)
             .where(
                 Action.organisation_id == current.organisation_id,
-                or_(Action.programme_id == previous.id, Audit.programme_id == previous.id),
+                Action.programme_id == previous.id,
                 Action.status == ActionStatus.COMPLETED.value,
                 Action.completed_on <= cutoff,
                 or_(Action.theme_id.is_not(None), Action.question_id.is_not(None)),
