@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from qa_toolkit.models import Membership
 from qa_toolkit.models.audit_log import (
+    REF_KEPT,
     AuditChainHead,
     AuditEvent,
     AuditEventCase,
@@ -111,12 +112,14 @@ def append(connection: Connection, rows: list[dict[str, Any]]) -> None:
         row["prev_hash"] = last_hash
         row["row_hash"] = last_hash = entry_hash(last_hash, row)
         if refs:
-            refs_of[last_seq] = refs
+            # The look-up keeps a reference's first REF_KEPT characters: two references alike
+            # that far (a garbled file under review) are filed once.
+            refs_of[last_seq] = list(dict.fromkeys(ref[:REF_KEPT] for ref in refs))
     inserted = connection.execute(
         insert(AuditEvent).returning(AuditEvent.id, AuditEvent.seq), rows
     ).all()
     links = [
-        {"event_id": event_id, "case_ref": ref[:40], "organisation_id": row["organisation_id"]}
+        {"event_id": event_id, "case_ref": ref, "organisation_id": row["organisation_id"]}
         for (event_id, seq), row in zip(sorted(inserted, key=lambda r: r[1]), rows, strict=True)
         for ref in refs_of.get(seq, ())
     ]

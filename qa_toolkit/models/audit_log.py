@@ -62,6 +62,11 @@ class AuditEvent(Base):
     row_hash: Mapped[str] = mapped_column(String(64))
 
 
+# How much of a case reference the look-up keeps (a reference is at most this long once
+# imported; a file under review can hold longer ones, filed under their first characters).
+REF_KEPT = 40
+
+
 class AuditEventCase(Base):
     """The index from a case reference to the entries about it (one row per reference)."""
 
@@ -71,7 +76,7 @@ class AuditEventCase(Base):
     )
 
     event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), primary_key=True)
-    case_ref: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_ref: Mapped[str] = mapped_column(String(REF_KEPT), primary_key=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
 
 

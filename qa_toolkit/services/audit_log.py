@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from qa_toolkit.models import AuditEvent, Membership, User
-from qa_toolkit.models.audit_log import AuditEventCase, AuditEventOrganisation
+from qa_toolkit.models.audit_log import REF_KEPT, AuditEventCase, AuditEventOrganisation
 from qa_toolkit.services.paging import Page, window
 
 PER_PAGE = 50
@@ -145,7 +145,7 @@ def parse(args: Mapping[str, str]) -> Parsed:
     end = _day(args.get("to") or "", "to", errors)
     if start and end and end < start:
         errors["to"] = "The end date is before the start date."
-    case_ref = (args.get("case") or "").strip().upper()[:40]
+    case_ref = (args.get("case") or "").strip().upper()[:REF_KEPT]
     return Parsed(Filters(person, start, end, kind or "", action or "", case_ref), errors)
 
 

@@ -168,3 +168,32 @@ def test_concurrent_writers_form_one_chain(
     result = runner.invoke(args=["audit-log", "verify"])
     assert result.exit_code == 0, result.output
     assert f"intact, {len(seqs)} entries checked" in result.output
+
+
+def test_references_alike_in_their_first_40_characters_are_filed_once(
+    app: Flask, world: World, runner: FlaskCliRunner
+) -> None:
+    """A case-list file under review can hold references longer than the look-up keeps (40
+    characters; a garbled export gave two that differ only after that): the entry is written,
+    filed once under the shortened reference, and the chain still verifies."""
+    stem = "C0000|garbled export, " + "x" * 30
+    long_refs = [stem + "|first", stem + "|second", "SHORT1"]
+    with app.app_context():
+        session = get_session()
+        auditing.record(
+            session, "view", "case_list_review", world.a.frame.id,
+            organisation_id=world.a.org.id, case_refs=long_refs,
+        )  # fmt: skip
+        session.commit()
+        filed = list(
+            session.execute(
+                text(
+                    "SELECT c.case_ref FROM audit_event_case c JOIN audit_event e "
+                    "ON e.id = c.event_id WHERE e.entity_type = 'case_list_review' "
+                    "ORDER BY c.case_ref"
+                )
+            ).scalars()
+        )
+    assert filed == sorted({stem[:40], "SHORT1"})
+    result = runner.invoke(args=["audit-log", "verify"])
+    assert result.exit_code == 0, result.output
