@@ -1,6 +1,6 @@
 """The findings page reads the same from the database whatever the number of finalised audits
 with highlights: the same SQL statements, and no more rows or bytes with 1,000 audits than with
-10 (the highlights are paged in the database; no audit's highlights but the page's are read).
+10 (a page of highlights is a slice of the stored roll-up: a view reads no audit's highlights).
 
 Rows and bytes are measured independently of the toolkit: every SELECT the page makes is run
 again on a separate SQLite connection to the same file and its rows and values counted."""
