@@ -213,17 +213,28 @@ def counts_by_auditor(
     session: Session, organisation_id: int, filters: Filters, today: date
 ) -> tuple[Counts, list[AuditorRow]]:
     """The filtered audits counted by status and overdue, overall and per auditor (one query)."""
-    overdue = overdue_clause(today)
-    rows = session.execute(
-        select(
-            Audit.auditor_id,
-            _auditor.display_name,
-            Audit.status,
-            case((overdue, 1), else_=0).label("late"),
-            func.count(),
+    return _counted(session, today, Audit.organisation_id == organisation_id, *filters.where(today))
+
+
+def _counted(
+    session: Session, today: date, *conditions: ColumnElement[bool], sampled_in: int | None = None
+) -> tuple[Counts, list[AuditorRow]]:
+    """The audits meeting `conditions` counted by auditor, status and overdue in one GROUP BY;
+    with `sampled_in`, only those drawn in that programme's sample."""
+    query = select(
+        Audit.auditor_id,
+        _auditor.display_name,
+        Audit.status,
+        case((overdue_clause(today), 1), else_=0).label("late"),
+        func.count(),
+    )
+    if sampled_in is not None:
+        query = query.join(SampleCase, SampleCase.audit_id == Audit.id).where(
+            SampleCase.programme_id == sampled_in
         )
-        .outerjoin(_auditor, Audit.auditor_id == _auditor.id)
-        .where(Audit.organisation_id == organisation_id, *filters.where(today))
+    rows = session.execute(
+        query.outerjoin(_auditor, Audit.auditor_id == _auditor.id)
+        .where(*conditions)
         .group_by(Audit.auditor_id, _auditor.display_name, Audit.status, "late")
     ).all()
     return _tally((r[0], r[1], r[2], bool(r[3]), int(r[4])) for r in rows)
@@ -254,24 +265,10 @@ def programme_tracker(
     """The programme's audits counted by auditor, status and overdue in the database, and the
     lines of the sample cases `shown` (a page of them): two queries whatever the programme's
     size, where every audit's line was read on each view (5,000 rows at a quarter region)."""
-    overdue = overdue_clause(today)
-    counted = session.execute(
-        select(
-            Audit.auditor_id,
-            _auditor.display_name,
-            Audit.status,
-            case((overdue, 1), else_=0).label("late"),
-            func.count(),
-        )
-        .join(SampleCase, SampleCase.audit_id == Audit.id)
-        .outerjoin(_auditor, Audit.auditor_id == _auditor.id)
-        .where(
-            Audit.organisation_id == programme.organisation_id,
-            SampleCase.programme_id == programme.id,
-        )
-        .group_by(Audit.auditor_id, _auditor.display_name, Audit.status, "late")
-    ).all()
-    overall, auditors = _tally((r[0], r[1], r[2], bool(r[3]), int(r[4])) for r in counted)
+    overall, auditors = _counted(
+        session, today, Audit.organisation_id == programme.organisation_id,
+        sampled_in=programme.id,
+    )  # fmt: skip
     lines: dict[int, Line] = {}
     if shown:
         rows = session.execute(

@@ -4,29 +4,13 @@ its total, and its statements do not grow with its rows."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, Role
+from tests.support.statements import statements_of_get
 from tests.support.world import LoginAs, World
-
-
-def _statements(app: Flask, client: Any, path: str) -> int:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    engine = app.extensions["qa_engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def _observations(app: Flask, world: World, count: int) -> None:
@@ -56,9 +40,9 @@ def test_observations_are_paged_with_their_total(
     manager = login_as(world.a.users[Role.MANAGER])
     _observations(app, world, 2)
     manager.get("/observations/")
-    few = _statements(app, manager, "/observations/")
+    few = statements_of_get(app, manager, "/observations/")
     _observations(app, world, 58)
-    many = _statements(app, manager, "/observations/")
+    many = statements_of_get(app, manager, "/observations/")
     assert many == few
     first = manager.get("/observations/").get_data(as_text=True)
     assert "1–50 of 60 observations" in first and "Page 1 of 2" in first
@@ -103,7 +87,10 @@ def test_users_and_staff_are_paged_with_their_totals(
     manager = login_as(world.a.users[Role.MANAGER])
     admin.get("/admin/users")
     manager.get("/staff/")
-    few = (_statements(app, admin, "/admin/users"), _statements(app, manager, "/staff/"))
+    few = (
+        statements_of_get(app, admin, "/admin/users"),
+        statements_of_get(app, manager, "/staff/"),
+    )
     with app.app_context():
         from sqlalchemy import func, select
 
@@ -120,7 +107,10 @@ def test_users_and_staff_are_paged_with_their_totals(
         )
         staff = db.scalar(select(func.count()).where(Staff.organisation_id == world.a.org.id))
     _people(app, world, accounts=60, social_workers=70)
-    many = (_statements(app, admin, "/admin/users"), _statements(app, manager, "/staff/"))
+    many = (
+        statements_of_get(app, admin, "/admin/users"),
+        statements_of_get(app, manager, "/staff/"),
+    )
     assert many == few
     users = admin.get("/admin/users").get_data(as_text=True)
     assert f"1–50 of {members + 60} users" in users and users.count("Change<span") == 50
@@ -163,9 +153,9 @@ def test_case_lists_and_programmes_are_paged_with_their_totals(
     _lists_and_programmes(app, world, 0, 2)
     for path in ("/frames/", "/programmes/"):
         manager.get(path)
-    few = [_statements(app, manager, path) for path in ("/frames/", "/programmes/")]
+    few = [statements_of_get(app, manager, path) for path in ("/frames/", "/programmes/")]
     _lists_and_programmes(app, world, 2, 58)
-    many = [_statements(app, manager, path) for path in ("/frames/", "/programmes/")]
+    many = [statements_of_get(app, manager, path) for path in ("/frames/", "/programmes/")]
     assert many == few
     lists = manager.get("/frames/").get_data(as_text=True)
     total = lists.split(" case lists.", 1)[0].rsplit(" of ", 1)[1]

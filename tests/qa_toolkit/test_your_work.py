@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from qa_toolkit.db import get_session
 from qa_toolkit.models import Audit, CaseRecord, Role
+from tests.support.statements import statements_of_get
 from tests.support.world import LoginAs, World
 
 TODAY = date.today()
@@ -54,30 +54,15 @@ def _work_links(page: str) -> list[tuple[int, bool]]:
     ]
 
 
-def _statements(app: Flask, client: Any, path: str) -> int:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    engine = app.extensions["qa_engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_the_dashboard_counts_all_and_shows_ten(
     app: Flask, login_as: LoginAs, world: World
 ) -> None:
     auditor = login_as(world.a.users[Role.AUDITOR])
     auditor.get("/")
-    few = _statements(app, auditor, "/")
+    few = statements_of_get(app, auditor, "/")
     # The world gives A's auditor one audit (no due date); 12 more of each kind, 3 finalised.
     _add(app, world, to_do=12, to_moderate=12, finalised=3)
-    many = _statements(app, auditor, "/")
+    many = statements_of_get(app, auditor, "/")
     assert many == few, "the dashboard's statements grow with the person's work"
     page = auditor.get("/").get_data(as_text=True)
     section = page.split('id="work-title"', 1)[1].split("</section>", 1)[0]
